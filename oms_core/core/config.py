@@ -1,0 +1,50 @@
+"""The one settings object of the core: environment variables prefixed BACKROOM_."""
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="BACKROOM_", extra="ignore")
+
+    # SQLite file by default (embedded); PostgreSQL in production, e.g.
+    # postgresql+psycopg://user@host/backroom
+    database_url: str = "sqlite:///var/backroom.db"
+    # Connections per worker process on PostgreSQL.
+    db_pool_size: int = 10
+    db_pool_overflow: int = 10
+    log_level: str = "INFO"
+    # Staff sessions: a signed-in tablet keeps its token for a shift or two.
+    token_ttl_hours: int = 12
+    # A worker remembers who a token or key belongs to for this long; a revoked
+    # token stops working in other worker processes within this delay.
+    auth_cache_seconds: float = 10.0
+    # Brute-force protection for PINs: after this many failures in a row the
+    # staff account is locked for lockout_minutes (doubling on each lockout).
+    pin_max_attempts: int = 5
+    pin_lockout_minutes: int = 5
+    # Requests larger than this are refused with 413 before they are parsed.
+    max_body_bytes: int = 2 * 1024 * 1024
+    # Bulk calls (products, locations, stock counts) take at most this many items.
+    max_bulk_items: int = 5000
+    # Order lines per order.
+    max_order_lines: int = 200
+    # CORS is closed unless origins are listed (comma separated).
+    cors_origins: str = ""
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    def sqlite_path(self) -> Path | None:
+        if not self.is_sqlite:
+            return None
+        path = self.database_url.split("///", 1)[-1]
+        return None if path in ("", ":memory:") else Path(path)
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

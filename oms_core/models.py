@@ -1,0 +1,232 @@
+"""Tables of the core. Plain SQLModel declarations; behaviour lives in domain/ and services/.
+
+Timestamps are timezone-aware UTC (SQLModel stores them as UTC on both engines).
+"""
+
+from datetime import UTC, datetime
+from decimal import Decimal
+
+from sqlalchemy import JSON, BigInteger, CheckConstraint, Column, Index, Integer, Numeric, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+# SQLite only auto-numbers INTEGER PRIMARY KEY columns.
+BigId = BigInteger().with_variant(Integer, "sqlite")
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def money_column() -> Column:
+    return Column(Numeric(12, 2), nullable=False)
+
+
+class Location(SQLModel, table=True):
+    code: str = Field(primary_key=True, max_length=32)
+    name: str = Field(max_length=200)
+    type: str = Field(max_length=16)  # warehouse | store
+    lat: float
+    lon: float
+    country: str = Field(default="FR", max_length=2)
+    ship_from_store: bool = False
+    click_collect: bool = False
+    returns: bool = False
+    daily_capacity: int = 100
+    # {"mon": ["09:00", "19:00"], ...}; a missing day is closed.
+    opening_hours: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    # A store must accept an assigned fulfilment within this many minutes.
+    accept_within_minutes: int = 60
+    paused: bool = False
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class Product(SQLModel, table=True):
+    sku: str = Field(primary_key=True, max_length=64)
+    name: str = Field(max_length=300)
+    price: Decimal = Field(sa_column=money_column())
+    weight_kg: float = 0.0
+    image_url: str | None = Field(default=None, max_length=500)
+    tags: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class Barcode(SQLModel, table=True):
+    """EAN-13, UPC or internal codes; a product may carry several."""
+
+    code: str = Field(primary_key=True, max_length=64)
+    sku: str = Field(foreign_key="product.sku", index=True, max_length=64)
+
+
+class Stock(SQLModel, table=True):
+    """Materialised sum of the movement ledger for one SKU at one location."""
+
+    __table_args__ = (
+        CheckConstraint("reserved >= 0", name="stock_reserved_not_negative"),
+        CheckConstraint("safety >= 0", name="stock_safety_not_negative"),
+        Index("ix_stock_sku", "sku"),
+    )
+    location: str = Field(primary_key=True, foreign_key="location.code", max_length=32)
+    sku: str = Field(primary_key=True, foreign_key="product.sku", max_length=64)
+    on_hand: int = 0
+    reserved: int = 0
+    # Units kept back from promising (display stock, shrink); a setting, not a movement.
+    safety: int = 0
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class StockMovement(SQLModel, table=True):
+    """Append-only ledger: every change of on hand or reserved, with why and who."""
+
+    __tablename__ = "stock_movement"
+    __table_args__ = (Index("ix_stock_movement_location_sku", "location", "sku"),)
+    id: int | None = Field(default=None, sa_column=Column(BigId, primary_key=True, autoincrement=True))
+    location: str = Field(max_length=32)
+    sku: str = Field(max_length=64)
+    kind: str = Field(max_length=16)  # receipt, adjustment, count, reserve, release, ship, return
+    on_hand_delta: int = 0
+    reserved_delta: int = 0
+    reference: str | None = Field(default=None, max_length=64)
+    actor: str | None = Field(default=None, max_length=100)
+    at: datetime = Field(default_factory=utcnow)
+
+
+class Order(SQLModel, table=True):
+    __tablename__ = "orders"
+    __table_args__ = (
+        UniqueConstraint("channel", "external_ref", name="uq_order_channel_external_ref"),
+        UniqueConstraint("idempotency_client", "idempotency_key", name="uq_order_idempotency"),
+    )
+    id: str = Field(primary_key=True, max_length=36)
+    channel: str = Field(max_length=16)
+    external_ref: str = Field(max_length=100)
+    status: str = Field(max_length=24, index=True)
+    customer: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    customer_tier: str | None = Field(default=None, max_length=32)
+    delivery_method: str = Field(max_length=16)
+    pickup_store: str | None = Field(default=None, max_length=32)
+    address: dict | None = Field(default=None, sa_column=Column(JSON))
+    country: str | None = Field(default=None, max_length=2)
+    dest_lat: float | None = None
+    dest_lon: float | None = None
+    total_value: Decimal = Field(sa_column=money_column())
+    tags: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    # Who placed it: an integration or an associate (endless aisle).
+    created_by: str | None = Field(default=None, max_length=100)
+    idempotency_client: str | None = Field(default=None, max_length=100)
+    idempotency_key: str | None = Field(default=None, max_length=200)
+    request_hash: str | None = Field(default=None, max_length=64)
+    # What routing decided and why (candidates weighed), for people to read.
+    routing: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow, index=True)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class OrderLine(SQLModel, table=True):
+    __tablename__ = "order_line"
+    order_id: str = Field(primary_key=True, foreign_key="orders.id", max_length=36)
+    line_no: int = Field(primary_key=True)
+    sku: str = Field(max_length=64)
+    qty: int
+    unit_price: Decimal = Field(sa_column=money_column())
+
+
+class Fulfilment(SQLModel, table=True):
+    __table_args__ = (Index("ix_fulfilment_location_status", "location", "status"),)
+    id: str = Field(primary_key=True, max_length=36)
+    order_id: str = Field(foreign_key="orders.id", index=True, max_length=36)
+    location: str = Field(foreign_key="location.code", max_length=32)
+    status: str = Field(max_length=24)
+    # home: parcel to the customer; click_collect: the customer collects here;
+    # ship_to_store: parcel to the pickup store named in ship_to.
+    delivery_method: str = Field(max_length=16)
+    ship_to: str | None = Field(default=None, max_length=32)
+    accept_by: datetime | None = None
+    carrier: str | None = Field(default=None, max_length=50)
+    tracking_number: str | None = Field(default=None, max_length=64)
+    parcels: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    version: int = 1
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class FulfilmentLine(SQLModel, table=True):
+    __tablename__ = "fulfilment_line"
+    fulfilment_id: str = Field(primary_key=True, foreign_key="fulfilment.id", max_length=36)
+    sku: str = Field(primary_key=True, max_length=64)
+    qty: int
+    picked: int = 0
+
+
+class Event(SQLModel, table=True):
+    """What happened to an order or one of its fulfilments: who, when, where, why."""
+
+    id: int | None = Field(default=None, sa_column=Column(BigId, primary_key=True, autoincrement=True))
+    order_id: str = Field(index=True, max_length=36)
+    fulfilment_id: str | None = Field(default=None, index=True, max_length=36)
+    kind: str = Field(max_length=32)  # e.g. order.created, fulfilment.accept
+    from_status: str | None = Field(default=None, max_length=24)
+    to_status: str | None = Field(default=None, max_length=24)
+    actor: str | None = Field(default=None, max_length=100)
+    actor_role: str | None = Field(default=None, max_length=16)
+    location: str | None = Field(default=None, max_length=32)
+    reason: str | None = Field(default=None, max_length=500)
+    details: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    at: datetime = Field(default_factory=utcnow, index=True)
+
+
+class Change(SQLModel, table=True):
+    """The change feed: what a store must hear about.
+
+    `seq` numbers changes in commit order; it is set when the change is
+    sequenced (see services/changes.py), and readers only read sequenced rows.
+    """
+
+    __table_args__ = (
+        Index("ix_change_scope_seq", "scope", "seq"),
+        Index("ix_change_seq", "seq", unique=True),
+    )
+    id: int | None = Field(default=None, sa_column=Column(BigId, primary_key=True, autoincrement=True))
+    seq: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+    scope: str = Field(max_length=32)  # a location code, or "*" for the whole network
+    entity: str = Field(max_length=24)  # fulfilment, order, stock, product, location
+    entity_id: str = Field(max_length=120)
+    op: str = Field(default="upsert", max_length=8)  # upsert | delete
+    at: datetime = Field(default_factory=utcnow)
+
+
+class Staff(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("store", "code", name="uq_staff_store_code"),)
+    id: int | None = Field(default=None, primary_key=True)
+    store: str = Field(foreign_key="location.code", max_length=32)
+    code: str = Field(max_length=32)
+    name: str = Field(max_length=200)
+    role: str = Field(max_length=16)  # associate | manager
+    pin_hash: str = Field(max_length=200)
+    failed_attempts: int = 0
+    lockouts: int = 0
+    locked_until: datetime | None = None
+    active: bool = True
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class ApiKey(SQLModel, table=True):
+    __tablename__ = "api_key"
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=100)
+    role: str = Field(max_length=16)  # admin | channel
+    # Keys are long random strings, so a plain SHA-256 is the right hash here.
+    key_hash: str = Field(unique=True, max_length=64)
+    prefix: str = Field(max_length=16)
+    created_at: datetime = Field(default_factory=utcnow)
+    revoked_at: datetime | None = None
+
+
+class StaffToken(SQLModel, table=True):
+    __tablename__ = "staff_token"
+    token_hash: str = Field(primary_key=True, max_length=64)
+    staff_id: int = Field(foreign_key="staff.id", index=True)
+    store: str = Field(max_length=32)
+    role: str = Field(max_length=16)
+    issued_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime
+    revoked_at: datetime | None = None
