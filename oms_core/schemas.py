@@ -1,0 +1,310 @@
+"""Request and response bodies of the HTTP contract (pydantic).
+
+Strict on input: unknown delivery methods, non-positive quantities, blank
+codes and oversized lists are refused with a message that names the field.
+"""
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, StringConstraints, field_validator, model_validator
+
+Code = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=32)]
+Sku = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
+Money = Annotated[
+    Decimal, Field(ge=0, max_digits=12, decimal_places=2), PlainSerializer(float, return_type=float, when_used="json")
+]
+Qty = Annotated[int, Field(gt=0, le=100_000)]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+# --- catalog and locations -------------------------------------------------
+
+
+class ProductIn(Strict):
+    sku: Sku
+    name: Text
+    price: Money
+    barcodes: list[Annotated[str, StringConstraints(pattern=r"^[0-9A-Za-z\-]{1,64}$")]] = Field(
+        default_factory=list, max_length=20
+    )
+    weight_kg: float = Field(default=0.0, ge=0, le=1000)
+    image_url: str | None = Field(default=None, max_length=500)
+    tags: list[Annotated[str, StringConstraints(max_length=50)]] = Field(default_factory=list, max_length=50)
+
+
+class ProductOut(BaseModel):
+    sku: str
+    name: str
+    price: Money
+    barcodes: list[str]
+    weight_kg: float
+    image_url: str | None
+    tags: list[str]
+
+
+HHMM = Annotated[str, StringConstraints(pattern=r"^([01]\d|2[0-3]):[0-5]\d$")]
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+DEFAULT_HOURS = {day: ["09:00", "19:00"] for day in ("mon", "tue", "wed", "thu", "fri", "sat")}
+
+
+class LocationIn(Strict):
+    code: Code
+    name: Text
+    type: Literal["warehouse", "store"]
+    lat: float = Field(ge=-90, le=90)
+    lon: float = Field(ge=-180, le=180)
+    country: Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")] = "FR"
+    ship_from_store: bool = False
+    click_collect: bool = False
+    returns: bool = False
+    daily_capacity: int = Field(default=100, ge=0, le=1_000_000)
+    opening_hours: dict[Weekday, Annotated[list[HHMM], Field(min_length=2, max_length=2)]] = Field(default_factory=lambda: dict(DEFAULT_HOURS))
+    accept_within_minutes: int = Field(default=60, ge=1, le=7 * 24 * 60)
+    paused: bool = False
+
+
+class LocationOut(LocationIn):
+    model_config = ConfigDict(extra="ignore")
+
+
+class BulkResult(BaseModel):
+    upserted: int
+
+
+# --- stock -----------------------------------------------------------------
+
+
+class MovementIn(Strict):
+    location: Code
+    sku: Sku
+    delta: int = Field(description="units added (positive) or removed (negative); never zero")
+    kind: Literal["receipt", "adjustment", "damage", "transfer"] = "adjustment"
+    reference: str | None = Field(default=None, max_length=64)
+
+    @field_validator("delta")
+    @classmethod
+    def _not_zero(cls, v: int) -> int:
+        if v == 0 or abs(v) > 1_000_000:
+            raise ValueError("delta must be a non-zero number of units (at most 1,000,000)")
+        return v
+
+
+class MovementsIn(Strict):
+    movements: list[MovementIn] = Field(min_length=1)
+
+
+class CountIn(Strict):
+    location: Code
+    sku: Sku
+    on_hand: int = Field(ge=0, le=10_000_000)
+    safety: int | None = Field(default=None, ge=0, le=10_000_000)
+
+
+class CountsIn(Strict):
+    counts: list[CountIn] = Field(min_length=1)
+    reference: str | None = Field(default=None, max_length=64)
+
+
+class StockLevel(BaseModel):
+    location: str
+    sku: str
+    on_hand: int
+    reserved: int
+    safety: int
+    atp: int
+
+
+class AvailabilityOut(BaseModel):
+    skus: dict[str, int] = Field(description="network ATP per SKU")
+    locations: list[StockLevel]
+
+
+# --- orders ----------------------------------------------------------------
+
+
+class Customer(Strict):
+    name: Text
+    email: str | None = Field(default=None, max_length=200)
+    phone: str | None = Field(default=None, max_length=40)
+    tier: str | None = Field(default=None, max_length=32)
+
+
+class Address(Strict):
+    line1: Text
+    line2: str | None = Field(default=None, max_length=300)
+    city: Text
+    postcode: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20)]
+    country: Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
+    lat: float | None = Field(default=None, ge=-90, le=90)
+    lon: float | None = Field(default=None, ge=-180, le=180)
+
+
+class Delivery(Strict):
+    method: Literal["home", "click_collect"]
+    store: Code | None = None
+    address: Address | None = None
+
+    @model_validator(mode="after")
+    def _method_needs(self) -> "Delivery":
+        if self.method == "click_collect" and not self.store:
+            raise ValueError("click_collect needs delivery.store")
+        if self.method == "home" and self.address is None:
+            raise ValueError("home delivery needs delivery.address")
+        return self
+
+
+class OrderLineIn(Strict):
+    sku: Sku
+    qty: Qty
+    unit_price: Money
+
+
+class OrderIn(Strict):
+    channel: Literal["web", "app", "marketplace", "store"]
+    external_ref: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+    customer: Customer
+    delivery: Delivery
+    lines: list[OrderLineIn] = Field(min_length=1, max_length=200)
+    tags: list[Annotated[str, StringConstraints(max_length=50)]] = Field(default_factory=list, max_length=20)
+
+
+class SkuQty(BaseModel):
+    sku: str
+    qty: int
+
+
+class FulfilmentLineOut(BaseModel):
+    sku: str
+    qty: int
+    picked: int
+
+
+class FulfilmentOut(BaseModel):
+    id: str
+    order_id: str
+    location: str
+    status: str
+    delivery_method: str
+    ship_to: str | None
+    accept_by: datetime | None
+    carrier: str | None
+    tracking_number: str | None
+    parcels: list[dict]
+    lines: list[FulfilmentLineOut]
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+
+class OrderLineOut(BaseModel):
+    line_no: int
+    sku: str
+    qty: int
+    unit_price: Money
+
+
+class OrderOut(BaseModel):
+    id: str
+    channel: str
+    external_ref: str
+    status: str
+    customer: dict
+    delivery_method: str
+    pickup_store: str | None
+    address: dict | None
+    total_value: Money
+    tags: list[str]
+    created_by: str | None
+    lines: list[OrderLineOut]
+    fulfilments: list[FulfilmentOut]
+    unfulfilled: list[SkuQty]
+    routing: dict
+    created_at: datetime
+
+
+class CancelIn(Strict):
+    reason: str = Field(default="customer_request", max_length=200)
+
+
+# --- fulfilment actions ----------------------------------------------------
+
+
+class AcceptIn(Strict):
+    pass
+
+
+class RejectLine(Strict):
+    sku: Sku
+    qty: Qty
+
+
+class RejectIn(Strict):
+    reason: str = Field(min_length=1, max_length=64)
+    note: str | None = Field(default=None, max_length=500)
+    # Only these lines (a partial rejection); all of them when absent.
+    lines: list[RejectLine] | None = Field(default=None, max_length=200)
+
+
+class PickItem(Strict):
+    # A scanned or typed barcode, or the SKU itself.
+    sku: Sku | None = None
+    code: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)] | None = None
+    qty: Qty = 1
+
+    @model_validator(mode="after")
+    def _one_identifier(self) -> "PickItem":
+        if (self.sku is None) == (self.code is None):
+            raise ValueError("give either sku or code")
+        return self
+
+
+class PickIn(Strict):
+    # The units picked now; empty means "everything that is left".
+    items: list[PickItem] = Field(default_factory=list, max_length=500)
+
+
+class Parcel(Strict):
+    weight_kg: float = Field(default=0.0, ge=0, le=1000)
+    box: str | None = Field(default=None, max_length=32)
+
+
+class PackIn(Strict):
+    parcels: list[Parcel] = Field(default_factory=lambda: [Parcel()], min_length=1, max_length=50)
+
+
+class ShipIn(Strict):
+    carrier: str | None = Field(default=None, max_length=50)
+    tracking_number: str | None = Field(default=None, max_length=64)
+
+
+class ReadyIn(Strict):
+    shelf: str | None = Field(default=None, max_length=32)
+
+
+class CollectIn(Strict):
+    code: str | None = Field(default=None, max_length=64)
+
+
+# --- auth ------------------------------------------------------------------
+
+
+class TokenIn(Strict):
+    store: Code
+    staff: Code
+    pin: Annotated[str, StringConstraints(pattern=r"^[0-9]{4,12}$")]
+
+
+class TokenOut(BaseModel):
+    access_token: str
+    token_type: str = "bearer"
+    store: str
+    role: str
+    staff: str
+    name: str
+    expires_at: datetime

@@ -1,0 +1,98 @@
+"""The change feed: every change a store must hear about, numbered in commit
+order, so that a reader following it by number can never skip one.
+
+Services call `record()`. The rows are written in the same transaction as the
+change itself, without a number; numbering ("sequencing") happens once they
+are committed:
+
+- SQLite: writers are serialised, so the rows are numbered just before the
+  commit, in the same transaction.
+- PostgreSQL: transactions commit in parallel, so numbers taken inside them
+  would not follow commit order. Right after each commit, the worker numbers
+  every committed, unnumbered row under an advisory lock; sequencers run one
+  at a time and each sees all earlier commits, so numbers only ever grow in
+  the order readers can see them. One sequencer pass serves every commit that
+  happened meanwhile, and no order transaction waits on another.
+"""
+
+from collections.abc import Callable
+
+from sqlalchemy import Engine, event, insert, text, update
+from sqlmodel import Session
+
+from ..models import Change, utcnow
+
+NETWORK = "*"
+_SEQUENCER_LOCK = 7_204_201  # any constant shared by all workers
+_PENDING = "backroom_pending_changes"
+_COMMITTED = "backroom_committed_scopes"
+
+# Called with the scopes that changed once their changes are numbered (live sync hooks in here).
+_sequenced_hooks: list[Callable[[set[str]], None]] = []
+
+_NUMBER_POSTGRES = text(
+    """
+    UPDATE change SET seq = numbered.seq
+    FROM (SELECT id, nextval('change_seq') AS seq
+          FROM (SELECT id FROM change WHERE seq IS NULL ORDER BY id) AS pending) AS numbered
+    WHERE change.id = numbered.id
+    """
+)
+
+
+def record(session: Session, scope: str, entity: str, entity_id: str, op: str = "upsert") -> None:
+    pending = session.info.setdefault(_PENDING, {})
+    # One row per entity and transaction: the feed says "look again", not how.
+    pending[(scope, entity, entity_id)] = op
+
+
+def on_sequenced(hook: Callable[[set[str]], None]) -> None:
+    _sequenced_hooks.append(hook)
+
+
+def sequence_pending(engine: Engine) -> None:
+    """Number committed changes that have no number yet (PostgreSQL; also run at start-up
+    to finish the work of a worker that stopped between commit and sequencing)."""
+    if engine.dialect.name != "postgresql":
+        return
+    with engine.begin() as connection:
+        connection.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _SEQUENCER_LOCK})
+        connection.execute(_NUMBER_POSTGRES)
+
+
+@event.listens_for(Session, "before_commit")
+def _write_pending(session: Session) -> None:
+    pending = session.info.get(_PENDING)
+    if not pending:
+        return
+    now = utcnow()
+    session.execute(
+        insert(Change.__table__),
+        [
+            {"scope": scope, "entity": entity, "entity_id": entity_id, "op": op, "at": now}
+            for (scope, entity, entity_id), op in pending.items()
+        ],
+    )
+    if session.get_bind().dialect.name != "postgresql":
+        session.execute(update(Change.__table__).where(Change.seq.is_(None)).values(seq=Change.id))
+    session.info[_COMMITTED] = {scope for scope, _, _ in pending}
+    pending.clear()
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _sequence(session: Session, transaction) -> None:  # noqa: ANN001
+    # After the commit *and* after the session gave its connection back, so
+    # that sequencing never needs a second connection from the pool.
+    if transaction.parent is not None:
+        return
+    scopes = session.info.pop(_COMMITTED, None)
+    if scopes:
+        sequence_pending(session.get_bind())
+        for hook in _sequenced_hooks:
+            hook(scopes)
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget(session: Session) -> None:
+    session.info.pop(_PENDING, None)
+    session.info.pop(_COMMITTED, None)

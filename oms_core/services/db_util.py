@@ -1,0 +1,53 @@
+"""Small SQL helpers shared by services: portable bulk upsert and existence checks."""
+
+from collections.abc import Iterable, Sequence
+
+from sqlalchemy import Table, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlmodel import Session
+
+from ..domain.errors import InvalidInput
+
+
+def _insert_for(session: Session, table: Table):
+    if session.get_bind().dialect.name == "postgresql":
+        return pg_insert(table)
+    return sqlite_insert(table)
+
+
+def upsert(session: Session, table: Table, rows: Sequence[dict], keys: Sequence[str]) -> None:
+    """INSERT ... ON CONFLICT (keys) DO UPDATE every other given column."""
+    if not rows:
+        return
+    stmt = _insert_for(session, table)
+    updated = [c for c in rows[0] if c not in keys]
+    if updated:
+        stmt = stmt.on_conflict_do_update(
+            index_elements=list(keys), set_={c: stmt.excluded[c] for c in updated}
+        )
+    else:
+        stmt = stmt.on_conflict_do_nothing(index_elements=list(keys))
+    session.execute(stmt, list(rows))
+
+
+def insert_missing(session: Session, table: Table, rows: Sequence[dict], keys: Sequence[str]) -> None:
+    """INSERT ... ON CONFLICT (keys) DO NOTHING."""
+    if rows:
+        stmt = _insert_for(session, table).on_conflict_do_nothing(index_elements=list(keys))
+        session.execute(stmt, list(rows))
+
+
+def require_known(session: Session, column, values: Iterable[str], code: str, what: str) -> None:
+    """Raise InvalidInput naming every value that the column does not hold."""
+    wanted = set(values)
+    if not wanted:
+        return
+    found: set[str] = set()
+    ordered = sorted(wanted)
+    for start in range(0, len(ordered), 500):  # stay under bind-parameter limits
+        chunk = ordered[start : start + 500]
+        found.update(session.execute(select(column).where(column.in_(chunk))).scalars())
+    missing = sorted(wanted - found)
+    if missing:
+        raise InvalidInput(code, f"unknown {what}: {', '.join(missing[:20])}", missing=missing[:100])

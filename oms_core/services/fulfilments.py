@@ -1,0 +1,209 @@
+"""What store associates do to fulfilments: accept, reject, pick, pack, ship,
+make ready, hand over. Each action locks the fulfilment row, asks the domain
+state machine whether it is allowed, applies its stock effect and records it."""
+
+from collections.abc import Sequence
+
+from sqlalchemy import select
+from sqlmodel import Session
+
+from ..domain.actors import Actor
+from ..domain.errors import Conflict, InvalidInput, NotFound
+from ..domain.fulfilment import Action, FulfilmentStatus, next_status
+from ..domain.ids import uuid7
+from ..domain.reasons import REJECT_REASONS
+from ..models import Fulfilment, FulfilmentLine
+from ..schemas import CollectIn, PackIn, PickIn, ReadyIn, RejectIn, ShipIn
+from . import allocation, catalog, orders
+from . import stock as stock_service
+
+
+def list_for_location(session: Session, location: str, statuses: Sequence[str] | None) -> list[dict]:
+    where = [Fulfilment.location == location]
+    if statuses:
+        where.append(Fulfilment.status.in_(list(statuses)))
+    return orders.fulfilment_views(session, *where)
+
+
+def get(session: Session, fulfilment_id: str, actor: Actor) -> dict:
+    _load(session, fulfilment_id, actor, lock=False)
+    return orders.fulfilment_views(session, Fulfilment.id == fulfilment_id)[0]
+
+
+def act(session: Session, fulfilment_id: str, action: Action, actor: Actor, body: object) -> dict:
+    fulfilment, lines = _load(session, fulfilment_id, actor, lock=True)
+    status = FulfilmentStatus(fulfilment.status)
+    collect_here = fulfilment.delivery_method == "click_collect"
+    match action:
+        case Action.ACCEPT:
+            _step(session, fulfilment, status, action, actor, collect_here)
+        case Action.REJECT:
+            assert isinstance(body, RejectIn)
+            _reject(session, fulfilment, lines, body, actor)
+        case Action.PICK:
+            assert isinstance(body, PickIn)
+            _pick(session, fulfilment, status, lines, body, actor, collect_here)
+        case Action.PACK:
+            assert isinstance(body, PackIn)
+            if _step(session, fulfilment, status, action, actor, collect_here):
+                fulfilment.parcels = [p.model_dump() for p in body.parcels]
+        case Action.SHIP:
+            assert isinstance(body, ShipIn)
+            if next_status(status, action, collect_here=collect_here) is not None:
+                _consume(session, fulfilment, lines, "ship", actor)
+                fulfilment.carrier = body.carrier or fulfilment.carrier or "standard"
+                fulfilment.tracking_number = body.tracking_number or fulfilment.tracking_number or _tracking()
+                _step(session, fulfilment, status, action, actor, collect_here,
+                      details={"carrier": fulfilment.carrier, "tracking_number": fulfilment.tracking_number})
+        case Action.READY:
+            assert isinstance(body, ReadyIn)
+            _step(session, fulfilment, status, action, actor, collect_here, details={"shelf": body.shelf})
+        case Action.COLLECT:
+            assert isinstance(body, CollectIn)
+            if next_status(status, action, collect_here=collect_here) is not None:
+                _consume(session, fulfilment, lines, "collect", actor)
+                _step(session, fulfilment, status, action, actor, collect_here)
+        case _:
+            raise InvalidInput("unknown_action", f"{action} is not a store action")
+    session.flush()
+    orders.refresh_status(session, fulfilment.order_id)
+    return orders.fulfilment_views(session, Fulfilment.id == fulfilment.id)[0]
+
+
+def _load(session: Session, fulfilment_id: str, actor: Actor, *, lock: bool) -> tuple[Fulfilment, list[FulfilmentLine]]:
+    query = select(Fulfilment).where(Fulfilment.id == fulfilment_id)
+    fulfilment = session.execute(query.with_for_update() if lock else query).scalar_one_or_none()
+    # Another store's fulfilment does not exist as far as this store is concerned.
+    if fulfilment is None or (actor.is_staff and fulfilment.location != actor.store):
+        raise NotFound("fulfilment_not_found", f"no fulfilment {fulfilment_id} at this store")
+    lines = session.execute(
+        select(FulfilmentLine).where(FulfilmentLine.fulfilment_id == fulfilment_id).order_by(FulfilmentLine.sku)
+    ).scalars().all()
+    return fulfilment, list(lines)
+
+
+def _step(
+    session: Session,
+    fulfilment: Fulfilment,
+    status: FulfilmentStatus,
+    action: Action,
+    actor: Actor,
+    collect_here: bool,
+    *,
+    details: dict | None = None,
+) -> bool:
+    """Apply a plain transition; False when it was already done (a retry)."""
+    target = next_status(status, action, collect_here=collect_here)
+    if target is None:
+        return False
+    allocation.transition(session, fulfilment, target, action, actor, details=details)
+    return True
+
+
+def _pick(
+    session: Session,
+    fulfilment: Fulfilment,
+    status: FulfilmentStatus,
+    lines: list[FulfilmentLine],
+    body: PickIn,
+    actor: Actor,
+    collect_here: bool,
+) -> None:
+    by_sku = {line.sku: line for line in lines}
+    counts: dict[str, int] = {}
+    if body.items:
+        for item in body.items:
+            sku = item.sku or catalog.resolve_barcode(session, item.code or "")
+            if sku is None:
+                raise InvalidInput("unknown_code", f"{item.code} is not a known barcode", code=item.code)
+            if sku not in by_sku:
+                raise InvalidInput("wrong_item", f"{sku} is not in this order", sku=sku, code=item.code)
+            counts[sku] = counts.get(sku, 0) + item.qty
+        for sku, qty in counts.items():
+            line = by_sku[sku]
+            if line.picked + qty > line.qty:
+                raise Conflict(
+                    "over_pick",
+                    f"{sku}: {line.picked} of {line.qty} already picked, {qty} more is too many",
+                    sku=sku,
+                    picked=line.picked,
+                    qty=line.qty,
+                )
+    else:
+        counts = {line.sku: line.qty - line.picked for line in lines if line.qty > line.picked}
+    all_picked = all(line.picked + counts.get(line.sku, 0) >= line.qty for line in lines)
+    target = next_status(status, Action.PICK, collect_here=collect_here, all_picked=all_picked)
+    if target is None:
+        return
+    for sku, qty in counts.items():
+        by_sku[sku].picked += qty
+        session.add(by_sku[sku])
+    if target.value == fulfilment.status:
+        allocation.touch(session, fulfilment)  # more units picked, same status
+    else:
+        allocation.transition(session, fulfilment, target, Action.PICK, actor, details={"picked": counts})
+
+
+def _reject(session: Session, fulfilment: Fulfilment, lines: list[FulfilmentLine], body: RejectIn, actor: Actor) -> None:
+    if body.reason not in REJECT_REASONS:
+        raise InvalidInput(
+            "unknown_reason", f"reason must be one of {', '.join(REJECT_REASONS)}", allowed=list(REJECT_REASONS)
+        )
+    status = FulfilmentStatus(fulfilment.status)
+    target = next_status(status, Action.REJECT, collect_here=True)
+    if target is None:
+        return
+    by_sku = {line.sku: line for line in lines}
+    if body.lines is None:
+        returned = {line.sku: line.qty for line in lines}
+    else:
+        returned = {}
+        for item in body.lines:
+            returned[item.sku] = returned.get(item.sku, 0) + item.qty
+        for sku, qty in returned.items():
+            if sku not in by_sku:
+                raise InvalidInput("wrong_item", f"{sku} is not in this fulfilment", sku=sku)
+            if qty > by_sku[sku].qty:
+                raise InvalidInput("too_many", f"only {by_sku[sku].qty} of {sku} to reject", sku=sku)
+    whole = all(returned.get(line.sku, 0) == line.qty for line in lines)
+    if whole:
+        allocation.close(session, fulfilment, Action.REJECT, actor, body.reason)
+    else:
+        stock_service.apply(
+            session,
+            [stock_service.Move(fulfilment.location, sku, 0, -qty, "release", fulfilment.id) for sku, qty in returned.items()],
+            actor.label,
+        )
+        for sku, qty in returned.items():
+            line = by_sku[sku]
+            line.qty -= qty
+            line.picked = min(line.picked, line.qty)
+            if line.qty == 0:
+                session.delete(line)
+            else:
+                session.add(line)
+        allocation.transition(
+            session, fulfilment, status, Action.REJECT, actor, reason=body.reason,
+            details={"lines": returned, "note": body.note, "partial": True},
+        )
+        session.flush()
+        kept = [line for line in lines if line.qty > 0]
+        if status is FulfilmentStatus.PICKING and all(line.picked >= line.qty for line in kept):
+            # What is left was all picked already.
+            allocation.transition(session, fulfilment, FulfilmentStatus.PICKED, Action.PICK, actor)
+    orders.reroute(session, fulfilment.order_id, returned, actor, also_exclude=fulfilment.location)
+
+
+def _consume(session: Session, fulfilment: Fulfilment, lines: list[FulfilmentLine], kind: str, actor: Actor) -> None:
+    """The goods leave the location: on hand and reserved both go down."""
+    stock_service.apply(
+        session,
+        [stock_service.Move(fulfilment.location, l.sku, -l.qty, -l.qty, kind, fulfilment.id) for l in lines],
+        actor.label,
+    )
+
+
+def _tracking() -> str:
+    # Carriers assign real numbers through their APIs; until one is configured,
+    # a unique number in the same shape keeps labels and manifests honest.
+    return "BR" + uuid7().replace("-", "")[-12:].upper()

@@ -1,0 +1,285 @@
+"""Placing, reading and cancelling orders."""
+
+import hashlib
+import json
+from collections.abc import Mapping
+from decimal import Decimal
+
+from sqlalchemy import Engine, insert, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
+
+from ..core.db import session_scope
+from ..domain.actors import Actor
+from ..domain.errors import Conflict, InvalidInput, NotFound
+from ..domain.fulfilment import OPEN, Action, FulfilmentStatus
+from ..domain.ids import uuid7
+from ..domain.orders import OrderStatus, demand_by_sku, order_status, unfulfilled_by_sku
+from ..domain.routing import RoutingRequest
+from ..models import Fulfilment, FulfilmentLine, Order, OrderLine, Product, utcnow
+from ..schemas import OrderIn
+from . import allocation, events
+from . import stock as stock_service
+from .db_util import require_known
+
+# How many times a placement is retried when another order took the stock
+# between routing and reserving (PostgreSQL, several workers).
+_PLACEMENT_ATTEMPTS = 8
+
+
+def request_hash(payload: OrderIn) -> str:
+    canonical = json.dumps(payload.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def place(engine: Engine, payload: OrderIn, actor: Actor, idempotency_key: str | None) -> tuple[dict, bool]:
+    """Place the order; returns (the order as `get` shows it, created).
+    A replay returns the first order."""
+    digest = request_hash(payload)
+    for _ in range(_PLACEMENT_ATTEMPTS):
+        try:
+            with session_scope(engine) as session:
+                existing = _replayed(session, actor, idempotency_key, digest)
+                if existing is not None:
+                    return get(session, existing), False
+                return _place(session, payload, actor, idempotency_key, digest), True
+        except stock_service.StockShortage:
+            continue  # someone reserved the stock we routed to: route again
+        except IntegrityError:
+            # The unique constraints caught a second order with the same key or
+            # reference (a concurrent retry, or a reference reused).
+            with session_scope(engine) as session:
+                existing = _replayed(session, actor, idempotency_key, digest)
+                if existing is not None:
+                    return get(session, existing), False
+                _refuse_duplicate_reference(session, payload)
+            raise
+    raise Conflict("busy", "stock is changing too fast to place this order; retry")
+
+
+def _replayed(session: Session, actor: Actor, key: str | None, digest: str) -> str | None:
+    """The order this Idempotency-Key already placed, if the body is the same."""
+    if key is None:
+        return None
+    row = session.execute(
+        select(Order.id, Order.request_hash).where(Order.idempotency_client == actor.label, Order.idempotency_key == key)
+    ).first()
+    if row is None:
+        return None
+    if row.request_hash != digest:
+        raise InvalidInput(
+            "idempotency_key_reused", "this Idempotency-Key was used for a different order body", order_id=row.id
+        )
+    return row.id
+
+
+def _refuse_duplicate_reference(session: Session, payload: OrderIn) -> None:
+    other = session.execute(
+        select(Order.id).where(Order.channel == payload.channel, Order.external_ref == payload.external_ref)
+    ).scalar_one_or_none()
+    if other is not None:
+        raise Conflict(
+            "duplicate_external_ref", f"{payload.channel} order {payload.external_ref} already exists", order_id=other
+        )
+
+
+def _place(session: Session, payload: OrderIn, actor: Actor, key: str | None, digest: str) -> dict:
+    require_known(session, Product.sku, {line.sku for line in payload.lines}, "unknown_sku", "SKU")
+    delivery = payload.delivery
+    if delivery.method == "click_collect":
+        sites, _ = allocation.sites_cache.get(session)
+        store = sites.get(delivery.store or "")
+        if store is None or store.type != "store" or not store.click_collect:
+            raise InvalidInput(
+                "invalid_pickup_store", f"{delivery.store} is not a click & collect store", store=delivery.store
+            )
+    if actor.is_staff and payload.channel != "store":
+        raise InvalidInput("invalid_channel", "orders placed in a store use channel 'store'")
+    address = delivery.address.model_dump(mode="json") if delivery.address else None
+    pickup_store = delivery.store if delivery.method == "click_collect" else None
+    demand = demand_by_sku((line.sku, line.qty) for line in payload.lines)
+    routing = allocation.route(
+        session,
+        RoutingRequest(
+            demand=demand,
+            method=delivery.method,
+            dest_lat=address.get("lat") if address else None,
+            dest_lon=address.get("lon") if address else None,
+            pickup_store=pickup_store,
+        ),
+    )
+    status = order_status(False, demand, [(FulfilmentStatus.ASSIGNED, a.lines) for a in routing.plan.allocations])
+    now = utcnow()
+    order = {
+        "id": uuid7(),
+        "channel": payload.channel,
+        "external_ref": payload.external_ref,
+        "status": status.value,
+        "customer": payload.customer.model_dump(mode="json", exclude_none=True),
+        "customer_tier": payload.customer.tier,
+        "delivery_method": delivery.method,
+        "pickup_store": pickup_store,
+        "address": address,
+        "country": address["country"] if address else None,
+        "dest_lat": address.get("lat") if address else None,
+        "dest_lon": address.get("lon") if address else None,
+        "total_value": sum((line.unit_price * line.qty for line in payload.lines), Decimal("0")),
+        "tags": payload.tags,
+        "created_by": actor.label,
+        "idempotency_client": actor.label if key else None,
+        "idempotency_key": key,
+        "request_hash": digest,
+        "routing": {"decisions": [routing.plan.trace]},
+        "created_at": now,
+        "updated_at": now,
+    }
+    lines = [
+        {"order_id": order["id"], "line_no": i, "sku": line.sku, "qty": line.qty, "unit_price": line.unit_price}
+        for i, line in enumerate(payload.lines, start=1)
+    ]
+    session.execute(insert(Order.__table__), [order])
+    session.execute(insert(OrderLine.__table__), lines)
+    events.record(session, order["id"], "order.created", actor, details={"channel": payload.channel})
+    fulfilments = allocation.assign(session, order["id"], routing, actor)
+    return order_view(order, lines, fulfilments)
+
+
+def refresh_status(session: Session, order_id: str) -> OrderStatus:
+    """Recompute the order's status from its lines and fulfilments and store it."""
+    current = session.execute(select(Order.status).where(Order.id == order_id)).scalar_one()
+    status = order_status(
+        current == OrderStatus.CANCELLED,
+        _demand(session, order_id),
+        [(FulfilmentStatus(f["status"]), {l["sku"]: l["qty"] for l in f["lines"]}) for f in
+         fulfilment_views(session, Fulfilment.order_id == order_id)],
+    )
+    if status.value != current:
+        session.execute(
+            update(Order.__table__).where(Order.id == order_id).values(status=status.value, updated_at=utcnow())
+        )
+    return status
+
+
+def _demand(session: Session, order_id: str) -> dict[str, int]:
+    rows = session.execute(select(OrderLine.sku, OrderLine.qty).where(OrderLine.order_id == order_id))
+    return demand_by_sku((sku, qty) for sku, qty in rows)
+
+
+def _fulfilments(session: Session, order_id: str) -> list[Fulfilment]:
+    return list(
+        session.execute(
+            select(Fulfilment).where(Fulfilment.order_id == order_id).order_by(Fulfilment.created_at, Fulfilment.id)
+        ).scalars()
+    )
+
+
+def fulfilment_views(session: Session, *where) -> list[dict]:  # noqa: ANN002
+    """Fulfilments (as plain dicts, with their lines) matching the conditions, oldest first."""
+    views = [
+        {**row, "lines": []}
+        for row in session.execute(
+            select(Fulfilment.__table__).where(*where).order_by(Fulfilment.created_at, Fulfilment.id)
+        ).mappings()
+    ]
+    by_id = {view["id"]: view for view in views}
+    ids = list(by_id)
+    for start in range(0, len(ids), 500):  # stay under bind-parameter limits
+        for line in session.execute(
+            select(FulfilmentLine.__table__)
+            .where(FulfilmentLine.fulfilment_id.in_(ids[start : start + 500]))
+            .order_by(FulfilmentLine.fulfilment_id, FulfilmentLine.sku)
+        ).mappings():
+            by_id[line["fulfilment_id"]]["lines"].append(dict(line))
+    return views
+
+
+def get(session: Session, order_id: str) -> dict:
+    """The order as the API shows it: lines, fulfilments, what is unfulfilled, routing."""
+    order = session.execute(select(Order.__table__).where(Order.id == order_id)).mappings().first()
+    if order is None:
+        raise NotFound("order_not_found", f"no order {order_id}")
+    lines = [
+        dict(row)
+        for row in session.execute(
+            select(OrderLine.__table__).where(OrderLine.order_id == order_id).order_by(OrderLine.line_no)
+        ).mappings()
+    ]
+    return order_view(order, lines, fulfilment_views(session, Fulfilment.order_id == order_id))
+
+
+def order_view(order: Mapping, lines: list[dict], fulfilments: list[dict]) -> dict:
+    """The order as the API shows it: its lines, fulfilments and what is unfulfilled."""
+    missing = (
+        {}
+        if order["status"] == OrderStatus.CANCELLED
+        else unfulfilled_by_sku(
+            demand_by_sku((line["sku"], line["qty"]) for line in lines),
+            [(FulfilmentStatus(f["status"]), {l["sku"]: l["qty"] for l in f["lines"]}) for f in fulfilments],
+        )
+    )
+    return {
+        **order,
+        "lines": lines,
+        "fulfilments": fulfilments,
+        "unfulfilled": [{"sku": sku, "qty": qty} for sku, qty in sorted(missing.items())],
+    }
+
+
+def cancel(session: Session, order_id: str, actor: Actor, reason: str) -> None:
+    """Cancel every open fulfilment and the order; refused once goods have left."""
+    order = session.execute(select(Order).where(Order.id == order_id).with_for_update()).scalar_one_or_none()
+    if order is None:
+        raise NotFound("order_not_found", f"no order {order_id}")
+    if order.status == OrderStatus.CANCELLED:
+        return  # cancelling twice is the same as once
+    fulfilments = _fulfilments(session, order_id)
+    done = [f for f in fulfilments if f.status in (FulfilmentStatus.SHIPPED, FulfilmentStatus.COLLECTED)]
+    if done:
+        raise Conflict(
+            "already_shipped",
+            "part of this order has already shipped or been collected; it can no longer be cancelled",
+            fulfilments=[f.id for f in done],
+        )
+    for fulfilment in fulfilments:
+        if fulfilment.status in OPEN:
+            allocation.close(session, fulfilment, Action.CANCEL, actor, reason)
+    order.status = OrderStatus.CANCELLED.value
+    order.updated_at = utcnow()
+    session.add(order)
+    events.record(session, order_id, "order.cancelled", actor, to_status="cancelled", reason=reason)
+
+
+
+
+def reroute(session: Session, order_id: str, demand: dict[str, int], actor: Actor, also_exclude: str | None = None) -> None:
+    """Send lines that came back (rejection, expiry) to routing again, away from
+    the locations that gave this order back."""
+    order = session.execute(select(Order.__table__).where(Order.id == order_id)).mappings().one()
+    excluded = set(allocation.excluded_locations(session, order_id))
+    if also_exclude:
+        excluded.add(also_exclude)
+    request = RoutingRequest(
+        demand=demand,
+        method=order["delivery_method"],
+        dest_lat=order["dest_lat"],
+        dest_lon=order["dest_lon"],
+        pickup_store=order["pickup_store"],
+        excluded=frozenset(excluded),
+    )
+    routing = allocation.route(session, request)
+    allocation.assign(session, order_id, routing, actor)
+    plan = routing.plan
+    decisions = [*order["routing"].get("decisions", []), {**plan.trace, "reason": "reallocation"}]
+    session.execute(update(Order.__table__).where(Order.id == order_id).values(routing={"decisions": decisions}))
+    events.record(
+        session,
+        order_id,
+        "order.rerouted",
+        actor,
+        details={
+            "to": [a.location for a in plan.allocations],
+            "unfulfilled": plan.unfulfilled,
+            "excluded": sorted(excluded),
+        },
+    )
+    refresh_status(session, order_id)

@@ -1,0 +1,163 @@
+"""Stock: the movement ledger and its materialised rows.
+
+Every change is one conditional UPDATE of the stock row (the database checks
+the condition and changes the row atomically, on SQLite and PostgreSQL alike)
+plus one ledger row. Absolute counts read the row under a row lock first.
+Rows are always touched in (location, sku) order so that two transactions
+never wait on each other in a cycle.
+"""
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+from sqlalchemy import Update, bindparam, case, insert, select, update
+from sqlmodel import Session
+
+from ..domain.errors import Conflict
+from ..models import Location, Product, Stock, StockMovement, utcnow
+from . import changes
+from .db_util import insert_missing, require_known
+
+stock = Stock.__table__
+_raw_atp = stock.c.on_hand - stock.c.reserved - stock.c.safety
+# Available to promise: on hand - reserved - safety, never below zero.
+ATP = case((_raw_atp > 0, _raw_atp), else_=0)
+
+
+class StockShortage(Conflict):
+    """A reservation or decrement found less stock than it needs."""
+
+
+@dataclass(frozen=True)
+class Move:
+    location: str
+    sku: str
+    on_hand_delta: int = 0
+    reserved_delta: int = 0
+    kind: str = "adjustment"
+    reference: str | None = None
+
+
+def require_known_pairs(session: Session, locations: Iterable[str], skus: Iterable[str]) -> None:
+    require_known(session, Location.code, locations, "unknown_location", "location")
+    require_known(session, Product.sku, skus, "unknown_sku", "SKU")
+
+
+def apply(session: Session, moves: Sequence[Move], actor: str | None) -> None:
+    """Apply deltas atomically; refuse (StockShortage) rather than go negative or oversell."""
+    if not moves:
+        return
+    now = utcnow()
+    # Only receipts can meet a row that does not exist yet; any other move
+    # needs stock that is there (and fails as a shortage when it is not).
+    insert_missing(
+        session,
+        stock,
+        [{"location": m.location, "sku": m.sku, "updated_at": now} for m in moves if m.on_hand_delta > 0],
+        ["location", "sku"],
+    )
+    for m in sorted(moves, key=lambda m: (m.location, m.sku)):
+        statement = _conditional_update(_sign(m.on_hand_delta), _sign(m.reserved_delta))
+        result = session.execute(
+            statement, {"b_location": m.location, "b_sku": m.sku, "b_on_hand": m.on_hand_delta,
+                        "b_reserved": m.reserved_delta, "b_now": now}
+        )
+        if result.rowcount != 1:
+            raise StockShortage(
+                "insufficient_stock",
+                f"not enough stock of {m.sku} at {m.location} for this {m.kind}",
+                location=m.location,
+                sku=m.sku,
+            )
+    _ledger(session, moves, actor, now)
+
+
+def _sign(n: int) -> int:
+    return (n > 0) - (n < 0)
+
+
+@lru_cache(maxsize=None)
+def _conditional_update(on_hand_sign: int, reserved_sign: int) -> Update:
+    """The UPDATE for one kind of move, built once (orders run it all day)."""
+    on_hand, reserved = bindparam("b_on_hand"), bindparam("b_reserved")
+    where = [stock.c.location == bindparam("b_location"), stock.c.sku == bindparam("b_sku")]
+    if on_hand_sign < 0:
+        where.append(stock.c.on_hand + on_hand >= 0)
+        if reserved_sign == 0:
+            # Removing units (damage, shrink) may not eat into what is
+            # promised to orders: reject the fulfilment or count instead.
+            where.append(stock.c.on_hand + on_hand >= stock.c.reserved)
+    if reserved_sign > 0:
+        # Reserving: only what is available to promise.
+        where.append(_raw_atp + on_hand >= reserved)
+    if reserved_sign < 0:
+        where.append(stock.c.reserved + reserved >= 0)
+    return (
+        update(stock)
+        .where(*where)
+        .values(on_hand=stock.c.on_hand + on_hand, reserved=stock.c.reserved + reserved, updated_at=bindparam("b_now"))
+    )
+
+
+def count(
+    session: Session,
+    counts: Sequence[tuple[str, str, int, int | None]],
+    actor: str | None,
+    reference: str | None = None,
+) -> None:
+    """Absolute counts (location, sku, on_hand, safety or None): the ledger gets the difference."""
+    now = utcnow()
+    insert_missing(
+        session,
+        stock,
+        [{"location": loc, "sku": sku, "updated_at": now} for loc, sku, _, _ in counts],
+        ["location", "sku"],
+    )
+    moves: list[Move] = []
+    for location, sku, on_hand, safety in sorted(counts, key=lambda c: (c[0], c[1])):
+        key = [stock.c.location == location, stock.c.sku == sku]
+        current = session.execute(select(stock.c.on_hand).where(*key).with_for_update()).scalar_one()
+        values: dict = {"on_hand": on_hand, "updated_at": now}
+        if safety is not None:
+            values["safety"] = safety
+        session.execute(update(stock).where(*key).values(**values))
+        if on_hand != current:
+            moves.append(Move(location, sku, on_hand - current, 0, "count", reference))
+        elif safety is not None:
+            changes.record(session, location, "stock", sku)
+    _ledger(session, moves, actor, now)
+
+
+def _ledger(session: Session, moves: Sequence[Move], actor: str | None, now) -> None:  # noqa: ANN001
+    if not moves:
+        return
+    session.execute(
+        insert(StockMovement.__table__),
+        [
+            {
+                "location": m.location,
+                "sku": m.sku,
+                "kind": m.kind,
+                "on_hand_delta": m.on_hand_delta,
+                "reserved_delta": m.reserved_delta,
+                "reference": m.reference,
+                "actor": actor,
+                "at": now,
+            }
+            for m in moves
+        ],
+    )
+    for m in moves:
+        changes.record(session, m.location, "stock", m.sku)
+
+
+def availability(session: Session, skus: Sequence[str], locations: Sequence[str] | None = None) -> list[dict]:
+    query = (
+        select(stock.c.location, stock.c.sku, stock.c.on_hand, stock.c.reserved, stock.c.safety, ATP.label("atp"))
+        .where(stock.c.sku.in_(list(skus)))
+        .order_by(stock.c.sku, stock.c.location)
+    )
+    if locations:
+        query = query.where(stock.c.location.in_(list(locations)))
+    return [dict(row._mapping) for row in session.execute(query)]
