@@ -1,0 +1,101 @@
+"""Dependencies shared by the routes: the database, the caller and its rights."""
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from ..core.config import Settings
+from ..domain.actors import Actor, Role
+from ..domain.errors import Forbidden, Unauthorized
+from ..services import auth
+
+_bearer = HTTPBearer(auto_error=False, description="staff token or API key")
+
+
+# Dependencies that never block are `async def`: FastAPI then calls them on the
+# event loop instead of hopping to a worker thread for each one.
+
+
+async def get_engine(request: Request) -> Engine:
+    return request.app.state.engine
+
+
+async def get_settings(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+async def get_reader(request: Request) -> Engine:
+    return request.app.state.reader
+
+
+async def get_session(engine: Annotated[Engine, Depends(get_engine)]) -> AsyncIterator[Session]:
+    """A session per request. Routes that write call session.commit() themselves,
+    before they answer, so a failed commit can never follow a success reply.
+    (Creating a session does no I/O; the route uses it in its worker thread.)"""
+    with Session(engine, expire_on_commit=False) as session:
+        yield session
+
+
+async def get_read_session(engine: Annotated[Engine, Depends(get_reader)]) -> AsyncIterator[Session]:
+    """A session for routes that only read (on SQLite it does not queue behind writers)."""
+    with Session(engine) as session:
+        yield session
+
+
+EngineDep = Annotated[Engine, Depends(get_engine)]
+ReaderDep = Annotated[Engine, Depends(get_reader)]
+ReadSessionDep = Annotated[Session, Depends(get_read_session)]
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+SessionDep = Annotated[Session, Depends(get_session)]
+
+
+async def get_bearer(credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> str:
+    if credentials is None or not credentials.credentials:
+        raise Unauthorized("missing_token", "send Authorization: Bearer <staff token or API key>")
+    return credentials.credentials
+
+
+async def get_actor(request: Request, engine: ReaderDep, bearer: Annotated[str, Depends(get_bearer)]) -> Actor:
+    credentials: auth.CredentialCache = request.app.state.credentials
+    actor = credentials.get(bearer)
+    if actor is None:
+
+        def lookup() -> auth.Recognised:
+            with Session(engine) as session:
+                return auth.authenticate(session, bearer)
+
+        actor = credentials.put(bearer, await run_in_threadpool(lookup))
+    return actor
+
+
+def require(*roles: Role) -> Callable[[Actor], Awaitable[Actor]]:
+    allowed = frozenset(roles)
+
+    async def check(actor: Annotated[Actor, Depends(get_actor)]) -> Actor:
+        if actor.role not in allowed:
+            raise Forbidden(
+                "forbidden", f"a {actor.role} may not do this (needs {' or '.join(sorted(allowed))})"
+            )
+        return actor
+
+    return check
+
+
+ALL_ROLES = tuple(Role)
+AnyActor = Annotated[Actor, Depends(require(*ALL_ROLES))]
+Admin = Annotated[Actor, Depends(require(Role.ADMIN))]
+Staff = Annotated[Actor, Depends(require(Role.ASSOCIATE, Role.MANAGER))]
+StaffOrAdmin = Annotated[Actor, Depends(require(Role.ASSOCIATE, Role.MANAGER, Role.ADMIN))]
+OrderPlacer = Annotated[Actor, Depends(require(Role.CHANNEL, Role.ADMIN, Role.ASSOCIATE, Role.MANAGER))]
+OrderManager = Annotated[Actor, Depends(require(Role.CHANNEL, Role.ADMIN, Role.MANAGER))]
+
+
+def require_store(actor: Actor, location: str) -> None:
+    """Staff act only for their own store; API keys for any location."""
+    if actor.is_staff and location != actor.store:
+        raise Forbidden("other_store", f"you are signed in at {actor.store}, not {location}")

@@ -1,0 +1,60 @@
+"""The core's FastAPI application."""
+
+from contextlib import asynccontextmanager
+
+from fastapi import APIRouter, FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+
+from ..core.config import Settings, get_settings
+from ..core.db import make_engine, reader
+from ..core.logging import setup_logging
+from . import errors
+from ..services import changes
+from ..services.auth import CredentialCache
+from .limits import BodyLimit
+from .routes import auth, catalog, fulfilments, locations, orders, stock
+
+API_PREFIX = "/api/v1"
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    setup_logging(settings.log_level)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):  # noqa: ANN202
+        # Number what a worker committed but could not sequence before it stopped.
+        changes.sequence_pending(app.state.engine)
+        yield
+        app.state.engine.dispose()
+
+    app = FastAPI(
+        title="Backroom OMS core",
+        version="1",
+        description="Orders, stock and fulfilment for omnichannel retail.",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.engine = make_engine(settings)
+    app.state.reader = reader(app.state.engine)
+    app.state.credentials = CredentialCache(settings.auth_cache_seconds)
+    errors.install(app)
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=[o.strip() for o in settings.cors_origins.split(",") if o.strip()],
+            allow_methods=["*"],
+            allow_headers=["*"],
+        )
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+
+    api = APIRouter(prefix=API_PREFIX)
+    for module in (auth, catalog, locations, stock, orders, fulfilments):
+        api.include_router(module.router)
+    app.include_router(api)
+
+    @app.get("/healthz", tags=["ops"])
+    def healthz() -> dict:
+        return {"status": "ok"}
+
+    return app

@@ -1,0 +1,31 @@
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request, status
+
+from ...schemas import TokenIn, TokenOut
+from ...services import auth
+from ..deps import EngineDep, SessionDep, SettingsDep, get_bearer
+
+router = APIRouter(prefix="/auth", tags=["auth"])
+
+
+@router.post("/token", response_model=TokenOut)
+def sign_in(body: TokenIn, engine: EngineDep, settings: SettingsDep) -> dict:
+    """Staff sign-in: store code, staff code and PIN give a bearer token for that store."""
+    token, staff, expires = auth.sign_in(engine, settings, body.store, body.staff, body.pin)
+    return {
+        "access_token": token,
+        "store": staff.store,
+        "role": staff.role,
+        "staff": staff.code,
+        "name": staff.name,
+        "expires_at": expires,
+    }
+
+
+@router.delete("/token", status_code=status.HTTP_204_NO_CONTENT)
+def sign_out(request: Request, session: SessionDep, bearer: Annotated[str, Depends(get_bearer)]) -> None:
+    """Revoke the token that makes this call."""
+    auth.revoke(session, bearer)
+    session.commit()
+    request.app.state.credentials.forget(bearer)

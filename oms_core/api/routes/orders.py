@@ -1,0 +1,60 @@
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Response
+
+from ...domain.actors import Actor
+from ...domain.errors import InvalidInput
+from ...domain.reasons import CANCEL_REASONS, REJECT_REASONS
+from ...schemas import CancelIn, OrderIn, OrderOut
+from ...services import orders
+from ..deps import AnyActor, EngineDep, OrderManager, OrderPlacer, ReadSessionDep, SessionDep
+
+router = APIRouter(tags=["orders"])
+
+
+@router.post("/orders", response_model=OrderOut, status_code=201)
+def place_order(
+    body: OrderIn,
+    response: Response,
+    engine: EngineDep,
+    actor: OrderPlacer,
+    idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
+) -> dict:
+    """Capture an order and route it. Retrying with the same Idempotency-Key and
+    body returns the same order (200); the same key with another body is a 422."""
+    if idempotency_key is not None and not idempotency_key.strip():
+        raise InvalidInput("invalid_idempotency_key", "Idempotency-Key must not be blank")
+    order, created = orders.place(engine, body, actor, idempotency_key)
+    if not created:
+        response.status_code = 200
+    return _visible(order, actor)
+
+
+@router.get("/orders/{order_id}", response_model=OrderOut)
+def get_order(order_id: str, session: ReadSessionDep, actor: AnyActor) -> dict:
+    return _visible(orders.get(session, order_id), actor)
+
+
+@router.post("/orders/{order_id}/cancel", response_model=OrderOut)
+def cancel_order(order_id: str, body: CancelIn, session: SessionDep, actor: OrderManager) -> dict:
+    """Cancel until anything has shipped or been collected; cancelling twice is harmless."""
+    if body.reason not in CANCEL_REASONS:
+        raise InvalidInput("unknown_reason", f"reason must be one of {', '.join(CANCEL_REASONS)}")
+    orders.cancel(session, order_id, actor, body.reason)
+    session.commit()
+    return _visible(orders.get(session, order_id), actor)
+
+
+@router.get("/reasons")
+def reasons(_: AnyActor) -> dict:
+    """The reasons the app offers in its lists, with their labels."""
+    return {"reject": REJECT_REASONS, "cancel": CANCEL_REASONS}
+
+
+def _visible(order: dict, actor: Actor) -> dict:
+    """Staff see their own store's part of an order, not other stores' work."""
+    if actor.is_staff:
+        order["fulfilments"] = [
+            f for f in order["fulfilments"] if actor.store in (f["location"], f["ship_to"])
+        ]
+    return order

@@ -1,0 +1,64 @@
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from ...domain.actors import Actor
+from ...domain.errors import InvalidInput
+from ...schemas import AvailabilityOut, CountsIn, MovementsIn
+from ...services import stock
+from ..deps import AnyActor, ReadSessionDep, SessionDep, SettingsDep, StaffOrAdmin, require_store
+
+router = APIRouter(tags=["stock"])
+
+
+@router.post("/stock/movements", status_code=201)
+def post_movements(body: MovementsIn, session: SessionDep, settings: SettingsDep, actor: StaffOrAdmin) -> dict:
+    """Receipts, adjustments, damages and transfers as deltas; never below zero on hand."""
+    _check(actor, [m.location for m in body.movements], settings.max_bulk_items)
+    stock.require_known_pairs(session, {m.location for m in body.movements}, {m.sku for m in body.movements})
+    stock.apply(
+        session,
+        [stock.Move(m.location, m.sku, on_hand_delta=m.delta, kind=m.kind, reference=m.reference) for m in body.movements],
+        actor.label,
+    )
+    session.commit()
+    return {"applied": len(body.movements)}
+
+
+@router.post("/stock/counts", status_code=201)
+def post_counts(body: CountsIn, session: SessionDep, settings: SettingsDep, actor: StaffOrAdmin) -> dict:
+    """Absolute counts (and optionally safety stock); the ledger records the difference."""
+    _check(actor, [c.location for c in body.counts], settings.max_bulk_items)
+    keys = [(c.location, c.sku) for c in body.counts]
+    if len(set(keys)) != len(keys):
+        raise InvalidInput("duplicate_count", "the same location and SKU appear twice in one count")
+    stock.require_known_pairs(session, {c.location for c in body.counts}, {c.sku for c in body.counts})
+    stock.count(session, [(c.location, c.sku, c.on_hand, c.safety) for c in body.counts], actor.label, body.reference)
+    session.commit()
+    return {"counted": len(body.counts)}
+
+
+@router.get("/availability", response_model=AvailabilityOut)
+def availability(
+    session: ReadSessionDep,
+    _: AnyActor,
+    skus: Annotated[str, Query(min_length=1, max_length=5000, description="comma-separated SKUs")],
+    location: Annotated[list[str] | None, Query(max_length=500)] = None,
+) -> dict:
+    """Available to promise per location for the given SKUs, and the network total."""
+    wanted = sorted({s.strip() for s in skus.split(",") if s.strip()})
+    if not wanted or len(wanted) > 200:
+        raise InvalidInput("invalid_skus", "give 1 to 200 comma-separated SKUs")
+    levels = stock.availability(session, wanted, location)
+    totals = {sku: 0 for sku in wanted}
+    for level in levels:
+        totals[level["sku"]] += level["atp"]
+    return {"skus": totals, "locations": levels}
+
+
+def _check(actor: Actor, locations: list[str], max_items: int) -> None:
+    """Bulk size, and staff only count their own store."""
+    if len(locations) > max_items:
+        raise InvalidInput("bulk_size", f"send at most {max_items} items per call")
+    for location in set(locations):
+        require_store(actor, location)
