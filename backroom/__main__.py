@@ -1,0 +1,5 @@
+import sys
+
+from backroom.cli import main
+
+sys.exit(main())

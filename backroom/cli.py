@@ -1,0 +1,152 @@
+"""The `backroom` command: serve the core, run the store app, manage the database,
+keys and staff, seed a network, or bring the whole demo up."""
+
+import argparse
+import sys
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="backroom", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    demo = commands.add_parser("demo", help="core + demo network + order stream + store app")
+    demo.add_argument("--port", type=int, default=8000, help="core API port")
+    demo.add_argument("--app-port", type=int, default=8550, help="store app port (web)")
+    demo.add_argument("--orders-per-minute", type=float, default=6.0)
+    demo.add_argument("--data-dir", default="var/demo", help="where the demo database lives (recreated)")
+
+    core = commands.add_parser("core", help="serve the core API")
+    core.add_argument("--host", default="127.0.0.1")
+    core.add_argument("--port", type=int, default=8000)
+    core.add_argument("--workers", type=int, default=1)
+    core.add_argument("--no-migrate", action="store_true", help="do not apply migrations first")
+
+    app = commands.add_parser("app", help="run the store app")
+    app.add_argument("--core", default="http://127.0.0.1:8000", help="core URL")
+    app.add_argument("--web", action="store_true", help="serve it to the store's browsers")
+    app.add_argument("--host", default="127.0.0.1")
+    app.add_argument("--port", type=int, default=8550)
+
+    db = commands.add_parser("db", help="database maintenance")
+    db_commands = db.add_subparsers(dest="db_command", required=True)
+    db_commands.add_parser("upgrade", help="apply migrations")
+
+    keys = commands.add_parser("keys", help="API keys for admins and channel integrations")
+    keys_commands = keys.add_subparsers(dest="keys_command", required=True)
+    create_key = keys_commands.add_parser("create", help="print a new API key")
+    create_key.add_argument("--role", choices=["admin", "channel"], required=True)
+    create_key.add_argument("--name", required=True)
+
+    staff = commands.add_parser("staff", help="store associates and managers")
+    staff_commands = staff.add_subparsers(dest="staff_command", required=True)
+    create_staff = staff_commands.add_parser("create", help="add (or reset) a staff member")
+    create_staff.add_argument("--store", required=True)
+    create_staff.add_argument("--code", required=True)
+    create_staff.add_argument("--pin", required=True)
+    create_staff.add_argument("--role", choices=["associate", "manager"], default="associate")
+    create_staff.add_argument("--name")
+
+    seed = commands.add_parser("seed", help="load a generated network")
+    seed.add_argument("--stores", type=int, default=300)
+    seed.add_argument("--skus", type=int, default=20000)
+    seed.add_argument("--warehouses", type=int)
+
+    args = parser.parse_args(argv)
+    handler = {
+        "demo": _demo,
+        "core": _core,
+        "app": _app,
+        "db": _db,
+        "keys": _keys,
+        "staff": _staff,
+        "seed": _seed,
+    }[args.command]
+    return handler(args) or 0
+
+
+def _engine():  # noqa: ANN202
+    from oms_core.core.config import get_settings
+    from oms_core.core.db import make_engine
+
+    return make_engine(get_settings())
+
+
+def _db(args: argparse.Namespace) -> int:
+    from oms_core.core import migrate
+
+    migrate.upgrade(_engine())
+    print("database is up to date")
+    return 0
+
+
+def _core(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    if not args.no_migrate:
+        _db(args)
+    uvicorn.run(
+        "oms_core.api.main:create_app",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        log_level="info",
+    )
+    return 0
+
+
+def _keys(args: argparse.Namespace) -> int:
+    from oms_core.core.db import session_scope
+    from oms_core.services import auth
+
+    with session_scope(_engine()) as session:
+        key = auth.create_api_key(session, args.name, args.role)
+    print(key)
+    return 0
+
+
+def _staff(args: argparse.Namespace) -> int:
+    from oms_core.core.db import session_scope
+    from oms_core.domain.errors import DomainError
+    from oms_core.services import auth
+
+    try:
+        with session_scope(_engine()) as session:
+            staff = auth.create_staff(session, args.store, args.code, args.pin, args.role, args.name)
+            print(f"{staff.store}/{staff.code} ({staff.role}) can sign in")
+    except DomainError as exc:
+        print(f"error: {exc.message}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def _seed(args: argparse.Namespace) -> int:
+    import time
+
+    from oms_core.core import migrate
+    from oms_core.seed import seed
+
+    engine = _engine()
+    migrate.upgrade(engine)
+    started = time.perf_counter()
+    summary = seed(engine, stores=args.stores, skus=args.skus, warehouses=args.warehouses)
+    print(
+        f"seeded {summary.warehouses} warehouses, {summary.stores} stores, {summary.skus} SKUs, "
+        f"{summary.stock_rows} stock rows in {time.perf_counter() - started:.1f} s"
+    )
+    return 0
+
+
+def _app(args: argparse.Namespace) -> int:
+    print("the store app is not built yet; use the API at", args.core, file=sys.stderr)
+    return 2
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from backroom.demo import run
+
+    return run(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

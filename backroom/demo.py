@@ -1,0 +1,102 @@
+"""`backroom demo`: a fresh demo network on SQLite, the core, a stream of
+plausible orders, and (once it exists) the store app; prints where to go."""
+
+import argparse
+import shutil
+import threading
+from pathlib import Path
+
+import httpx
+import uvicorn
+from sqlalchemy import select
+
+from backroom.traffic import OrderGenerator
+from oms_core.api.main import create_app
+from oms_core.core import migrate
+from oms_core.core.config import Settings
+from oms_core.core.db import make_engine, session_scope
+from oms_core.models import Product
+from oms_core.seed import seed
+from oms_core.services import auth
+
+# Who can sign in to the demo (store, staff code, PIN, role, name).
+DEMO_STAFF = [
+    ("PAR-01", "S001", "1234", "associate", "Ana"),
+    ("PAR-01", "M001", "9999", "manager", "Marc"),
+    ("PAR-02", "S001", "1234", "associate", "Chloe"),
+    ("LYS-01", "S001", "1234", "associate", "Hugo"),
+    ("MRS-01", "S001", "1234", "associate", "Lea"),
+]
+DEMO_CITIES = ["Paris", "Lyon", "Marseille"]
+
+
+def run(args: argparse.Namespace) -> int:
+    data = Path(args.data_dir)
+    shutil.rmtree(data, ignore_errors=True)
+    data.mkdir(parents=True)
+    settings = Settings(database_url=f"sqlite:///{data / 'backroom.db'}", log_level="WARNING")
+    engine = make_engine(settings)
+    migrate.upgrade(engine)
+    summary = seed(engine, stores=24, skus=600, warehouses=3, store_coverage=0.35)
+    with session_scope(engine) as session:
+        admin_key = auth.create_api_key(session, "demo-admin", "admin")
+        channel_key = auth.create_api_key(session, "demo-webshop", "channel")
+        for store, code, pin, role, name in DEMO_STAFF:
+            auth.create_staff(session, store, code, pin, role, name)
+        products = session.execute(select(Product.sku, Product.price).order_by(Product.sku)).all()
+    engine.dispose()
+
+    core_url = f"http://127.0.0.1:{args.port}"
+    server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=args.port, log_level="warning"))
+    generator = OrderGenerator(
+        sorted((p.sku for p in products), key=lambda sku: (int(sku[3:7]), sku)),
+        {p.sku: float(p.price) for p in products},
+        pickup_stores=sorted({store for store, *_ in DEMO_STAFF}),
+        cities=DEMO_CITIES,
+        seed=None,
+    )
+    stop = threading.Event()
+    threading.Thread(target=_order_stream, args=(server, core_url, channel_key, generator, args, stop), daemon=True).start()
+
+    print(f"""
+Backroom demo: {summary.warehouses} warehouses, {summary.stores} stores, {summary.skus} products.
+
+  Core API       {core_url}/docs
+  Store app      not built yet: use the API docs above
+
+  Sign in (store / staff / PIN):""")
+    for store, code, pin, role, name in DEMO_STAFF:
+        print(f"    {store} / {code} / {pin}   {name}, {role}")
+    print(f"""
+  Admin API key     {admin_key}
+  Channel API key   {channel_key}
+
+  About {args.orders_per_minute:g} new orders a minute arrive from web, app and marketplace.
+  Press Ctrl+C to stop. The demo database is {data / 'backroom.db'} (recreated each run).
+""", flush=True)
+    try:
+        server.run()
+    finally:
+        stop.set()
+    return 0
+
+
+def _order_stream(server: uvicorn.Server, core_url: str, key: str, generator: OrderGenerator,
+                  args: argparse.Namespace, stop: threading.Event) -> None:
+    interval = 60.0 / args.orders_per_minute if args.orders_per_minute > 0 else None
+    while not server.started and not stop.wait(0.1):
+        pass
+    with httpx.Client(base_url=core_url, headers={"Authorization": f"Bearer {key}"}, timeout=10) as client:
+        while interval is not None and not stop.is_set():
+            body = generator.order()
+            try:
+                response = client.post("/api/v1/orders", json=body)
+                if response.status_code == 201:
+                    order = response.json()
+                    where = ", ".join(f["location"] for f in order["fulfilments"]) or "nowhere (unfulfilled)"
+                    print(f"  new {order['channel']} order {order['external_ref']} -> {where}", flush=True)
+                else:
+                    print(f"  order refused: {response.json()['error']['message']}", flush=True)
+            except httpx.HTTPError as exc:
+                print(f"  order stream: {exc}", flush=True)
+            stop.wait(generator.rng.expovariate(1 / interval))
