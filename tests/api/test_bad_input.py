@@ -1,0 +1,149 @@
+"""Bad input on every endpoint gets a clear 4xx in the error shape, never a 500."""
+
+import pytest
+from fastapi.routing import APIRoute
+
+from .conftest import TEE, TEE_EAN
+
+ID = "01a20000-0000-7000-8000-000000000000"
+
+
+def _routes(core):
+    for route in core.client.app.routes:
+        if isinstance(route, APIRoute) and route.path.startswith("/api/v1"):
+            for method in route.methods:
+                yield method, route.path.replace("{order_id}", ID).replace("{fulfilment_id}", ID).replace(
+                    "{sku}", TEE).replace("{code}", "PAR-01")
+
+
+def _headers_for(network, path):
+    return network.sign_in("PAR-01") if path.startswith("/api/v1/fulfilments") else network.admin
+
+
+def _assert_error(response, *statuses):
+    assert response.status_code in statuses, (response.request.method, response.request.url, response.text)
+    error = response.json()["error"]
+    assert error["code"] and error["message"]
+
+
+def test_malformed_json_is_400_everywhere(network):
+    for method, path in _routes(network):
+        if method in ("POST", "PUT"):
+            response = network.client.request(
+                method, path, content=b'{"lines": [1, 2,', headers={**_headers_for(network, path), "Content-Type": "application/json"}
+            )
+            _assert_error(response, 400)
+            assert response.json()["error"]["code"] == "malformed_json"
+
+
+def test_wrong_json_shape_is_422_everywhere(network):
+    for method, path in _routes(network):
+        if method in ("POST", "PUT"):
+            for body in ([{"unexpected": True}], {"unexpected": True}, 42, "text"):
+                response = network.client.request(method, path, json=body, headers=_headers_for(network, path))
+                if response.status_code in (200, 201, 204):
+                    continue  # bodies that are all optional (accept, pick all) are fine empty
+                _assert_error(response, 400, 404, 409, 422)
+
+
+def test_oversized_bodies_are_413_before_parsing(network):
+    huge = b"[" + b'{"sku":"X","name":"Y","price":1},' * 80_000 + b'{"sku":"Z","name":"Y","price":1}]'
+    assert len(huge) > network.settings.max_body_bytes
+    response = network.client.put("/api/v1/products", content=huge,
+                                  headers={**network.admin, "Content-Type": "application/json"})
+    _assert_error(response, 413)
+
+    def chunks():  # no Content-Length: counted as it streams
+        for start in range(0, len(huge), 65536):
+            yield huge[start:start + 65536]
+
+    response = network.client.put("/api/v1/products", content=chunks(),
+                                  headers={**network.admin, "Content-Type": "application/json"})
+    _assert_error(response, 413)
+
+
+def test_too_many_items_in_one_bulk_call(network):
+    products = [{"sku": f"S{i}", "name": "n", "price": 1} for i in range(network.settings.max_bulk_items + 1)]
+    network.settings.max_body_bytes = 10**8
+    _assert_error(network.client.put("/api/v1/products", json=products, headers=network.admin), 422)
+
+
+@pytest.mark.parametrize("lines,code", [
+    ([{"sku": "NOPE", "qty": 1, "unit_price": 1}], "unknown_sku"),
+    ([{"sku": TEE, "qty": 0, "unit_price": 1}], "invalid_request"),
+    ([{"sku": TEE, "qty": -2, "unit_price": 1}], "invalid_request"),
+    ([{"sku": TEE, "qty": 1, "unit_price": -1}], "invalid_request"),
+    ([{"sku": TEE, "qty": "many", "unit_price": 1}], "invalid_request"),
+    ([], "invalid_request"),
+])
+def test_order_lines_are_checked(network, lines, code):
+    body = network.order_body([(TEE, 1)])
+    body["lines"] = lines
+    response = network.client.post("/api/v1/orders", json=body, headers=network.channel)
+    _assert_error(response, 422)
+    assert response.json()["error"]["code"] == code
+
+
+def test_order_delivery_is_checked(network):
+    body = network.order_body([(TEE, 1)], method="click_collect", store="WH-LYS")
+    response = network.client.post("/api/v1/orders", json=body, headers=network.channel)
+    assert response.json()["error"]["code"] == "invalid_pickup_store"
+    body = network.order_body([(TEE, 1)])
+    del body["delivery"]["address"]
+    response = network.client.post("/api/v1/orders", json=body, headers=network.channel)
+    _assert_error(response, 422)
+    assert "address" in response.json()["error"]["message"]
+    body = network.order_body([(TEE, 1)])
+    body["delivery"]["method"] = "drone"
+    _assert_error(network.client.post("/api/v1/orders", json=body, headers=network.channel), 422)
+
+
+@pytest.mark.parametrize("payload,code", [
+    ({"movements": [{"location": "NOPE", "sku": TEE, "delta": 1}]}, "unknown_location"),
+    ({"movements": [{"location": "PAR-01", "sku": "NOPE", "delta": 1}]}, "unknown_sku"),
+    ({"movements": [{"location": "PAR-01", "sku": TEE, "delta": 0}]}, "invalid_request"),
+    ({"movements": [{"location": "PAR-01", "sku": TEE, "delta": -100}]}, "insufficient_stock"),
+    ({"movements": []}, "invalid_request"),
+])
+def test_stock_movements_are_checked(network, payload, code):
+    response = network.client.post("/api/v1/stock/movements", json=payload, headers=network.admin)
+    _assert_error(response, 409, 422)
+    assert response.json()["error"]["code"] == code
+    assert network.level("PAR-01", TEE)["on_hand"] == 5  # nothing half-applied
+
+
+def test_counts_are_checked(network):
+    bad = [
+        {"counts": [{"location": "PAR-01", "sku": TEE, "on_hand": -1}]},
+        {"counts": [{"location": "PAR-01", "sku": TEE, "on_hand": 1}, {"location": "PAR-01", "sku": TEE, "on_hand": 2}]},
+        {"counts": [{"location": "PAR-01", "sku": TEE, "on_hand": 1}, {"location": "NOPE", "sku": TEE, "on_hand": 2}]},
+    ]
+    for payload in bad:
+        _assert_error(network.client.post("/api/v1/stock/counts", json=payload, headers=network.admin), 422)
+    assert network.level("PAR-01", TEE)["on_hand"] == 5
+
+
+def test_catalog_and_locations_are_checked(network):
+    cases = [
+        ("/api/v1/products", [{"sku": "A", "name": "a", "price": 1}, {"sku": "A", "name": "b", "price": 1}], "duplicate_sku"),
+        ("/api/v1/products", [{"sku": "B", "name": "b", "price": 1, "barcodes": [TEE_EAN]}], "barcode_in_use"),
+        ("/api/v1/products", [{"sku": "C", "name": "c", "price": "free"}], "invalid_request"),
+        ("/api/v1/locations", [{"code": "X", "name": "x", "type": "moon", "lat": 1, "lon": 1}], "invalid_request"),
+        ("/api/v1/locations", [{"code": "X", "name": "x", "type": "store", "lat": 91, "lon": 1}], "invalid_request"),
+    ]
+    for path, body, code in cases:
+        response = network.client.put(path, json=body, headers=network.admin)
+        _assert_error(response, 422)
+        assert response.json()["error"]["code"] == code, response.text
+
+
+def test_query_parameters_are_checked(network):
+    for path in ["/api/v1/availability", "/api/v1/availability?skus=", "/api/v1/products?limit=0",
+                 "/api/v1/products?limit=abc", "/api/v1/fulfilments?status=lost", "/api/v1/locations?type=moon"]:
+        headers = network.sign_in("PAR-01") if "fulfilments" in path else network.admin
+        _assert_error(network.client.get(path, headers=headers), 422)
+
+
+def test_unknown_paths_and_methods_answer_in_the_error_shape(network):
+    _assert_error(network.client.get("/api/v1/nothing", headers=network.admin), 404)
+    _assert_error(network.client.delete("/api/v1/orders", headers=network.admin), 405)

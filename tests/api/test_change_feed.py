@@ -1,0 +1,78 @@
+"""The change feed: what stores hear about, numbered so that a reader who
+follows it by number, while writers commit in parallel, never skips a change."""
+
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from decimal import Decimal
+
+from sqlalchemy import select
+
+from oms_core.core.db import make_engine, session_scope
+from oms_core.domain.actors import Actor, Role
+from oms_core.models import Change
+from oms_core.schemas import OrderIn
+from oms_core.services import catalog, orders
+from oms_core.services import stock as stock_service
+
+from .conftest import TEE
+
+
+def _feed(network, store):
+    with session_scope(network.engine) as session:
+        return [(c.entity, c.op) for c in session.execute(
+            select(Change).where(Change.scope == store, Change.seq.is_not(None)).order_by(Change.seq)).scalars()]
+
+
+def test_a_store_hears_of_its_fulfilments_and_stock(network):
+    before = {store: len(_feed(network, store)) for store in ("LYS-01", "PAR-01")}
+    order = network.place([(TEE, 1)])  # goes to LYS-01
+    assert sorted(_feed(network, "LYS-01")[before["LYS-01"]:]) == [("fulfilment", "upsert"), ("stock", "upsert")]
+    network.client.post(f"/api/v1/orders/{order['id']}/cancel", json={}, headers=network.channel)
+    assert sorted(_feed(network, "LYS-01")[before["LYS-01"] + 2:]) == [("fulfilment", "upsert"), ("stock", "upsert")]
+    assert len(_feed(network, "PAR-01")) == before["PAR-01"]  # other stores hear nothing
+
+
+def test_a_reader_following_the_feed_never_skips_a_change(settings):
+    engine = make_engine(settings)
+    with session_scope(engine) as session:
+        catalog.upsert_locations(session, [{"code": "S1", "name": "S1", "type": "store", "lat": 45, "lon": 4,
+                                            "ship_from_store": True, "click_collect": True}])
+        catalog.upsert_products(session, [{"sku": "X", "name": "X", "price": Decimal("1"), "barcodes": []}])
+        stock_service.count(session, [("S1", "X", 10_000, None)], "test")
+    actor = Actor("feed-test", Role.CHANNEL)
+    done = threading.Event()
+    seen: set[int] = set()
+
+    def follow() -> None:
+        cursor = 0
+        while True:
+            finished = done.is_set()  # read before the last pass: it sees every commit
+            with session_scope(engine) as session:
+                rows = session.execute(
+                    select(Change.id, Change.seq).where(Change.seq > cursor).order_by(Change.seq).limit(50)
+                ).all()
+            for change_id, seq in rows:
+                seen.add(change_id)
+                cursor = seq
+            if finished and not rows:
+                return
+
+    def place(i: int) -> None:
+        body = OrderIn.model_validate({
+            "channel": "web", "external_ref": f"F-{i}", "customer": {"name": "C"},
+            "delivery": {"method": "click_collect", "store": "S1"},
+            "lines": [{"sku": "X", "qty": 1, "unit_price": 1}],
+        })
+        orders.place(engine, body, actor, None)
+
+    reader = threading.Thread(target=follow)
+    reader.start()
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(place, range(200)))
+    done.set()
+    reader.join()
+    with session_scope(engine) as session:
+        every = set(session.execute(select(Change.id)).scalars())
+        assert session.execute(select(Change.id).where(Change.seq.is_(None))).first() is None
+    assert seen == every
+    engine.dispose()

@@ -1,0 +1,165 @@
+"""What a store does with its fulfilments, through the API."""
+
+from .conftest import CAP, CAP_EAN, JNS, PARIS, TEE, TEE_EAN
+
+
+def _order_at(network, at, lines, **kw):
+    order = network.place(lines, **kw)
+    (fulfilment,) = [f for f in order["fulfilments"] if f["location"] == at]
+    return order, fulfilment["id"]
+
+
+def test_ship_from_store_journey_moves_stock_once(network):
+    store = network.sign_in("LYS-01")
+    order, fid = _order_at(network, "LYS-01", [(TEE, 2)])
+    assert network.act(store, fid, "accept").json()["status"] == "accepted"
+    r = network.act(store, fid, "pick", {"items": [{"code": TEE_EAN}]})
+    assert (r.json()["status"], r.json()["lines"][0]["picked"]) == ("picking", 1)
+    r = network.act(store, fid, "pick", {"items": [{"sku": TEE}]})
+    assert (r.json()["status"], r.json()["lines"][0]["picked"]) == ("picked", 2)
+    r = network.act(store, fid, "pack", {"parcels": [{"weight_kg": 0.5, "box": "S"}]})
+    assert r.json()["status"] == "packed" and r.json()["parcels"] == [{"weight_kg": 0.5, "box": "S"}]
+    r = network.act(store, fid, "ship", {"carrier": "colissimo"})
+    assert r.json()["status"] == "shipped" and r.json()["tracking_number"]
+    level = network.level("LYS-01", TEE)
+    assert (level["on_hand"], level["reserved"]) == (1, 0)
+    # Retrying the last step changes nothing.
+    again = network.act(store, fid, "ship", {"carrier": "colissimo"})
+    assert again.status_code == 200 and again.json()["version"] == r.json()["version"]
+    assert network.level("LYS-01", TEE)["on_hand"] == 1
+    order = network.client.get(f"/api/v1/orders/{order['id']}", headers=network.channel).json()
+    assert order["status"] == "completed"
+
+
+def test_listing_shows_only_the_stores_own_fulfilments_by_status(network):
+    lyon, paris = network.sign_in("LYS-01"), network.sign_in("PAR-01")
+    _, fid = _order_at(network, "LYS-01", [(TEE, 1)])
+    _, other = _order_at(network, "PAR-01", [(CAP, 1)], address=PARIS)
+    assert [f["id"] for f in network.client.get("/api/v1/fulfilments", headers=lyon).json()] == [fid]
+    assert [f["id"] for f in network.client.get("/api/v1/fulfilments", headers=paris).json()] == [other]
+    network.act(lyon, fid, "accept")
+    assert network.client.get("/api/v1/fulfilments?status=assigned", headers=lyon).json() == []
+    assert len(network.client.get("/api/v1/fulfilments?status=accepted&status=picking", headers=lyon).json()) == 1
+
+
+def test_a_store_cannot_see_or_touch_another_stores_fulfilment(network):
+    paris = network.sign_in("PAR-01")
+    _, fid = _order_at(network, "LYS-01", [(TEE, 1)])
+    assert network.client.get(f"/api/v1/fulfilments/{fid}", headers=paris).status_code == 404
+    r = network.act(paris, fid, "accept")
+    assert r.status_code == 404 and r.json()["error"]["code"] == "fulfilment_not_found"
+    # Nor is it in the order as Paris sees it.
+    order_id = network.client.get(f"/api/v1/fulfilments/{fid}", headers=network.admin).json()["order_id"]
+    assert network.client.get(f"/api/v1/orders/{order_id}", headers=paris).json()["fulfilments"] == []
+
+
+def test_wrong_item_and_over_pick_are_refused_and_not_counted(network):
+    store = network.sign_in("LYS-01")
+    _, fid = _order_at(network, "LYS-01", [(TEE, 1)])
+    network.act(store, fid, "accept")
+    wrong = network.act(store, fid, "pick", {"items": [{"code": CAP_EAN}]})
+    assert wrong.status_code == 422 and wrong.json()["error"]["code"] == "wrong_item"
+    unknown = network.act(store, fid, "pick", {"items": [{"code": "0000000000000"}]})
+    assert unknown.status_code == 422 and unknown.json()["error"]["code"] == "unknown_code"
+    over = network.act(store, fid, "pick", {"items": [{"sku": TEE, "qty": 2}]})
+    assert over.status_code == 409 and over.json()["error"]["code"] == "over_pick"
+    current = network.client.get(f"/api/v1/fulfilments/{fid}", headers=store).json()
+    assert (current["status"], current["lines"][0]["picked"]) == ("accepted", 0)
+
+
+def test_actions_out_of_order_are_conflicts(network):
+    store = network.sign_in("LYS-01")
+    _, fid = _order_at(network, "LYS-01", [(TEE, 1)])
+    r = network.act(store, fid, "pick")
+    assert r.status_code == 409 and r.json()["error"]["code"] == "invalid_transition"
+    assert network.act(store, fid, "ship").status_code == 409
+    assert network.act(store, fid, "ready").json()["error"]["code"] == "wrong_delivery_method"
+
+
+def test_reject_releases_excludes_the_store_and_reroutes(network):
+    store = network.sign_in("LYS-01")
+    order, fid = _order_at(network, "LYS-01", [(TEE, 2)])
+    r = network.act(store, fid, "reject", {"reason": "damaged"})
+    assert r.status_code == 200 and r.json()["status"] == "rejected"
+    assert network.level("LYS-01", TEE)["reserved"] == 0
+    order = network.client.get(f"/api/v1/orders/{order['id']}", headers=network.channel).json()
+    assert [(f["location"], f["status"]) for f in order["fulfilments"]] == [("LYS-01", "rejected"), ("WH-LYS", "assigned")]
+    assert order["status"] == "allocated"
+    assert order["routing"]["decisions"][-1]["reason"] == "reallocation"
+
+
+def test_reject_needs_a_known_reason(network):
+    store = network.sign_in("LYS-01")
+    _, fid = _order_at(network, "LYS-01", [(TEE, 1)])
+    assert network.act(store, fid, "reject").json()["error"]["code"] == "reason_required"
+    r = network.act(store, fid, "reject", {"reason": "bored"})
+    assert r.status_code == 422 and r.json()["error"]["code"] == "unknown_reason"
+    reasons = network.client.get("/api/v1/reasons", headers=store).json()
+    assert "out_of_stock" in reasons["reject"]
+
+
+def test_partial_reject_keeps_the_rest_and_reroutes_the_lines(network):
+    store = network.sign_in("PAR-01")
+    order, fid = _order_at(network, "PAR-01", [(TEE, 2), (CAP, 1)], address=PARIS)
+    network.act(store, fid, "accept")
+    network.act(store, fid, "pick", {"items": [{"sku": TEE}, {"sku": TEE}]})
+    r = network.act(store, fid, "reject", {"reason": "out_of_stock", "lines": [{"sku": CAP, "qty": 1}]})
+    assert r.status_code == 200
+    # What is left (2 TEE) was all picked already.
+    assert r.json()["status"] == "picked" and r.json()["lines"] == [{"sku": TEE, "qty": 2, "picked": 2}]
+    assert network.level("PAR-01", CAP)["reserved"] == 0
+    order = network.client.get(f"/api/v1/orders/{order['id']}", headers=network.channel).json()
+    assert [(f["location"], [l["sku"] for l in f["lines"]]) for f in order["fulfilments"]] == [
+        ("PAR-01", [TEE]), ("LYS-01", [CAP])
+    ]
+
+
+def test_last_unit_rejected_everywhere_leaves_the_order_unfulfilled(network):
+    paris, lyon = network.sign_in("PAR-01"), network.sign_in("LYS-01")
+    order, fid = _order_at(network, "PAR-01", [(JNS, 1), (CAP, 1)], address=PARIS)
+    network.act(paris, fid, "reject", {"reason": "out_of_stock"})
+    order = network.client.get(f"/api/v1/orders/{order['id']}", headers=network.channel).json()
+    # JNS from the warehouse, CAP from Lyon; Paris is not asked again.
+    assert {f["location"] for f in order["fulfilments"] if f["status"] == "assigned"} == {"WH-LYS", "LYS-01"}
+    (lyon_fid,) = [f["id"] for f in order["fulfilments"] if f["location"] == "LYS-01" and f["status"] == "assigned"]
+    network.act(lyon, lyon_fid, "reject", {"reason": "damaged"})
+    order = network.client.get(f"/api/v1/orders/{order['id']}", headers=network.channel).json()
+    assert order["unfulfilled"] == [{"sku": CAP, "qty": 1}]
+    assert order["status"] == "partially_allocated"
+
+
+def test_click_and_collect_at_the_store(network):
+    store = network.sign_in("PAR-02")
+    order, fid = _order_at(network, "PAR-02", [(TEE, 1)], method="click_collect", store="PAR-02")
+    network.act(store, fid, "accept")
+    network.act(store, fid, "pick")
+    assert network.act(store, fid, "pack").json()["error"]["code"] == "wrong_delivery_method"
+    assert network.act(store, fid, "ready", {"shelf": "A3"}).json()["status"] == "ready_for_pickup"
+    assert network.act(store, fid, "collect").json()["status"] == "collected"
+    assert network.level("PAR-02", TEE)["on_hand"] == 1
+    assert network.client.get(f"/api/v1/orders/{order['id']}", headers=network.channel).json()["status"] == "completed"
+
+
+def test_every_transition_is_recorded_with_who_and_where(network):
+    from sqlalchemy import select
+
+    from oms_core.core.db import session_scope
+    from oms_core.models import Event
+
+    store = network.sign_in("LYS-01", code="S042")
+    order, fid = _order_at(network, "LYS-01", [(TEE, 1)])
+    network.act(store, fid, "accept")
+    network.act(store, fid, "accept")  # a retry records nothing more
+    with session_scope(network.engine) as session:
+        events = session.execute(select(Event).where(Event.order_id == order["id"]).order_by(Event.id)).scalars().all()
+        assert [(e.kind, e.to_status, e.actor, e.location) for e in events] == [
+            ("order.created", None, "webshop", None),
+            ("fulfilment.assigned", "assigned", "webshop", "LYS-01"),
+            ("fulfilment.accept", "accepted", "LYS-01/S042", "LYS-01"),
+        ]
+
+
+def test_channels_cannot_act_on_fulfilments(network):
+    _, fid = _order_at(network, "LYS-01", [(TEE, 1)])
+    assert network.act(network.channel, fid, "accept").status_code == 403
+    assert network.act(network.admin, fid, "accept").status_code == 403

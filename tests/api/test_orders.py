@@ -1,0 +1,123 @@
+"""Placing orders: routing, reservations, idempotency, cancellation."""
+
+from .conftest import CAP, JNS, PARIS, TEE
+
+
+def test_home_order_goes_to_the_nearest_location_that_has_everything(network):
+    order = network.place([(TEE, 2)])  # Lyon customer: LYS-01 (3 TEE) is nearest
+    assert order["status"] == "allocated"
+    assert [(f["location"], f["status"], f["lines"]) for f in order["fulfilments"]] == [
+        ("LYS-01", "assigned", [{"sku": TEE, "qty": 2, "picked": 0}])
+    ]
+    assert order["unfulfilled"] == []
+    assert network.level("LYS-01", TEE)["reserved"] == 2
+    assert network.atp("LYS-01", TEE) == 1
+
+
+def test_same_sku_on_several_lines_reserves_the_sum(network):
+    order = network.place([(TEE, 2), (TEE, 1)])
+    assert order["fulfilments"][0]["lines"] == [{"sku": TEE, "qty": 3, "picked": 0}]
+    assert network.level(order["fulfilments"][0]["location"], TEE)["reserved"] == 3
+
+
+def test_order_that_no_single_location_can_serve_is_split(network):
+    # Paris customer wants 1 JNS + 2 CAP + 4 TEE: PAR-01 has it all (5 TEE, 1 JNS, 3 CAP).
+    order = network.place([(JNS, 1), (CAP, 2), (TEE, 4)], address=PARIS)
+    assert [f["location"] for f in order["fulfilments"]] == ["PAR-01"]
+    # Now 2 JNS + 1 CAP: no single location has both (WH-LYS has no CAP, PAR-01
+    # no JNS left). WH-LYS covers most units, then the nearest CAP is PAR-01's last.
+    order = network.place([(JNS, 2), (CAP, 1)], address=PARIS)
+    assert [(f["location"], [(l["sku"], l["qty"]) for l in f["lines"]]) for f in order["fulfilments"]] == [
+        ("WH-LYS", [(JNS, 2)]),
+        ("PAR-01", [(CAP, 1)]),
+    ]
+
+
+def test_what_the_network_lacks_is_reported_unfulfilled(network):
+    order = network.place([(CAP, 10)])
+    assert order["status"] == "partially_allocated"
+    assert sum(l["qty"] for f in order["fulfilments"] for l in f["lines"]) == 4
+    assert order["unfulfilled"] == [{"sku": CAP, "qty": 6}]
+    assert network.atp("PAR-01", CAP) == 0 and network.atp("LYS-01", CAP) == 0
+
+
+def test_click_and_collect_goes_to_the_chosen_store(network):
+    order = network.place([(TEE, 2)], method="click_collect", store="PAR-02")
+    assert [(f["location"], f["delivery_method"]) for f in order["fulfilments"]] == [("PAR-02", "click_collect")]
+    order = network.place([(JNS, 1)], method="click_collect", store="PAR-02")
+    assert [(f["location"], f["delivery_method"], f["ship_to"]) for f in order["fulfilments"]] == [
+        ("PAR-01", "ship_to_store", "PAR-02")
+    ]
+
+
+def test_the_routing_decision_is_stored_with_the_order(network):
+    order = network.place([(TEE, 1)])
+    decision = order["routing"]["decisions"][0]
+    assert decision["chosen"] == ["LYS-01"]
+    assert {c["location"] for c in decision["candidates"]} == {"LYS-01", "WH-LYS", "PAR-01"}
+
+
+def test_idempotency_key_replays_the_same_order(network):
+    body = network.order_body([(TEE, 1)])
+    headers = {**network.channel, "Idempotency-Key": "abc-1"}
+    first = network.client.post("/api/v1/orders", json=body, headers=headers)
+    again = network.client.post("/api/v1/orders", json=body, headers=headers)
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert first.json()["id"] == again.json()["id"]
+    assert network.level("LYS-01", TEE)["reserved"] == 1  # reserved once
+
+
+def test_idempotency_key_with_a_different_body_is_refused(network):
+    headers = {**network.channel, "Idempotency-Key": "abc-2"}
+    first = network.client.post("/api/v1/orders", json=network.order_body([(TEE, 1)], ref="R1"), headers=headers)
+    other = network.client.post("/api/v1/orders", json=network.order_body([(TEE, 2)], ref="R1"), headers=headers)
+    assert first.status_code == 201
+    assert other.status_code == 422
+    assert other.json()["error"]["code"] == "idempotency_key_reused"
+
+
+def test_external_reference_is_unique_per_channel(network):
+    network.place([(TEE, 1)], ref="W-1")
+    response = network.client.post("/api/v1/orders", json=network.order_body([(TEE, 1)], ref="W-1"), headers=network.channel)
+    assert response.status_code == 409
+    assert response.json()["error"]["code"] == "duplicate_external_ref"
+    # The same reference on another channel is another order.
+    network.place([(TEE, 1)], ref="W-1", channel="marketplace")
+
+
+def test_get_order(network):
+    order = network.place([(TEE, 1)])
+    response = network.client.get(f"/api/v1/orders/{order['id']}", headers=network.channel)
+    assert response.status_code == 200
+    assert response.json()["id"] == order["id"]
+    assert network.client.get("/api/v1/orders/nope", headers=network.channel).status_code == 404
+
+
+def test_cancel_releases_reservations_and_is_idempotent(network):
+    order = network.place([(TEE, 2)])
+    for _ in range(2):
+        response = network.client.post(f"/api/v1/orders/{order['id']}/cancel", json={"reason": "customer_request"},
+                                       headers=network.channel)
+        assert response.status_code == 200
+        assert response.json()["status"] == "cancelled"
+        assert [f["status"] for f in response.json()["fulfilments"]] == ["cancelled"]
+    assert network.level("LYS-01", TEE)["reserved"] == 0
+
+
+def test_cancel_after_shipment_is_refused(network):
+    order = network.place([(TEE, 1)])
+    store = network.sign_in("LYS-01")
+    fid = order["fulfilments"][0]["id"]
+    for action in ("accept", "pick", "pack", "ship"):
+        assert network.act(store, fid, action).status_code == 200
+    response = network.client.post(f"/api/v1/orders/{order['id']}/cancel", json={}, headers=network.channel)
+    assert response.status_code == 409
+    assert response.json()["error"]["code"] == "already_shipped"
+
+
+def test_store_associate_places_store_orders(network):
+    store = network.sign_in("PAR-01")
+    response = network.client.post("/api/v1/orders", json=network.order_body([(TEE, 1)]), headers=store)
+    assert response.status_code == 422 and response.json()["error"]["code"] == "invalid_channel"
+    order = network.place([(TEE, 1)], headers=store, channel="store")
+    assert order["created_by"] == "PAR-01/S001"

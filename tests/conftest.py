@@ -1,0 +1,96 @@
+"""Shared fixtures: real databases (SQLite always, PostgreSQL when reachable),
+the real core in process, and a small hand-checked network.
+
+PostgreSQL and Chromium tests skip with a reason when those are missing;
+BACKROOM_REQUIRE_SERVICES=1 (set by .ci/run) turns every such skip into a failure.
+"""
+
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlmodel import SQLModel
+
+from oms_core.core import migrate
+from oms_core.core.config import Settings
+from oms_core.core.db import make_engine
+
+PG_ADMIN_URL = os.environ.get("BACKROOM_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+REQUIRE_SERVICES = os.environ.get("BACKROOM_REQUIRE_SERVICES") == "1"
+
+
+def need(condition: bool, reason: str) -> None:
+    """Skip for want of a service locally; fail in CI, where every service must be there."""
+    if not condition:
+        if REQUIRE_SERVICES:
+            pytest.fail(f"required in CI: {reason}")
+        pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated SQLite file, copied for each test (migrating once is the slow part)."""
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    engine = make_engine(Settings(database_url=f"sqlite:///{path}"))
+    migrate.upgrade(engine)
+    engine.dispose()
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_database() -> Iterator[str | None]:
+    """A fresh, migrated PostgreSQL database for this test session, or None."""
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(text("SELECT 1"))
+    except Exception as exc:  # noqa: BLE001 - any failure means "not available"
+        admin.dispose()
+        yield None
+        return
+    name = f"backroom_test_{uuid.uuid4().hex[:10]}"
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = admin.url.set(database=name).render_as_string(hide_password=False)
+    engine = make_engine(Settings(database_url=url))
+    migrate.upgrade(engine)
+    engine.dispose()
+    try:
+        yield url
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def _truncate_postgres(url: str) -> None:
+    engine = create_engine(url)
+    tables = ", ".join(f'"{t.name}"' for t in SQLModel.metadata.sorted_tables)
+    with engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def settings(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path) -> Settings:
+    """Settings for a clean database; every test using it runs on both engines."""
+    if request.param == "sqlite":
+        path = tmp_path / "core.db"
+        shutil.copy(sqlite_template, path)
+        return Settings(database_url=f"sqlite:///{path}", log_level="WARNING")
+    url = request.getfixturevalue("postgres_database")
+    need(url is not None, f"PostgreSQL not reachable at {PG_ADMIN_URL}")
+    _truncate_postgres(url)
+    return Settings(database_url=url, log_level="WARNING")
+
+
+@pytest.fixture
+def sqlite_settings(tmp_path: Path, sqlite_template: Path) -> Settings:
+    """SQLite only, for tests about logic rather than engines."""
+    path = tmp_path / "core.db"
+    shutil.copy(sqlite_template, path)
+    return Settings(database_url=f"sqlite:///{path}", log_level="WARNING")
