@@ -107,7 +107,7 @@ def _keys(args: argparse.Namespace) -> int:
 
 def _staff(args: argparse.Namespace) -> int:
     from oms_core.core.db import session_scope
-    from oms_core.domain.errors import DomainError
+    from contract.errors import DomainError
     from oms_core.services import auth
 
     try:

@@ -11,7 +11,7 @@ from sqlmodel import Session
 
 from ..core.config import Settings
 from ..domain.actors import Actor, Role
-from ..domain.errors import Forbidden, Unauthorized
+from contract.errors import Forbidden, Unauthorized
 from ..services import auth
 
 _bearer = HTTPBearer(auto_error=False, description="staff token or API key")

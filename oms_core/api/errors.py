@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from ..domain.errors import DomainError
+from contract.errors import DomainError
 
 log = logging.getLogger("backroom.api")
 

@@ -3,7 +3,7 @@
 from collections.abc import Iterable, Mapping
 from enum import StrEnum
 
-from .fulfilment import OPEN, FulfilmentStatus
+from contract.fulfilment import OPEN, FulfilmentStatus
 
 
 class OrderStatus(StrEnum):

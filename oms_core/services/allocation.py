@@ -17,7 +17,7 @@ from sqlalchemy import bindparam, func, insert, select
 from sqlmodel import Session
 
 from ..domain.actors import Actor
-from ..domain.fulfilment import Action, FulfilmentStatus, next_status
+from contract.fulfilment import Action, FulfilmentStatus, next_status
 from ..domain.ids import uuid7
 from ..domain.routing import NearestRouter, NetworkView, Router, RoutingPlan, RoutingRequest, Site
 from ..models import Fulfilment, FulfilmentLine, Location, Stock, utcnow

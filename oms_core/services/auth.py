@@ -17,7 +17,7 @@ from ..core.config import Settings
 from ..core.db import session_scope
 from ..core.security import hash_pin, new_api_key, new_token, sha256, verify_pin
 from ..domain.actors import KEY_ROLES, STAFF_ROLES, Actor, Role
-from ..domain.errors import InvalidInput, TooManyAttempts, Unauthorized
+from contract.errors import InvalidInput, TooManyAttempts, Unauthorized
 from ..models import ApiKey, Location, Staff, StaffToken, utcnow
 
 _BAD_SIGN_IN = "wrong store, staff code or PIN"

@@ -5,7 +5,7 @@ from collections.abc import Sequence
 from sqlalchemy import delete, select
 from sqlmodel import Session
 
-from ..domain.errors import InvalidInput
+from contract.errors import InvalidInput
 from ..models import Barcode, Location, Product, utcnow
 from . import allocation, changes
 from .db_util import upsert

@@ -7,7 +7,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session
 
-from ..domain.errors import InvalidInput
+from contract.errors import InvalidInput
 
 
 def _insert_for(session: Session, table: Table):

@@ -8,10 +8,10 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from ..domain.actors import Actor
-from ..domain.errors import Conflict, InvalidInput, NotFound
-from ..domain.fulfilment import Action, FulfilmentStatus, next_status
+from contract.errors import Conflict, InvalidInput, NotFound
+from contract.fulfilment import Action, FulfilmentStatus, next_status
 from ..domain.ids import uuid7
-from ..domain.reasons import REJECT_REASONS
+from contract.reasons import REJECT_REASONS
 from ..models import Fulfilment, FulfilmentLine
 from ..schemas import CollectIn, PackIn, PickIn, ReadyIn, RejectIn, ShipIn
 from . import allocation, catalog, orders

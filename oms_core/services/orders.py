@@ -11,8 +11,8 @@ from sqlmodel import Session
 
 from ..core.db import session_scope
 from ..domain.actors import Actor
-from ..domain.errors import Conflict, InvalidInput, NotFound
-from ..domain.fulfilment import OPEN, Action, FulfilmentStatus
+from contract.errors import Conflict, InvalidInput, NotFound
+from contract.fulfilment import OPEN, Action, FulfilmentStatus
 from ..domain.ids import uuid7
 from ..domain.orders import OrderStatus, demand_by_sku, order_status, unfulfilled_by_sku
 from ..domain.routing import RoutingRequest

@@ -14,7 +14,7 @@ from functools import lru_cache
 from sqlalchemy import Update, bindparam, case, insert, select, update
 from sqlmodel import Session
 
-from ..domain.errors import Conflict
+from contract.errors import Conflict
 from ..models import Location, Product, Stock, StockMovement, utcnow
 from . import changes
 from .db_util import insert_missing, require_known

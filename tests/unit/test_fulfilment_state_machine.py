@@ -5,8 +5,8 @@ import itertools
 
 import pytest
 
-from oms_core.domain.errors import Conflict
-from oms_core.domain.fulfilment import Action as A, FulfilmentStatus as S, next_status
+from contract.errors import Conflict
+from contract.fulfilment import Action as A, FulfilmentStatus as S, next_status
 
 OPEN = [S.ASSIGNED, S.ACCEPTED, S.PICKING, S.PICKED, S.PACKED, S.READY_FOR_PICKUP]
 

@@ -1,4 +1,4 @@
-from oms_core.domain.fulfilment import FulfilmentStatus as S
+from contract.fulfilment import FulfilmentStatus as S
 from oms_core.domain.orders import OrderStatus as O, demand_by_sku, order_status, unfulfilled_by_sku
 
 

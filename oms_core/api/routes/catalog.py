@@ -4,7 +4,7 @@ from fastapi import APIRouter, Body, Query
 from sqlalchemy import and_, or_, select
 from sqlmodel import Session
 
-from ...domain.errors import InvalidInput, NotFound
+from contract.errors import InvalidInput, NotFound
 from ...models import Barcode, Product
 from ...schemas import BulkResult, ProductIn, ProductOut
 from ...services import catalog

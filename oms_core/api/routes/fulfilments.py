@@ -2,8 +2,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body, Query
 
-from ...domain.errors import InvalidInput
-from ...domain.fulfilment import Action, FulfilmentStatus
+from contract.errors import InvalidInput
+from contract.fulfilment import Action, FulfilmentStatus
 from ...schemas import AcceptIn, CollectIn, FulfilmentOut, PackIn, PickIn, ReadyIn, RejectIn, ShipIn
 from ...services import fulfilments
 from ..deps import ReadSessionDep, SessionDep, Staff, StaffOrAdmin

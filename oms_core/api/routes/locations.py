@@ -3,7 +3,7 @@ from typing import Annotated
 from fastapi import APIRouter, Body, Query
 from sqlalchemy import select
 
-from ...domain.errors import InvalidInput, NotFound
+from contract.errors import InvalidInput, NotFound
 from ...models import Location
 from ...schemas import BulkResult, LocationIn, LocationOut
 from ...services import catalog

@@ -3,8 +3,8 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Response
 
 from ...domain.actors import Actor
-from ...domain.errors import InvalidInput
-from ...domain.reasons import CANCEL_REASONS, REJECT_REASONS
+from contract.errors import InvalidInput
+from contract.reasons import CANCEL_REASONS, REJECT_REASONS
 from ...schemas import CancelIn, OrderIn, OrderOut
 from ...services import orders
 from ..deps import AnyActor, EngineDep, OrderManager, OrderPlacer, ReadSessionDep, SessionDep

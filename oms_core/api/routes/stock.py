@@ -3,7 +3,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from ...domain.actors import Actor
-from ...domain.errors import InvalidInput
+from contract.errors import InvalidInput
 from ...schemas import AvailabilityOut, CountsIn, MovementsIn
 from ...services import stock
 from ..deps import AnyActor, ReadSessionDep, SessionDep, SettingsDep, StaffOrAdmin, require_store
