@@ -10,6 +10,7 @@ from sqlmodel import Session
 from ..domain.actors import Actor
 from contract.errors import Conflict, InvalidInput, NotFound
 from contract.fulfilment import Action, FulfilmentStatus, next_status
+from contract.picking import add_picks, everything_picked
 from ..domain.ids import uuid7
 from contract.reasons import REJECT_REASONS
 from ..models import Fulfilment, FulfilmentLine
@@ -74,7 +75,7 @@ def _load(session: Session, fulfilment_id: str, actor: Actor, *, lock: bool) -> 
     query = select(Fulfilment).where(Fulfilment.id == fulfilment_id)
     fulfilment = session.execute(query.with_for_update() if lock else query).scalar_one_or_none()
     # Another store's fulfilment does not exist as far as this store is concerned.
-    if fulfilment is None or (actor.is_staff and fulfilment.location != actor.store):
+    if fulfilment is None or (actor.is_store_bound and fulfilment.location != actor.store):
         raise NotFound("fulfilment_not_found", f"no fulfilment {fulfilment_id} at this store")
     lines = session.execute(
         select(FulfilmentLine).where(FulfilmentLine.fulfilment_id == fulfilment_id).order_by(FulfilmentLine.sku)
@@ -110,38 +111,30 @@ def _pick(
     collect_here: bool,
 ) -> None:
     by_sku = {line.sku: line for line in lines}
-    counts: dict[str, int] = {}
+    ordered = {line.sku: (line.qty, line.picked) for line in lines}
     if body.items:
+        picks = []
         for item in body.items:
             sku = item.sku or catalog.resolve_barcode(session, item.code or "")
             if sku is None:
                 raise InvalidInput("unknown_code", f"{item.code} is not a known barcode", code=item.code)
-            if sku not in by_sku:
-                raise InvalidInput("wrong_item", f"{sku} is not in this order", sku=sku, code=item.code)
-            counts[sku] = counts.get(sku, 0) + item.qty
-        for sku, qty in counts.items():
-            line = by_sku[sku]
-            if line.picked + qty > line.qty:
-                raise Conflict(
-                    "over_pick",
-                    f"{sku}: {line.picked} of {line.qty} already picked, {qty} more is too many",
-                    sku=sku,
-                    picked=line.picked,
-                    qty=line.qty,
-                )
-    else:
-        counts = {line.sku: line.qty - line.picked for line in lines if line.qty > line.picked}
-    all_picked = all(line.picked + counts.get(line.sku, 0) >= line.qty for line in lines)
-    target = next_status(status, Action.PICK, collect_here=collect_here, all_picked=all_picked)
+            picks.append((sku, item.qty))
+    else:  # "everything that is left"
+        picks = [(line.sku, line.qty - line.picked) for line in lines if line.qty > line.picked]
+    picked = add_picks(ordered, picks)
+    target = next_status(
+        status, Action.PICK, collect_here=collect_here, all_picked=everything_picked(ordered, picked)
+    )
     if target is None:
         return
-    for sku, qty in counts.items():
-        by_sku[sku].picked += qty
+    added = {sku: units - ordered[sku][1] for sku, units in picked.items() if units > ordered[sku][1]}
+    for sku, units in picked.items():
+        by_sku[sku].picked = units
         session.add(by_sku[sku])
     if target.value == fulfilment.status:
         allocation.touch(session, fulfilment)  # more units picked, same status
     else:
-        allocation.transition(session, fulfilment, target, Action.PICK, actor, details={"picked": counts})
+        allocation.transition(session, fulfilment, target, Action.PICK, actor, details={"picked": added})
 
 
 def _reject(session: Session, fulfilment: Fulfilment, lines: list[FulfilmentLine], body: RejectIn, actor: Actor) -> None:
