@@ -230,3 +230,40 @@ class StaffToken(SQLModel, table=True):
     issued_at: datetime = Field(default_factory=utcnow)
     expires_at: datetime
     revoked_at: datetime | None = None
+
+
+class Device(SQLModel, table=True):
+    """A store app install (tablet, counter PC, store server) enrolled for one store.
+
+    Its long-lived token lets it sync while associates come and go; each of
+    their actions still names the associate, checked against the store's staff.
+    """
+
+    id: str = Field(primary_key=True, max_length=36)  # chosen by the device
+    store: str = Field(foreign_key="location.code", max_length=32)
+    name: str = Field(max_length=100)
+    token_hash: str = Field(unique=True, max_length=64)
+    enrolled_by: str = Field(max_length=32)
+    created_at: datetime = Field(default_factory=utcnow)
+    last_seen_at: datetime | None = None
+    revoked_at: datetime | None = None
+
+
+class SyncMutation(SQLModel, table=True):
+    """What became of each mutation a device pushed, so a retry gets the same answer."""
+
+    __tablename__ = "sync_mutation"
+    device_id: str = Field(primary_key=True, max_length=36)
+    mutation_id: str = Field(primary_key=True, max_length=36)
+    type: str = Field(max_length=24)
+    status: str = Field(max_length=16)  # applied | rejected
+    result: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    at: datetime = Field(default_factory=utcnow)
+
+
+class FeedRetention(SQLModel, table=True):
+    """How far the change feed has been pruned: a cursor below this must re-snapshot."""
+
+    __tablename__ = "feed_retention"
+    id: int = Field(default=1, primary_key=True)
+    pruned_through: int = Field(default=0, sa_column=Column(BigInteger, nullable=False))

@@ -308,3 +308,65 @@ class TokenOut(BaseModel):
     staff: str
     name: str
     expires_at: datetime
+
+
+# --- sync ------------------------------------------------------------------
+
+
+class DeviceIn(Strict):
+    id: Annotated[str, StringConstraints(pattern=r"^[0-9a-fA-F-]{8,36}$")]
+    name: str = Field(default="store app", min_length=1, max_length=100)
+
+
+class DeviceOut(BaseModel):
+    device_token: str
+    store: str
+
+
+MutationType = Literal["accept", "reject", "pick", "pack", "ship", "ready", "collect", "count"]
+
+
+class MutationIn(Strict):
+    """An associate's intent, recorded on the device and pushed in order."""
+
+    id: Annotated[str, StringConstraints(pattern=r"^[0-9a-fA-F-]{8,36}$")]
+    type: MutationType
+    staff: Code
+    fulfilment: str | None = Field(default=None, max_length=36)
+    args: dict = Field(default_factory=dict)
+    at: datetime | None = None  # when the associate did it (device clock)
+
+
+class MutationsIn(Strict):
+    mutations: list[MutationIn] = Field(min_length=1, max_length=500)
+
+
+class MutationResult(BaseModel):
+    id: str
+    # applied now, or seen before (then `outcome` says what happened the first time), or refused
+    status: Literal["applied", "duplicate", "rejected"]
+    outcome: Literal["applied", "rejected"]
+    error: dict | None = None
+    result: dict = Field(default_factory=dict)
+
+
+class MutationsOut(BaseModel):
+    results: list[MutationResult]
+
+
+class FeedItem(BaseModel):
+    entity: Literal["fulfilment", "stock", "product", "location"]
+    id: str
+    op: Literal["upsert", "delete"]
+    data: dict | None = None
+
+
+class FeedPage(BaseModel):
+    items: list[FeedItem]
+    cursor: str = Field(description="pass it back as ?since= to get what comes next")
+    more: bool = Field(description="another page is ready now")
+    snapshot: Literal["start", "continue", "end", "start_end"] | None = Field(
+        default=None,
+        description="part of a full snapshot: at its start the device marks what it holds as unconfirmed; "
+        "at its end it drops what the snapshot did not confirm",
+    )

@@ -92,10 +92,12 @@ Admin = Annotated[Actor, Depends(require(Role.ADMIN))]
 Staff = Annotated[Actor, Depends(require(Role.ASSOCIATE, Role.MANAGER))]
 StaffOrAdmin = Annotated[Actor, Depends(require(Role.ASSOCIATE, Role.MANAGER, Role.ADMIN))]
 OrderPlacer = Annotated[Actor, Depends(require(Role.CHANNEL, Role.ADMIN, Role.ASSOCIATE, Role.MANAGER))]
+StoreActor = Annotated[Actor, Depends(require(Role.ASSOCIATE, Role.MANAGER, Role.DEVICE))]
+DeviceActor = Annotated[Actor, Depends(require(Role.DEVICE))]
 OrderManager = Annotated[Actor, Depends(require(Role.CHANNEL, Role.ADMIN, Role.MANAGER))]
 
 
 def require_store(actor: Actor, location: str) -> None:
-    """Staff act only for their own store; API keys for any location."""
-    if actor.is_staff and location != actor.store:
+    """Staff and devices act only for their own store; API keys for any location."""
+    if actor.is_store_bound and location != actor.store:
         raise Forbidden("other_store", f"you are signed in at {actor.store}, not {location}")

@@ -12,7 +12,8 @@ from . import errors
 from ..services import changes
 from ..services.auth import CredentialCache
 from .limits import BodyLimit
-from .routes import auth, catalog, fulfilments, locations, orders, stock
+from .live import LiveChanges
+from .routes import auth, catalog, fulfilments, locations, orders, stock, sync
 
 API_PREFIX = "/api/v1"
 
@@ -25,7 +26,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI):  # noqa: ANN202
         # Number what a worker committed but could not sequence before it stopped.
         changes.sequence_pending(app.state.engine)
+        app.state.live.start(app.state.engine)
         yield
+        app.state.live.stop()
         app.state.engine.dispose()
 
     app = FastAPI(
@@ -38,6 +41,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = make_engine(settings)
     app.state.reader = reader(app.state.engine)
     app.state.credentials = CredentialCache(settings.auth_cache_seconds)
+    app.state.live = LiveChanges()
     errors.install(app)
     if settings.cors_origins:
         app.add_middleware(
@@ -49,7 +53,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
 
     api = APIRouter(prefix=API_PREFIX)
-    for module in (auth, catalog, locations, stock, orders, fulfilments):
+    for module in (auth, catalog, locations, stock, orders, fulfilments, sync):
         api.include_router(module.router)
     app.include_router(api)
 

@@ -39,6 +39,10 @@ def new_api_key() -> str:
     return "bk_" + secrets.token_urlsafe(32)
 
 
+def new_device_token() -> str:
+    return "bd_" + secrets.token_urlsafe(32)
+
+
 def sha256(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 

@@ -10,6 +10,7 @@ class Role(StrEnum):
     MANAGER = "manager"
     ADMIN = "admin"
     CHANNEL = "channel"
+    DEVICE = "device"  # an enrolled store app, syncing for its store
 
 
 STAFF_ROLES = frozenset({Role.ASSOCIATE, Role.MANAGER})
@@ -25,6 +26,11 @@ class Actor:
     @property
     def is_staff(self) -> bool:
         return self.role in STAFF_ROLES
+
+    @property
+    def is_store_bound(self) -> bool:
+        """Staff and devices act for one store only."""
+        return self.store is not None
 
     @property
     def label(self) -> str:

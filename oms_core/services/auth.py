@@ -15,10 +15,10 @@ from sqlmodel import Session
 
 from ..core.config import Settings
 from ..core.db import session_scope
-from ..core.security import hash_pin, new_api_key, new_token, sha256, verify_pin
+from ..core.security import hash_pin, new_api_key, new_device_token, new_token, sha256, verify_pin
 from ..domain.actors import KEY_ROLES, STAFF_ROLES, Actor, Role
-from contract.errors import InvalidInput, TooManyAttempts, Unauthorized
-from ..models import ApiKey, Location, Staff, StaffToken, utcnow
+from contract.errors import Conflict, Forbidden, InvalidInput, TooManyAttempts, Unauthorized
+from ..models import ApiKey, Device, Location, Staff, StaffToken, utcnow
 
 _BAD_SIGN_IN = "wrong store, staff code or PIN"
 # Verifying against this keeps the time of "no such staff" equal to "wrong PIN".
@@ -79,6 +79,13 @@ def authenticate(session: Session, bearer: str) -> Recognised:
         if key is None:
             raise Unauthorized("invalid_token", "unknown or revoked API key")
         return Recognised(Actor(name=key.name, role=Role(key.role)), None)
+    if bearer.startswith("bd_"):
+        device = session.execute(
+            select(Device.id, Device.store).where(Device.token_hash == digest, Device.revoked_at.is_(None))
+        ).first()
+        if device is None:
+            raise Unauthorized("invalid_token", "unknown or revoked device: sign in again to enrol it")
+        return Recognised(Actor(name=f"device:{device.id}", role=Role.DEVICE, store=device.store), None)
     row = session.execute(
         select(Staff.code, StaffToken.store, StaffToken.role, StaffToken.expires_at)
         .join(Staff, Staff.id == StaffToken.staff_id)
@@ -155,3 +162,29 @@ def create_staff(session: Session, store: str, code: str, pin: str, role: str, n
     session.add(staff)
     session.flush()
     return staff
+
+
+def enrol_device(session: Session, actor: Actor, device_id: str, name: str) -> str:
+    """Give a store app install its own long-lived token for the signed-in associate's store.
+    Enrolling again (a reinstall, a lost token) replaces the token."""
+    assert actor.store is not None
+    device = session.get(Device, device_id)
+    if device is not None and device.store != actor.store:
+        raise Conflict("device_elsewhere", f"device {device_id} is enrolled at {device.store}")
+    token = new_device_token()
+    if device is None:
+        device = Device(id=device_id, store=actor.store, name=name, token_hash=sha256(token), enrolled_by=actor.name)
+    else:
+        device.token_hash, device.name, device.enrolled_by, device.revoked_at = sha256(token), name, actor.name, None
+    session.add(device)
+    return token
+
+
+def staff_actor(session: Session, store: str, staff_code: str) -> Actor:
+    """The associate a device acts for: must be active staff of that store."""
+    row = session.execute(
+        select(Staff.code, Staff.role).where(Staff.store == store, Staff.code == staff_code, Staff.active.is_(True))
+    ).first()
+    if row is None:
+        raise Forbidden("unknown_staff", f"{staff_code} is not active staff of {store}")
+    return Actor(name=row.code, role=Role(row.role), store=store)

@@ -15,6 +15,7 @@ are committed:
   happened meanwhile, and no order transaction waits on another.
 """
 
+import json
 from collections.abc import Callable
 
 from sqlalchemy import Engine, event, insert, text, update
@@ -23,6 +24,7 @@ from sqlmodel import Session
 from ..models import Change, utcnow
 
 NETWORK = "*"
+NOTIFY_CHANNEL = "backroom_changes"
 _SEQUENCER_LOCK = 7_204_201  # any constant shared by all workers
 _PENDING = "backroom_pending_changes"
 _COMMITTED = "backroom_committed_scopes"
@@ -46,18 +48,26 @@ def record(session: Session, scope: str, entity: str, entity_id: str, op: str = 
     pending[(scope, entity, entity_id)] = op
 
 
-def on_sequenced(hook: Callable[[set[str]], None]) -> None:
+def on_sequenced(hook: Callable[[set[str]], None]) -> Callable[[], None]:
+    """Call `hook(scopes)` in this process after changes are numbered; returns the way to stop."""
     _sequenced_hooks.append(hook)
+    return lambda: _sequenced_hooks.remove(hook)
 
 
-def sequence_pending(engine: Engine) -> None:
+def sequence_pending(engine: Engine, scopes: set[str] = frozenset()) -> None:  # type: ignore[assignment]
     """Number committed changes that have no number yet (PostgreSQL; also run at start-up
-    to finish the work of a worker that stopped between commit and sequencing)."""
+    to finish the work of a worker that stopped between commit and sequencing), and
+    tell every worker's live streams which stores changed."""
     if engine.dialect.name != "postgresql":
         return
     with engine.begin() as connection:
         connection.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _SEQUENCER_LOCK})
         connection.execute(_NUMBER_POSTGRES)
+        if scopes:
+            connection.execute(
+                text("SELECT pg_notify(:channel, :scopes)"),
+                {"channel": NOTIFY_CHANNEL, "scopes": json.dumps(sorted(scopes))},
+            )
 
 
 @event.listens_for(Session, "before_commit")
@@ -87,8 +97,8 @@ def _sequence(session: Session, transaction) -> None:  # noqa: ANN001
         return
     scopes = session.info.pop(_COMMITTED, None)
     if scopes:
-        sequence_pending(session.get_bind())
-        for hook in _sequenced_hooks:
+        sequence_pending(session.get_bind(), scopes)
+        for hook in list(_sequenced_hooks):
             hook(scopes)
 
 

@@ -2,9 +2,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, status
 
-from ...schemas import TokenIn, TokenOut
+from ...schemas import DeviceIn, DeviceOut, TokenIn, TokenOut
 from ...services import auth
-from ..deps import EngineDep, SessionDep, SettingsDep, get_bearer
+from ..deps import EngineDep, SessionDep, SettingsDep, Staff, get_bearer
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 
@@ -29,3 +29,11 @@ def sign_out(request: Request, session: SessionDep, bearer: Annotated[str, Depen
     auth.revoke(session, bearer)
     session.commit()
     request.app.state.credentials.forget(bearer)
+
+
+@router.post("/device", response_model=DeviceOut)
+def enrol_device(body: DeviceIn, session: SessionDep, actor: Staff) -> dict:
+    """A signed-in associate enrols this store app install; its token syncs for the store."""
+    token = auth.enrol_device(session, actor, body.id, body.name)
+    session.commit()
+    return {"device_token": token, "store": actor.store}

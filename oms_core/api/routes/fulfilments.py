@@ -19,7 +19,7 @@ def list_fulfilments(
     location: Annotated[str | None, Query(max_length=32, description="admin only; staff see their store")] = None,
 ) -> list[dict]:
     """The fulfilments of the caller's store (an admin names the location)."""
-    where = actor.store if actor.is_staff else location
+    where = actor.store if actor.is_store_bound else location
     if where is None:
         raise InvalidInput("location_required", "give ?location= to list a location's fulfilments")
     return fulfilments.list_for_location(session, where, [s.value for s in status] if status else None)

@@ -53,7 +53,7 @@ def reasons(_: AnyActor) -> dict:
 
 def _visible(order: dict, actor: Actor) -> dict:
     """Staff see their own store's part of an order, not other stores' work."""
-    if actor.is_staff:
+    if actor.is_store_bound:
         order["fulfilments"] = [
             f for f in order["fulfilments"] if actor.store in (f["location"], f["ship_to"])
         ]

@@ -1,0 +1,76 @@
+"""Live change signals for the store apps' event streams.
+
+A store's open `GET /sync/events` streams are woken as soon as changes for
+that store are numbered: by this worker directly, and on PostgreSQL by any
+worker through LISTEN/NOTIFY (the sequencer notifies in its transaction).
+A signal only says "pull now"; it carries no data, so a lost or doubled
+signal costs at most one extra pull.
+"""
+
+import asyncio
+import json
+import logging
+import threading
+
+import psycopg
+from sqlalchemy import Engine
+
+from ..services import changes
+
+log = logging.getLogger("backroom.live")
+
+
+class LiveChanges:
+    def __init__(self) -> None:
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._streams: dict[str, set[asyncio.Queue]] = {}
+        self._stop = threading.Event()
+        self._unhook = lambda: None
+
+    def start(self, engine: Engine) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._unhook = changes.on_sequenced(self.publish)
+        if engine.dialect.name == "postgresql":
+            url = engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+            threading.Thread(target=self._listen, args=(url,), name="live-changes", daemon=True).start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._unhook()
+
+    def subscribe(self, store: str) -> asyncio.Queue:
+        queue: asyncio.Queue = asyncio.Queue(maxsize=1)
+        self._streams.setdefault(store, set()).add(queue)
+        return queue
+
+    def unsubscribe(self, store: str, queue: asyncio.Queue) -> None:
+        self._streams.get(store, set()).discard(queue)
+
+    def publish(self, scopes: set[str]) -> None:
+        """Thread-safe: called from request threads and the listener."""
+        if self._loop is not None and not self._loop.is_closed():
+            self._loop.call_soon_threadsafe(self._wake, frozenset(scopes))
+
+    def _wake(self, scopes: frozenset[str]) -> None:
+        stores = self._streams.keys() if changes.NETWORK in scopes else scopes
+        for store in list(stores):
+            for queue in self._streams.get(store, ()):
+                if queue.empty():  # a pending signal already says "pull now"
+                    queue.put_nowait(True)
+
+    def _listen(self, url: str) -> None:
+        backoff = 0.5
+        while not self._stop.is_set():
+            try:
+                with psycopg.connect(url, autocommit=True) as conn:
+                    conn.execute(f"LISTEN {changes.NOTIFY_CHANNEL}")
+                    backoff = 0.5
+                    while not self._stop.is_set():
+                        for notice in conn.notifies(timeout=1.0):
+                            self.publish(set(json.loads(notice.payload)))
+            except (psycopg.Error, OSError, ValueError) as exc:
+                if self._stop.is_set():
+                    return
+                log.warning("live changes listener: %s; reconnecting", exc)
+                self._stop.wait(backoff)
+                backoff = min(backoff * 2, 30)

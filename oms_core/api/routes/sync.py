@@ -1,0 +1,56 @@
+import asyncio
+import json
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import StreamingResponse
+
+from ...schemas import FeedPage, MutationsIn, MutationsOut
+from ...services import sync
+from ..deps import DeviceActor, EngineDep, ReadSessionDep, StoreActor
+
+router = APIRouter(prefix="/sync", tags=["sync"])
+
+KEEP_ALIVE_S = 15.0
+
+
+@router.get("/changes", response_model=FeedPage)
+def changes(
+    session: ReadSessionDep,
+    actor: StoreActor,
+    since: Annotated[str | None, Query(max_length=200, description="the cursor of the last page; none for a snapshot")] = None,
+    limit: Annotated[int, Query(ge=1, le=5000)] = 1000,
+) -> dict:
+    """The store's changes after `since`, in pages (a full snapshot first)."""
+    assert actor.store is not None
+    return sync.pull(session, actor.store, since, limit)
+
+
+@router.post("/mutations", response_model=MutationsOut)
+def mutations(body: MutationsIn, engine: EngineDep, device: DeviceActor) -> dict:
+    """Apply the device's queued actions in order; retried ones are answered, not redone."""
+    return {"results": sync.push(engine, device, body.mutations)}
+
+
+@router.get("/events")
+async def events(request: Request, actor: StoreActor) -> StreamingResponse:
+    """Server-sent events: `changes` whenever the store has something new to pull."""
+    live = request.app.state.live
+    store = actor.store
+    queue = live.subscribe(store)
+
+    async def stream():  # noqa: ANN202
+        try:
+            yield "retry: 2000\nevent: ready\ndata: {}\n\n"
+            while not await request.is_disconnected():
+                try:
+                    await asyncio.wait_for(queue.get(), timeout=KEEP_ALIVE_S)
+                    yield f"event: changes\ndata: {json.dumps({'store': store})}\n\n"
+                except TimeoutError:
+                    yield ": keep-alive\n\n"
+        finally:
+            live.unsubscribe(store, queue)
+
+    return StreamingResponse(
+        stream(), media_type="text/event-stream", headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
+    )

@@ -1,0 +1,299 @@
+"""The store app's side door: the change feed a store pulls, and the
+mutations a device pushes.
+
+Pull: with no cursor the store gets a full snapshot (its location, its stock,
+its recent and open fulfilments, the products in them) in pages, then the
+changes numbered after the moment the snapshot began. A change page carries
+the current state of each changed entity, or a tombstone when the store may
+no longer see it.
+
+Push: each mutation is applied in its own transaction together with the
+record of its outcome, keyed by (device, mutation id); a retry gets the
+recorded outcome back and nothing runs twice.
+"""
+
+from collections.abc import Iterable
+from datetime import timedelta
+
+from pydantic import ValidationError
+from sqlalchemy import Engine, delete, func, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
+
+from contract.errors import Conflict, DomainError, InvalidInput
+from contract.fulfilment import OPEN, Action
+
+from ..core.db import session_scope
+from ..domain.actors import Actor
+from ..models import Barcode, Change, FeedRetention, Fulfilment, Location, Order, Product, Stock, SyncMutation, utcnow
+from ..schemas import (
+    AcceptIn,
+    CollectIn,
+    CountIn,
+    FulfilmentOut,
+    LocationOut,
+    MutationIn,
+    PackIn,
+    PickIn,
+    ReadyIn,
+    RejectIn,
+    ShipIn,
+)
+from . import auth, fulfilments, orders
+from . import stock as stock_service
+
+# Done fulfilments stay on the tablet this long ("done today", reprints).
+RECENT = timedelta(days=7)
+_SNAPSHOT_PHASES = ("location", "stock", "fulfilment")
+_BODIES = {
+    Action.ACCEPT: AcceptIn,
+    Action.REJECT: RejectIn,
+    Action.PICK: PickIn,
+    Action.PACK: PackIn,
+    Action.SHIP: ShipIn,
+    Action.READY: ReadyIn,
+    Action.COLLECT: CollectIn,
+}
+
+
+# --- pull -------------------------------------------------------------------
+
+
+def pull(session: Session, store: str, since: str | None, limit: int) -> dict:
+    if not since:
+        return _snapshot(session, store, _latest_seq(session), "location", "", limit, first=True)
+    kind, _, rest = since.partition(":")
+    try:
+        if kind == "snap":
+            watermark, phase, after = rest.split(":", 2)
+            if phase not in _SNAPSHOT_PHASES:
+                raise ValueError(phase)
+            return _snapshot(session, store, int(watermark), phase, after, limit, first=False)
+        if kind == "seq":
+            return _changes(session, store, int(rest), limit)
+    except ValueError:
+        pass
+    raise InvalidInput("invalid_cursor", "this cursor was not given by the feed; start again without one")
+
+
+def _latest_seq(session: Session) -> int:
+    """Where the feed stands now (never below what was pruned, even if nothing is left)."""
+    latest = session.execute(select(func.coalesce(func.max(Change.seq), 0))).scalar_one()
+    pruned = session.execute(select(FeedRetention.pruned_through)).scalar_one_or_none() or 0
+    return max(latest, pruned)
+
+
+def _snapshot(session: Session, store: str, watermark: int, phase: str, after: str, limit: int, first: bool) -> dict:
+    """One page of the store's current state, phase by phase, in key order."""
+    items: list[dict] = []
+    taken = 0
+    while True:
+        room = limit - taken
+        keys = _snapshot_keys(session, store, phase, after, room) if room > 0 else []
+        items.extend(_entities(session, store, phase, keys))
+        taken += len(keys)
+        if room <= 0 or len(keys) == room:  # page full: this phase may go on
+            after = keys[-1] if keys else after
+            return {
+                "items": items,
+                "cursor": f"snap:{watermark}:{phase}:{after}",
+                "more": True,
+                "snapshot": "start" if first else "continue",
+            }
+        following = _SNAPSHOT_PHASES.index(phase) + 1
+        if following == len(_SNAPSHOT_PHASES):
+            # What changed since the snapshot began comes next, from the feed.
+            return {"items": items, "cursor": f"seq:{watermark}", "more": True,
+                    "snapshot": "start_end" if first else "end"}
+        phase, after = _SNAPSHOT_PHASES[following], ""
+
+
+def _snapshot_keys(session: Session, store: str, phase: str, after: str, limit: int) -> list[str]:
+    if phase == "location":
+        return [store] if not after else []
+    if phase == "stock":
+        query = select(Stock.sku).where(Stock.location == store, Stock.sku > after).order_by(Stock.sku)
+    else:
+        query = (
+            select(Fulfilment.id)
+            .where(
+                _visible_to(store),
+                Fulfilment.id > after,
+                or_(Fulfilment.status.in_([s.value for s in OPEN]), Fulfilment.updated_at >= utcnow() - RECENT),
+            )
+            .order_by(Fulfilment.id)
+        )
+    return list(session.execute(query.limit(limit)).scalars())
+
+
+def _changes(session: Session, store: str, since: int, limit: int) -> dict:
+    pruned = session.execute(select(FeedRetention.pruned_through)).scalar_one_or_none() or 0
+    if since < pruned:
+        raise Conflict("cursor_expired", "this cursor is older than the feed's history; take a new snapshot")
+    held = select(Stock.sku).where(Stock.location == store)
+    rows = session.execute(
+        select(Change.seq, Change.entity, Change.entity_id)
+        .where(
+            Change.seq > since,
+            or_(
+                Change.scope == store,
+                # Product changes concern a store that holds the product.
+                (Change.scope == "*") & (Change.entity == "product") & Change.entity_id.in_(held),
+            ),
+        )
+        .order_by(Change.seq)
+        .limit(limit)
+    ).all()
+    wanted: dict[str, list[str]] = {}
+    for _, entity, entity_id in rows:
+        ids = wanted.setdefault(entity, [])
+        if entity_id not in ids:
+            ids.append(entity_id)
+    items = [item for entity, ids in wanted.items() for item in _entities(session, store, entity, ids)]
+    return {"items": items, "cursor": f"seq:{rows[-1].seq if rows else since}", "more": len(rows) == limit, "snapshot": None}
+
+
+def _visible_to(store: str):  # noqa: ANN202
+    """A store sees what it prepares and what is shipped to it for collection."""
+    return or_(Fulfilment.location == store, Fulfilment.ship_to == store)
+
+
+def _entities(session: Session, store: str, entity: str, ids: list[str]) -> list[dict]:
+    """Current state of each entity, a tombstone where it is gone or not the store's."""
+    if not ids:
+        return []
+    found: dict[str, dict] = {}
+    extra: list[dict] = []
+    if entity == "fulfilment":
+        views = orders.fulfilment_views(session, Fulfilment.id.in_(ids), _visible_to(store))
+        summaries = _order_summaries(session, {v["order_id"] for v in views})
+        # The same shape as GET /fulfilments/{id}, plus what the tablet shows of the order.
+        found = {
+            v["id"]: {**FulfilmentOut.model_validate(v).model_dump(mode="json"), "order": summaries[v["order_id"]]}
+            for v in views
+        }
+        extra = _entities(session, store, "product", sorted({l["sku"] for v in views for l in v["lines"]}))
+    elif entity == "stock":
+        found = {
+            row["sku"]: dict(row)
+            for row in session.execute(
+                select(Stock.sku, Stock.on_hand, Stock.reserved, Stock.safety, stock_service.ATP.label("atp"))
+                .where(Stock.location == store, Stock.sku.in_(ids))
+            ).mappings()
+        }
+        extra = _entities(session, store, "product", sorted(found))
+    elif entity == "product":
+        found = _products(session, ids)
+    elif entity == "location":
+        location = session.get(Location, store)
+        if location is not None and store in ids:
+            found = {store: LocationOut.model_validate(location, from_attributes=True).model_dump(mode="json")}
+    items = [
+        {"entity": entity, "id": key, "op": "upsert", "data": found[key]}
+        if key in found
+        else {"entity": entity, "id": key, "op": "delete", "data": None}
+        for key in ids
+    ]
+    return items + extra
+
+
+def _products(session: Session, skus: Iterable[str]) -> dict[str, dict]:
+    skus = list(skus)
+    products = {
+        row["sku"]: {**row, "price": float(row["price"]), "barcodes": []}
+        for row in session.execute(
+            select(Product.sku, Product.name, Product.price, Product.weight_kg, Product.image_url, Product.tags)
+            .where(Product.sku.in_(skus))
+        ).mappings()
+    }
+    for code, sku in session.execute(select(Barcode.code, Barcode.sku).where(Barcode.sku.in_(skus)).order_by(Barcode.code)):
+        products[sku]["barcodes"].append(code)
+    return products
+
+
+def _order_summaries(session: Session, order_ids: set[str]) -> dict[str, dict]:
+    if not order_ids:
+        return {}
+    return {
+        row["id"]: {**row, "total_value": float(row["total_value"]), "created_at": row["created_at"].isoformat()}
+        for row in session.execute(
+            select(
+                Order.id, Order.channel, Order.external_ref, Order.status, Order.customer, Order.delivery_method,
+                Order.pickup_store, Order.address, Order.total_value, Order.created_at,
+            ).where(Order.id.in_(order_ids))
+        ).mappings()
+    }
+
+
+def prune(session: Session, keep: timedelta) -> int:
+    """Forget changes older than `keep`; a device behind that must take a new snapshot."""
+    through = session.execute(
+        select(func.max(Change.seq)).where(Change.at < utcnow() - keep, Change.seq.is_not(None))
+    ).scalar_one()
+    if through is None:
+        return 0
+    deleted = session.execute(delete(Change).where(Change.seq <= through)).rowcount
+    if session.get(FeedRetention, 1) is None:
+        session.add(FeedRetention(id=1, pruned_through=through))
+    else:
+        session.execute(update(FeedRetention).where(FeedRetention.id == 1).values(pruned_through=through))
+    return deleted
+
+
+# --- push -------------------------------------------------------------------
+
+
+def push(engine: Engine, device: Actor, mutations: list[MutationIn]) -> list[dict]:
+    device_id = device.name.removeprefix("device:")
+    return [_push_one(engine, device, device_id, m) for m in mutations]
+
+
+def _push_one(engine: Engine, device: Actor, device_id: str, mutation: MutationIn) -> dict:
+    try:
+        with session_scope(engine) as session:
+            seen = _recorded(session, device_id, mutation.id)
+            if seen is not None:
+                return seen
+            try:
+                with session.begin_nested():  # the action alone rolls back if refused
+                    actor = auth.staff_actor(session, device.store or "", mutation.staff)
+                    result, outcome, error = _apply(session, actor, mutation), "applied", None
+            except DomainError as exc:
+                result, outcome, error = {}, "rejected", {"code": exc.code, "message": exc.message, "details": exc.details}
+            session.add(
+                SyncMutation(device_id=device_id, mutation_id=mutation.id, type=mutation.type, status=outcome,
+                             result={"result": result, "error": error})
+            )
+        return {"id": mutation.id, "status": outcome, "outcome": outcome, "error": error, "result": result}
+    except IntegrityError:
+        # The same mutation arrived twice at once (a retry racing the first try).
+        with session_scope(engine) as session:
+            seen = _recorded(session, device_id, mutation.id)
+        if seen is None:
+            raise
+        return seen
+
+
+def _recorded(session: Session, device_id: str, mutation_id: str) -> dict | None:
+    record = session.get(SyncMutation, (device_id, mutation_id))
+    if record is None:
+        return None
+    return {"id": mutation_id, "status": "duplicate", "outcome": record.status, **record.result}
+
+
+def _apply(session: Session, actor: Actor, mutation: MutationIn) -> dict:
+    try:
+        if mutation.type == "count":
+            count = CountIn.model_validate({"location": actor.store, **mutation.args})
+            stock_service.require_known_pairs(session, [count.location], [count.sku])
+            stock_service.count(session, [(count.location, count.sku, count.on_hand, count.safety)], actor.label)
+            return {"sku": count.sku, "on_hand": count.on_hand}
+        action = Action(mutation.type)
+        body = _BODIES[action].model_validate(mutation.args)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        raise InvalidInput("invalid_request", f"{'.'.join(map(str, first['loc']))}: {first['msg']}") from None
+    if not mutation.fulfilment:
+        raise InvalidInput("fulfilment_required", f"a {mutation.type} names its fulfilment")
+    view = fulfilments.act(session, mutation.fulfilment, action, actor, body)
+    return {"fulfilment": view["id"], "status": view["status"], "version": view["version"]}
