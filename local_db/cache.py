@@ -1,0 +1,368 @@
+"""The store's local cache: one SQLite file per store app install.
+
+Everything the screens show comes from here, so the app works the same
+online and offline. Writes are short transactions under one lock; the sync
+engine applies each feed page together with its cursor, so a crash never
+leaves a page half applied or applied without its cursor.
+"""
+
+import hashlib
+import hmac
+import secrets
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Connection, create_engine, delete, event, insert, select, update
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from . import optimistic
+from .schema import availability, barcode, fulfilment, location, meta, outbox, product, staff, stock
+
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+_SNAPSHOT_TABLES = {"fulfilment": fulfilment, "product": product, "stock": stock, "location": location}
+_KEYS = {"fulfilment": fulfilment.c.id, "product": product.c.sku, "stock": stock.c.sku, "location": location.c.code}
+
+
+def now_iso() -> str:
+    return datetime.now(UTC).isoformat()
+
+
+class LocalCache:
+    def __init__(self, path: Path | str) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.engine = create_engine(f"sqlite:///{self.path}", connect_args={"check_same_thread": False})
+
+        @event.listens_for(self.engine, "connect")
+        def _pragmas(dbapi_conn, _record) -> None:  # noqa: ANN001
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA synchronous=NORMAL")
+            cur.execute("PRAGMA busy_timeout=10000")
+            cur.close()
+
+        self._lock = threading.RLock()
+        self._listeners: list[Callable[[set[str]], None]] = []
+        self._migrate()
+
+    def _migrate(self) -> None:
+        config = Config()
+        config.set_main_option("script_location", str(MIGRATIONS))
+        with self.engine.begin() as connection:
+            config.attributes["connection"] = connection
+            command.upgrade(config, "head")
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    # --- change notification --------------------------------------------
+
+    def subscribe(self, listener: Callable[[set[str]], None]) -> Callable[[], None]:
+        """`listener(kinds)` runs after each local change (kinds: fulfilment, stock, outbox, ...)."""
+        self._listeners.append(listener)
+        return lambda: self._listeners.remove(listener)
+
+    def _changed(self, kinds: set[str]) -> None:
+        for listener in list(self._listeners):
+            listener(kinds)
+
+    def _write(self, *kinds: str) -> "_WriteTx":
+        return _WriteTx(self, set(kinds))
+
+    # --- meta --------------------------------------------------------------
+
+    def get_meta(self, key: str, default: str | None = None) -> str | None:
+        with self.engine.connect() as conn:
+            value = conn.execute(select(meta.c.value).where(meta.c.key == key)).scalar_one_or_none()
+        return default if value is None else value
+
+    def set_meta(self, **values: str | None) -> None:
+        with self._write("meta") as conn:
+            _set_meta(conn, values)
+
+    def device_id(self) -> str:
+        """This install's id, made on first use and kept."""
+        existing = self.get_meta("device_id")
+        if existing:
+            return existing
+        device_id = str(uuid.uuid4())
+        self.set_meta(device_id=device_id)
+        return device_id
+
+    # --- feed --------------------------------------------------------------
+
+    def apply_page(self, page: dict) -> set[str]:
+        """Apply one feed page and its cursor in one transaction; returns what changed."""
+        kinds = {item["entity"] for item in page["items"]} | {"meta"}
+        if page.get("snapshot") in ("end", "start_end"):
+            kinds |= set(_SNAPSHOT_TABLES)
+        with self._write(*kinds) as conn:
+            if page.get("snapshot") in ("start", "start_end"):
+                for table in _SNAPSHOT_TABLES.values():
+                    conn.execute(update(table).values(stale=1))
+            for item in page["items"]:
+                _apply_item(conn, item)
+            if page.get("snapshot") in ("end", "start_end"):
+                for table in _SNAPSHOT_TABLES.values():
+                    conn.execute(delete(table).where(table.c.stale == 1))
+            _set_meta(conn, {"cursor": page["cursor"], "last_sync_at": now_iso()})
+            self._forget_confirmed(conn)
+        return kinds
+
+    def _forget_confirmed(self, conn: Connection) -> None:
+        """Applied intents whose effect the cache now holds need not be replayed any more."""
+        rows = conn.execute(
+            select(outbox.c.seq, outbox.c.fulfilment_id, outbox.c.result_version).where(outbox.c.state == "applied")
+        ).all()
+        versions = dict(
+            conn.execute(
+                select(fulfilment.c.id, fulfilment.c.version).where(fulfilment.c.id.in_({r.fulfilment_id for r in rows}))
+            ).all()
+        ) if rows else {}
+        done = [r.seq for r in rows if r.result_version is None or versions.get(r.fulfilment_id, 0) >= r.result_version]
+        if done:
+            conn.execute(delete(outbox).where(outbox.c.seq.in_(done)))
+
+    # --- outbox ------------------------------------------------------------
+
+    def enqueue(self, kind: str, staff_code: str, fulfilment_id: str | None, args: dict) -> str:
+        """Record an associate's action; it shows at once and syncs when it can."""
+        mutation_id = str(uuid.uuid4())
+        with self._write("outbox", "fulfilment") as conn:
+            conn.execute(
+                insert(outbox).values(
+                    id=mutation_id, type=kind, staff=staff_code, fulfilment_id=fulfilment_id, args=args,
+                    created_at=now_iso(), state="pending", seen=0,
+                )
+            )
+        return mutation_id
+
+    def pending(self, limit: int = 100) -> list[dict]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(outbox).where(outbox.c.state == "pending").order_by(outbox.c.seq).limit(limit)
+            ).mappings()
+            return [dict(r) for r in rows]
+
+    def pending_count(self) -> int:
+        with self.engine.connect() as conn:
+            return len(conn.execute(select(outbox.c.seq).where(outbox.c.state == "pending")).all())
+
+    def record_results(self, results: Iterable[dict]) -> None:
+        """What the core said of pushed intents (applied, or rejected with why)."""
+        with self._write("outbox", "fulfilment") as conn:
+            for result in results:
+                outcome = result["outcome"]
+                conn.execute(
+                    update(outbox)
+                    .where(outbox.c.id == result["id"], outbox.c.state == "pending")
+                    .values(
+                        state=outcome,
+                        result_version=(result.get("result") or {}).get("version"),
+                        error=result.get("error"),
+                    )
+                )
+            self._forget_confirmed(conn)
+
+    def rejections(self) -> list[dict]:
+        """Actions the core refused that nobody has acknowledged yet, newest first."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(outbox).where(outbox.c.state == "rejected", outbox.c.seen == 0).order_by(outbox.c.seq.desc())
+            ).mappings()
+            return [dict(r) for r in rows]
+
+    def acknowledge(self, mutation_id: str) -> None:
+        with self._write("outbox") as conn:
+            conn.execute(update(outbox).where(outbox.c.id == mutation_id).values(seen=1))
+
+    # --- reads for the screens --------------------------------------------
+
+    def fulfilments(self, statuses: Iterable[str] | None = None) -> list[dict]:
+        """Fulfilments as associates see them (their own pending actions included), oldest first."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(fulfilment.c.data).order_by(fulfilment.c.created_at, fulfilment.c.id)).scalars().all()
+            intents = self._intents(conn, [row["id"] for row in rows])
+        views = [optimistic.effective(row, intents.get(row["id"], [])) for row in rows]
+        wanted = set(statuses) if statuses is not None else None
+        return [v for v in views if wanted is None or v["status"] in wanted]
+
+    def fulfilment(self, fulfilment_id: str) -> dict | None:
+        with self.engine.connect() as conn:
+            data = conn.execute(select(fulfilment.c.data).where(fulfilment.c.id == fulfilment_id)).scalar_one_or_none()
+            if data is None:
+                return None
+            intents = self._intents(conn, [fulfilment_id])
+        return optimistic.effective(data, intents.get(fulfilment_id, []))
+
+    def server_fulfilment(self, fulfilment_id: str) -> dict | None:
+        """What the core last said, without local intents."""
+        with self.engine.connect() as conn:
+            return conn.execute(select(fulfilment.c.data).where(fulfilment.c.id == fulfilment_id)).scalar_one_or_none()
+
+    @staticmethod
+    def _intents(conn: Connection, fulfilment_ids: list[str]) -> dict[str, list[dict]]:
+        if not fulfilment_ids:
+            return {}
+        rows = conn.execute(
+            select(outbox.c.fulfilment_id, outbox.c.type, outbox.c.args, outbox.c.state, outbox.c.result_version)
+            .where(outbox.c.fulfilment_id.in_(fulfilment_ids), outbox.c.state.in_(("pending", "applied")))
+            .order_by(outbox.c.seq)
+        ).mappings()
+        versions = dict(
+            conn.execute(select(fulfilment.c.id, fulfilment.c.version).where(fulfilment.c.id.in_(fulfilment_ids))).all()
+        )
+        intents: dict[str, list[dict]] = {}
+        for row in rows:
+            # An applied intent is replayed only until the cache holds the core's result.
+            if row["state"] == "applied" and versions.get(row["fulfilment_id"], 0) >= (row["result_version"] or 0):
+                continue
+            intents.setdefault(row["fulfilment_id"], []).append(dict(row))
+        return intents
+
+    def product(self, sku: str) -> dict | None:
+        with self.engine.connect() as conn:
+            return conn.execute(select(product.c.data).where(product.c.sku == sku)).scalar_one_or_none()
+
+    def products(self, skus: Iterable[str]) -> dict[str, dict]:
+        with self.engine.connect() as conn:
+            return dict(conn.execute(select(product.c.sku, product.c.data).where(product.c.sku.in_(list(skus)))).all())
+
+    def sku_for_code(self, code: str) -> str | None:
+        """The SKU a scanned or typed code stands for (a barcode, or the SKU itself)."""
+        with self.engine.connect() as conn:
+            sku = conn.execute(select(barcode.c.sku).where(barcode.c.code == code)).scalar_one_or_none()
+            if sku is None:
+                sku = conn.execute(select(product.c.sku).where(product.c.sku == code)).scalar_one_or_none()
+        return sku
+
+    def stock_level(self, sku: str) -> dict | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(stock).where(stock.c.sku == sku)).mappings().first()
+        return dict(row) if row else None
+
+    def stock_count(self) -> int:
+        with self.engine.connect() as conn:
+            return len(conn.execute(select(stock.c.sku)).all())
+
+    def location(self) -> dict | None:
+        with self.engine.connect() as conn:
+            return conn.execute(select(location.c.data)).scalars().first()
+
+    # --- network availability (fetched on demand) ---------------------------
+
+    def remember_availability(self, sku: str, data: dict) -> None:
+        with self._write("availability") as conn:
+            stmt = sqlite_insert(availability).values(sku=sku, data=data, fetched_at=time.time())
+            conn.execute(stmt.on_conflict_do_update(index_elements=["sku"], set_={"data": data, "fetched_at": time.time()}))
+
+    def cached_availability(self, sku: str) -> tuple[dict, float] | None:
+        """The last answer and its age in seconds."""
+        with self.engine.connect() as conn:
+            row = conn.execute(select(availability.c.data, availability.c.fetched_at).where(availability.c.sku == sku)).first()
+        return (row.data, time.time() - row.fetched_at) if row else None
+
+    # --- offline sign-in -------------------------------------------------------
+
+    def remember_staff(self, store: str, code: str, name: str, role: str, pin: str) -> None:
+        """After an online sign-in: keep a slow, salted hash of the PIN (never the PIN)."""
+        with self._write("staff") as conn:
+            values = {"name": name, "role": role, "verifier": _verifier(pin)}
+            stmt = sqlite_insert(staff).values(store=store, code=code, **values)
+            conn.execute(stmt.on_conflict_do_update(index_elements=["store", "code"], set_=values))
+
+    def verify_staff(self, store: str, code: str, pin: str) -> dict | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(staff).where(staff.c.store == store, staff.c.code == code)).mappings().first()
+        if row is None or not _check(pin, row["verifier"]):
+            return None
+        return {"store": row["store"], "code": row["code"], "name": row["name"], "role": row["role"]}
+
+
+class _WriteTx:
+    """One write transaction under the cache's lock; listeners hear of it after commit."""
+
+    def __init__(self, cache: LocalCache, kinds: set[str]) -> None:
+        self.cache = cache
+        self.kinds = kinds
+
+    def __enter__(self) -> Connection:
+        self.cache._lock.acquire()
+        self._conn = self.cache.engine.connect()
+        self._tx = self._conn.begin()
+        return self._conn
+
+    def __exit__(self, exc_type, exc, tb) -> None:  # noqa: ANN001
+        try:
+            if exc_type is None:
+                self._tx.commit()
+            else:
+                self._tx.rollback()
+        finally:
+            self._conn.close()
+            self.cache._lock.release()
+        if exc_type is None and self.kinds:
+            self.cache._changed(self.kinds)
+
+
+def _set_meta(conn: Connection, values: dict[str, str | None]) -> None:
+    for key, value in values.items():
+        if value is None:
+            conn.execute(delete(meta).where(meta.c.key == key))
+        else:
+            stmt = sqlite_insert(meta).values(key=key, value=value)
+            conn.execute(stmt.on_conflict_do_update(index_elements=["key"], set_={"value": value}))
+
+
+def _apply_item(conn: Connection, item: dict) -> None:
+    entity, key, data = item["entity"], item["id"], item["data"]
+    table = _SNAPSHOT_TABLES[entity]
+    if item["op"] == "delete":
+        conn.execute(delete(table).where(_KEYS[entity] == key))
+        if entity == "product":
+            conn.execute(delete(barcode).where(barcode.c.sku == key))
+        return
+    if entity == "fulfilment":
+        values = {"status": data["status"], "created_at": data["created_at"], "updated_at": data["updated_at"],
+                  "version": data["version"], "data": data, "stale": 0}
+        pk = {"id": key}
+    elif entity == "product":
+        values = {"name": data["name"], "data": data, "stale": 0}
+        pk = {"sku": key}
+        conn.execute(delete(barcode).where(barcode.c.sku == key))
+        for code in data.get("barcodes", []):
+            conn.execute(sqlite_insert(barcode).values(code=code, sku=key).on_conflict_do_update(
+                index_elements=["code"], set_={"sku": key}))
+    elif entity == "stock":
+        values = {k: data[k] for k in ("on_hand", "reserved", "safety", "atp")} | {"stale": 0}
+        pk = {"sku": key}
+    else:
+        values = {"data": data, "stale": 0}
+        pk = {"code": key}
+    stmt = sqlite_insert(table).values(**pk, **values)
+    conn.execute(stmt.on_conflict_do_update(index_elements=list(pk), set_=values))
+
+
+# PIN verifiers: scrypt with a per-staff salt, the same cost as the core's.
+_N, _R, _P = 2**14, 8, 1
+
+
+def _verifier(pin: str) -> str:
+    salt = secrets.token_bytes(16)
+    digest = hashlib.scrypt(pin.encode(), salt=salt, n=_N, r=_R, p=_P, dklen=32)
+    return f"scrypt${salt.hex()}${digest.hex()}"
+
+
+def _check(pin: str, stored: str) -> bool:
+    try:
+        _, salt, digest = stored.split("$")
+    except ValueError:
+        return False
+    candidate = hashlib.scrypt(pin.encode(), salt=bytes.fromhex(salt), n=_N, r=_R, p=_P, dklen=32)
+    return hmac.compare_digest(candidate.hex(), digest)

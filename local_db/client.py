@@ -1,0 +1,96 @@
+"""The store app's only way to the core: HTTP, through the contract of DESIGN.md."""
+
+import json
+from collections.abc import AsyncIterator
+
+import httpx
+
+API = "/api/v1"
+
+
+class CoreUnavailable(Exception):
+    """The core could not be reached or did not answer properly: try again later."""
+
+
+class CoreRefused(Exception):
+    """The core answered and said no (4xx): trying again will not help."""
+
+    def __init__(self, status: int, code: str, message: str, details: dict | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.details = details or {}
+
+
+class CoreClient:
+    def __init__(self, base_url: str, *, transport: httpx.AsyncBaseTransport | None = None, timeout: float = 10.0) -> None:
+        self.base_url = base_url.rstrip("/")
+        self._http = httpx.AsyncClient(base_url=self.base_url, transport=transport, timeout=timeout)
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    async def request(self, method: str, path: str, token: str | None = None, **kwargs) -> dict | list:  # noqa: ANN003
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        try:
+            response = await self._http.request(method, API + path, headers=headers, **kwargs)
+        except httpx.HTTPError as exc:
+            raise CoreUnavailable(f"core unreachable: {exc.__class__.__name__}") from exc
+        if response.status_code >= 500 or response.status_code == 429 and "Retry-After" not in response.headers:
+            raise CoreUnavailable(f"core answered {response.status_code}")
+        if response.status_code >= 400:
+            try:
+                error = response.json()["error"]
+            except (ValueError, KeyError, TypeError):
+                raise CoreUnavailable(f"core answered {response.status_code} without an error body") from None
+            raise CoreRefused(response.status_code, error.get("code", ""), error.get("message", ""), error.get("details"))
+        if response.status_code == 204:
+            return {}
+        try:
+            return response.json()
+        except ValueError as exc:
+            raise CoreUnavailable("core answered something that is not JSON") from exc
+
+    # --- the calls sync needs ------------------------------------------------
+
+    async def sign_in(self, store: str, staff: str, pin: str) -> dict:
+        return await self.request("POST", "/auth/token", json={"store": store, "staff": staff, "pin": pin})
+
+    async def enrol(self, staff_token: str, device_id: str, name: str) -> str:
+        body = await self.request("POST", "/auth/device", staff_token, json={"id": device_id, "name": name})
+        return body["device_token"]
+
+    async def pull(self, device_token: str, since: str | None, limit: int) -> dict:
+        params = {"limit": limit} | ({"since": since} if since else {})
+        return await self.request("GET", "/sync/changes", device_token, params=params)
+
+    async def push(self, device_token: str, mutations: list[dict]) -> list[dict]:
+        body = await self.request("POST", "/sync/mutations", device_token, json={"mutations": mutations})
+        return body["results"]
+
+    async def events(self, device_token: str) -> AsyncIterator[str]:
+        """Server-sent event names ("ready", "changes", ...) until the stream ends."""
+        headers = {"Authorization": f"Bearer {device_token}", "Accept": "text/event-stream"}
+        try:
+            async with self._http.stream("GET", API + "/sync/events", headers=headers, timeout=httpx.Timeout(10.0, read=45.0)) as response:
+                if response.status_code != 200:
+                    await response.aread()
+                    raise CoreUnavailable(f"event stream answered {response.status_code}")
+                name = "message"
+                async for line in response.aiter_lines():
+                    if line.startswith("event:"):
+                        name = line[6:].strip()
+                    elif line == "":
+                        if name != "message":
+                            yield name
+                        name = "message"
+        except httpx.HTTPError as exc:
+            raise CoreUnavailable(f"event stream lost: {exc.__class__.__name__}") from exc
+
+
+def error_text(error: dict | None) -> str:
+    """A refusal as the associate should read it."""
+    if not error:
+        return "refused by the core"
+    return error.get("message") or json.dumps(error)

@@ -1,0 +1,210 @@
+"""The sync engine: one per store app process, whatever the number of screens.
+
+Each cycle pushes the outbox in order, then pulls the feed page by page (each
+page applied with its cursor in one local transaction). A cycle runs when an
+associate acts, when the core signals a change on the event stream, and every
+`poll_interval` seconds as a fallback; after a failure the next try waits
+longer each time (capped), and the state says what went wrong.
+"""
+
+import asyncio
+import logging
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+
+from .cache import LocalCache
+from .client import CoreClient, CoreRefused, CoreUnavailable
+
+log = logging.getLogger("backroom.sync")
+
+
+@dataclass(frozen=True)
+class SyncStatus:
+    online: bool = False  # the last exchange with the core worked
+    live: bool = False  # the event stream is open: new orders arrive within a second
+    syncing: bool = False
+    pending: int = 0  # actions not yet confirmed by the core
+    last_sync_at: str | None = None
+    last_error: str | None = None
+    enrolled: bool = False  # this install has a device token for its store
+
+
+class SyncEngine:
+    PUSH_BATCH = 100
+    PAGE = 1000
+
+    def __init__(self, cache: LocalCache, client: CoreClient, *, poll_interval: float = 15.0,
+                 live: bool = True, max_backoff: float = 30.0) -> None:
+        self.cache = cache
+        self.client = client
+        self.poll_interval = poll_interval
+        self.use_live = live
+        self.max_backoff = max_backoff
+        self._status = SyncStatus(
+            pending=cache.pending_count(), last_sync_at=cache.get_meta("last_sync_at"),
+            enrolled=cache.get_meta("device_token") is not None,
+        )
+        self._listeners: list[Callable[[SyncStatus], None]] = []
+        self._wake = asyncio.Event()
+        self._enrolled = asyncio.Event()
+        if self._status.enrolled:
+            self._enrolled.set()
+        self._cycle_lock = asyncio.Lock()
+        self._tasks: list[asyncio.Task] = []
+        self._unsubscribe = cache.subscribe(self._cache_changed)
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    # --- state for the screens ----------------------------------------------
+
+    @property
+    def status(self) -> SyncStatus:
+        return self._status
+
+    def subscribe(self, listener: Callable[[SyncStatus], None]) -> Callable[[], None]:
+        self._listeners.append(listener)
+        return lambda: self._listeners.remove(listener)
+
+    def _set(self, **changes: object) -> None:
+        new = replace(self._status, **changes)
+        if new != self._status:
+            self._status = new
+            for listener in list(self._listeners):
+                listener(new)
+
+    def _cache_changed(self, kinds: set[str]) -> None:
+        if "outbox" in kinds:
+            # An associate acted (or the core answered): show the count, sync soon.
+            pending = self.cache.pending_count()
+            if self._loop is not None:
+                self._loop.call_soon_threadsafe(self._set_pending, pending)
+
+    def _set_pending(self, pending: int) -> None:
+        self._set(pending=pending)
+        if pending:
+            self._wake.set()
+
+    # --- enrolment -----------------------------------------------------------
+
+    async def enrol(self, staff_token: str, name: str = "store app") -> None:
+        """Give this install its device token (after an online sign-in) and sync."""
+        token = await self.client.enrol(staff_token, self.cache.device_id(), name)
+        self.cache.set_meta(device_token=token)
+        self._set(enrolled=True, last_error=None)
+        self._enrolled.set()
+        self._wake.set()
+
+    # --- running -------------------------------------------------------------
+
+    def start(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._tasks.append(asyncio.create_task(self._run(), name="sync"))
+        if self.use_live:
+            self._tasks.append(asyncio.create_task(self._listen(), name="sync-live"))
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._tasks.clear()
+        self._unsubscribe()
+
+    def request_sync(self) -> None:
+        self._wake.set()
+
+    async def _run(self) -> None:
+        failures = 0
+        while True:
+            ok = await self.sync_once()
+            failures = 0 if ok else failures + 1
+            wait = self.poll_interval if ok else min(self.max_backoff, 2 ** failures * 0.5)
+            wait *= random.uniform(0.8, 1.2)  # tablets of a store do not all retry at once
+            self._wake.clear()
+            try:
+                await asyncio.wait_for(self._wake.wait(), timeout=wait)
+            except TimeoutError:
+                pass
+
+    async def _listen(self) -> None:
+        failures = 0
+        while True:
+            token = self.cache.get_meta("device_token")
+            if token is None:
+                self._enrolled.clear()
+                await self._enrolled.wait()  # until a sign-in enrols this install
+                continue
+            try:
+                async for event in self.client.events(token):
+                    if event in ("ready", "changes"):
+                        failures = 0
+                        self._set(live=True)
+                        self._wake.set()
+            except (CoreUnavailable, CoreRefused) as exc:
+                log.info("event stream: %s", exc)
+            self._set(live=False)
+            failures += 1
+            await asyncio.sleep(min(self.max_backoff, 0.5 * 2 ** min(failures, 6)))
+
+    async def sync_once(self) -> bool:
+        """Push, then pull until the feed has nothing more. True when it all worked."""
+        token = self.cache.get_meta("device_token")
+        if token is None:
+            self._set(enrolled=False)
+            return True
+        async with self._cycle_lock:
+            self._set(syncing=True)
+            try:
+                await self._push(token)
+                await self._pull(token)
+            except CoreUnavailable as exc:
+                self._set(online=False, syncing=False, last_error=str(exc))
+                return False
+            except CoreRefused as exc:
+                if exc.status == 401:
+                    # The device was revoked: an associate must sign in online to enrol it again.
+                    self.cache.set_meta(device_token=None)
+                    self._set(enrolled=False)
+                self._set(online=exc.status != 401, syncing=False, last_error=exc.message)
+                return False
+            self._set(online=True, syncing=False, last_error=None, last_sync_at=self.cache.get_meta("last_sync_at"),
+                      pending=self.cache.pending_count())
+            return True
+
+    async def _push(self, token: str) -> None:
+        while batch := self.cache.pending(self.PUSH_BATCH):
+            mutations = [
+                {"id": m["id"], "type": m["type"], "staff": m["staff"], "fulfilment": m["fulfilment_id"],
+                 "args": m["args"], "at": m["created_at"]}
+                for m in batch
+            ]
+            try:
+                results = await self.client.push(token, mutations)
+            except CoreRefused as exc:
+                if exc.status != 422:
+                    raise
+                # One malformed intent refuses the whole batch: push them one by one,
+                # so that it alone is refused and the rest keeps moving.
+                results = [await self._push_alone(token, m) for m in mutations]
+            await asyncio.to_thread(self.cache.record_results, results)
+
+    async def _push_alone(self, token: str, mutation: dict) -> dict:
+        try:
+            return (await self.client.push(token, [mutation]))[0]
+        except CoreRefused as exc:
+            if exc.status != 422:
+                raise
+            return {"id": mutation["id"], "outcome": "rejected", "error": {"code": exc.code, "message": exc.message}}
+
+    async def _pull(self, token: str) -> None:
+        while True:
+            cursor = self.cache.get_meta("cursor")
+            try:
+                page = await self.client.pull(token, cursor, self.PAGE)
+            except CoreRefused as exc:
+                if exc.code != "cursor_expired" or cursor is None:
+                    raise
+                self.cache.set_meta(cursor=None)  # too far behind: take a new snapshot
+                continue
+            await asyncio.to_thread(self.cache.apply_page, page)
+            if not page["more"]:
+                return

@@ -1,0 +1,105 @@
+"""The store's SQLite cache: what the core said (server state), what the
+associates did that the core has not confirmed yet (the outbox), and where
+the feed was left (meta). Tables are SQLAlchemy Core; Alembic migrates them."""
+
+from sqlalchemy import JSON, Column, Float, Index, Integer, MetaData, String, Table, Text
+
+metadata = MetaData()
+
+# Key/value: cursor, device id and token, store, last sync time and error, snapshot state.
+meta = Table(
+    "meta",
+    metadata,
+    Column("key", String(64), primary_key=True),
+    Column("value", Text, nullable=False),
+)
+
+# Rows the core sent. `stale` marks what a snapshot in progress has not confirmed yet.
+fulfilment = Table(
+    "fulfilment",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("status", String(24), nullable=False),
+    Column("created_at", String(40), nullable=False),
+    Column("updated_at", String(40), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("data", JSON, nullable=False),
+    Column("stale", Integer, nullable=False, default=0),
+    Index("ix_fulfilment_status", "status"),
+)
+
+product = Table(
+    "product",
+    metadata,
+    Column("sku", String(64), primary_key=True),
+    Column("name", String(300), nullable=False),
+    Column("data", JSON, nullable=False),
+    Column("stale", Integer, nullable=False, default=0),
+)
+
+barcode = Table(
+    "barcode",
+    metadata,
+    Column("code", String(64), primary_key=True),
+    Column("sku", String(64), nullable=False, index=True),
+)
+
+stock = Table(
+    "stock",
+    metadata,
+    Column("sku", String(64), primary_key=True),
+    Column("on_hand", Integer, nullable=False),
+    Column("reserved", Integer, nullable=False),
+    Column("safety", Integer, nullable=False),
+    Column("atp", Integer, nullable=False),
+    Column("stale", Integer, nullable=False, default=0),
+)
+
+location = Table(
+    "location",
+    metadata,
+    Column("code", String(32), primary_key=True),
+    Column("data", JSON, nullable=False),
+    Column("stale", Integer, nullable=False, default=0),
+)
+
+# Network availability, fetched on demand; its age is shown with it.
+availability = Table(
+    "availability",
+    metadata,
+    Column("sku", String(64), primary_key=True),
+    Column("data", JSON, nullable=False),
+    Column("fetched_at", Float, nullable=False),
+)
+
+# Associates' intents, in the order they were made. state: pending (not yet
+# confirmed), applied, rejected. `result_version` is the fulfilment version
+# the core reached by applying it: until the cache holds that version, the
+# intent is still shown on top of the server state.
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=True),
+    Column("id", String(36), nullable=False, unique=True),
+    Column("type", String(24), nullable=False),
+    Column("staff", String(32), nullable=False),
+    Column("fulfilment_id", String(36), nullable=True, index=True),
+    Column("args", JSON, nullable=False),
+    Column("created_at", String(40), nullable=False),
+    Column("state", String(16), nullable=False, default="pending"),
+    Column("result_version", Integer, nullable=True),
+    Column("error", JSON, nullable=True),
+    Column("seen", Integer, nullable=False, default=0),  # an associate saw the rejection
+    Index("ix_outbox_state", "state", "seq"),
+)
+
+# Who signed in here before: a slow hash of the PIN, for signing in offline.
+staff = Table(
+    "staff",
+    metadata,
+    Column("store", String(32), primary_key=True),
+    Column("code", String(32), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("role", String(16), nullable=False),
+    Column("verifier", String(200), nullable=False),
+)

@@ -1,0 +1,113 @@
+"""The core's side of sync: device enrolment, the store's feed, pushed mutations."""
+
+import uuid
+
+from .conftest import Core
+from tests.api.conftest import CAP, PARIS, TEE, TEE_EAN
+
+
+def enrol(core: Core, store: str) -> tuple[dict, str]:
+    staff = core.sign_in(store)
+    device_id = str(uuid.uuid4())
+    response = core.client.post("/api/v1/auth/device", json={"id": device_id, "name": "till 1"}, headers=staff)
+    assert response.status_code == 200, response.text
+    return {"Authorization": f"Bearer {response.json()['device_token']}"}, device_id
+
+
+def pull_all(core: Core, device: dict, since: str | None = None, limit: int = 1000) -> tuple[list[dict], str, list]:
+    items, marks = [], []
+    while True:
+        params = {"limit": limit} | ({"since": since} if since else {})
+        page = core.client.get("/api/v1/sync/changes", params=params, headers=device)
+        assert page.status_code == 200, page.text
+        body = page.json()
+        items += body["items"]
+        marks.append(body["snapshot"])
+        since = body["cursor"]
+        if not body["more"]:
+            return items, since, marks
+
+
+def test_snapshot_then_changes(network):
+    device, _ = enrol(network, "LYS-01")
+    order = network.place([(TEE, 1)])  # routed to LYS-01
+    items, cursor, marks = pull_all(network, device, limit=2)
+    assert marks[0] == "start" and "end" in marks
+    kinds = {(i["entity"], i["id"]) for i in items}
+    assert ("location", "LYS-01") in kinds
+    assert ("stock", TEE) in kinds and ("stock", CAP) in kinds
+    assert ("product", TEE) in kinds
+    fulfilment = next(i["data"] for i in items if i["entity"] == "fulfilment")
+    assert fulfilment["order"]["external_ref"] == order["external_ref"]
+    assert fulfilment["lines"] == [{"sku": TEE, "qty": 1, "picked": 0}]
+    # Nothing new: an empty page at the same cursor.
+    again, same, _ = pull_all(network, device, cursor)
+    assert again == [] and same == cursor
+    # A cancellation reaches the store as the fulfilment's new state.
+    network.client.post(f"/api/v1/orders/{order['id']}/cancel", json={}, headers=network.channel)
+    items, _, _ = pull_all(network, device, cursor)
+    assert {(i["entity"], i["data"]["status"] if i["entity"] == "fulfilment" else None) for i in items} >= {
+        ("fulfilment", "cancelled")
+    }
+
+
+def test_the_feed_is_the_stores_own(network):
+    device, _ = enrol(network, "PAR-01")
+    network.place([(TEE, 1)])  # to LYS-01
+    items, _, _ = pull_all(network, device)
+    assert [i for i in items if i["entity"] == "fulfilment"] == []
+    assert {i["id"] for i in items if i["entity"] == "location"} == {"PAR-01"}
+
+
+def test_pushed_mutations_apply_once_and_rejections_are_recorded(network):
+    device, _ = enrol(network, "LYS-01")
+    fid = network.place([(TEE, 2)])["fulfilments"][0]["id"]
+    batch = [
+        {"id": str(uuid.uuid4()), "type": "accept", "staff": "S001", "fulfilment": fid},
+        {"id": str(uuid.uuid4()), "type": "pick", "staff": "S001", "fulfilment": fid, "args": {"items": [{"code": TEE_EAN}]}},
+        {"id": str(uuid.uuid4()), "type": "pick", "staff": "S001", "fulfilment": fid, "args": {"items": [{"sku": CAP}]}},
+        {"id": str(uuid.uuid4()), "type": "pack", "staff": "S001", "fulfilment": fid},
+    ]
+    first = network.client.post("/api/v1/sync/mutations", json={"mutations": batch}, headers=device).json()["results"]
+    assert [r["status"] for r in first] == ["applied", "applied", "rejected", "rejected"]
+    assert first[2]["error"]["code"] == "wrong_item"
+    assert first[3]["error"]["code"] == "invalid_transition"
+    again = network.client.post("/api/v1/sync/mutations", json={"mutations": batch}, headers=device).json()["results"]
+    assert [(r["status"], r["outcome"]) for r in again] == [
+        ("duplicate", "applied"), ("duplicate", "applied"), ("duplicate", "rejected"), ("duplicate", "rejected")
+    ]
+    assert again[2]["error"]["code"] == "wrong_item"
+    line = network.client.get(f"/api/v1/fulfilments/{fid}", headers=network.sign_in("LYS-01"))
+    assert line.json()["lines"][0]["picked"] == 1  # picked once, not twice
+
+
+def test_mutations_name_active_staff_of_the_devices_store(network):
+    device, _ = enrol(network, "LYS-01")
+    fid = network.place([(TEE, 1)])["fulfilments"][0]["id"]
+    result = network.client.post("/api/v1/sync/mutations", headers=device, json={"mutations": [
+        {"id": str(uuid.uuid4()), "type": "accept", "staff": "NOBODY", "fulfilment": fid}]}).json()["results"][0]
+    assert result["status"] == "rejected" and result["error"]["code"] == "unknown_staff"
+
+
+def test_only_devices_push_and_staff_cannot_read_other_feeds(network):
+    staff = network.sign_in("LYS-01")
+    body = {"mutations": [{"id": str(uuid.uuid4()), "type": "accept", "staff": "S001", "fulfilment": "x"}]}
+    assert network.client.post("/api/v1/sync/mutations", json=body, headers=staff).status_code == 403
+    assert network.client.get("/api/v1/sync/changes", headers=network.channel).status_code == 403
+    assert network.client.get("/api/v1/sync/changes?since=garbage", headers=staff).status_code == 422
+
+
+def test_an_expired_cursor_asks_for_a_new_snapshot(network):
+    from datetime import timedelta
+
+    from oms_core.core.db import session_scope
+    from oms_core.services import sync
+
+    device, _ = enrol(network, "LYS-01")
+    _, cursor, _ = pull_all(network, device)
+    network.place([(TEE, 1)])
+    network.place([(TEE, 1)])
+    with session_scope(network.engine) as session:
+        assert sync.prune(session, keep=timedelta(seconds=-1)) > 0
+    response = network.client.get(f"/api/v1/sync/changes?since={cursor}", headers=device)
+    assert response.status_code == 409 and response.json()["error"]["code"] == "cursor_expired"

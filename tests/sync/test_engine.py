@@ -1,0 +1,126 @@
+"""The sync engine and the store cache against the real core in process."""
+
+import asyncio
+import uuid
+from datetime import timedelta
+
+import httpx
+import pytest
+
+from local_db.cache import LocalCache
+from local_db.client import CoreClient
+from local_db.engine import SyncEngine
+from oms_core.core.db import session_scope
+from oms_core.services import sync
+
+from tests.api.conftest import TEE
+
+
+@pytest.fixture
+def tablet(network, tmp_path):
+    cache = LocalCache(tmp_path / "store.db")
+    client = CoreClient("http://core", transport=httpx.ASGITransport(app=network.client.app))
+    engine = SyncEngine(cache, client, live=False)
+    staff_token = network.sign_in("LYS-01")["Authorization"].split()[1]
+    asyncio.run(engine.enrol(staff_token))
+    yield cache, engine
+    cache.close()
+
+
+def run(coro):  # noqa: ANN001, ANN201
+    return asyncio.run(coro)
+
+
+def test_actions_show_at_once_and_are_confirmed_by_the_core(network, tablet):
+    cache, engine = tablet
+    fid = network.place([(TEE, 2)])["fulfilments"][0]["id"]
+    assert run(engine.sync_once())
+    assert cache.fulfilment(fid)["status"] == "assigned"
+    cache.enqueue("accept", "S001", fid, {})
+    cache.enqueue("pick", "S001", fid, {"items": [{"sku": TEE, "qty": 1}]})
+    assert cache.fulfilment(fid)["status"] == "picking"  # before any network
+    assert cache.server_fulfilment(fid)["status"] == "assigned"
+    assert engine.status.pending == 0 or cache.pending_count() == 2
+    assert run(engine.sync_once())
+    assert cache.pending_count() == 0
+    assert cache.server_fulfilment(fid)["status"] == "picking"
+    assert cache.server_fulfilment(fid)["lines"][0]["picked"] == 1
+
+
+def test_the_core_wins_and_the_associate_is_told_why(network, tablet):
+    cache, engine = tablet
+    order = network.place([(TEE, 1)])
+    fid = order["fulfilments"][0]["id"]
+    run(engine.sync_once())
+    cache.enqueue("accept", "S001", fid, {})
+    assert cache.fulfilment(fid)["status"] == "accepted"
+    # Meanwhile customer service cancels the order.
+    network.client.post(f"/api/v1/orders/{order['id']}/cancel", json={}, headers=network.channel)
+    assert run(engine.sync_once())
+    assert cache.fulfilment(fid)["status"] == "cancelled"  # the local action rolled back
+    (refused,) = cache.rejections()
+    assert refused["type"] == "accept" and refused["error"]["code"] == "invalid_transition"
+    cache.acknowledge(refused["id"])
+    assert cache.rejections() == []
+
+
+def test_an_expired_cursor_takes_a_new_snapshot(network, tablet):
+    cache, engine = tablet
+    first = network.place([(TEE, 1)])["fulfilments"][0]["id"]
+    run(engine.sync_once())
+    second = network.place([(TEE, 1)])["fulfilments"][0]["id"]
+    with session_scope(network.engine) as session:
+        sync.prune(session, keep=timedelta(seconds=-1))
+    assert run(engine.sync_once())
+    assert cache.server_fulfilment(first) and cache.server_fulfilment(second)
+    assert cache.get_meta("cursor").startswith("seq:")
+
+
+def test_a_snapshot_drops_what_the_core_no_longer_sends(network, tablet):
+    cache, engine = tablet
+    run(engine.sync_once())
+    cache.apply_page({"items": [{"entity": "fulfilment", "id": "ghost", "op": "upsert", "data": {
+        "id": "ghost", "status": "assigned", "created_at": "2026-01-01T00:00:00+00:00",
+        "updated_at": "2026-01-01T00:00:00+00:00", "version": 1, "lines": []}}],
+        "cursor": cache.get_meta("cursor"), "more": False, "snapshot": None})
+    assert cache.server_fulfilment("ghost") is not None
+    cache.set_meta(cursor=None)  # e.g. after a cursor expiry
+    assert run(engine.sync_once())
+    assert cache.server_fulfilment("ghost") is None
+    assert cache.stock_level(TEE)["on_hand"] == 3
+
+
+def test_a_revoked_device_stops_and_asks_for_a_sign_in(network, tablet):
+    from sqlalchemy import update
+
+    from oms_core.models import Device, utcnow
+
+    cache, engine = tablet
+    with session_scope(network.engine) as session:
+        session.execute(update(Device).values(revoked_at=utcnow()))
+    network.client.app.state.credentials.seconds = 0
+    network.client.app.state.credentials.forget(cache.get_meta("device_token"))
+    assert not run(engine.sync_once())
+    assert engine.status.enrolled is False and cache.get_meta("device_token") is None
+
+
+def test_offline_sign_in_uses_a_verifier_never_the_pin(tmp_path):
+    cache = LocalCache(tmp_path / "store.db")
+    cache.remember_staff("LYS-01", "S001", "Hugo", "associate", "4821")
+    assert cache.verify_staff("LYS-01", "S001", "4821")["name"] == "Hugo"
+    assert cache.verify_staff("LYS-01", "S001", "4822") is None
+    assert cache.verify_staff("LYS-01", "S002", "4821") is None
+    raw = (tmp_path / "store.db").read_bytes() + (tmp_path / "store.db-wal").read_bytes()
+    assert b"4821" not in raw
+
+
+def test_a_malformed_intent_is_refused_alone(network, tablet):
+    cache, engine = tablet
+    fid = network.place([(TEE, 1)])["fulfilments"][0]["id"]
+    run(engine.sync_once())
+    bad = cache.enqueue("pick", "S001", fid, {"items": [{"sku": TEE, "qty": 0}]})  # qty must be > 0
+    cache.enqueue("accept", "S001", fid, {})
+    assert run(engine.sync_once())
+    assert [r["id"] for r in cache.rejections()] == [bad]
+    assert cache.server_fulfilment(fid)["status"] == "accepted"
+    assert str(uuid.UUID(bad))

@@ -1,0 +1,74 @@
+"""New orders reach a tablet's cache through the event stream, without polling,
+against a real server: one worker on SQLite, two on PostgreSQL (where the
+worker holding the stream hears other workers' changes through LISTEN/NOTIFY)."""
+
+import asyncio
+from decimal import Decimal
+
+import httpx
+
+from backroom.process import core_server
+from local_db.cache import LocalCache
+from local_db.client import CoreClient
+from local_db.engine import SyncEngine
+from oms_core.core.db import make_engine, session_scope
+from oms_core.services import auth, catalog
+from oms_core.services import stock as stock_service
+
+WAIT_S = 20  # an upper bound for a slow CI machine, not a synchronisation
+
+
+def _prepare(settings) -> tuple[str, str]:  # noqa: ANN001
+    engine = make_engine(settings)
+    with session_scope(engine) as session:
+        catalog.upsert_locations(session, [{"code": "LIV-01", "name": "Live store", "type": "store", "lat": 48.85,
+                                            "lon": 2.35, "ship_from_store": True, "click_collect": True}])
+        catalog.upsert_products(session, [{"sku": "LIVE", "name": "Live item", "price": Decimal("5"), "barcodes": []}])
+        stock_service.count(session, [("LIV-01", "LIVE", 100, None)], "test")
+        auth.create_staff(session, "LIV-01", "S001", "1234", "associate")
+        key = auth.create_api_key(session, "live-test", "channel")
+    engine.dispose()
+    return key, "LIV-01"
+
+
+def test_a_new_order_reaches_the_tablet_through_the_event_stream(settings, tmp_path):
+    key, store = _prepare(settings)
+    workers = 2 if settings.database_url.startswith("postgresql") else 1
+    with core_server(settings.database_url, workers=workers) as server:
+        asyncio.run(_scenario(server.url, key, store, tmp_path))
+
+
+async def _scenario(url: str, key: str, store: str, tmp_path) -> None:  # noqa: ANN001
+    cache = LocalCache(tmp_path / "store.db")
+    client = CoreClient(url)
+    # Polling every hour: only the event stream can bring the order in time.
+    engine = SyncEngine(cache, client, poll_interval=3600, live=True)
+    arrived = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    cache.subscribe(lambda kinds: "fulfilment" in kinds and loop.call_soon_threadsafe(arrived.set))
+    went_live = asyncio.Event()
+    engine.subscribe(lambda status: status.live and went_live.set())
+    token = (await client.sign_in(store, "S001", "1234"))["access_token"]
+    await engine.enrol(token)
+    engine.start()
+    try:
+        await asyncio.wait_for(went_live.wait(), WAIT_S)
+        await engine.sync_once()
+        arrived.clear()
+        async with httpx.AsyncClient(base_url=url) as http:
+            for i in range(4):  # a few orders: on two workers some land on the other one
+                response = await http.post("/api/v1/orders", headers={"Authorization": f"Bearer {key}"}, json={
+                    "channel": "web", "external_ref": f"LIVE-{i}", "customer": {"name": "Ana"},
+                    "delivery": {"method": "click_collect", "store": store},
+                    "lines": [{"sku": "LIVE", "qty": 1, "unit_price": 5}]})
+                assert response.status_code == 201, response.text
+                await asyncio.wait_for(arrived.wait(), WAIT_S)
+                arrived.clear()
+                ids = {f["id"] for f in response.json()["fulfilments"]}
+                while not ids <= {f["id"] for f in cache.fulfilments()}:
+                    await asyncio.wait_for(arrived.wait(), WAIT_S)
+                    arrived.clear()
+    finally:
+        await engine.stop()
+        await client.aclose()
+        cache.close()
