@@ -1,0 +1,16 @@
+"""Store documents and printers: shipping labels (PDF and ZPL), packing slips,
+carrier manifests, return receipts and pickup QR codes, from plain dataclasses
+to bytes. Self-contained: no core, no local database, no UI."""
+
+from printing.documents import (
+    Address, DeliveryMethod, Manifest, OrderLine, PackingSlip, Parcel, Recipient, ReturnedItem,
+    ReturnReceipt, Shipment, Store,
+)
+from printing.label import shipping_label_pdf
+from printing.zpl import shipping_label_zpl
+
+__all__ = [
+    "Address", "DeliveryMethod", "Manifest", "OrderLine", "PackingSlip", "Parcel", "Recipient",
+    "ReturnedItem", "ReturnReceipt", "Shipment", "Store",
+    "shipping_label_pdf", "shipping_label_zpl",
+]
