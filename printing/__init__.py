@@ -7,10 +7,12 @@ from printing.documents import (
     ReturnReceipt, Shipment, Store,
 )
 from printing.label import shipping_label_pdf
+from printing.paperwork import manifest_pdf, packing_slip_pdf, return_receipt_pdf
 from printing.zpl import shipping_label_zpl
 
 __all__ = [
     "Address", "DeliveryMethod", "Manifest", "OrderLine", "PackingSlip", "Parcel", "Recipient",
     "ReturnedItem", "ReturnReceipt", "Shipment", "Store",
-    "shipping_label_pdf", "shipping_label_zpl",
+    "shipping_label_pdf", "shipping_label_zpl", "packing_slip_pdf", "manifest_pdf",
+    "return_receipt_pdf",
 ]
