@@ -18,6 +18,13 @@ def _check_code(value: str, what: str) -> None:
         raise ValueError(f"{what} {value!r} must be 1 to 30 letters, digits or dashes")
 
 
+def check_qr_content(value: str, what: str) -> None:
+    """QR codes carry no agreed character set: scanners guess, and read "ë" as
+    Japanese. Printable ASCII is read the same everywhere."""
+    if not 0 < len(value) <= 200 or not all(" " <= c <= "~" for c in value):
+        raise ValueError(f"{what} must be 1 to 200 printable ASCII characters")
+
+
 class DeliveryMethod(StrEnum):
     """The contract's delivery methods (DESIGN.md), as a customer reads them."""
 
@@ -66,8 +73,8 @@ class Parcel:
         _check_code(self.tracking_number, "tracking number")
         if self.weight_kg < 0:
             raise ValueError(f"parcel {self.tracking_number} weighs {self.weight_kg} kg")
-        if self.qr_content is not None and not 0 < len(self.qr_content) <= 200:
-            raise ValueError("QR content must be 1 to 200 characters")
+        if self.qr_content is not None:
+            check_qr_content(self.qr_content, "a label's QR content")
 
     @property
     def qr(self) -> str:

@@ -61,3 +61,8 @@ def test_long_names_shrink_to_the_label_instead_of_running_off(tmp_path, shipmen
 def test_tracking_numbers_that_cannot_be_a_barcode_are_refused(tracking):
     with pytest.raises(ValueError, match="tracking number"):
         Parcel(tracking, 1.0)
+
+
+def test_label_qr_content_must_read_the_same_on_every_scanner():
+    with pytest.raises(ValueError, match="printable ASCII"):
+        Parcel("6A1", 1.0, qr_content="https://trk.example/Zoë")
