@@ -137,20 +137,13 @@ class Manifest:
 
 
 @dataclass(frozen=True)
-class ReturnedItem:
-    sku: str
-    name: str
-    qty: int
-
-
-@dataclass(frozen=True)
 class ReturnReceipt:
     return_ref: str
     order_ref: str
     store: Store
     returned_at: datetime
     associate: str  # who took the return at the counter
-    items: tuple[ReturnedItem, ...]
+    items: tuple[OrderLine, ...]  # the order's lines being returned, with the quantity returned
     reason: str
     condition: str
     refund: Decimal

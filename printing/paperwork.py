@@ -116,13 +116,9 @@ def _build(story: list[Flowable], pagesize: tuple[float, float], margin: float, 
         canvas.setFont("Helvetica", 8)
         canvas.drawRightString(pagesize[0] - margin, margin / 2, f"{title} - page {doc.page}")
 
-    doc.build(story, onFirstPage=page_footer if footer else _nothing,
-              onLaterPages=page_footer if footer else _nothing)
+    on_page = page_footer if footer else (lambda canvas, doc: None)
+    doc.build(story, onFirstPage=on_page, onLaterPages=on_page)
     return out.getvalue()
-
-
-def _nothing(canvas: Canvas, doc: SimpleDocTemplate) -> None:
-    pass
 
 
 def _a4(story: list[Flowable], title: str) -> bytes:

@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 
 from printing import (
-    DeliveryMethod, Manifest, OrderLine, PackingSlip, Parcel, ReturnedItem, ReturnReceipt, manifest_pdf,
+    DeliveryMethod, Manifest, OrderLine, PackingSlip, Parcel, ReturnReceipt, manifest_pdf,
     packing_slip_pdf, return_receipt_pdf,
 )
 from tests.printing.conftest import CUSTOMER, STORE, page_codes, page_sizes, page_text, write
@@ -56,7 +56,9 @@ def test_manifest_lists_every_parcel_with_totals_and_signatures(tmp_path, shipme
                      "5 parcels", "Total weight", "4.95 kg", "Store associate", "Driver", "Signature",
                      "Handed over to Colissimo: 5 parcels, 4.95 kg in total."]:
         assert expected in text, expected
-    rows = {line.split()[1]: line.split() for line in text.splitlines() if line.split()[:1] in (["1"], ["2"], ["3"], ["4"], ["5"])}
+    # Table rows read "# tracking order postcode city weight kg", keyed by tracking number.
+    rows = {cols[1]: cols for cols in map(str.split, text.splitlines()) if len(cols) == 7 and cols[0].isdigit()}
+    assert len(rows) == 5
     assert rows["1Z999AA10123456784"][2:] == ["W-100234", "69002", "Lyon", "0.80", "kg"]
     assert rows["6A00000000001"][2:] == ["W-200001", "69101", "Villeurbanne", "0.60", "kg"]
     assert page_codes(pdf, 1, dpi=200) == ["CODE-128:MAN-PAR01-20250301-1"]
@@ -83,7 +85,7 @@ def test_manifest_refuses_another_carriers_parcel(shipment):
 
 def test_return_receipt_fits_80_mm_till_paper(tmp_path):
     receipt = ReturnReceipt("R-000123", "W-100234", STORE, datetime(2025, 3, 2, 14, 5), "Léa (S001)",
-                            (ReturnedItem("TEE-BLU-M", "T-shirt blue M", 1), ReturnedItem("JEANS-32", "Jeans", 2)),
+                            (OrderLine("TEE-BLU-M", "T-shirt blue M", 1), OrderLine("JEANS-32", "Jeans", 2)),
                             "Too small", "Unworn, tags on", Decimal("59.8"), "EUR")
     pdf = write(tmp_path, return_receipt_pdf(receipt))
     [(width, height)] = page_sizes(pdf)  # one page, as long as the receipt
