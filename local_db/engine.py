@@ -196,15 +196,25 @@ class SyncEngine:
             return {"id": mutation["id"], "outcome": "rejected", "error": {"code": exc.code, "message": exc.message}}
 
     async def _pull(self, token: str) -> None:
-        while True:
-            cursor = self.cache.get_meta("cursor")
-            try:
-                page = await self.client.pull(token, cursor, self.PAGE)
-            except CoreRefused as exc:
-                if exc.code != "cursor_expired" or cursor is None:
-                    raise
-                self.cache.set_meta(cursor=None)  # too far behind: take a new snapshot
-                continue
-            await asyncio.to_thread(self.cache.apply_page, page)
-            if not page["more"]:
-                return
+        """Pull pages until the feed has nothing more. The next page is fetched while
+        this one is written to the cache; each page is written with its cursor."""
+        cursor = self.cache.get_meta("cursor")
+        fetch: asyncio.Future | None = asyncio.ensure_future(self.client.pull(token, cursor, self.PAGE))
+        try:
+            while fetch is not None:
+                try:
+                    page = await fetch
+                except CoreRefused as exc:
+                    if exc.code != "cursor_expired" or cursor is None:
+                        raise
+                    # Too far behind the core's history: take a new snapshot.
+                    cursor = None
+                    self.cache.set_meta(cursor=None)
+                    fetch = asyncio.ensure_future(self.client.pull(token, None, self.PAGE))
+                    continue
+                cursor = page["cursor"]
+                fetch = asyncio.ensure_future(self.client.pull(token, cursor, self.PAGE)) if page["more"] else None
+                await asyncio.to_thread(self.cache.apply_page, page)
+        finally:
+            if fetch is not None and not fetch.done():
+                fetch.cancel()
