@@ -111,8 +111,10 @@ async def live_latency(url: str, key: str, workdir: Path, count: int) -> list[fl
                 "lines": [{"sku": skus[(i * 13) % len(skus)], "qty": 1, "unit_price": 19.9}]})
             assert response.status_code == 201 and response.json()["fulfilments"], response.text
             wanted = response.json()["fulfilments"][0]["id"]
-            while cache.server_fulfilment(wanted) is None:
-                changed.clear()
+            while True:
+                changed.clear()  # before looking, so a page written meanwhile still wakes us
+                if cache.server_fulfilment(wanted) is not None:
+                    break
                 await asyncio.wait_for(changed.wait(), 30)
             latencies.append((time.perf_counter() - started) * 1000)
             await asyncio.sleep(0.05)  # orders arrive one by one, not in a burst
