@@ -1,10 +1,9 @@
 """Routing: which locations fulfil an order.
 
 `Router` is the seam: the service hands it the order and a snapshot of the
-network (locations and available-to-promise for the order's SKUs) and gets back
-a plan. `NearestRouter` is the simple policy: the nearest location that can
-serve the whole order, else the fewest locations, nearest first. The
-orchestration rule engine implements the same protocol.
+network (locations, how busy they are, and available-to-promise for the
+order's SKUs) and gets back a plan. The orchestration engine
+(`orchestration.engine.ProfileRouter`) implements it with the routing profile.
 """
 
 from collections.abc import Mapping
@@ -12,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from .geo import distance_km
+from .opening_hours import DEFAULT_HOURS
 
 
 @dataclass(frozen=True)
@@ -24,11 +24,30 @@ class Site:
     lon: float
     ship_from_store: bool = False
     click_collect: bool = False
+    returns: bool = False
     paused: bool = False
+    country: str = "FR"
+    daily_capacity: int = 100
+    # {"mon": ["09:00", "19:00"], ...}; a missing day is closed.
+    opening_hours: Mapping[str, list[str]] = field(default_factory=lambda: DEFAULT_HOURS)
+    accept_within_minutes: int = 60
 
     @property
     def can_ship(self) -> bool:
         return self.type == "warehouse" or self.ship_from_store
+
+
+@dataclass(frozen=True)
+class LocationLoad:
+    """How busy a location is: fulfilments given to it today (UTC), those still
+    open, and the share of its recent fulfilments it rejected or let expire."""
+
+    assigned_today: int = 0
+    open: int = 0
+    reject_rate: float = 0.0
+
+
+NO_LOAD = LocationLoad()
 
 
 @dataclass(frozen=True)
@@ -40,6 +59,16 @@ class RoutingRequest:
     dest_lon: float | None = None
     pickup_store: str | None = None
     excluded: frozenset[str] = frozenset()
+    # What the profile's conditions look at.
+    channel: str = "web"
+    country: str | None = None
+    value: float = 0.0
+    tags: frozenset[str] = frozenset()
+    customer_tier: str | None = None
+    # Unit price per SKU (for the minimum value of a parcel).
+    prices: Mapping[str, float] = field(default_factory=dict)
+    # Sets of SKUs that must leave together in one parcel (kits, sets).
+    together: tuple[frozenset[str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -47,6 +76,8 @@ class NetworkView:
     sites: Mapping[str, Site]
     # Available to promise per (location, sku); absent means zero.
     atp: Mapping[tuple[str, str], int]
+    # How busy each location is; absent means idle.
+    load: Mapping[str, LocationLoad] = field(default_factory=dict)
 
     def available(self, location: str, sku: str) -> int:
         return self.atp.get((location, sku), 0)
@@ -54,6 +85,9 @@ class NetworkView:
     def holders(self) -> set[str]:
         """Locations that hold some of the stock asked about."""
         return {location for location, _ in self.atp}
+
+    def load_of(self, location: str) -> LocationLoad:
+        return self.load.get(location, NO_LOAD)
 
 
 @dataclass
@@ -64,6 +98,10 @@ class Allocation:
     # ship_to_store: parcel to the pickup store.
     delivery_method: str
     ship_to: str | None = None
+    # What this part costs the network under the profile's cost model.
+    distance_km: float = 0.0
+    cost: float = 0.0
+    carbon_kg: float = 0.0
 
 
 @dataclass
@@ -72,6 +110,8 @@ class RoutingPlan:
     unfulfilled: dict[str, int]
     # Human-readable account of the decision, stored with the order.
     trace: dict = field(default_factory=dict)
+    # What nothing could serve waits for customer service rather than for stock.
+    parked: bool = False
 
 
 class Router(Protocol):
