@@ -10,7 +10,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from .geo import distance_km
 from .opening_hours import DEFAULT_HOURS
 
 
@@ -116,92 +115,3 @@ class RoutingPlan:
 
 class Router(Protocol):
     def plan(self, request: RoutingRequest, network: NetworkView) -> RoutingPlan: ...
-
-
-class NearestRouter:
-    """Nearest single location if one can serve everything, else greedy cover."""
-
-    name = "nearest"
-
-    def plan(self, request: RoutingRequest, network: NetworkView) -> RoutingPlan:
-        origin = self._origin(request, network)
-        remaining = {sku: qty for sku, qty in request.demand.items() if qty > 0}
-        holders = [network.sites[code] for code in network.holders() if code in network.sites]
-        candidates = [
-            site
-            for site in holders
-            if not site.paused
-            and site.code not in request.excluded
-            and self._eligible(site, request)
-            and self._units(site, remaining, network) > 0
-        ]
-        distance = {
-            s.code: (distance_km(origin[0], origin[1], s.lat, s.lon) if origin else 0.0) for s in candidates
-        }
-        # Nearest first; a tie (or no coordinates) prefers warehouses, then the code.
-        candidates.sort(key=lambda s: (distance[s.code], s.type != "warehouse", s.code))
-
-        chosen: list[Allocation] = []
-        whole = next((s for s in candidates if self._covers(s, remaining, network)), None)
-        if whole is not None:
-            chosen.append(self._allocate(whole, remaining, network, request))
-            rule = "nearest location that can serve the whole order"
-        else:
-            rule = "fewest locations, nearest first"
-            pool = list(candidates)
-            while remaining and pool:
-                best = max(pool, key=lambda s: (self._units(s, remaining, network), -distance[s.code]))
-                if self._units(best, remaining, network) == 0:
-                    break
-                pool.remove(best)
-                chosen.append(self._allocate(best, remaining, network, request))
-        trace = {
-            "router": self.name,
-            "rule": rule,
-            "candidates": [
-                {"location": s.code, "distance_km": round(distance[s.code], 1)} for s in candidates[:20]
-            ],
-            "chosen": [a.location for a in chosen],
-        }
-        return RoutingPlan(allocations=chosen, unfulfilled=remaining, trace=trace)
-
-    @staticmethod
-    def _origin(request: RoutingRequest, network: NetworkView) -> tuple[float, float] | None:
-        if request.method == "click_collect" and request.pickup_store in network.sites:
-            store = network.sites[request.pickup_store]
-            return store.lat, store.lon
-        if request.dest_lat is not None and request.dest_lon is not None:
-            return request.dest_lat, request.dest_lon
-        return None
-
-    @staticmethod
-    def _eligible(site: Site, request: RoutingRequest) -> bool:
-        if request.method == "click_collect" and site.code == request.pickup_store:
-            return site.click_collect
-        return site.can_ship
-
-    @staticmethod
-    def _covers(site: Site, remaining: Mapping[str, int], network: NetworkView) -> bool:
-        return all(network.available(site.code, sku) >= qty for sku, qty in remaining.items())
-
-    @staticmethod
-    def _units(site: Site, remaining: Mapping[str, int], network: NetworkView) -> int:
-        return sum(min(network.available(site.code, sku), qty) for sku, qty in remaining.items())
-
-    @staticmethod
-    def _allocate(
-        site: Site, remaining: dict[str, int], network: NetworkView, request: RoutingRequest
-    ) -> Allocation:
-        lines: dict[str, int] = {}
-        for sku in list(remaining):
-            take = min(network.available(site.code, sku), remaining[sku])
-            if take > 0:
-                lines[sku] = take
-                remaining[sku] -= take
-                if remaining[sku] == 0:
-                    del remaining[sku]
-        if request.method == "click_collect":
-            if site.code == request.pickup_store:
-                return Allocation(site.code, lines, "click_collect")
-            return Allocation(site.code, lines, "ship_to_store", ship_to=request.pickup_store)
-        return Allocation(site.code, lines, "home")
