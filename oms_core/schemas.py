@@ -4,6 +4,7 @@ Strict on input: unknown delivery methods, non-positive quantities, blank
 codes and oversized lists are refused with a message that names the field.
 """
 
+import datetime as dt
 from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Literal
@@ -313,6 +314,38 @@ class RoutingProfileOut(BaseModel):
     created_at: datetime
     created_by: str
     profile: dict = Field(description="the profile as it was saved (see the README for its fields)")
+
+
+class Destination(Strict):
+    country: Country
+    lat: float = Field(ge=-90, le=90)
+    lon: float = Field(ge=-180, le=180)
+    postcode: str | None = Field(default=None, max_length=20)
+
+
+class PromiseIn(Strict):
+    channel: Literal["web", "app", "marketplace", "store"] = "web"
+    lines: list[OrderLineIn] = Field(min_length=1, max_length=200)
+    destination: Destination
+    customer_tier: str | None = Field(default=None, max_length=32)
+    tags: list[Annotated[str, StringConstraints(max_length=50)]] = Field(default_factory=list, max_length=20)
+
+
+class PromiseOption(BaseModel):
+    kind: Literal["home_standard", "home_express", "click_collect", "express_pickup"]
+    date: dt.date = Field(description="delivered, or ready for pickup, on this day (local time of the network)")
+    ready_by: datetime | None = Field(description="express pickup: ready at this time")
+    store: str | None = Field(description="click & collect and express pickup: the store")
+    distance_km: float | None = Field(description="from the destination to the store")
+    cost: float = Field(description="what fulfilling it costs the network, by the routing profile's cost model")
+    carbon_kg: float
+    parcels: int
+    sources: list[str] = Field(description="the locations the goods would come from")
+
+
+class PromiseOut(BaseModel):
+    profile_version: int
+    options: list[PromiseOption]
 
 
 # --- auth ------------------------------------------------------------------

@@ -19,7 +19,7 @@ from ..services import changes
 from ..services import fulfilments as fulfilment_service
 from ..services.auth import CredentialCache
 from .limits import BodyLimit
-from .routes import auth, catalog, fulfilments, locations, orders, routing, stock
+from .routes import auth, catalog, fulfilments, locations, orders, promise, routing, stock
 
 API_PREFIX = "/api/v1"
 log = logging.getLogger("backroom.expiry")
@@ -65,7 +65,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
 
     api = APIRouter(prefix=API_PREFIX)
-    for module in (auth, catalog, locations, stock, orders, fulfilments, routing):
+    for module in (auth, catalog, locations, stock, promise, orders, fulfilments, routing):
         api.include_router(module.router)
     app.include_router(api)
 
