@@ -7,7 +7,7 @@ import random
 from oms_core.domain.orchestration.cost import CostModel
 from oms_core.domain.orchestration.criteria import Criterion
 from oms_core.domain.orchestration.filters import Filters, screen
-from oms_core.domain.orchestration.split import SplitPolicy, evaluate, items_of, search
+from oms_core.domain.orchestration.split import Candidate, SplitPolicy, evaluate, items_of, search
 from oms_core.domain.routing import Site
 
 from .orchestration_network import BY_COST, COST, network, order
@@ -154,3 +154,15 @@ def test_a_budget_bounds_the_work():
     found = search(items_of(request.demand, ()), candidates, SplitPolicy(max_parcels=5), BY_COST, request.prices,
                    shortlist=None, budget=200)
     assert not found.complete and found.weighed <= 200 + len(candidates) and found.best is not None
+
+
+def test_the_shortlist_keeps_the_locations_that_hold_the_whole_order():
+    # Four SKUs, each held by four cheap nearby stores (16 candidates), and one
+    # distant warehouse holding everything: one parcel from it (9.00) beats any
+    # split over the stores (at least 4 x 5.00 here, as no store holds two SKUs).
+    stores = [Candidate(f"S{sku}{i}", "store", False, 1.0, 5.0 + i / 100, 0.1, {sku: 1}, 0.0, 0.0)
+              for sku in "ABCD" for i in range(4)]
+    warehouse = Candidate("WH", "warehouse", False, 400.0, 9.0, 0.3, {sku: 9 for sku in "ABCD"}, 0.0, 0.0)
+    items = items_of({sku: 1 for sku in "ABCD"}, ())
+    found = search(items, [*stores, warehouse], SplitPolicy(max_parcels=4), BY_COST, {})
+    assert found.pool == 12 and found.best.codes == ("WH",)

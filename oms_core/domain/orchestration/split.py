@@ -21,6 +21,7 @@ warehouse can beat three stores.
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import islice
 from math import inf
 
 from .criteria import Criterion, Ranked, rank
@@ -261,12 +262,18 @@ def _served_by_all(items: Sequence[Item], pool: Sequence[Candidate]) -> int:
 
 
 def _shortlist(items: Sequence[Item], ordered: Sequence[Candidate], size: int) -> list[Candidate]:
-    """The best few candidates for each item and for the whole order, best first."""
-    wanted: set[str] = set()
-    whole = [c for c in ordered if all(c.covers(item.units) for item in items)]
-    wanted.update(c.code for c in whole[:_PER_ITEM])
-    for item in items:
-        holders = (c for c in ordered if (c.covers(item.units) if item.together else c.stock.get(next(iter(item.units)), 0)))
-        for _, c in zip(range(_PER_ITEM), holders):
-            wanted.add(c.code)
-    return [c for c in ordered if c.code in wanted][:size]
+    """At most `size` candidates, best first: the best few that hold the whole
+    order come first (a single parcel is usually the answer), then the best
+    holders of each item in turn."""
+    def holds(c: Candidate, item: Item) -> bool:
+        return c.covers(item.units) if item.together else c.stock.get(next(iter(item.units)), 0) > 0
+
+    whole = islice((c for c in ordered if all(c.covers(item.units) for item in items)), _PER_ITEM)
+    picked = dict.fromkeys(c.code for c in whole)
+    per_item = [list(islice((c for c in ordered if holds(c, item)), _PER_ITEM)) for item in items]
+    for place in range(_PER_ITEM):
+        for holders in per_item:
+            if place < len(holders):
+                picked.setdefault(holders[place].code)
+    kept = set(list(picked)[:size])
+    return [c for c in ordered if c.code in kept]
