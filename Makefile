@@ -23,6 +23,7 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/orders.py
+	$(BIN)/python bench/routing.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .hypothesis

@@ -1,5 +1,6 @@
 """Plausible orders for the demo stream and the benchmarks: channels, customers
-near real cities, bestsellers more often than the long tail, some click & collect."""
+near real cities, bestsellers more often than the long tail, some click & collect,
+and (when asked) some orders with lines that must ship together (a set)."""
 
 import csv
 import random
@@ -33,7 +34,7 @@ def load_cities() -> list[City]:
 class OrderGenerator:
     def __init__(self, skus: list[str], prices: dict[str, float], pickup_stores: list[str],
                  seed: int | None = 1, click_collect_share: float = 0.3, prefix: str = "DEMO",
-                 cities: list[str] | None = None) -> None:
+                 cities: list[str] | None = None, ship_together_share: float = 0.0) -> None:
         self.rng = random.Random(seed)  # None: a different stream each run
         self.skus = skus
         self.weights = [popularity(i) for i in range(len(skus))]
@@ -42,6 +43,8 @@ class OrderGenerator:
         self.cities = [c for c in load_cities() if cities is None or c.name in cities]
         self.city_weights = [c.weight for c in self.cities]
         self.click_collect_share = click_collect_share
+        # Share of multi-line orders whose first two lines are a set, sent in one parcel.
+        self.ship_together_share = ship_together_share
         self.prefix = prefix
         self.count = 0
 
@@ -53,6 +56,10 @@ class OrderGenerator:
         n_lines = rng.choices([1, 2, 3, 4], weights=[55, 28, 12, 5])[0]
         skus = list(dict.fromkeys(rng.choices(self.skus, weights=self.weights, k=n_lines)))
         lines = [{"sku": s, "qty": rng.choices([1, 2], weights=[85, 15])[0], "unit_price": self.prices[s]} for s in skus]
+        # Drawn only when sets are asked for, so that other streams stay as they were.
+        if self.ship_together_share and len(lines) > 1 and rng.random() < self.ship_together_share:
+            for line in lines[:2]:
+                line["ship_together"] = "SET-1"
         if self.pickup_stores and rng.random() < self.click_collect_share:
             delivery = {"method": "click_collect", "store": rng.choice(self.pickup_stores)}
         else:

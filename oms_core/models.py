@@ -6,7 +6,7 @@ Timestamps are timezone-aware UTC (SQLModel stores them as UTC on both engines).
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from sqlalchemy import JSON, BigInteger, CheckConstraint, Column, Index, Integer, Numeric, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Boolean, CheckConstraint, Column, Index, Integer, Numeric, UniqueConstraint, false
 from sqlmodel import Field, SQLModel
 
 # SQLite only auto-numbers INTEGER PRIMARY KEY columns.
@@ -117,6 +117,10 @@ class Order(SQLModel, table=True):
     request_hash: str | None = Field(default=None, max_length=64)
     # What routing decided and why (candidates weighed), for people to read.
     routing: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    # The routing profile version that made the latest decision.
+    routing_version: int | None = None
+    # Lines no location could serve wait for customer service (see the profile's fallback).
+    parked: bool = Field(default=False, sa_column=Column(Boolean, nullable=False, server_default=false()))
     created_at: datetime = Field(default_factory=utcnow, index=True)
     updated_at: datetime = Field(default_factory=utcnow)
 
@@ -128,10 +132,16 @@ class OrderLine(SQLModel, table=True):
     sku: str = Field(max_length=64)
     qty: int
     unit_price: Decimal = Field(sa_column=money_column())
+    # Lines with the same value leave in one parcel (a kit, a set).
+    ship_together: str | None = Field(default=None, max_length=32)
 
 
 class Fulfilment(SQLModel, table=True):
-    __table_args__ = (Index("ix_fulfilment_location_status", "location", "status"),)
+    __table_args__ = (
+        Index("ix_fulfilment_location_status", "location", "status"),
+        # How busy each location is: fulfilments given to it today and lately.
+        Index("ix_fulfilment_created_at", "created_at"),
+    )
     id: str = Field(primary_key=True, max_length=36)
     order_id: str = Field(foreign_key="orders.id", index=True, max_length=36)
     location: str = Field(foreign_key="location.code", max_length=32)
@@ -192,6 +202,17 @@ class Change(SQLModel, table=True):
     entity_id: str = Field(max_length=120)
     op: str = Field(default="upsert", max_length=8)  # upsert | delete
     at: datetime = Field(default_factory=utcnow)
+
+
+class RoutingProfile(SQLModel, table=True):
+    """Every version of the routing profile; the highest is the one in force."""
+
+    __tablename__ = "routing_profile"
+    version: int = Field(sa_column=Column(Integer, primary_key=True, autoincrement=False))
+    name: str = Field(max_length=100)
+    body: dict = Field(sa_column=Column(JSON, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow)
+    created_by: str = Field(max_length=100)
 
 
 class Staff(SQLModel, table=True):

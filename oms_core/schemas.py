@@ -4,11 +4,14 @@ Strict on input: unknown delivery methods, non-positive quantities, blank
 codes and oversized lists are refused with a message that names the field.
 """
 
+import datetime as dt
 from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, StringConstraints, field_validator, model_validator
+
+from .domain.opening_hours import DEFAULT_HOURS
 
 Code = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=32)]
 Sku = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
@@ -17,6 +20,7 @@ Money = Annotated[
     Decimal, Field(ge=0, max_digits=12, decimal_places=2), PlainSerializer(float, return_type=float, when_used="json")
 ]
 Qty = Annotated[int, Field(gt=0, le=100_000)]
+Country = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
 
 
 class Strict(BaseModel):
@@ -50,7 +54,6 @@ class ProductOut(BaseModel):
 
 HHMM = Annotated[str, StringConstraints(pattern=r"^([01]\d|2[0-3]):[0-5]\d$")]
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
-DEFAULT_HOURS = {day: ["09:00", "19:00"] for day in ("mon", "tue", "wed", "thu", "fri", "sat")}
 
 
 class LocationIn(Strict):
@@ -59,7 +62,7 @@ class LocationIn(Strict):
     type: Literal["warehouse", "store"]
     lat: float = Field(ge=-90, le=90)
     lon: float = Field(ge=-180, le=180)
-    country: Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")] = "FR"
+    country: Country = "FR"
     ship_from_store: bool = False
     click_collect: bool = False
     returns: bool = False
@@ -140,7 +143,7 @@ class Address(Strict):
     line2: str | None = Field(default=None, max_length=300)
     city: Text
     postcode: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20)]
-    country: Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
+    country: Country
     lat: float | None = Field(default=None, ge=-90, le=90)
     lon: float | None = Field(default=None, ge=-180, le=180)
 
@@ -159,10 +162,16 @@ class Delivery(Strict):
         return self
 
 
+GroupName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=32)]
+
+
 class OrderLineIn(Strict):
     sku: Sku
     qty: Qty
     unit_price: Money
+    ship_together: GroupName | None = Field(
+        default=None, description="lines with the same value leave in one parcel (a kit, a set)"
+    )
 
 
 class OrderIn(Strict):
@@ -207,6 +216,7 @@ class OrderLineOut(BaseModel):
     sku: str
     qty: int
     unit_price: Money
+    ship_together: str | None = None
 
 
 class OrderOut(BaseModel):
@@ -224,7 +234,8 @@ class OrderOut(BaseModel):
     lines: list[OrderLineOut]
     fulfilments: list[FulfilmentOut]
     unfulfilled: list[SkuQty]
-    routing: dict
+    routing: dict = Field(description="every routing decision: the rule set that won, the candidates, the plans weighed")
+    routing_version: int | None = Field(description="the routing profile version of the latest decision")
     created_at: datetime
 
 
@@ -249,6 +260,9 @@ class RejectIn(Strict):
     note: str | None = Field(default=None, max_length=500)
     # Only these lines (a partial rejection); all of them when absent.
     lines: list[RejectLine] | None = Field(default=None, max_length=200)
+    stock_missing: bool = Field(
+        default=False, description="the units are not in the store: take them off its stock (a discrepancy)"
+    )
 
 
 class PickItem(Strict):
@@ -289,6 +303,49 @@ class ReadyIn(Strict):
 
 class CollectIn(Strict):
     code: str | None = Field(default=None, max_length=64)
+
+
+# --- routing profile and promise -----------------------------------------
+
+
+class RoutingProfileOut(BaseModel):
+    version: int
+    name: str
+    created_at: datetime
+    created_by: str
+    profile: dict = Field(description="the profile as it was saved (see the README for its fields)")
+
+
+class Destination(Strict):
+    country: Country
+    lat: float = Field(ge=-90, le=90)
+    lon: float = Field(ge=-180, le=180)
+    postcode: str | None = Field(default=None, max_length=20)
+
+
+class PromiseIn(Strict):
+    channel: Literal["web", "app", "marketplace", "store"] = "web"
+    lines: list[OrderLineIn] = Field(min_length=1, max_length=200)
+    destination: Destination
+    customer_tier: str | None = Field(default=None, max_length=32)
+    tags: list[Annotated[str, StringConstraints(max_length=50)]] = Field(default_factory=list, max_length=20)
+
+
+class PromiseOption(BaseModel):
+    kind: Literal["home_standard", "home_express", "click_collect", "express_pickup"]
+    date: dt.date = Field(description="delivered, or ready for pickup, on this day (local time of the network)")
+    ready_by: datetime | None = Field(description="express pickup: ready at this time")
+    store: str | None = Field(description="click & collect and express pickup: the store")
+    distance_km: float | None = Field(description="from the destination to the store")
+    cost: float = Field(description="what fulfilling it costs the network, by the routing profile's cost model")
+    carbon_kg: float
+    parcels: int
+    sources: list[str] = Field(description="the locations the goods would come from")
+
+
+class PromiseOut(BaseModel):
+    profile_version: int
+    options: list[PromiseOption]
 
 
 # --- auth ------------------------------------------------------------------

@@ -18,7 +18,7 @@ from sqlalchemy import Engine, func, insert, select
 
 from .core.db import session_scope
 from .models import Barcode, Location, Product, Stock, StockMovement, utcnow
-from .schemas import DEFAULT_HOURS
+from .domain.opening_hours import DEFAULT_HOURS
 
 ASSETS = Path(__file__).resolve().parent.parent / "assets" / "demo"
 _DISTRICTS = ["Centre", "Gare", "Nord", "Sud", "Est", "Ouest", "Rive Gauche", "Rive Droite", "Parc", "Port"]

@@ -33,6 +33,9 @@ class Settings(BaseSettings):
     max_order_lines: int = 200
     # CORS is closed unless origins are listed (comma separated).
     cors_origins: str = ""
+    # How often each worker looks for fulfilments not accepted in time (expires
+    # and re-routes them); 0 turns the scheduler off.
+    expiry_interval_seconds: float = 30.0
 
     @property
     def is_sqlite(self) -> bool:

@@ -10,6 +10,7 @@ class OrderStatus(StrEnum):
     ALLOCATED = "allocated"  # every unit is with a location that is preparing it
     PARTIALLY_ALLOCATED = "partially_allocated"  # some units found no location
     UNFULFILLED = "unfulfilled"  # no location holds anything for it (backorder)
+    PARKED = "parked"  # what no location can serve waits for customer service
     COMPLETED = "completed"  # every unit shipped or collected
     PARTIALLY_COMPLETED = "partially_completed"  # the rest could not be served
     CANCELLED = "cancelled"
@@ -42,10 +43,13 @@ def order_status(
     cancelled: bool,
     demand: Mapping[str, int],
     fulfilments: list[tuple[FulfilmentStatus, Mapping[str, int]]],
+    parked: bool = False,
 ) -> OrderStatus:
     if cancelled:
         return OrderStatus.CANCELLED
     missing = unfulfilled_by_sku(demand, fulfilments)
+    if parked and missing:
+        return OrderStatus.PARKED
     if any(status in OPEN for status, _ in fulfilments):
         return OrderStatus.PARTIALLY_ALLOCATED if missing else OrderStatus.ALLOCATED
     if any(status in DONE for status, _ in fulfilments):

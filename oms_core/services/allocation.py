@@ -7,106 +7,122 @@ the stock first, StockShortage rolls this one back and the caller retries
 with fresh figures.
 """
 
-from datetime import timedelta
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, fields, replace
+from datetime import datetime, timedelta
+from typing import TypeVar
 
-import threading
-import time
-from dataclasses import dataclass
-
-from sqlalchemy import bindparam, func, insert, select
+from sqlalchemy import Engine, and_, bindparam, case, func, insert, or_, select
 from sqlmodel import Session
 
+from ..core.db import session_scope
+from contract.errors import Conflict
+
 from ..domain.actors import Actor
-from contract.fulfilment import Action, FulfilmentStatus, next_status
+from contract.fulfilment import OPEN, Action, FulfilmentStatus, next_status
 from ..domain.ids import uuid7
-from ..domain.routing import NearestRouter, NetworkView, Router, RoutingPlan, RoutingRequest, Site
+from ..domain.routing import NO_LOAD, LocationLoad, NetworkView, RoutingPlan, RoutingRequest, Site
 from ..models import Fulfilment, FulfilmentLine, Location, Stock, utcnow
-from . import changes, events
+from . import changes, events, routing_profiles
 from . import stock as stock_service
+from .cache import ProcessCache
 
-class _SiteCache:
-    """Locations change rarely and every order needs them: each process keeps
-    them, and looks at most once a second whether their count or latest update
-    moved (so a paused store stops receiving orders within a second)."""
-
-    CHECK_EVERY_S = 1.0
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._by_database: dict[str, tuple[float, tuple, dict[str, Site], dict[str, int]]] = {}
-
-    def get(self, session: Session) -> tuple[dict[str, Site], dict[str, int]]:
-        database = str(session.get_bind().url)
-        cached = self._by_database.get(database)
-        if cached is not None and time.monotonic() < cached[0]:
-            return cached[2], cached[3]
-        version = tuple(session.execute(_LOCATIONS_VERSION).one())
-        if cached is not None and cached[1] == version:
-            sites, accept_minutes = cached[2], cached[3]
-        else:
-            sites, accept_minutes = self._load(session)
-        with self._lock:
-            self._by_database[database] = (time.monotonic() + self.CHECK_EVERY_S, version, sites, accept_minutes)
-        return sites, accept_minutes
-
-    def forget(self) -> None:
-        """Locations changed in this process: read them again on next use."""
-        with self._lock:
-            self._by_database.clear()
-
-    @staticmethod
-    def _load(session: Session) -> tuple[dict[str, Site], dict[str, int]]:
-        sites: dict[str, Site] = {}
-        accept_minutes: dict[str, int] = {}
-        for row in session.execute(select(Location.__table__)).mappings():
-            sites[row["code"]] = Site(
-                code=row["code"],
-                type=row["type"],
-                lat=row["lat"],
-                lon=row["lon"],
-                ship_from_store=row["ship_from_store"],
-                click_collect=row["click_collect"],
-                paused=row["paused"],
-            )
-            accept_minutes[row["code"]] = row["accept_within_minutes"]
-        return sites, accept_minutes
+T = TypeVar("T")
+_ROUTING_ATTEMPTS = 8
+# How far back a location's rejections count, and how many fulfilments its
+# rate starts from (so that one early rejection does not condemn a new store).
+_REJECT_WINDOW = timedelta(days=7)
+_REJECT_RATE_PRIOR = 5
 
 
-_LOCATIONS_VERSION = select(func.count(), func.max(Location.updated_at))
+_SITE_FIELDS = [f.name for f in fields(Site)]  # each is a column of Location
+
+
+def _load_sites(session: Session) -> dict[str, Site]:
+    return {
+        row["code"]: Site(**{name: row[name] for name in _SITE_FIELDS})
+        for row in session.execute(select(Location.__table__)).mappings()
+    }
+
+
+def _load_busy(session: Session) -> dict[str, LocationLoad]:
+    """Per location: fulfilments given today (UTC), still open, and rejected or expired lately."""
+    f = Fulfilment.__table__
+    now = utcnow()
+    today = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    since = now - _REJECT_WINDOW
+    is_open = f.c.status.in_([s.value for s in OPEN])
+    recent = f.c.created_at >= since
+    gave_back = f.c.status.in_([FulfilmentStatus.REJECTED.value, FulfilmentStatus.EXPIRED.value])
+    rows = session.execute(
+        select(
+            f.c.location,
+            func.sum(case((f.c.created_at >= today, 1), else_=0)),
+            func.sum(case((is_open, 1), else_=0)),
+            func.sum(case((recent, 1), else_=0)),
+            func.sum(case((and_(recent, gave_back), 1), else_=0)),
+        )
+        .where(or_(recent, is_open))
+        .group_by(f.c.location)
+    )
+    return {
+        location: LocationLoad(int(today_count), int(open_count), int(rejected) / (int(lately) + _REJECT_RATE_PRIOR))
+        for location, today_count, open_count, lately, rejected in rows
+    }
+
+
+# Locations change rarely and every order needs them: a paused store stops
+# receiving orders within a second. How busy locations are is read every few
+# seconds; this process counts what it assigns meanwhile itself.
+sites_cache = ProcessCache(_load_sites, stamp=select(func.count(), func.max(Location.updated_at)))
+busy_cache = ProcessCache(_load_busy, check_every_s=5.0)
 _ATP_OF = select(Stock.location, Stock.sku, stock_service.ATP).where(
     Stock.sku.in_(bindparam("skus", expanding=True)), stock_service.ATP > 0
 )
-sites_cache = _SiteCache()
 
 
-def current_router(session: Session) -> Router:
-    """The policy that routes orders now (the orchestration profile replaces it)."""
-    return NearestRouter()
-
-
-def load_network(session: Session, skus: list[str]) -> tuple[NetworkView, dict[str, int]]:
-    """Every location, and the ATP of the given SKUs wherever there is some."""
-    sites, accept_minutes = sites_cache.get(session)
+def load_network(session: Session, skus: list[str]) -> NetworkView:
+    """Every location, how busy it is, and the ATP of the given SKUs wherever there is some."""
     rows = session.execute(_ATP_OF, {"skus": skus}).all()
-    return NetworkView(sites=sites, atp={(loc, sku): qty for loc, sku, qty in rows}), accept_minutes
+    return NetworkView(
+        sites=sites_cache.get(session),
+        atp={(loc, sku): qty for loc, sku, qty in rows},
+        load=busy_cache.get(session),
+    )
 
 
 @dataclass(frozen=True)
 class Routing:
     plan: RoutingPlan
-    accept_minutes: dict[str, int]
+    profile_version: int
+    sites: Mapping[str, Site]
 
 
-def route(session: Session, request: RoutingRequest, router: Router | None = None) -> Routing:
-    """Decide where `request.demand` goes, on the stock as it is now (nothing written)."""
-    router = router or current_router(session)
-    network, accept_minutes = load_network(session, sorted(request.demand))
-    return Routing(router.plan(request, network), accept_minutes)
+def route(session: Session, request: RoutingRequest) -> Routing:
+    """Decide where `request.demand` goes by the profile in force, on the stock
+    as it is now (nothing written)."""
+    router = routing_profiles.router(session)
+    network = load_network(session, sorted(request.demand))
+    return Routing(router.plan(request, network), router.version, network.sites)
 
 
-def assign(session: Session, order_id: str, routing: Routing, actor: Actor) -> list[dict]:
-    """Reserve what the plan allocates and create its fulfilments; returns them as views."""
-    now = utcnow()
+def retrying(engine: Engine, work: Callable[[Session], T]) -> T:
+    """Run `work` in a transaction of its own; again, on fresh figures, when
+    another transaction reserved the stock it routed to first (PostgreSQL,
+    several workers)."""
+    for _ in range(_ROUTING_ATTEMPTS):
+        try:
+            with session_scope(engine) as session:
+                return work(session)
+        except stock_service.StockShortage:
+            continue
+    raise Conflict("busy", "stock is changing too fast to route this order; retry")
+
+
+def assign(session: Session, order_id: str, routing: Routing, actor: Actor, now: datetime | None = None) -> list[dict]:
+    """Reserve what the plan allocates and create its fulfilments (given at `now`,
+    the caller's clock); returns them as views."""
+    now = now or utcnow()
     moves: list[stock_service.Move] = []
     views: list[dict] = []
     for allocation in routing.plan.allocations:
@@ -120,7 +136,7 @@ def assign(session: Session, order_id: str, routing: Routing, actor: Actor) -> l
                 "status": FulfilmentStatus.ASSIGNED.value,
                 "delivery_method": allocation.delivery_method,
                 "ship_to": allocation.ship_to,
-                "accept_by": now + timedelta(minutes=routing.accept_minutes.get(allocation.location, 60)),
+                "accept_by": now + timedelta(minutes=routing.sites[allocation.location].accept_within_minutes),
                 "carrier": None,
                 "tracking_number": None,
                 "parcels": [],
@@ -146,7 +162,16 @@ def assign(session: Session, order_id: str, routing: Routing, actor: Actor) -> l
     )
     for view in views:
         notify_fulfilment(session, view["id"], view["location"], view["ship_to"])
+    busy_cache.change(session, lambda busy: _with_assigned(busy, [view["location"] for view in views]))
     return views
+
+
+def _with_assigned(busy: dict[str, LocationLoad], locations: list[str]) -> dict[str, LocationLoad]:
+    busy = dict(busy)
+    for location in locations:
+        load = busy.get(location, NO_LOAD)
+        busy[location] = replace(load, assigned_today=load.assigned_today + 1, open=load.open + 1)
+    return busy
 
 
 def notify_fulfilment(session: Session, fulfilment_id: str, location: str, ship_to: str | None) -> None:
@@ -154,8 +179,6 @@ def notify_fulfilment(session: Session, fulfilment_id: str, location: str, ship_
     changes.record(session, location, "fulfilment", fulfilment_id)
     if ship_to:
         changes.record(session, ship_to, "fulfilment", fulfilment_id)
-
-
 
 
 def close(session: Session, fulfilment: Fulfilment, action: Action, actor: Actor, reason: str | None) -> None:

@@ -3,11 +3,12 @@ make ready, hand over. Each action locks the fulfilment row, asks the domain
 state machine whether it is allowed, applies its stock effect and records it."""
 
 from collections.abc import Sequence
+from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import Engine, select
 from sqlmodel import Session
 
-from ..domain.actors import Actor
+from ..domain.actors import SYSTEM, Actor
 from contract.errors import Conflict, InvalidInput, NotFound
 from contract.fulfilment import Action, FulfilmentStatus, next_status
 from contract.picking import add_picks, everything_picked
@@ -15,8 +16,11 @@ from ..domain.ids import uuid7
 from contract.reasons import REJECT_REASONS
 from ..models import Fulfilment, FulfilmentLine
 from ..schemas import CollectIn, PackIn, PickIn, ReadyIn, RejectIn, ShipIn
-from . import allocation, catalog, orders
+from . import allocation, catalog, events, orders
 from . import stock as stock_service
+
+_EXPIRED = "not accepted in time"
+_EXPIRE_BATCH = 500  # per run; the next run takes the rest
 
 
 def list_for_location(session: Session, location: str, statuses: Sequence[str] | None) -> list[dict]:
@@ -184,7 +188,26 @@ def _reject(session: Session, fulfilment: Fulfilment, lines: list[FulfilmentLine
         if status is FulfilmentStatus.PICKING and all(line.picked >= line.qty for line in kept):
             # What is left was all picked already.
             allocation.transition(session, fulfilment, FulfilmentStatus.PICKED, Action.PICK, actor)
-    orders.reroute(session, fulfilment.order_id, returned, actor, also_exclude=fulfilment.location)
+    if body.stock_missing:
+        _record_missing(session, fulfilment, returned, actor)
+    orders.reroute(session, fulfilment.order_id, returned, actor, given_back_by=fulfilment.location,
+                   reason=body.reason)
+
+
+def _record_missing(session: Session, fulfilment: Fulfilment, units: dict[str, int], actor: Actor) -> None:
+    """The store says these units are not there: they leave its stock (a
+    discrepancy in the ledger), so that routing stops counting on them. Units
+    that other orders still hold reserved stay until a count settles them."""
+    taken: dict[str, int] = {}
+    for sku, qty in sorted(units.items()):
+        try:
+            stock_service.apply(session, [stock_service.Move(fulfilment.location, sku, -qty, 0, "discrepancy",
+                                                             fulfilment.id)], actor.label)
+            taken[sku] = qty
+        except stock_service.StockShortage:
+            pass  # a count already brought it below what others hold: nothing to take
+    events.record(session, fulfilment.order_id, "stock.missing", actor, fulfilment_id=fulfilment.id,
+                  location=fulfilment.location, details={"reported": units, "taken_off_stock": taken})
 
 
 def _consume(session: Session, fulfilment: Fulfilment, lines: list[FulfilmentLine], kind: str, actor: Actor) -> None:
@@ -200,3 +223,33 @@ def _tracking() -> str:
     # Carriers assign real numbers through their APIs; until one is configured,
     # a unique number in the same shape keeps labels and manifests honest.
     return "BR" + uuid7().replace("-", "")[-12:].upper()
+
+
+def expire_overdue(engine: Engine, now: datetime) -> int:
+    """Expire the fulfilments that were not accepted in time and route their
+    lines again; returns how many expired. Safe to run in several workers at
+    once: each fulfilment is taken under a row lock that the others skip."""
+    with Session(engine) as session:
+        overdue = session.execute(
+            select(Fulfilment.id).where(*_overdue(now)).order_by(Fulfilment.accept_by).limit(_EXPIRE_BATCH)
+        ).scalars().all()
+    return sum(allocation.retrying(engine, lambda session: _expire(session, fid, now)) for fid in overdue)
+
+
+def _overdue(now: datetime) -> tuple:
+    return Fulfilment.status == FulfilmentStatus.ASSIGNED.value, Fulfilment.accept_by < now
+
+
+def _expire(session: Session, fulfilment_id: str, now: datetime) -> int:
+    fulfilment = session.execute(
+        select(Fulfilment).where(Fulfilment.id == fulfilment_id, *_overdue(now)).with_for_update(skip_locked=True)
+    ).scalar_one_or_none()
+    if fulfilment is None:
+        return 0  # accepted meanwhile, or another worker has it
+    lines = dict(session.execute(
+        select(FulfilmentLine.sku, FulfilmentLine.qty).where(FulfilmentLine.fulfilment_id == fulfilment_id)
+    ).all())
+    allocation.close(session, fulfilment, Action.EXPIRE, SYSTEM, _EXPIRED)
+    orders.reroute(session, fulfilment.order_id, lines, SYSTEM, given_back_by=fulfilment.location, reason=_EXPIRED,
+                   now=now)
+    return 1

@@ -2,7 +2,8 @@
 
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from datetime import datetime
 from decimal import Decimal
 
 from sqlalchemy import Engine, insert, select, update
@@ -19,13 +20,7 @@ from ..domain.routing import RoutingRequest
 from ..models import Fulfilment, FulfilmentLine, Order, OrderLine, Product, utcnow
 from ..schemas import OrderIn
 from . import allocation, events
-from . import stock as stock_service
 from .db_util import require_known
-
-# How many times a placement is retried when another order took the stock
-# between routing and reserving (PostgreSQL, several workers).
-_PLACEMENT_ATTEMPTS = 8
-
 
 def request_hash(payload: OrderIn) -> str:
     canonical = json.dumps(payload.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
@@ -36,25 +31,24 @@ def place(engine: Engine, payload: OrderIn, actor: Actor, idempotency_key: str |
     """Place the order; returns (the order as `get` shows it, created).
     A replay returns the first order."""
     digest = request_hash(payload)
-    for _ in range(_PLACEMENT_ATTEMPTS):
-        try:
-            with session_scope(engine) as session:
-                existing = _replayed(session, actor, idempotency_key, digest)
-                if existing is not None:
-                    return get(session, existing), False
-                return _place(session, payload, actor, idempotency_key, digest), True
-        except stock_service.StockShortage:
-            continue  # someone reserved the stock we routed to: route again
-        except IntegrityError:
-            # The unique constraints caught a second order with the same key or
-            # reference (a concurrent retry, or a reference reused).
-            with session_scope(engine) as session:
-                existing = _replayed(session, actor, idempotency_key, digest)
-                if existing is not None:
-                    return get(session, existing), False
-                _refuse_duplicate_reference(session, payload)
-            raise
-    raise Conflict("busy", "stock is changing too fast to place this order; retry")
+
+    def place_or_replay(session: Session) -> tuple[dict, bool]:
+        existing = _replayed(session, actor, idempotency_key, digest)
+        if existing is not None:
+            return get(session, existing), False
+        return _place(session, payload, actor, idempotency_key, digest), True
+
+    try:
+        return allocation.retrying(engine, place_or_replay)
+    except IntegrityError:
+        # The unique constraints caught a second order with the same key or
+        # reference (a concurrent retry, or a reference reused).
+        with session_scope(engine) as session:
+            existing = _replayed(session, actor, idempotency_key, digest)
+            if existing is not None:
+                return get(session, existing), False
+            _refuse_duplicate_reference(session, payload)
+        raise
 
 
 def _replayed(session: Session, actor: Actor, key: str | None, digest: str) -> str | None:
@@ -87,8 +81,7 @@ def _place(session: Session, payload: OrderIn, actor: Actor, key: str | None, di
     require_known(session, Product.sku, {line.sku for line in payload.lines}, "unknown_sku", "SKU")
     delivery = payload.delivery
     if delivery.method == "click_collect":
-        sites, _ = allocation.sites_cache.get(session)
-        store = sites.get(delivery.store or "")
+        store = allocation.sites_cache.get(session).get(delivery.store or "")
         if store is None or store.type != "store" or not store.click_collect:
             raise InvalidInput(
                 "invalid_pickup_store", f"{delivery.store} is not a click & collect store", store=delivery.store
@@ -96,29 +89,15 @@ def _place(session: Session, payload: OrderIn, actor: Actor, key: str | None, di
     if actor.is_staff and payload.channel != "store":
         raise InvalidInput("invalid_channel", "orders placed in a store use channel 'store'")
     address = delivery.address.model_dump(mode="json") if delivery.address else None
-    pickup_store = delivery.store if delivery.method == "click_collect" else None
-    demand = demand_by_sku((line.sku, line.qty) for line in payload.lines)
-    routing = allocation.route(
-        session,
-        RoutingRequest(
-            demand=demand,
-            method=delivery.method,
-            dest_lat=address.get("lat") if address else None,
-            dest_lon=address.get("lon") if address else None,
-            pickup_store=pickup_store,
-        ),
-    )
-    status = order_status(False, demand, [(FulfilmentStatus.ASSIGNED, a.lines) for a in routing.plan.allocations])
     now = utcnow()
     order = {
         "id": uuid7(),
         "channel": payload.channel,
         "external_ref": payload.external_ref,
-        "status": status.value,
         "customer": payload.customer.model_dump(mode="json", exclude_none=True),
         "customer_tier": payload.customer.tier,
         "delivery_method": delivery.method,
-        "pickup_store": pickup_store,
+        "pickup_store": delivery.store if delivery.method == "click_collect" else None,
         "address": address,
         "country": address["country"] if address else None,
         "dest_lat": address.get("lat") if address else None,
@@ -129,29 +108,72 @@ def _place(session: Session, payload: OrderIn, actor: Actor, key: str | None, di
         "idempotency_client": actor.label if key else None,
         "idempotency_key": key,
         "request_hash": digest,
-        "routing": {"decisions": [routing.plan.trace]},
         "created_at": now,
         "updated_at": now,
     }
     lines = [
-        {"order_id": order["id"], "line_no": i, "sku": line.sku, "qty": line.qty, "unit_price": line.unit_price}
+        {"order_id": order["id"], "line_no": i, "sku": line.sku, "qty": line.qty, "unit_price": line.unit_price,
+         "ship_together": line.ship_together}
         for i, line in enumerate(payload.lines, start=1)
     ]
+    demand = demand_by_sku((line.sku, line.qty) for line in payload.lines)
+    routing = allocation.route(session, routing_request(order, lines, demand))
+    plan = routing.plan
+    assigned = [(FulfilmentStatus.ASSIGNED, a.lines) for a in plan.allocations]
+    order.update(
+        status=order_status(False, demand, assigned, parked=plan.parked).value,
+        routing={"decisions": [plan.trace]},
+        routing_version=routing.profile_version,
+        parked=plan.parked,
+    )
     session.execute(insert(Order.__table__), [order])
     session.execute(insert(OrderLine.__table__), lines)
     events.record(session, order["id"], "order.created", actor, details={"channel": payload.channel})
+    if plan.parked:
+        _record_parked(session, order["id"], actor, plan.unfulfilled,
+                       "no rule set can serve these lines; the routing profile parks them for customer service")
     fulfilments = allocation.assign(session, order["id"], routing, actor)
     return order_view(order, lines, fulfilments)
 
 
+def routing_request(order: Mapping, lines: Sequence[Mapping], demand: Mapping[str, int],
+                    excluded: frozenset[str] = frozenset()) -> RoutingRequest:
+    """What routing needs to know about an order (or a cart) to decide where `demand` goes."""
+    groups: dict[str, set[str]] = {}
+    for line in lines:
+        if line.get("ship_together"):
+            groups.setdefault(line["ship_together"], set()).add(line["sku"])
+    return RoutingRequest(
+        demand=demand,
+        method=order["delivery_method"],
+        dest_lat=order["dest_lat"],
+        dest_lon=order["dest_lon"],
+        pickup_store=order["pickup_store"],
+        excluded=excluded,
+        channel=order["channel"],
+        country=order["country"],
+        value=float(order["total_value"]),
+        tags=frozenset(order["tags"]),
+        customer_tier=order["customer_tier"],
+        prices={line["sku"]: float(line["unit_price"]) for line in lines},
+        together=tuple(frozenset(group) for group in groups.values()),
+    )
+
+
+def _record_parked(session: Session, order_id: str, actor: Actor, unfulfilled: Mapping[str, int], why: str) -> None:
+    events.record(session, order_id, "order.parked", actor, to_status=OrderStatus.PARKED.value, reason=why,
+                  details={"lines": dict(unfulfilled)})
+
+
 def refresh_status(session: Session, order_id: str) -> OrderStatus:
     """Recompute the order's status from its lines and fulfilments and store it."""
-    current = session.execute(select(Order.status).where(Order.id == order_id)).scalar_one()
+    current, parked = session.execute(select(Order.status, Order.parked).where(Order.id == order_id)).one()
     status = order_status(
         current == OrderStatus.CANCELLED,
         _demand(session, order_id),
         [(FulfilmentStatus(f["status"]), {l["sku"]: l["qty"] for l in f["lines"]}) for f in
          fulfilment_views(session, Fulfilment.order_id == order_id)],
+        parked=parked,
     )
     if status.value != current:
         session.execute(
@@ -251,35 +273,53 @@ def cancel(session: Session, order_id: str, actor: Actor, reason: str) -> None:
 
 
 
-def reroute(session: Session, order_id: str, demand: dict[str, int], actor: Actor, also_exclude: str | None = None) -> None:
+def reroute(session: Session, order_id: str, demand: dict[str, int], actor: Actor, given_back_by: str,
+            reason: str, now: datetime | None = None) -> None:
     """Send lines that came back (rejection, expiry) to routing again, away from
-    the locations that gave this order back."""
+    the locations that gave this order back.
+
+    A click & collect order whose pickup store gave lines back is shipped to
+    that store from elsewhere when the profile allows it, else parked for
+    customer service; either way the order's timeline says so.
+    """
     order = session.execute(select(Order.__table__).where(Order.id == order_id)).mappings().one()
-    excluded = set(allocation.excluded_locations(session, order_id))
-    if also_exclude:
-        excluded.add(also_exclude)
-    request = RoutingRequest(
-        demand=demand,
-        method=order["delivery_method"],
-        dest_lat=order["dest_lat"],
-        dest_lon=order["dest_lon"],
-        pickup_store=order["pickup_store"],
-        excluded=frozenset(excluded),
-    )
-    routing = allocation.route(session, request)
-    allocation.assign(session, order_id, routing, actor)
+    lines = session.execute(select(OrderLine.__table__).where(OrderLine.order_id == order_id)).mappings().all()
+    excluded = allocation.excluded_locations(session, order_id) | {given_back_by}
+    routing = allocation.route(session, routing_request(order, lines, demand, excluded))
+    allocation.assign(session, order_id, routing, actor, now)
     plan = routing.plan
-    decisions = [*order["routing"].get("decisions", []), {**plan.trace, "reason": "reallocation"}]
-    session.execute(update(Order.__table__).where(Order.id == order_id).values(routing={"decisions": decisions}))
+    pickup_gave_back = order["delivery_method"] == "click_collect" and given_back_by == order["pickup_store"]
+    park = plan.parked or (pickup_gave_back and bool(plan.unfulfilled))
+    decision = {**plan.trace, "reason": "reallocation", "given_back_by": given_back_by, "because": reason,
+                **({"fallback": "park"} if park else {})}
+    session.execute(
+        update(Order.__table__)
+        .where(Order.id == order_id)
+        .values(routing={"decisions": [*order["routing"].get("decisions", []), decision]},
+                routing_version=routing.profile_version, parked=order["parked"] or park)
+    )
     events.record(
         session,
         order_id,
         "order.rerouted",
         actor,
+        reason=reason,
         details={
             "to": [a.location for a in plan.allocations],
             "unfulfilled": plan.unfulfilled,
             "excluded": sorted(excluded),
         },
     )
+    if pickup_gave_back and plan.allocations:
+        events.record(
+            session, order_id, "order.shipped_to_pickup_store", actor, location=order["pickup_store"],
+            reason=f"the pickup store gave lines back ({reason}); they are shipped to it from "
+                   f"{', '.join(a.location for a in plan.allocations)}",
+            details={"from": {a.location: a.lines for a in plan.allocations}},
+        )
+    if park:
+        why = (f"the pickup store {given_back_by} gave these lines back ({reason}) and no other location "
+               "may ship them to it" if pickup_gave_back and not plan.parked else
+               "no rule set can serve these lines; the routing profile parks them for customer service")
+        _record_parked(session, order_id, actor, plan.unfulfilled, why)
     refresh_status(session, order_id)

@@ -1,0 +1,55 @@
+"""Per-process caches of what every order needs and what changes rarely:
+the locations, how busy they are, the routing profile."""
+
+import threading
+import time
+from collections.abc import Callable
+from typing import Generic, TypeVar
+from weakref import WeakKeyDictionary
+
+from sqlalchemy import Engine, Select
+from sqlmodel import Session
+
+T = TypeVar("T")
+
+
+class ProcessCache(Generic[T]):
+    """A value each process keeps per database engine, looked at again at most
+    every `check_every_s`: read again when `stamp` (a cheap query) has changed,
+    or every time when there is no stamp. Other processes' changes show within
+    that delay; this process's own changes show at once (`forget`, `change`)."""
+
+    def __init__(self, load: Callable[[Session], T], stamp: Select | None = None, check_every_s: float = 1.0) -> None:
+        self._load = load
+        self._stamp = stamp
+        self.check_every_s = check_every_s
+        self._lock = threading.Lock()
+        self._entries: WeakKeyDictionary[Engine, tuple[float, tuple | None, T]] = WeakKeyDictionary()
+
+    def get(self, session: Session) -> T:
+        engine = session.get_bind()
+        entry = self._entries.get(engine)
+        now = time.monotonic()
+        if entry is not None and now < entry[0]:
+            return entry[2]
+        stamp = tuple(session.execute(self._stamp).one()) if self._stamp is not None else None
+        if entry is not None and stamp is not None and entry[1] == stamp:
+            value = entry[2]
+        else:
+            value = self._load(session)
+        with self._lock:
+            self._entries[engine] = (now + self.check_every_s, stamp, value)
+        return value
+
+    def change(self, session: Session, edit: Callable[[T], T]) -> None:
+        """Apply a change this process made to the kept value (a new value: readers may hold the old one)."""
+        engine = session.get_bind()
+        with self._lock:
+            entry = self._entries.get(engine)
+            if entry is not None:
+                self._entries[engine] = (entry[0], entry[1], edit(entry[2]))
+
+    def forget(self) -> None:
+        """This process changed what is kept: read it again on next use."""
+        with self._lock:
+            self._entries.clear()
