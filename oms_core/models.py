@@ -37,6 +37,8 @@ class Location(SQLModel, table=True):
     # A store must accept an assigned fulfilment within this many minutes.
     accept_within_minutes: int = 60
     paused: bool = False
+    # {"line1", "postcode", "city"}: the sender on parcel labels.
+    address: dict | None = Field(default=None, sa_column=Column(JSON))
     updated_at: datetime = Field(default_factory=utcnow)
 
 

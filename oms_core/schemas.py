@@ -56,6 +56,12 @@ HHMM = Annotated[str, StringConstraints(pattern=r"^([01]\d|2[0-3]):[0-5]\d$")]
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 
 
+class LocationAddress(Strict):
+    line1: Text
+    postcode: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20)]
+    city: Text
+
+
 class LocationIn(Strict):
     code: Code
     name: Text
@@ -70,6 +76,8 @@ class LocationIn(Strict):
     opening_hours: dict[Weekday, Annotated[list[HHMM], Field(min_length=2, max_length=2)]] = Field(default_factory=lambda: dict(DEFAULT_HOURS))
     accept_within_minutes: int = Field(default=60, ge=1, le=7 * 24 * 60)
     paused: bool = False
+    # The postal address printed as sender on parcel labels.
+    address: "LocationAddress | None" = None
 
 
 class LocationOut(LocationIn):
@@ -283,18 +291,28 @@ class PickIn(Strict):
     items: list[PickItem] = Field(default_factory=list, max_length=500)
 
 
+TrackingNumber = Annotated[str, StringConstraints(pattern=r"^[A-Z0-9-]{1,30}$")]
+
+
 class Parcel(Strict):
     weight_kg: float = Field(default=0.0, ge=0, le=1000)
     box: str | None = Field(default=None, max_length=32)
+    # Made where the label is printed; the core makes one when it is missing.
+    tracking_number: TrackingNumber | None = None
 
 
 class PackIn(Strict):
+    """Packing; packing again a packed fulfilment replaces its parcels (a voided label)."""
+
     parcels: list[Parcel] = Field(default_factory=lambda: [Parcel()], min_length=1, max_length=50)
+    carrier: str | None = Field(default=None, max_length=50)
+    service: str | None = Field(default=None, max_length=50)
 
 
 class ShipIn(Strict):
     carrier: str | None = Field(default=None, max_length=50)
-    tracking_number: str | None = Field(default=None, max_length=64)
+    tracking_number: TrackingNumber | None = None
+    manifest: str | None = Field(default=None, max_length=64, description="the carrier manifest it left on")
 
 
 class ReadyIn(Strict):

@@ -21,6 +21,8 @@ from .models import Barcode, Location, Product, Stock, StockMovement, utcnow
 from .domain.opening_hours import DEFAULT_HOURS
 
 ASSETS = Path(__file__).resolve().parent.parent / "assets" / "demo"
+_STREETS = ["rue de Rivoli", "rue de la République", "avenue Jean Jaurès", "rue du Commerce", "place du Marché",
+            "rue Victor Hugo", "cours Mirabeau", "rue Nationale", "boulevard Gambetta", "rue Sainte-Catherine"]
 _DISTRICTS = ["Centre", "Gare", "Nord", "Sud", "Est", "Ouest", "Rive Gauche", "Rive Droite", "Parc", "Port"]
 
 
@@ -58,6 +60,7 @@ def generate_locations(stores: int, warehouses: int | None = None, rng: random.R
             "country": h["country"],
             "daily_capacity": 5000,
             "accept_within_minutes": 240,
+            "address": {"line1": h["street"], "postcode": h["postcode"], "city": h["city"]},
         }
         for h in hubs[:n_wh]
     ]
@@ -89,6 +92,11 @@ def generate_locations(stores: int, warehouses: int | None = None, rng: random.R
                     "returns": True,
                     "daily_capacity": rng.choice([30, 40, 60, 80, 120]),
                     "accept_within_minutes": 60,
+                    "address": {
+                        "line1": f"{rng.randint(1, 180)} {rng.choice(_STREETS)}",
+                        "postcode": city["postcode"],
+                        "city": city["city"],
+                    },
                 }
             )
     for loc in locations:

@@ -11,8 +11,8 @@ from sqlmodel import Session
 from ..domain.actors import SYSTEM, Actor
 from contract.errors import Conflict, InvalidInput, NotFound
 from contract.fulfilment import Action, FulfilmentStatus, next_status
+from contract.parcels import new_tracking_number
 from contract.picking import add_picks, everything_picked
-from ..domain.ids import uuid7
 from contract.reasons import REJECT_REASONS
 from ..models import Fulfilment, FulfilmentLine
 from ..schemas import CollectIn, PackIn, PickIn, ReadyIn, RejectIn, ShipIn
@@ -50,16 +50,25 @@ def act(session: Session, fulfilment_id: str, action: Action, actor: Actor, body
             _pick(session, fulfilment, status, lines, body, actor, collect_here)
         case Action.PACK:
             assert isinstance(body, PackIn)
-            if _step(session, fulfilment, status, action, actor, collect_here):
-                fulfilment.parcels = [p.model_dump() for p in body.parcels]
+            parcels = _parcels(body)
+            if _step(session, fulfilment, status, action, actor, collect_here, details={"parcels": len(parcels)}):
+                fulfilment.parcels, fulfilment.carrier = parcels, body.carrier or fulfilment.carrier
+            elif status is FulfilmentStatus.PACKED and parcels != fulfilment.parcels:
+                # Labels voided and printed again: the parcels change, the status does not.
+                voided = [p.get("tracking_number") for p in fulfilment.parcels]
+                fulfilment.parcels, fulfilment.carrier = parcels, body.carrier or fulfilment.carrier
+                allocation.transition(session, fulfilment, status, Action.PACK, actor,
+                                      details={"relabel": True, "voided": voided})
         case Action.SHIP:
             assert isinstance(body, ShipIn)
             if next_status(status, action, collect_here=collect_here) is not None:
                 _consume(session, fulfilment, lines, "ship", actor)
                 fulfilment.carrier = body.carrier or fulfilment.carrier or "standard"
-                fulfilment.tracking_number = body.tracking_number or fulfilment.tracking_number or _tracking()
+                first = fulfilment.parcels[0].get("tracking_number") if fulfilment.parcels else None
+                fulfilment.tracking_number = body.tracking_number or first or new_tracking_number()
                 _step(session, fulfilment, status, action, actor, collect_here,
-                      details={"carrier": fulfilment.carrier, "tracking_number": fulfilment.tracking_number})
+                      details={"carrier": fulfilment.carrier, "tracking_number": fulfilment.tracking_number,
+                               "manifest": body.manifest})
         case Action.READY:
             assert isinstance(body, ReadyIn)
             _step(session, fulfilment, status, action, actor, collect_here, details={"shelf": body.shelf})
@@ -219,10 +228,13 @@ def _consume(session: Session, fulfilment: Fulfilment, lines: list[FulfilmentLin
     )
 
 
-def _tracking() -> str:
-    # Carriers assign real numbers through their APIs; until one is configured,
-    # a unique number in the same shape keeps labels and manifests honest.
-    return "BR" + uuid7().replace("-", "")[-12:].upper()
+def _parcels(body: PackIn) -> list[dict]:
+    """The parcels as stored, each with its tracking number (made here when the store sent none)."""
+    return [
+        {**parcel.model_dump(), "tracking_number": parcel.tracking_number or new_tracking_number(),
+         "service": body.service}
+        for parcel in body.parcels
+    ]
 
 
 def expire_overdue(engine: Engine, now: datetime) -> int:

@@ -17,10 +17,13 @@ def test_ship_from_store_journey_moves_stock_once(network):
     assert (r.json()["status"], r.json()["lines"][0]["picked"]) == ("picking", 1)
     r = network.act(store, fid, "pick", {"items": [{"sku": TEE}]})
     assert (r.json()["status"], r.json()["lines"][0]["picked"]) == ("picked", 2)
-    r = network.act(store, fid, "pack", {"parcels": [{"weight_kg": 0.5, "box": "S"}]})
-    assert r.json()["status"] == "packed" and r.json()["parcels"] == [{"weight_kg": 0.5, "box": "S"}]
-    r = network.act(store, fid, "ship", {"carrier": "colissimo"})
-    assert r.json()["status"] == "shipped" and r.json()["tracking_number"]
+    r = network.act(store, fid, "pack", {"parcels": [{"weight_kg": 0.5, "box": "S"}], "carrier": "colissimo"})
+    (parcel,) = r.json()["parcels"]
+    assert r.json()["status"] == "packed" and (parcel["weight_kg"], parcel["box"]) == (0.5, "S")
+    assert parcel["tracking_number"].startswith("BR")  # made by the core: the store sent none
+    r = network.act(store, fid, "ship", {"manifest": "M-1"})
+    assert r.json()["status"] == "shipped"
+    assert (r.json()["carrier"], r.json()["tracking_number"]) == ("colissimo", parcel["tracking_number"])
     level = network.level("LYS-01", TEE)
     assert (level["on_hand"], level["reserved"]) == (1, 0)
     # Retrying the last step changes nothing.
@@ -163,3 +166,19 @@ def test_channels_cannot_act_on_fulfilments(network):
     _, fid = _order_at(network, "LYS-01", [(TEE, 1)])
     assert network.act(network.channel, fid, "accept").status_code == 403
     assert network.act(network.admin, fid, "accept").status_code == 403
+
+
+def test_packing_again_replaces_voided_labels(network):
+    store = network.sign_in("LYS-01")
+    _, fid = _order_at(network, "LYS-01", [(TEE, 2)])
+    network.act(store, fid, "accept")
+    network.act(store, fid, "pick")
+    first = network.act(store, fid, "pack", {"parcels": [{"tracking_number": "BR000000000001"}]}).json()
+    same = network.act(store, fid, "pack", {"parcels": [{"tracking_number": "BR000000000001"}]}).json()
+    assert same["version"] == first["version"]  # a retry changes nothing
+    relabelled = network.act(store, fid, "pack", {"parcels": [{"tracking_number": "BR000000000002"},
+                                                               {"tracking_number": "BR000000000003"}]}).json()
+    assert relabelled["status"] == "packed"
+    assert [p["tracking_number"] for p in relabelled["parcels"]] == ["BR000000000002", "BR000000000003"]
+    bad = network.act(store, fid, "pack", {"parcels": [{"tracking_number": "not a number!"}]})
+    assert bad.status_code == 422
