@@ -23,7 +23,9 @@ from sqlalchemy import Connection, create_engine, delete, event, insert, select,
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from . import optimistic
-from .schema import availability, barcode, fulfilment, location, meta, outbox, product, staff, stock
+from .schema import (
+    availability, barcode, fulfilment, location, manifest, manifest_parcel, meta, outbox, product, staff, stock,
+)
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 _SNAPSHOT_TABLES = {"fulfilment": fulfilment, "product": product, "stock": stock, "location": location}
@@ -387,3 +389,57 @@ def _check(pin: str, stored: str) -> bool:
         return False
     candidate = hashlib.scrypt(pin.encode(), salt=bytes.fromhex(salt), n=_N, r=_R, p=_P, dklen=32)
     return hmac.compare_digest(candidate.hex(), digest)
+
+
+class Manifests:
+    """Today's carrier manifests on this device: open one per carrier, scan parcels in, close."""
+
+    def __init__(self, cache: LocalCache) -> None:
+        self.cache = cache
+
+    def open_for(self, carrier: str) -> dict:
+        """The carrier's open manifest, opened now if there is none."""
+        with self.cache._write("manifest") as conn:
+            row = conn.execute(
+                select(manifest).where(manifest.c.carrier == carrier, manifest.c.closed_at.is_(None))
+            ).mappings().first()
+            if row is None:
+                stamp = datetime.now(UTC)
+                values = {"id": f"M{stamp:%Y%m%d}-{carrier.upper()[:4]}-{secrets.token_hex(2).upper()}",
+                          "carrier": carrier, "opened_at": stamp.isoformat()}
+                conn.execute(insert(manifest).values(**values))
+                row = values | {"closed_at": None, "closed_by": None}
+            return dict(row)
+
+    def open(self) -> list[dict]:
+        with self.cache.engine.connect() as conn:
+            rows = conn.execute(select(manifest).where(manifest.c.closed_at.is_(None)).order_by(manifest.c.carrier))
+            return [dict(r) for r in rows.mappings()]
+
+    def add(self, manifest_id: str, tracking_number: str, fulfilment_id: str, staff_code: str) -> bool:
+        """False when the parcel was already scanned in (a double scan is harmless)."""
+        with self.cache._write("manifest") as conn:
+            seen = conn.execute(select(manifest_parcel.c.manifest_id)
+                                .where(manifest_parcel.c.tracking_number == tracking_number)).first()
+            if seen is not None:
+                return False
+            conn.execute(insert(manifest_parcel).values(
+                tracking_number=tracking_number, manifest_id=manifest_id, fulfilment_id=fulfilment_id,
+                scanned_at=now_iso(), scanned_by=staff_code))
+            return True
+
+    def parcels(self, manifest_id: str) -> list[dict]:
+        with self.cache.engine.connect() as conn:
+            rows = conn.execute(select(manifest_parcel).where(manifest_parcel.c.manifest_id == manifest_id)
+                                .order_by(manifest_parcel.c.scanned_at))
+            return [dict(r) for r in rows.mappings()]
+
+    def scanned(self) -> set[str]:
+        """Tracking numbers already on a manifest (open or closed)."""
+        with self.cache.engine.connect() as conn:
+            return set(conn.execute(select(manifest_parcel.c.tracking_number)).scalars())
+
+    def close(self, manifest_id: str, staff_code: str) -> None:
+        with self.cache._write("manifest") as conn:
+            conn.execute(update(manifest).where(manifest.c.id == manifest_id)
+                         .values(closed_at=now_iso(), closed_by=staff_code))

@@ -51,7 +51,9 @@ def apply(state: dict, kind: str, args: dict) -> None:
     else:
         target = next_status(status, action, collect_here=collect_here)
         if action is Action.PACK:
-            state["parcels"] = args.get("parcels") or [{"weight_kg": 0.0, "box": None}]
+            state["parcels"] = [{"service": args.get("service"), **parcel}
+                                for parcel in args.get("parcels") or [{"weight_kg": 0.0, "box": None}]]
+            state["carrier"] = args.get("carrier") or state.get("carrier")
         if action is Action.SHIP:
             state["carrier"] = args.get("carrier") or state.get("carrier")
             state["tracking_number"] = args.get("tracking_number") or state.get("tracking_number")

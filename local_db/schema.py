@@ -103,3 +103,26 @@ staff = Table(
     Column("role", String(16), nullable=False),
     Column("verifier", String(200), nullable=False),
 )
+
+# Carrier handover: parcels scanned into today's manifest of their carrier.
+# Closing a manifest ships its fulfilments (one intent each, in the outbox).
+manifest = Table(
+    "manifest",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("carrier", String(50), nullable=False),
+    Column("opened_at", String(40), nullable=False),
+    Column("closed_at", String(40), nullable=True),
+    Column("closed_by", String(32), nullable=True),
+    Index("ix_manifest_carrier_open", "carrier", "closed_at"),
+)
+
+manifest_parcel = Table(
+    "manifest_parcel",
+    metadata,
+    Column("tracking_number", String(40), primary_key=True),
+    Column("manifest_id", String(40), nullable=False, index=True),
+    Column("fulfilment_id", String(36), nullable=False),
+    Column("scanned_at", String(40), nullable=False),
+    Column("scanned_by", String(32), nullable=False),
+)

@@ -167,9 +167,15 @@ def _entities(session: Session, store: str, entity: str, ids: list[str]) -> list
     if entity == "fulfilment":
         views = orders.fulfilment_views(session, Fulfilment.id.in_(ids), _visible_to(store))
         summaries = _order_summaries(session, {v["order_id"] for v in views})
-        # The same shape as GET /fulfilments/{id}, plus what the tablet shows of the order.
+        stores = _store_addresses(session, {v["ship_to"] for v in views if v["ship_to"]})
+        # The same shape as GET /fulfilments/{id}, plus what the tablet shows of the
+        # order and where its parcels go (for the label).
         found = {
-            v["id"]: {**FulfilmentOut.model_validate(v).model_dump(mode="json"), "order": summaries[v["order_id"]]}
+            v["id"]: {
+                **FulfilmentOut.model_validate(v).model_dump(mode="json"),
+                "order": summaries[v["order_id"]],
+                "destination": _destination(v, summaries[v["order_id"]], stores),
+            }
             for v in views
         }
         extra = _entities(session, store, "product", sorted({l["sku"] for v in views for l in v["lines"]}))
@@ -223,6 +229,28 @@ def _order_summaries(session: Session, order_ids: set[str]) -> dict[str, dict]:
             ).where(Order.id.in_(order_ids))
         ).mappings()
     }
+
+
+def _store_addresses(session: Session, codes: set[str]) -> dict[str, dict]:
+    if not codes:
+        return {}
+    rows = session.execute(select(Location.code, Location.name, Location.address, Location.country)
+                           .where(Location.code.in_(codes)))
+    return {row.code: {"name": row.name, "country": row.country, **(row.address or {})} for row in rows}
+
+
+def _destination(view: dict, order: dict, stores: dict[str, dict]) -> dict | None:
+    """Where the parcels go: the customer's address, or the pickup store they are shipped to."""
+    if view["delivery_method"] == "ship_to_store":
+        store = stores.get(view["ship_to"], {})
+        return {"name": store.get("name", view["ship_to"]), "line1": store.get("line1", ""),
+                "postcode": store.get("postcode", ""), "city": store.get("city", ""),
+                "country": store.get("country", ""), "store": view["ship_to"]}
+    address = order.get("address")
+    if view["delivery_method"] != "home" or not address:
+        return None  # collected here: nothing travels
+    return {"name": order["customer"].get("name", ""), "line1": address["line1"], "line2": address.get("line2"),
+            "postcode": address["postcode"], "city": address["city"], "country": address["country"]}
 
 
 def prune(session: Session, keep: timedelta) -> int:

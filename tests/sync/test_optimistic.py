@@ -18,7 +18,7 @@ def test_actions_show_at_once_in_order():
     assert view["status"] == "picking"
     assert [line["picked"] for line in view["lines"]] == [1, 0]
     view = effective(BASE, [intent("accept"), intent("pick"), intent("pack", parcels=[{"weight_kg": 1.0, "box": "M"}])])
-    assert view["status"] == "packed" and view["parcels"] == [{"weight_kg": 1.0, "box": "M"}]
+    assert view["status"] == "packed" and view["parcels"] == [{"weight_kg": 1.0, "box": "M", "service": None}]
     assert BASE["status"] == "assigned" and BASE["lines"][0]["picked"] == 0  # the core's state is untouched
 
 

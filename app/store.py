@@ -1,0 +1,144 @@
+"""The store app's process-wide part: one cache, one sync engine and one core
+client per process, whatever the number of screens (in web mode every tablet
+of the store is a session of this process). No Flet here: screens call it.
+
+An install serves one store: the first associate who signs in online enrols
+it for their store, and from then on only that store's staff sign in here.
+"""
+
+import asyncio
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+from contract.errors import DomainError, Forbidden, Unauthorized
+from contract.reasons import REJECT_REASONS
+from local_db.cache import LocalCache
+from local_db.client import CoreClient, CoreRefused, CoreUnavailable
+from local_db.engine import SyncEngine
+
+from .documents import Documents
+
+
+@dataclass(frozen=True)
+class Associate:
+    store: str
+    code: str
+    name: str
+    role: str
+    token: str | None  # None when signed in offline (the core could not be reached)
+
+    @property
+    def is_manager(self) -> bool:
+        return self.role == "manager"
+
+
+class StoreApp:
+    def __init__(self, core_url: str, data_dir: Path, *, transport: httpx.AsyncBaseTransport | None = None,
+                 live: bool = True, poll_interval: float = 15.0) -> None:
+        self.core_url = core_url
+        self.cache = LocalCache(Path(data_dir) / "store.db")
+        self.client = CoreClient(core_url, transport=transport)
+        self.engine = SyncEngine(self.cache, self.client, live=live, poll_interval=poll_interval)
+        self.documents = Documents()
+        self._started = False
+
+    # --- lifetime -------------------------------------------------------------
+
+    def start(self) -> None:
+        """Start syncing in the running event loop (once per process)."""
+        if not self._started:
+            self._started = True
+            self.engine.start()
+
+    async def stop(self) -> None:
+        if self._started:
+            await self.engine.stop()
+        await self.client.aclose()
+        self.cache.close()
+
+    def watch(self, on_change: Callable[[set[str]], None]) -> Callable[[], None]:
+        """`on_change(kinds)` in the running loop whenever the cache or the sync state changes."""
+        loop = asyncio.get_running_loop()
+        stop_cache = self.cache.subscribe(lambda kinds: loop.call_soon_threadsafe(on_change, kinds))
+        stop_sync = self.engine.subscribe(lambda _status: loop.call_soon_threadsafe(on_change, {"sync"}))
+
+        def stop() -> None:
+            stop_cache()
+            stop_sync()
+
+        return stop
+
+    # --- who works here -----------------------------------------------------
+
+    @property
+    def store_code(self) -> str | None:
+        """The store this install serves (set when it was enrolled)."""
+        return self.cache.get_meta("store")
+
+    async def sign_in(self, store: str, code: str, pin: str) -> Associate:
+        """Online when the core answers (and remember a verifier for offline
+        sign-ins); offline against that verifier when it does not."""
+        store, code = store.strip().upper(), code.strip().upper()
+        if self.store_code and store != self.store_code:
+            raise Forbidden("other_store", f"this device serves {self.store_code}")
+        try:
+            answer = await self.client.sign_in(store, code, pin)
+        except CoreUnavailable:
+            known = self.cache.verify_staff(store, code, pin)
+            if known is None:
+                raise Unauthorized(
+                    "offline_unknown",
+                    "the core cannot be reached and this PIN was never used on this device: sign in once online",
+                ) from None
+            return Associate(store, code, known["name"], known["role"], token=None)
+        except CoreRefused as exc:
+            raise _domain(exc) from None
+        self.cache.remember_staff(store, code, answer["name"], answer["role"], pin)
+        if self.cache.get_meta("device_token") is None:
+            await self.engine.enrol(answer["access_token"], name=f"{store} store app")
+            self.cache.set_meta(store=store)
+        return Associate(store, code, answer["name"], answer["role"], token=answer["access_token"])
+
+    async def sign_out(self, associate: Associate) -> None:
+        if associate.token:
+            try:
+                await self.client.request("DELETE", "/auth/token", associate.token)
+            except (CoreUnavailable, CoreRefused):
+                pass  # the token expires by itself; the screen is cleared either way
+
+    # --- lists the core provides ---------------------------------------------
+
+    async def reject_reasons(self, associate: Associate) -> dict[str, str]:
+        """The core's list, remembered for offline use; the built-in list before the first answer."""
+        if associate.token:
+            try:
+                reasons = (await self.client.request("GET", "/reasons", associate.token))["reject"]
+                self.cache.set_meta(reject_reasons=json.dumps(reasons))
+                return reasons
+            except (CoreUnavailable, CoreRefused):
+                pass
+        remembered = self.cache.get_meta("reject_reasons")
+        return json.loads(remembered) if remembered else dict(REJECT_REASONS)
+
+    # --- settings kept on this device ----------------------------------------
+
+    def printer(self) -> tuple[str, int] | None:
+        address = self.cache.get_meta("printer")
+        if not address:
+            return None
+        host, _, port = address.rpartition(":")
+        return (host, int(port)) if host else (address, 9100)
+
+    def set_printer(self, address: str | None) -> None:
+        self.cache.set_meta(printer=address.strip() if address and address.strip() else None)
+
+
+def _domain(exc: CoreRefused) -> DomainError:
+    kind = {401: Unauthorized, 403: Forbidden}.get(exc.status, DomainError)
+    error = kind(exc.code, exc.message, **exc.details)
+    error.status = exc.status
+    return error

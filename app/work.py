@@ -1,0 +1,279 @@
+"""What associates do, checked at once against the contract's rules and queued
+in the outbox. Works the same online and offline: nothing here waits for the
+core. Each action answers with feedback for the screen (and its sound)."""
+
+import asyncio
+import copy
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from enum import StrEnum
+
+from contract.errors import DomainError
+from contract.parcels import CARRIERS, new_tracking_number
+from local_db import optimistic
+from local_db.cache import Manifests
+from printing import Printer, PrinterError, send_to_printer
+
+from . import documents
+from .documents import Document
+from .store import Associate, StoreApp
+
+
+class Tone(StrEnum):
+    OK = "ok"
+    DONE = "done"  # a step finished (last item picked, manifest closed)
+    WARNING = "warning"
+    ERROR = "error"  # refused: nothing was recorded
+
+
+@dataclass(frozen=True)
+class Feedback:
+    tone: Tone
+    message: str
+    documents: tuple[Document, ...] = field(default=())
+
+    @property
+    def refused(self) -> bool:
+        return self.tone is Tone.ERROR
+
+
+@dataclass(frozen=True)
+class PlannedParcel:
+    box: str = "M"
+    weight_kg: float = 0.0
+
+
+class Work:
+    def __init__(self, store: StoreApp) -> None:
+        self.store = store
+        self.cache = store.cache
+        self.manifests = Manifests(store.cache)
+
+    # --- any step of the state machine ----------------------------------------
+
+    def act(self, associate: Associate, fulfilment_id: str, kind: str, args: dict | None = None,
+            done: str | None = None) -> Feedback:
+        """Check the action against the fulfilment as this device sees it, then queue it."""
+        args = args or {}
+        view = self.cache.fulfilment(fulfilment_id)
+        if view is None:
+            return Feedback(Tone.ERROR, "This order is no longer on this device")
+        try:
+            optimistic.apply(copy.deepcopy(view), kind, args)
+        except DomainError as exc:
+            return Feedback(Tone.ERROR, _explain(exc, view, self.cache.product))
+        self.cache.enqueue(kind, associate.code, fulfilment_id, args)
+        return Feedback(Tone.OK, done or f"{_ref(view)}: {kind} recorded")
+
+    def accept(self, associate: Associate, fulfilment_id: str) -> Feedback:
+        view = self.cache.fulfilment(fulfilment_id) or {}
+        return self.act(associate, fulfilment_id, "accept", done=f"{_ref(view)} accepted")
+
+    def reject(self, associate: Associate, fulfilment_id: str, reason: str, lines: dict[str, int] | None = None,
+               stock_missing: bool = False, note: str | None = None) -> Feedback:
+        """Give back the whole order (no lines) or some units of some lines; they go elsewhere."""
+        args: dict = {"reason": reason, "stock_missing": stock_missing}
+        if lines:
+            args["lines"] = [{"sku": sku, "qty": qty} for sku, qty in lines.items() if qty > 0]
+        if note:
+            args["note"] = note
+        view = self.cache.fulfilment(fulfilment_id) or {}
+        what = "some items of " if lines else ""
+        return self.act(associate, fulfilment_id, "reject", args,
+                        done=f"You gave back {what}{_ref(view)}: the network will serve it elsewhere")
+
+    # --- picking ----------------------------------------------------------------
+
+    def scan(self, associate: Associate, fulfilment_id: str, code: str) -> Feedback:
+        """One scanned (or typed) code is one unit picked, if it belongs here."""
+        code = code.strip()
+        if not code:
+            return Feedback(Tone.WARNING, "Scan or type a barcode")
+        view = self.cache.fulfilment(fulfilment_id)
+        if view is None:
+            return Feedback(Tone.ERROR, "This order is no longer on this device")
+        sku = self.cache.sku_for_code(code)
+        if sku is None:
+            return Feedback(Tone.ERROR, f"Unknown barcode {code}: not an item of this order")
+        product = self.cache.product(sku) or {}
+        name = product.get("name", sku)
+        feedback = self.act(associate, fulfilment_id, "pick", {"items": [{"sku": sku, "qty": 1}]})
+        if feedback.refused:
+            return feedback
+        after = self.cache.fulfilment(fulfilment_id)
+        line = next(line for line in after["lines"] if line["sku"] == sku)
+        if after["status"] == "picked":
+            return Feedback(Tone.DONE, f"{name}: {line['picked']} of {line['qty']}. Everything is picked")
+        return Feedback(Tone.OK, f"{name}: {line['picked']} of {line['qty']} picked")
+
+    def cannot_find(self, associate: Associate, fulfilment_id: str, sku: str) -> Feedback:
+        """A short pick: the units not found go back to the network and leave this store's stock."""
+        view = self.cache.fulfilment(fulfilment_id)
+        line = next((l for l in (view or {}).get("lines", []) if l["sku"] == sku), None)
+        if line is None or line["qty"] <= line["picked"]:
+            return Feedback(Tone.WARNING, "Nothing left to find on this line")
+        missing = line["qty"] - line["picked"]
+        return self.reject(associate, fulfilment_id, "out_of_stock", {sku: missing}, stock_missing=True)
+
+    def pick_list(self, fulfilment_ids: list[str]) -> list[dict]:
+        """Several orders picked in one walk: what to take, product by product."""
+        wanted: dict[str, dict] = {}
+        for fid in fulfilment_ids:
+            view = self.cache.fulfilment(fid)
+            if view is None:
+                continue
+            for line in view["lines"]:
+                left = line["qty"] - line["picked"]
+                if left > 0:
+                    entry = wanted.setdefault(line["sku"], {"sku": line["sku"], "units": 0, "orders": []})
+                    entry["units"] += left
+                    entry["orders"].append({"fulfilment": fid, "ref": _ref(view), "units": left})
+        products = self.cache.products(wanted)
+        for entry in wanted.values():
+            entry["name"] = products.get(entry["sku"], {}).get("name", entry["sku"])
+        return sorted(wanted.values(), key=lambda e: e["name"])
+
+    def scan_for_list(self, associate: Associate, fulfilment_ids: list[str], code: str) -> Feedback:
+        """A scan during a multi-order pick counts for the oldest order still needing that item."""
+        sku = self.cache.sku_for_code(code.strip())
+        if sku is None:
+            return Feedback(Tone.ERROR, f"Unknown barcode {code.strip()}: not on this pick list")
+        for entry in self.pick_list(fulfilment_ids):
+            if entry["sku"] == sku:
+                target = entry["orders"][0]
+                feedback = self.scan(associate, target["fulfilment"], code)
+                return Feedback(feedback.tone, f"{feedback.message} (put it with {target['ref']})")
+        return Feedback(Tone.ERROR, "Nothing on this pick list needs that item any more")
+
+    # --- packing and labels -------------------------------------------------------
+
+    def pack(self, associate: Associate, fulfilment_id: str, parcels: list[PlannedParcel],
+             carrier: str = "colissimo", service: str = "Standard") -> Feedback:
+        """Pack into parcels and make their labels (tracking numbers are made here, offline too)."""
+        if carrier not in CARRIERS:
+            return Feedback(Tone.ERROR, f"Unknown carrier {carrier}")
+        if not parcels:
+            return Feedback(Tone.ERROR, "A shipment has at least one parcel")
+        args = {
+            "parcels": [{"box": p.box, "weight_kg": round(p.weight_kg, 3), "tracking_number": new_tracking_number()}
+                        for p in parcels],
+            "carrier": carrier,
+            "service": service,
+        }
+        feedback = self.act(associate, fulfilment_id, "pack", args)
+        if feedback.refused:
+            return feedback
+        return self.labels(fulfilment_id, message=f"Packed in {len(parcels)} parcel(s); labels ready")
+
+    def void_labels(self, associate: Associate, fulfilment_id: str) -> Feedback:
+        """Void the printed labels and make new ones (a torn or misprinted label)."""
+        view = self.cache.fulfilment(fulfilment_id)
+        if view is None or view["status"] != "packed":
+            return Feedback(Tone.ERROR, "Only a packed order has labels to void")
+        if set(p["tracking_number"] for p in view["parcels"]) & self.manifests.scanned():
+            return Feedback(Tone.ERROR, "A parcel is already on a carrier manifest: its label stays")
+        parcels = [PlannedParcel(p.get("box") or "M", p.get("weight_kg") or 0.0) for p in view["parcels"]]
+        return self.pack(associate, fulfilment_id, parcels, view.get("carrier") or "colissimo",
+                         view["parcels"][0].get("service") or "Standard")
+
+    def labels(self, fulfilment_id: str, *, reprint: bool = False, message: str | None = None) -> Feedback:
+        """The labels (PDF to open, ZPL for the printer) and the packing slip of a packed order."""
+        view = self.cache.fulfilment(fulfilment_id)
+        location = self.cache.location()
+        if view is None or not view["parcels"] or location is None:
+            return Feedback(Tone.ERROR, "Pack the order first")
+        if view.get("destination") is None:
+            return Feedback(Tone.ERROR, "This order is collected here: it has no shipping label")
+        pdf, zpl = documents.labels(view, location, reprint=reprint)
+        ref = view["order"]["external_ref"]
+        slip = documents.packing_slip(view, location, self.cache.products(_skus(view)))
+        return Feedback(Tone.DONE, message or f"Labels for {ref} made again", (
+            self.store.documents.keep(f"labels-{ref}.pdf", pdf),
+            self.store.documents.keep(f"labels-{ref}.zpl", zpl, "application/zpl"),
+            self.store.documents.keep(f"packing-slip-{ref}.pdf", slip),
+        ))
+
+    async def print_labels(self, feedback: Feedback) -> Feedback:
+        """Send the ZPL of these labels to the store's thermal printer, if one is set."""
+        address = self.store.printer()
+        if address is None:
+            return Feedback(Tone.WARNING, "No label printer set: open the PDF instead (Settings to add one)")
+        zpl = next((d for d in feedback.documents if d.media_type == "application/zpl"), None)
+        if zpl is None:
+            return Feedback(Tone.ERROR, "Nothing to print")
+        try:
+            await asyncio.to_thread(send_to_printer, Printer(address[0], address[1]), zpl.content)
+        except PrinterError as exc:
+            return Feedback(Tone.ERROR, str(exc))
+        return Feedback(Tone.DONE, f"Sent to the printer at {address[0]}:{address[1]}")
+
+    # --- carrier handover --------------------------------------------------------------
+
+    def scan_parcel(self, associate: Associate, code: str) -> Feedback:
+        """Scan a packed parcel into today's manifest of its carrier."""
+        code = code.strip().upper()
+        for view in self.cache.fulfilments(["packed"]):
+            for parcel in view["parcels"]:
+                if parcel.get("tracking_number") == code:
+                    carrier = view.get("carrier") or "colissimo"
+                    manifest = self.manifests.open_for(carrier)
+                    if not self.manifests.add(manifest["id"], code, view["id"], associate.code):
+                        return Feedback(Tone.WARNING, f"{code} is already on a manifest")
+                    count = len(self.manifests.parcels(manifest["id"]))
+                    return Feedback(Tone.OK, f"{code} ({_ref(view)}) on the {CARRIERS[carrier]} manifest: "
+                                             f"{count} parcel(s)")
+        return Feedback(Tone.ERROR, f"No packed parcel {code} in this store")
+
+    def close_manifest(self, associate: Associate, manifest_id: str) -> Feedback:
+        """The driver takes the parcels: every order on the manifest is shipped, and the
+        manifest is printed for signatures. Refused while an order has a parcel missing."""
+        manifest = next((m for m in self.manifests.open() if m["id"] == manifest_id), None)
+        if manifest is None:
+            return Feedback(Tone.ERROR, "This manifest is already closed")
+        scanned = self.manifests.parcels(manifest_id)
+        if not scanned:
+            return Feedback(Tone.ERROR, "Scan the parcels onto the manifest first")
+        views = {}
+        for fid in dict.fromkeys(p["fulfilment_id"] for p in scanned):
+            views[fid] = self.cache.fulfilment(fid)
+        on_it = {p["tracking_number"] for p in scanned}
+        missing = [f"{_ref(v)}: {p['tracking_number']}" for v in views.values() if v
+                   for p in v["parcels"] if p["tracking_number"] not in on_it]
+        if missing:
+            return Feedback(Tone.ERROR, "Parcels missing from the manifest: " + ", ".join(missing))
+        location = self.cache.location()
+        pdf = documents.manifest(manifest_id, manifest["carrier"], datetime.now(UTC).date(),
+                                 [v for v in views.values() if v], location or {})
+        for fid in views:
+            self.cache.enqueue("ship", associate.code, fid, {"carrier": manifest["carrier"], "manifest": manifest_id})
+        self.manifests.close(manifest_id, associate.code)
+        return Feedback(Tone.DONE, f"Manifest {manifest_id} closed: {len(views)} order(s), {len(scanned)} parcel(s) "
+                                   f"handed to {CARRIERS.get(manifest['carrier'], manifest['carrier'])}",
+                        (self.store.documents.keep(f"manifest-{manifest_id}.pdf", pdf),))
+
+
+def _ref(view: dict) -> str:
+    return (view.get("order") or {}).get("external_ref", "this order")
+
+
+def _skus(view: dict) -> list[str]:
+    return [line["sku"] for line in view.get("lines", [])]
+
+
+def _explain(exc: DomainError, view: dict, product: Callable[[str], dict | None]) -> str:
+    """The contract's refusal, said the way an associate needs to hear it."""
+    sku = exc.details.get("sku", "")
+    name = (product(sku) or {}).get("name", sku) if sku else ""
+    status = view["status"].replace("_", " ")
+    match exc.code:
+        case "wrong_item":
+            return f"Wrong item: {name} is not in {_ref(view)}"
+        case "over_pick":
+            return f"Too many: all {exc.details.get('qty')} × {name} are already picked"
+        case "invalid_transition" if view["status"] == "assigned":
+            return f"Accept {_ref(view)} first"
+        case "invalid_transition":
+            return f"Not possible now: {_ref(view)} is {status}"
+        case _:
+            return exc.message

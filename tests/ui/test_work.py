@@ -1,0 +1,110 @@
+"""Associates' actions on the tablet: checked at once, queued, confirmed by the core."""
+
+from printing import PrinterError  # noqa: F401  (the app reports printer failures as feedback)
+
+from app.work import PlannedParcel, Tone
+from tests.api.conftest import CAP_EAN, TEE, TEE_EAN
+
+
+def test_sign_in_enrols_the_device_for_its_store(shop):
+    assert shop.associate.token and shop.app.store_code == "LYS-01"
+    assert shop.app.engine.status.enrolled
+
+
+def test_offline_sign_in_after_one_online(shop, network):
+    shop.app.client._http._transport = _Down()
+    again = shop.run(shop.app.sign_in("lys-01", "s001", "1234"))
+    assert again.token is None and again.name == "Staff S001"
+    import pytest
+
+    from contract.errors import Unauthorized
+    with pytest.raises(Unauthorized):
+        shop.run(shop.app.sign_in("LYS-01", "S001", "9999"))
+
+
+def test_pick_by_scanning_refuses_wrong_items_and_over_picks(shop):
+    fid = shop.order([(TEE, 2)])
+    assert shop.work.scan(shop.associate, fid, TEE_EAN).message == "Accept W-000001 first"
+    assert shop.work.accept(shop.associate, fid).tone is Tone.OK
+    wrong = shop.work.scan(shop.associate, fid, CAP_EAN)
+    assert wrong.tone is Tone.ERROR and wrong.message == "Wrong item: Cap red is not in W-000001"
+    unknown = shop.work.scan(shop.associate, fid, "0000")
+    assert unknown.tone is Tone.ERROR and "Unknown barcode 0000" in unknown.message
+    first = shop.work.scan(shop.associate, fid, TEE_EAN)
+    assert (first.tone, first.message) == (Tone.OK, "T-shirt blue M: 1 of 2 picked")
+    second = shop.work.scan(shop.associate, fid, TEE)  # a typed SKU works too
+    assert second.tone is Tone.DONE
+    over = shop.work.scan(shop.associate, fid, TEE_EAN)
+    assert over.tone is Tone.ERROR and over.message.startswith("Too many")
+    assert shop.app.cache.pending_count() == 3  # accept + 2 picks: refusals were not queued
+    shop.sync()
+    assert shop.app.cache.server_fulfilment(fid)["status"] == "picked"
+
+
+def test_cannot_find_gives_back_the_missing_units(shop, network):
+    fid = shop.order([(TEE, 2)])
+    shop.work.accept(shop.associate, fid)
+    shop.work.scan(shop.associate, fid, TEE_EAN)
+    feedback = shop.work.cannot_find(shop.associate, fid, TEE)
+    assert feedback.tone is Tone.OK and "gave back some items" in feedback.message
+    assert shop.app.cache.fulfilment(fid)["status"] == "picked"  # what is left was picked
+    shop.sync()
+    assert network.level("LYS-01", TEE)["on_hand"] == 2  # the missing unit left the store's stock
+
+
+def test_pack_labels_and_handover_ship_the_order(shop, network):
+    fid = shop.order([(TEE, 1)])
+    shop.work.accept(shop.associate, fid)
+    shop.work.scan(shop.associate, fid, TEE_EAN)
+    packed = shop.work.pack(shop.associate, fid, [PlannedParcel("S", 0.4), PlannedParcel("S", 0.2)], "dpd")
+    assert packed.tone is Tone.DONE
+    pdf, zpl, slip = packed.documents
+    assert pdf.content.startswith(b"%PDF") and zpl.content.count(b"^XA") == 2 and slip.filename.startswith("packing")
+    view = shop.app.cache.fulfilment(fid)
+    numbers = [p["tracking_number"] for p in view["parcels"]]
+    assert view["status"] == "packed" and all(n.startswith("BR") for n in numbers)
+    assert shop.work.scan_parcel(shop.associate, "BR0000000000").tone is Tone.ERROR
+    assert shop.work.scan_parcel(shop.associate, numbers[0]).tone is Tone.OK
+    assert shop.work.scan_parcel(shop.associate, numbers[0]).tone is Tone.WARNING  # a double scan
+    (manifest,) = shop.work.manifests.open()
+    refused = shop.work.close_manifest(shop.associate, manifest["id"])
+    assert refused.tone is Tone.ERROR and numbers[1] in refused.message
+    shop.work.scan_parcel(shop.associate, numbers[1].lower())
+    closed = shop.work.close_manifest(shop.associate, manifest["id"])
+    assert closed.tone is Tone.DONE and closed.documents[0].content.startswith(b"%PDF")
+    shop.sync()
+    shipped = network.client.get(f"/api/v1/fulfilments/{fid}", headers=network.admin).json()
+    assert shipped["status"] == "shipped" and shipped["carrier"] == "dpd"
+    assert [p["tracking_number"] for p in shipped["parcels"]] == numbers
+
+
+def test_voiding_labels_makes_new_tracking_numbers(shop):
+    fid = shop.order([(TEE, 1)])
+    shop.work.accept(shop.associate, fid)
+    shop.work.scan(shop.associate, fid, TEE_EAN)
+    shop.work.pack(shop.associate, fid, [PlannedParcel()])
+    before = shop.app.cache.fulfilment(fid)["parcels"][0]["tracking_number"]
+    assert shop.work.void_labels(shop.associate, fid).tone is Tone.DONE
+    after = shop.app.cache.fulfilment(fid)["parcels"][0]["tracking_number"]
+    assert after != before
+    shop.sync()
+    assert shop.app.cache.server_fulfilment(fid)["parcels"][0]["tracking_number"] == after
+
+
+def test_multi_order_pick_list_groups_by_product(shop):
+    first, second = shop.order([(TEE, 1)]), shop.order([(TEE, 1)])
+    for fid in (first, second):
+        shop.work.accept(shop.associate, fid)
+    (entry,) = shop.work.pick_list([first, second])
+    assert (entry["sku"], entry["units"], len(entry["orders"])) == (TEE, 2, 2)
+    shop.work.scan_for_list(shop.associate, [first, second], TEE_EAN)
+    shop.work.scan_for_list(shop.associate, [first, second], TEE_EAN)
+    assert [shop.app.cache.fulfilment(f)["status"] for f in (first, second)] == ["picked", "picked"]
+    assert shop.work.pick_list([first, second]) == []
+
+
+class _Down:
+    async def handle_async_request(self, request):  # noqa: ANN001, ANN201
+        import httpx
+
+        raise httpx.ConnectError("down", request=request)
