@@ -1,17 +1,30 @@
 """Store paperwork from what the tablet holds: labels, packing slips and
 manifests, built with printing/ and kept a while so the screens can open
-them (in web mode the browser fetches them from /files/<id>.pdf)."""
+them: in web mode the browser fetches them from /files/<id>/<name>; the
+desktop window opens them from a folder on disk."""
 
 import secrets
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 
 from contract.parcels import CARRIERS
 from printing import (
-    Address, DeliveryMethod, Manifest, OrderLine, PackingSlip, Parcel, Recipient, Shipment, Store,
-    manifest_pdf, packing_slip_pdf, shipping_label_pdf, shipping_label_zpl,
+    Address,
+    DeliveryMethod,
+    Manifest,
+    OrderLine,
+    PackingSlip,
+    Parcel,
+    Recipient,
+    Shipment,
+    Store,
+    manifest_pdf,
+    packing_slip_pdf,
+    shipping_label_pdf,
+    shipping_label_zpl,
 )
 
 
@@ -28,17 +41,32 @@ class Documents:
 
     KEEP = 200
 
-    def __init__(self) -> None:
+    def __init__(self, directory: Path | None = None) -> None:
+        self.directory = directory  # set for the desktop window, which opens files, not links
         self._lock = threading.Lock()
         self._items: OrderedDict[str, Document] = OrderedDict()
 
     def keep(self, filename: str, content: bytes, media_type: str = "application/pdf") -> Document:
         document = Document(secrets.token_urlsafe(16), filename, media_type, content)
+        if self.directory is not None:
+            self._file(document).parent.mkdir(parents=True, exist_ok=True)
+            self._file(document).write_bytes(content)
         with self._lock:
             self._items[document.id] = document
             while len(self._items) > self.KEEP:
-                self._items.popitem(last=False)
+                gone = self._items.popitem(last=False)[1]
+                if self.directory is not None:
+                    self._file(gone).unlink(missing_ok=True)
         return document
+
+    def url(self, document: Document) -> str:
+        """Where a screen opens the document."""
+        if self.directory is not None:
+            return self._file(document).resolve().as_uri()
+        return f"/files/{document.id}/{document.filename}"
+
+    def _file(self, document: Document) -> Path:
+        return self.directory / document.id / document.filename  # type: ignore[operator]
 
     def get(self, document_id: str) -> Document | None:
         with self._lock:

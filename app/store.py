@@ -7,6 +7,7 @@ it for their store, and from then on only that store's staff sign in here.
 """
 
 import asyncio
+import contextvars
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -14,7 +15,7 @@ from pathlib import Path
 
 import httpx
 
-from contract.errors import DomainError, Forbidden, Unauthorized
+from contract.errors import DomainError, Forbidden, InvalidInput, Unauthorized
 from contract.reasons import REJECT_REASONS
 from local_db.cache import LocalCache
 from local_db.client import CoreClient, CoreRefused, CoreUnavailable
@@ -61,10 +62,16 @@ class StoreApp:
         self.cache.close()
 
     def watch(self, on_change: Callable[[set[str]], None]) -> Callable[[], None]:
-        """`on_change(kinds)` in the running loop whenever the cache or the sync state changes."""
+        """`on_change(kinds)` whenever the cache or the sync state change: in the
+        running loop and in the caller's context (a screen's updates belong to its page)."""
         loop = asyncio.get_running_loop()
-        stop_cache = self.cache.subscribe(lambda kinds: loop.call_soon_threadsafe(on_change, kinds))
-        stop_sync = self.engine.subscribe(lambda _status: loop.call_soon_threadsafe(on_change, {"sync"}))
+        context = contextvars.copy_context()
+
+        def later(kinds: set[str]) -> None:
+            loop.call_soon_threadsafe(on_change, kinds, context=context)
+
+        stop_cache = self.cache.subscribe(later)
+        stop_sync = self.engine.subscribe(lambda _status: later({"sync"}))
 
         def stop() -> None:
             stop_cache()
@@ -128,13 +135,23 @@ class StoreApp:
 
     def printer(self) -> tuple[str, int] | None:
         address = self.cache.get_meta("printer")
-        if not address:
-            return None
-        host, _, port = address.rpartition(":")
-        return (host, int(port)) if host else (address, 9100)
+        return printer_address(address) if address else None
 
-    def set_printer(self, address: str | None) -> None:
-        self.cache.set_meta(printer=address.strip() if address and address.strip() else None)
+    def set_printer(self, address: str) -> None:
+        """Keep the label printer's address ("host" or "host:port"); empty means none."""
+        address = address.strip()
+        if address:
+            printer_address(address)  # refuse what could never be reached
+        self.cache.set_meta(printer=address or None)
+
+
+def printer_address(address: str) -> tuple[str, int]:
+    host, colon, port = address.strip().rpartition(":")
+    if not colon:
+        host, port = address.strip(), "9100"
+    if not host or " " in host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise InvalidInput("bad_printer_address", f"{address!r} is not a printer address: give host or host:port")
+    return host, int(port)
 
 
 def _domain(exc: CoreRefused) -> DomainError:

@@ -26,6 +26,7 @@ def main(argv: list[str] | None = None) -> int:
     app.add_argument("--web", action="store_true", help="serve it to the store's browsers")
     app.add_argument("--host", default="127.0.0.1")
     app.add_argument("--port", type=int, default=8550)
+    app.add_argument("--data-dir", default="var/store", help="where this install keeps its cache")
 
     db = commands.add_parser("db", help="database maintenance")
     db_commands = db.add_subparsers(dest="db_command", required=True)
@@ -106,8 +107,8 @@ def _keys(args: argparse.Namespace) -> int:
 
 
 def _staff(args: argparse.Namespace) -> int:
-    from oms_core.core.db import session_scope
     from contract.errors import DomainError
+    from oms_core.core.db import session_scope
     from oms_core.services import auth
 
     try:
@@ -138,8 +139,16 @@ def _seed(args: argparse.Namespace) -> int:
 
 
 def _app(args: argparse.Namespace) -> int:
-    print("the store app is not built yet; use the API at", args.core, file=sys.stderr)
-    return 2
+    from pathlib import Path
+
+    from app.main import run_window, serve
+
+    if args.web:
+        print(f"store app on http://{args.host}:{args.port} (core {args.core})", flush=True)
+        serve(args.core, args.host, args.port, Path(args.data_dir))
+    else:
+        run_window(args.core, Path(args.data_dir))
+    return 0
 
 
 def _demo(args: argparse.Namespace) -> int:

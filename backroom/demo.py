@@ -1,5 +1,5 @@
 """`backroom demo`: a fresh demo network on SQLite, the core, a stream of
-plausible orders, and (once it exists) the store app; prints where to go."""
+plausible orders, and the store app served to the browser; prints where to go."""
 
 import argparse
 import shutil
@@ -10,6 +10,7 @@ import httpx
 import uvicorn
 from sqlalchemy import select
 
+from backroom.process import store_app_server
 from backroom.traffic import OrderGenerator
 from oms_core.api.main import create_app
 from oms_core.core import migrate
@@ -58,27 +59,38 @@ def run(args: argparse.Namespace) -> int:
     stop = threading.Event()
     threading.Thread(target=_order_stream, args=(server, core_url, channel_key, generator, args, stop), daemon=True).start()
 
+    # The store app is a device of one store, enrolled by its first sign-in: a tablet of PAR-01 here.
+    print("Starting the store app…", flush=True)
+    with store_app_server(core_url, str(data / "store-app"), port=args.app_port) as app:
+        _welcome(summary, app.url, core_url, admin_key, channel_key, args, data)
+        try:
+            server.run()
+        finally:
+            stop.set()
+    return 0
+
+
+def _welcome(summary, app_url: str, core_url: str, admin_key: str, channel_key: str,  # noqa: ANN001
+             args: argparse.Namespace, data: Path) -> None:
     print(f"""
 Backroom demo: {summary.warehouses} warehouses, {summary.stores} stores, {summary.skus} products.
 
+  Store app      {app_url}   (open it in a browser; sign in as PAR-01 / S001 / 1234)
   Core API       {core_url}/docs
-  Store app      not built yet: use the API docs above
 
   Sign in (store / staff / PIN):""")
     for store, code, pin, role, name in DEMO_STAFF:
         print(f"    {store} / {code} / {pin}   {name}, {role}")
     print(f"""
+  The store app serves one store, the one its first sign-in names. For another
+  store run: backroom app --web --port 8551 --data-dir var/store-LYS-01
+
   Admin API key     {admin_key}
   Channel API key   {channel_key}
 
   About {args.orders_per_minute:g} new orders a minute arrive from web, app and marketplace.
   Press Ctrl+C to stop. The demo database is {data / 'backroom.db'} (recreated each run).
 """, flush=True)
-    try:
-        server.run()
-    finally:
-        stop.set()
-    return 0
 
 
 def _order_stream(server: uvicorn.Server, core_url: str, key: str, generator: OrderGenerator,

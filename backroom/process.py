@@ -1,7 +1,9 @@
-"""The core as a real server process, for tests, benchmarks and the demo.
+"""The core and the store app as real server processes, for tests, benchmarks
+and the demo.
 
-Readiness is read from the server's own log ("Application startup complete"
-once per worker), never guessed with sleeps.
+Readiness is read from the server's own log (uvicorn's "Uvicorn running on"
+once the socket is bound, and "Application startup complete" once per
+worker), never guessed with sleeps.
 """
 
 import os
@@ -32,31 +34,47 @@ def core_server(
     database_url: str, workers: int = 1, port: int | None = None, timeout: float = 60, env: dict | None = None
 ) -> Iterator[Server]:
     port = port or free_port()
-    env = {**os.environ, "BACKROOM_DATABASE_URL": database_url, "BACKROOM_LOG_LEVEL": "WARNING", **(env or {})}
-    process = subprocess.Popen(
+    with _serve(
         [sys.executable, "-m", "backroom", "core", "--port", str(port), "--workers", str(workers), "--no-migrate"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
+        {"BACKROOM_DATABASE_URL": database_url, "BACKROOM_LOG_LEVEL": "WARNING", **(env or {})},
+        port, workers, timeout,
+    ) as server:
+        yield server
+
+
+@contextmanager
+def store_app_server(core_url: str, data_dir: str, port: int | None = None, timeout: float = 60) -> Iterator[Server]:
+    port = port or free_port()
+    with _serve(
+        [sys.executable, "-m", "backroom", "app", "--web", "--core", core_url, "--port", str(port),
+         "--data-dir", data_dir],
+        {"FLET_FORCE_WEB_SERVER": "1"}, port, 1, timeout,
+    ) as server:
+        yield server
+
+
+@contextmanager
+def _serve(command: list[str], env: dict, port: int, workers: int, timeout: float) -> Iterator[Server]:
+    process = subprocess.Popen(
+        command, env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
     )
     log: list[str] = []
     ready = threading.Event()
 
     def read() -> None:
-        started = 0
+        started, listening = 0, False
         for line in process.stderr:  # type: ignore[union-attr]
             log.append(line)
-            if "Application startup complete" in line:
-                started += 1
-                if started == workers:
-                    ready.set()
+            started += "Application startup complete" in line
+            listening = listening or "Uvicorn running on" in line
+            if listening and started >= workers:
+                ready.set()
         ready.set()  # the process ended: let the waiter see it
 
     threading.Thread(target=read, daemon=True).start()
     try:
         if not ready.wait(timeout) or process.poll() is not None:
-            raise RuntimeError("core did not start:\n" + "".join(log[-40:]))
+            raise RuntimeError(f"{command[3]} did not start:\n" + "".join(log[-40:]))
         yield Server(url=f"http://127.0.0.1:{port}", process=process, log=log)
     finally:
         process.terminate()

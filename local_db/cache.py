@@ -24,7 +24,17 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from . import optimistic
 from .schema import (
-    availability, barcode, fulfilment, location, manifest, manifest_parcel, meta, outbox, product, staff, stock,
+    availability,
+    barcode,
+    fulfilment,
+    location,
+    manifest,
+    manifest_parcel,
+    meta,
+    outbox,
+    product,
+    staff,
+    stock,
 )
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -202,6 +212,11 @@ class LocalCache:
                 return None
             intents = self._intents(conn, [fulfilment_id])
         return optimistic.effective(data, intents.get(fulfilment_id, []))
+
+    def fulfilment_ids(self, status: str) -> set[str]:
+        """Fulfilments the core says are in `status` (cheap: no views built)."""
+        with self.engine.connect() as conn:
+            return set(conn.execute(select(fulfilment.c.id).where(fulfilment.c.status == status)).scalars())
 
     def server_fulfilment(self, fulfilment_id: str) -> dict | None:
         """What the core last said, without local intents."""

@@ -6,7 +6,10 @@ BACKROOM_REQUIRE_SERVICES=1 (set by .ci/run) turns every such skip into a failur
 """
 
 import os
+import queue
 import shutil
+import socketserver
+import threading
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,6 +21,7 @@ from sqlmodel import SQLModel
 from oms_core.core import migrate
 from oms_core.core.config import Settings
 from oms_core.core.db import make_engine
+from printing import Printer
 
 PG_ADMIN_URL = os.environ.get("BACKROOM_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 REQUIRE_SERVICES = os.environ.get("BACKROOM_REQUIRE_SERVICES") == "1"
@@ -48,7 +52,7 @@ def postgres_database() -> Iterator[str | None]:
     try:
         with admin.connect() as conn:
             conn.execute(text("SELECT 1"))
-    except Exception as exc:  # noqa: BLE001 - any failure means "not available"
+    except Exception:  # noqa: BLE001 - any failure means "not available"
         admin.dispose()
         yield None
         return
@@ -96,3 +100,22 @@ def sqlite_settings(tmp_path: Path, sqlite_template: Path) -> Settings:
     path = tmp_path / "core.db"
     shutil.copy(sqlite_template, path)
     return Settings(database_url=f"sqlite:///{path}", log_level="WARNING")
+
+
+@pytest.fixture
+def fake_printer() -> Iterator[tuple[Printer, "queue.Queue[bytes]"]]:
+    """A TCP server that, like a label printer, reads a job until the sender closes."""
+    received: queue.Queue[bytes] = queue.Queue()
+
+    class Job(socketserver.BaseRequestHandler):
+        def handle(self) -> None:
+            chunks = []
+            while chunk := self.request.recv(65536):
+                chunks.append(chunk)
+            received.put(b"".join(chunks))
+
+    with socketserver.ThreadingTCPServer(("127.0.0.1", 0), Job) as server:
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        yield Printer("127.0.0.1", server.server_address[1], timeout_s=5), received
+        server.shutdown()

@@ -1,35 +1,13 @@
 """Raw port 9100 printing against real sockets on 127.0.0.1: the bytes arrive
 whole, and a dead or stuck printer costs the associate the timeout, no more."""
 
-import queue
 import socket
-import socketserver
 import threading
 import time
-from collections.abc import Iterator
 
 import pytest
 
 from printing import Printer, PrinterError, check_printer, send_to_printer
-
-
-@pytest.fixture
-def fake_printer() -> Iterator[tuple[Printer, "queue.Queue[bytes]"]]:
-    """A TCP server that, like a label printer, reads a job until the sender closes."""
-    received: queue.Queue[bytes] = queue.Queue()
-
-    class Job(socketserver.BaseRequestHandler):
-        def handle(self) -> None:
-            chunks = []
-            while chunk := self.request.recv(65536):
-                chunks.append(chunk)
-            received.put(b"".join(chunks))
-
-    with socketserver.ThreadingTCPServer(("127.0.0.1", 0), Job) as server:
-        thread = threading.Thread(target=server.serve_forever, daemon=True)
-        thread.start()
-        yield Printer("127.0.0.1", server.server_address[1], timeout_s=5), received
-        server.shutdown()
 
 
 def test_the_printer_receives_exactly_the_bytes(fake_printer):

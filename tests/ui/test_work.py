@@ -1,8 +1,9 @@
 """Associates' actions on the tablet: checked at once, queued, confirmed by the core."""
 
-from printing import PrinterError  # noqa: F401  (the app reports printer failures as feedback)
+import pytest
 
 from app.work import PlannedParcel, Tone
+from contract.errors import InvalidInput, Unauthorized
 from tests.api.conftest import CAP_EAN, TEE, TEE_EAN
 
 
@@ -15,9 +16,6 @@ def test_offline_sign_in_after_one_online(shop, network):
     shop.app.client._http._transport = _Down()
     again = shop.run(shop.app.sign_in("lys-01", "s001", "1234"))
     assert again.token is None and again.name == "Staff S001"
-    import pytest
-
-    from contract.errors import Unauthorized
     with pytest.raises(Unauthorized):
         shop.run(shop.app.sign_in("LYS-01", "S001", "9999"))
 
@@ -108,3 +106,29 @@ class _Down:
         import httpx
 
         raise httpx.ConnectError("down", request=request)
+
+
+def test_labels_go_to_the_store_printer(shop, fake_printer):
+    printer, received = fake_printer
+    fid = shop.order([(TEE, 1)])
+    shop.work.accept(shop.associate, fid)
+    shop.work.scan(shop.associate, fid, TEE_EAN)
+    packed = shop.work.pack(shop.associate, fid, [PlannedParcel()])
+    unset = shop.run(shop.work.print_labels(packed))
+    assert unset.tone is Tone.WARNING and "No label printer set" in unset.message
+    shop.app.set_printer(f"{printer.host}:{printer.port}")
+    sent = shop.run(shop.work.print_labels(packed))
+    assert sent.tone is Tone.DONE
+    tracking = shop.app.cache.fulfilment(fid)["parcels"][0]["tracking_number"]
+    assert tracking.encode() in received.get(timeout=5)
+
+
+def test_a_printer_address_that_cannot_work_is_refused(shop):
+    shop.app.set_printer("10.0.0.7")
+    assert shop.app.printer() == ("10.0.0.7", 9100)
+    for bad in ("printer:abc", ":9100", "10.0.0.7:70000", "back office"):
+        with pytest.raises(InvalidInput):
+            shop.app.set_printer(bad)
+    assert shop.app.printer() == ("10.0.0.7", 9100)  # the last good address stays
+    shop.app.set_printer("  ")
+    assert shop.app.printer() is None

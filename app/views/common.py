@@ -1,0 +1,124 @@
+"""Small pieces every screen uses: the sync badge, action feedback, urgency chips."""
+
+import functools
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+import flet as ft
+
+from local_db.engine import SyncStatus
+
+from ..queue import Urgency
+from ..work import Feedback, Tone
+
+TONE_COLOURS = {
+    Tone.OK: (ft.Colors.GREEN_50, ft.Colors.GREEN_800, ft.Icons.CHECK_CIRCLE),
+    Tone.DONE: (ft.Colors.GREEN_100, ft.Colors.GREEN_900, ft.Icons.TASK_ALT),
+    Tone.WARNING: (ft.Colors.AMBER_50, ft.Colors.AMBER_900, ft.Icons.WARNING_AMBER),
+    Tone.ERROR: (ft.Colors.RED_100, ft.Colors.RED_900, ft.Icons.ERROR),
+}
+URGENCY_COLOURS = {
+    Urgency.CALM: (ft.Colors.BLUE_GREY_50, ft.Colors.BLUE_GREY_800),
+    Urgency.SOON: (ft.Colors.AMBER_100, ft.Colors.AMBER_900),
+    Urgency.LATE: (ft.Colors.RED_100, ft.Colors.RED_900),
+}
+
+
+log = logging.getLogger("backroom.app")
+
+
+def screen(render: Callable[..., ft.Control]) -> Callable[..., ft.Control]:
+    """A screen component that says so when it fails to draw, instead of
+    leaving the previous picture up (Flet drops a render's exception)."""
+
+    @ft.component
+    @functools.wraps(render)
+    def guarded(*args, **kwargs) -> ft.Control:  # noqa: ANN002, ANN003
+        try:
+            return render(*args, **kwargs)
+        except Exception as exc:
+            log.exception("the %s screen failed to draw", render.__name__)
+            return tagged("screen-error", ft.Container(
+                ft.Text(f"This screen could not be shown ({exc.__class__.__name__}: {exc}). "
+                        "Your actions are safe; go back to the queue.", color=ft.Colors.RED_900, size=16),
+                bgcolor=ft.Colors.RED_50, padding=16, border_radius=8))
+
+    return guarded
+
+
+class Typed(dict[str, str]):
+    """What the associate is typing, field by field, kept outside rendering.
+
+    A render per keystroke would race the next keystrokes (a scanner types
+    fast) and send an older value back over them; so typing only lands here,
+    and a render for another reason passes it back as the fields' values."""
+
+    def keeper(self, name: str, transform: Callable[[str], str] = lambda text: text):  # noqa: ANN201
+        """An on_change handler that keeps the field's text under `name`."""
+        return lambda e: self.__setitem__(name, transform(e.control.value or ""))
+
+
+def tagged(identifier: str, control: ft.Control) -> ft.Semantics:
+    """Give a control a stable name for tests and assistive tech."""
+    return ft.Semantics(identifier=identifier, content=control)
+
+
+def sync_badge(status: SyncStatus, sync_now=None) -> ft.Control:  # noqa: ANN001
+    """Always in sight; a tap syncs now rather than waiting for the next retry."""
+    if not status.enrolled:
+        colour, icon, text = ft.Colors.GREY_600, ft.Icons.CLOUD_OFF, "Not enrolled"
+    elif status.online and status.live:
+        colour, icon, text = ft.Colors.GREEN_700, ft.Icons.CLOUD_DONE, "Live"
+    elif status.online:
+        colour, icon, text = ft.Colors.BLUE_700, ft.Icons.CLOUD_SYNC, "Online"
+    else:
+        colour, icon, text = ft.Colors.RED_700, ft.Icons.CLOUD_OFF, "Offline"
+    parts = [text]
+    parts.append(f"{status.pending} to send" if status.pending else "all sent")
+    if status.last_sync_at:
+        parts.append(f"synced {since(status.last_sync_at)}")
+    tooltip = (status.last_error or "Orders and actions are in sync with the core") + " · tap to sync now"
+    return tagged("sync-badge", ft.Container(
+        ft.Row([ft.Icon(icon, color=ft.Colors.WHITE, size=18),
+                ft.Text(" · ".join(parts), color=ft.Colors.WHITE, weight=ft.FontWeight.W_600, size=13)],
+               spacing=6, tight=True),
+        bgcolor=colour, border_radius=16, padding=ft.Padding.symmetric(horizontal=12, vertical=6), tooltip=tooltip,
+        on_click=sync_now,
+    ))
+
+
+def since(stamp: str) -> str:
+    seconds = (datetime.now(UTC) - datetime.fromisoformat(stamp)).total_seconds()
+    if seconds < 60:
+        return "just now"
+    if seconds < 3600:
+        return f"{int(seconds // 60)} min ago"
+    return datetime.fromisoformat(stamp).astimezone().strftime("at %H:%M")
+
+
+def feedback_bar(feedback: Feedback | None, identifier: str = "feedback") -> ft.Control:
+    if feedback is None:
+        return tagged(identifier, ft.Container(height=0))
+    background, foreground, icon = TONE_COLOURS[feedback.tone]
+    return tagged(identifier, ft.Container(
+        ft.Row([ft.Icon(icon, color=foreground, size=28),
+                ft.Text(feedback.message, color=foreground, size=18, weight=ft.FontWeight.W_600, expand=True)]),
+        bgcolor=background, border_radius=10, padding=14,
+        border=ft.Border.all(2, foreground) if feedback.tone is Tone.ERROR else None,
+    ))
+
+
+def chip(text: str, urgency: Urgency) -> ft.Control:
+    background, foreground = URGENCY_COLOURS[urgency]
+    return ft.Container(ft.Text(text, color=foreground, size=13, weight=ft.FontWeight.W_600),
+                        bgcolor=background, border_radius=12, padding=ft.Padding.symmetric(horizontal=10, vertical=4))
+
+
+METHOD_WORDS = {"home": "Home delivery", "click_collect": "Click & collect", "ship_to_store": "Ship to store"}
+METHOD_ICONS = {"home": ft.Icons.LOCAL_SHIPPING, "click_collect": ft.Icons.STOREFRONT,
+                "ship_to_store": ft.Icons.MOVE_TO_INBOX}
+
+
+def screen_title(text: str, *actions: ft.Control) -> ft.Control:
+    return ft.Row([ft.Text(text, size=24, weight=ft.FontWeight.BOLD, expand=True), *actions])

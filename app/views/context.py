@@ -1,0 +1,62 @@
+"""What every screen of a session shares: its shift, the feed, its sounds, navigation."""
+
+import asyncio
+from collections.abc import Callable
+
+import flet as ft
+import flet_audio as fta
+
+from .. import sounds
+from ..session import Feed, Shift
+from ..work import Feedback
+
+ShiftContext = ft.create_context(None)
+FeedContext = ft.create_context(None)
+SpeakerContext = ft.create_context(None)
+
+
+class Speaker:
+    """This screen's sounds. Audio services belong to a page, so each screen has its own."""
+
+    def __init__(self) -> None:
+        self.chime = fta.Audio(src=sounds.new_order())
+        self.ok = fta.Audio(src=sounds.scan_ok())
+        self.buzz = fta.Audio(src=sounds.refused())
+
+    async def play(self, audio: fta.Audio) -> None:
+        try:
+            await audio.play()
+        except (asyncio.TimeoutError, RuntimeError):
+            pass  # a screen that cannot play sound still works
+
+
+def use_shift() -> Shift:
+    return ft.use_context(ShiftContext)
+
+
+def use_feed() -> Feed:
+    """Follow the cache and the clock: the calling component renders again when they move."""
+    return ft.use_context(FeedContext)
+
+
+def use_feedback() -> tuple[Feedback | None, Callable[[Feedback], Feedback]]:
+    """What this screen last told the associate, and how to tell them something."""
+    feedback, set_feedback = ft.use_state(None)
+
+    def tell(new: Feedback) -> Feedback:
+        set_feedback(new)
+        return new
+
+    return feedback, tell
+
+
+def use_latest(fn: Callable) -> Callable:
+    """One function object for the component's life that calls the latest `fn`:
+    a memoised child given it keeps equal props and is not drawn again."""
+    latest = ft.use_ref(None)
+    latest.current = fn
+    return ft.use_callback(lambda *args, **kwargs: latest.current(*args, **kwargs), [])
+
+
+def go(path: str) -> None:
+    ft.context.page.navigate(path)

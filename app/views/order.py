@@ -1,0 +1,142 @@
+from datetime import UTC, datetime
+
+import flet as ft
+
+from ..queue import countdown, due_of
+from ..work import Feedback
+from .common import METHOD_WORDS, chip, feedback_bar, screen, screen_title, tagged
+from .context import go, use_feed, use_feedback, use_shift
+from .documents import DocumentButtons
+
+
+@screen
+def OrderDetail() -> ft.Control:
+    shift = use_shift()
+    feed = use_feed()
+    feedback, tell = use_feedback()
+    fulfilment_id = ft.use_route_params()["id"]
+    rejecting, set_rejecting = ft.use_state(False)
+    papers, set_papers = ft.use_state(None)
+    view = shift.store.cache.fulfilment(fulfilment_id)
+    if view is None:
+        return ft.Column([screen_title("Order not found"),
+                          ft.Text("It is not (or no longer) on this device."),
+                          ft.Button("Back to the queue", on_click=lambda _: go("/"))])
+    order = view["order"]
+    products = shift.store.cache.products(line["sku"] for line in view["lines"])
+    urgency, text = countdown(due_of(view), datetime.fromtimestamp(feed.now, UTC))
+    status = view["status"]
+    me = shift.associate
+
+    def accept() -> None:
+        tell(shift.work.accept(me, fulfilment_id))
+
+    def labels(reprint: bool) -> None:
+        set_papers(tell(shift.work.labels(fulfilment_id, reprint=reprint)))
+
+    def void() -> None:
+        set_papers(tell(shift.work.void_labels(me, fulfilment_id)))
+
+    def ready() -> None:
+        tell(shift.work.act(me, fulfilment_id, "ready", {}, done=f"{order['external_ref']} is ready for pickup"))
+
+    actions: list[ft.Control] = []
+    if status == "assigned":
+        actions.append(ft.FilledButton("Accept", icon=ft.Icons.CHECK, on_click=accept))
+    if status in ("accepted", "picking"):
+        actions.append(ft.FilledButton("Pick", icon=ft.Icons.QR_CODE_SCANNER,
+                                       on_click=lambda _: go(f"/pick/{fulfilment_id}")))
+    if status == "picked" and view["delivery_method"] != "click_collect":
+        actions.append(ft.FilledButton("Pack", icon=ft.Icons.INVENTORY_2, on_click=lambda _: go(f"/pack/{fulfilment_id}")))
+    if status == "picked" and view["delivery_method"] == "click_collect":
+        actions.append(ft.FilledButton("Ready for pickup", icon=ft.Icons.SHELVES, on_click=ready))
+    if status == "packed":
+        actions += [ft.OutlinedButton("Labels", icon=ft.Icons.RECEIPT_LONG, on_click=lambda _: labels(False)),
+                    ft.OutlinedButton("Reprint", icon=ft.Icons.PRINT, on_click=lambda _: labels(True)),
+                    ft.OutlinedButton("Void labels", icon=ft.Icons.BLOCK, on_click=void)]
+    if status in ("assigned", "accepted", "picking", "picked"):
+        actions.append(ft.OutlinedButton("Reject…", icon=ft.Icons.UNDO, on_click=lambda _: set_rejecting(True),
+                                         style=ft.ButtonStyle(color=ft.Colors.RED_800)))
+
+    destination = view.get("destination") or {}
+    customer = order.get("customer") or {}
+    rows = [
+        ft.DataRow([ft.DataCell(ft.Text(products.get(l["sku"], {}).get("name", l["sku"]))),
+                    ft.DataCell(ft.Text(l["sku"])), ft.DataCell(ft.Text(str(l["qty"]))),
+                    ft.DataCell(ft.Text(str(l["picked"])))])
+        for l in view["lines"]
+    ]
+    RejectDialog(view, products, rejecting, lambda: set_rejecting(False), tell)
+    return ft.Column([
+        screen_title(f"Order {order['external_ref']}", tagged("order-status", chip(status.replace("_", " ").upper(), urgency)),
+                     chip(text, urgency) if text else ft.Container()),
+        feedback_bar(feedback),
+        ft.Row([
+            _block("Customer", [customer.get("name", ""), customer.get("phone", ""), customer.get("email", "")]),
+            _block(METHOD_WORDS[view["delivery_method"]],
+                   [destination.get("name", ""), destination.get("line1", ""),
+                    f"{destination.get('postcode', '')} {destination.get('city', '')}".strip()]
+                   if destination else ["Collected at this store"]),
+            _block("Order", [f"{order.get('channel', '').title()} · {order.get('created_at', '')[:16].replace('T', ' ')}",
+                             f"{sum(l['qty'] for l in view['lines'])} item(s)",
+                             f"Carrier: {view.get('carrier') or '—'}"]),
+        ], vertical_alignment=ft.CrossAxisAlignment.START, wrap=True),
+        ft.DataTable(columns=[ft.DataColumn(ft.Text("Product")), ft.DataColumn(ft.Text("SKU")),
+                              ft.DataColumn(ft.Text("Ordered"), numeric=True),
+                              ft.DataColumn(ft.Text("Picked"), numeric=True)], rows=rows),
+        ft.Row(actions, wrap=True, spacing=10),
+        DocumentButtons(papers, tell),
+    ], scroll=ft.ScrollMode.AUTO, expand=True, spacing=14)
+
+
+def _block(title: str, lines: list[str]) -> ft.Control:
+    return ft.Container(ft.Column([ft.Text(title, weight=ft.FontWeight.BOLD, color=ft.Colors.BLUE_GREY_700),
+                                   *[ft.Text(line) for line in lines if line]], spacing=2),
+                        width=300, padding=12, bgcolor=ft.Colors.BLUE_GREY_50, border_radius=8)
+
+
+@ft.component
+def RejectDialog(view: dict, products: dict, open_: bool, close, tell) -> None:  # noqa: ANN001
+    """Give back the whole order or some units, with a reason from the core's list."""
+    shift = use_shift()
+    reasons, set_reasons = ft.use_state({})
+    reason, set_reason = ft.use_state("out_of_stock")
+    units, set_units = ft.use_state({})
+    missing, set_missing = ft.use_state(False)
+
+    async def load() -> None:
+        set_reasons(await shift.store.reject_reasons(shift.associate))
+
+    ft.use_effect(load, [])
+
+    def confirm() -> None:
+        lines = {sku: qty for sku, qty in units.items() if qty}
+        feedback: Feedback = shift.work.reject(shift.associate, view["id"], reason, lines or None, missing)
+        tell(feedback)
+        close()
+        if not feedback.refused and not lines:
+            go("/")
+
+    def set_qty(sku: str, value: str) -> None:
+        set_units({**units, sku: int(value) if value.isdigit() else 0})
+
+    dialog = ft.AlertDialog(
+        modal=True,
+        title=ft.Text(f"Give back {view['order']['external_ref']}"),
+        content=ft.Column([
+            ft.Dropdown(label="Reason", value=reason, on_select=lambda e: set_reason(e.control.value),
+                        options=[ft.DropdownOption(key=k, text=v) for k, v in reasons.items()]),
+            ft.Text("Leave the quantities empty to give back the whole order, or say how many of each "
+                    "you cannot send:", size=13),
+            *[ft.TextField(label=f"{products.get(l['sku'], {}).get('name', l['sku'])} (of {l['qty']})",
+                           value=str(units.get(l["sku"]) or ""), keyboard_type=ft.KeyboardType.NUMBER,
+                           on_change=lambda e, sku=l["sku"]: set_qty(sku, e.control.value), width=320)
+              for l in view["lines"]],
+            ft.Checkbox(label="The items are not in the store (take them off our stock)", value=missing,
+                        on_change=lambda e: set_missing(e.control.value)),
+        ], tight=True, spacing=12, width=380),
+        actions=[ft.TextButton("Cancel", on_click=lambda _: close()),
+                 ft.FilledButton("Give back", on_click=lambda _: confirm(),
+                                 style=ft.ButtonStyle(bgcolor=ft.Colors.RED_700))],
+    )
+    ft.use_dialog(dialog if open_ else None)

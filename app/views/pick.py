@@ -1,0 +1,106 @@
+import flet as ft
+
+from ..work import Feedback, Tone
+from .common import Typed, feedback_bar, screen, screen_title, tagged
+from .context import SpeakerContext, go, use_feed, use_feedback, use_latest, use_shift
+
+
+@ft.component
+def _ScanField(on_scan, label: str, refocus: object) -> ft.Control:  # noqa: ANN001
+    """Always focused: a keyboard-wedge scanner types digits then Enter, and so can a person.
+
+    Drawn only when its own scan or `refocus` (the screen's last feedback: a
+    button was used) changes: a redraw while a scanner types would send the
+    field's older text back over the keystrokes still on their way."""
+    typed = ft.use_memo(lambda: Typed(code=""), [])
+    _, set_scans = ft.use_state(0)  # a render after each scan empties the field
+    field = ft.use_ref(None)
+
+    async def keep_focus() -> None:
+        if field.current is not None:
+            await field.current.focus()
+
+    ft.use_effect(keep_focus)  # after every render: whatever was clicked, the next scan lands here
+
+    async def submit(e) -> None:  # noqa: ANN001
+        code = (e.control.value or "").strip()
+        typed["code"] = ""
+        set_scans(lambda n: n + 1)
+        if code:
+            await on_scan(code)
+        await keep_focus()
+
+    return tagged("scan-field", ft.TextField(
+        label=label, value=typed["code"], ref=field, autofocus=True, text_size=22, prefix_icon=ft.Icons.QR_CODE_SCANNER,
+        on_change=typed.keeper("code"), on_submit=submit,
+    ))
+
+
+def ScanField(on_scan, label: str = "Scan or type a barcode", refocus: object = None) -> ft.Control:  # noqa: ANN001
+    """`on_scan` must keep its identity across renders (see use_latest)."""
+    return ft.memo(_ScanField)(on_scan, label, refocus)
+
+
+async def say(speaker, feedback: Feedback) -> None:  # noqa: ANN001
+    """Good scans click, refused ones buzz: an associate hears it without looking."""
+    if speaker is not None:
+        await speaker.play(speaker.buzz if feedback.tone is Tone.ERROR else speaker.ok)
+
+
+@screen
+def Pick() -> ft.Control:
+    shift = use_shift()
+    use_feed()
+    feedback, tell = use_feedback()
+    speaker = ft.use_context(SpeakerContext)
+    fulfilment_id = ft.use_route_params()["id"]
+    view = shift.store.cache.fulfilment(fulfilment_id)
+    if view is None:
+        return ft.Column([screen_title("Order not found"), ft.Button("Back", on_click=lambda _: go("/"))])
+    me = shift.associate
+    products = shift.store.cache.products(line["sku"] for line in view["lines"])
+
+    @use_latest
+    async def scan(code: str) -> None:
+        await say(speaker, tell(shift.work.scan(me, fulfilment_id, code)))
+
+    def cannot_find(sku: str) -> None:
+        tell(shift.work.cannot_find(me, fulfilment_id, sku))
+
+    def accept() -> None:
+        tell(shift.work.accept(me, fulfilment_id))
+
+    done = view["status"] == "picked"
+    next_step: list[ft.Control] = []
+    if view["status"] == "assigned":
+        next_step.append(ft.FilledButton("Accept first", icon=ft.Icons.CHECK, on_click=accept))
+    if done and view["delivery_method"] == "click_collect":
+        next_step.append(ft.FilledButton("Ready for pickup", icon=ft.Icons.SHELVES,
+                                         on_click=lambda _: go(f"/orders/{fulfilment_id}")))
+    elif done:
+        next_step.append(ft.FilledButton("Pack", icon=ft.Icons.INVENTORY_2, on_click=lambda _: go(f"/pack/{fulfilment_id}")))
+    if view["status"] in ("rejected", "cancelled", "expired"):
+        next_step.append(ft.Text(f"This order is {view['status']}: nothing to pick", color=ft.Colors.RED_800,
+                                 weight=ft.FontWeight.BOLD))
+
+    return ft.Column([
+        screen_title(f"Pick {view['order']['external_ref']}", *next_step),
+        ScanField(scan, refocus=feedback),
+        feedback_bar(feedback, "pick-feedback"),
+        ft.Column([_line(line, products.get(line["sku"], {}), cannot_find) for line in view["lines"]], spacing=8),
+    ], expand=True, scroll=ft.ScrollMode.AUTO, spacing=14)
+
+
+def _line(line: dict, product: dict, cannot_find) -> ft.Control:  # noqa: ANN001
+    left = line["qty"] - line["picked"]
+    colour = ft.Colors.GREEN_50 if left == 0 else ft.Colors.WHITE
+    return tagged(f"line-{line['sku']}", ft.Container(ft.Row([
+        ft.Icon(ft.Icons.CHECK_CIRCLE if left == 0 else ft.Icons.RADIO_BUTTON_UNCHECKED,
+                color=ft.Colors.GREEN_700 if left == 0 else ft.Colors.BLUE_GREY_300, size=30),
+        ft.Column([ft.Text(product.get("name", line["sku"]), size=18, weight=ft.FontWeight.W_600),
+                   ft.Text(f"{line['sku']} · {', '.join(product.get('barcodes', [])) or 'no barcode'}",
+                           size=13, color=ft.Colors.BLUE_GREY_600)], expand=True, spacing=2),
+        ft.Text(f"{line['picked']} / {line['qty']}", size=22, weight=ft.FontWeight.BOLD),
+        ft.OutlinedButton("Can't find it", icon=ft.Icons.SEARCH_OFF, disabled=left == 0,
+                          on_click=lambda _: cannot_find(line["sku"])),
+    ], spacing=14), bgcolor=colour, border=ft.Border.all(1, ft.Colors.BLUE_GREY_100), border_radius=10, padding=12))

@@ -1,0 +1,86 @@
+from datetime import UTC, datetime
+
+import flet as ft
+
+from ..queue import Card, Stage, cards
+from .common import METHOD_ICONS, METHOD_WORDS, chip, feedback_bar, screen, tagged
+from .context import go, use_feed, use_feedback, use_shift
+
+NEXT_STEP = {
+    Stage.TO_ACCEPT: "Open",
+    Stage.TO_PICK: "Pick",
+    Stage.TO_PACK: "Pack",
+    Stage.TO_HAND_OVER: "Open",
+    Stage.DONE_TODAY: "Open",
+}
+
+
+@screen
+def Queue() -> ft.Control:
+    shift = use_shift()
+    feed = use_feed()
+    feedback, tell = use_feedback()
+    tab, set_tab = ft.use_state(0)
+    store = shift.store
+    views = store.cache.fulfilments()
+    products = store.cache.products({line["sku"] for v in views for line in v["lines"]})
+    queue = cards(views, products, datetime.fromtimestamp(feed.now, UTC))
+    stages = list(Stage)
+
+    def open_card(card: Card) -> None:
+        if card.stage is Stage.TO_PICK:
+            go(f"/pick/{card.fulfilment_id}")
+        elif card.stage is Stage.TO_PACK and card.method != "click_collect":
+            go(f"/pack/{card.fulfilment_id}")
+        else:
+            go(f"/orders/{card.fulfilment_id}")
+
+    def accept(card: Card) -> None:
+        tell(shift.work.accept(shift.associate, card.fulfilment_id))
+
+    return ft.Column([
+        feedback_bar(feedback),
+        ft.Tabs(
+            length=len(stages),
+            selected_index=tab,
+            on_change=lambda e: set_tab(e.control.selected_index),
+            expand=True,
+            content=ft.Column([
+                ft.TabBar(tabs=[ft.Tab(label=f"{stage.title} ({len(queue[stage])})") for stage in stages],
+                          scrollable=True),
+                ft.TabBarView(expand=True, controls=[
+                    _stage_list(stage, queue[stage], open_card, accept) for stage in stages
+                ]),
+            ], expand=True),
+        ),
+    ], expand=True)
+
+
+def _stage_list(stage: Stage, items: list[Card], open_card, accept) -> ft.Control:  # noqa: ANN001
+    if not items:
+        return ft.Container(ft.Text("Nothing here right now", size=16, color=ft.Colors.BLUE_GREY_400),
+                            alignment=ft.Alignment.CENTER, padding=40)
+    return tagged(f"queue-{stage.value}", ft.ListView(
+        [_card(card, open_card, accept) for card in items], spacing=8, padding=ft.Padding.only(top=8), expand=True,
+    ))
+
+
+def _card(card: Card, open_card, accept) -> ft.Control:  # noqa: ANN001
+    units = sum(qty for _, qty in card.lines)
+    what = ", ".join(f"{qty} × {name}" for name, qty in card.lines[:3]) + ("…" if len(card.lines) > 3 else "")
+    actions: list[ft.Control] = []
+    if card.stage is Stage.TO_ACCEPT:
+        actions.append(ft.FilledButton("Accept", icon=ft.Icons.CHECK, on_click=lambda _: accept(card)))
+    actions.append(ft.OutlinedButton(NEXT_STEP[card.stage], on_click=lambda _: open_card(card)))
+    return tagged(f"card-{card.order_ref}", ft.Card(ft.Container(ft.Row([
+        ft.Icon(METHOD_ICONS[card.method], size=32, color=ft.Colors.BLUE_GREY_700,
+                tooltip=METHOD_WORDS[card.method]),
+        ft.Column([
+            ft.Row([ft.Text(card.order_ref, size=18, weight=ft.FontWeight.BOLD),
+                    ft.Text(card.customer, size=16, color=ft.Colors.BLUE_GREY_700),
+                    ft.Text(METHOD_WORDS[card.method], size=13, color=ft.Colors.BLUE_GREY_500)], wrap=True),
+            ft.Text(f"{units} item{'s' if units > 1 else ''}: {what}", size=14),
+        ], expand=True, spacing=4),
+        chip(card.countdown, card.urgency) if card.countdown else ft.Text(card.status.replace("_", " ")),
+        *actions,
+    ], spacing=16), padding=14, on_click=lambda _: open_card(card))))

@@ -1,0 +1,94 @@
+"""The frame around every screen: who and where, the sync badge, navigation,
+and the banners that must not be missed (new orders, refused actions)."""
+
+import flet as ft
+
+from ..session import Shift
+from .common import screen, sync_badge, tagged
+from .context import go, use_feed, use_shift
+
+NAVIGATION = [
+    ("/", "Queue", ft.Icons.LIST_ALT),
+    ("/picklist", "Pick list", ft.Icons.SHOPPING_BASKET),
+    ("/handover", "Handover", ft.Icons.LOCAL_SHIPPING),
+    ("/settings", "Settings", ft.Icons.SETTINGS),
+]
+
+
+@screen
+def Shell() -> ft.Control:
+    shift = use_shift()
+    use_feed()  # the sync badge and the banners move with the cache
+    here = ft.use_route_location()
+    store, associate = shift.store, shift.associate
+    location = store.cache.location() or {}
+    nav = [
+        ft.Button(label, icon=icon, on_click=lambda _, p=path: go(p),
+                  style=_selected() if (here == path or (path != "/" and here.startswith(path))) else None)
+        for path, label, icon in NAVIGATION
+    ]
+
+    async def sign_out() -> None:
+        await store.sign_out(associate)
+        shift.associate = None
+        go("/")
+
+    header = ft.Container(
+        ft.Column([
+            ft.Row([
+                ft.Icon(ft.Icons.STOREFRONT, color=ft.Colors.WHITE),
+                ft.Text(f"{location.get('name', associate.store)} ({associate.store})", size=18,
+                        weight=ft.FontWeight.BOLD, color=ft.Colors.WHITE, expand=True),
+                sync_badge(store.engine.status, sync_now=lambda _: store.engine.request_sync()),
+                tagged("associate", ft.Text(f"{associate.name} · {associate.role}"
+                                            + ("" if associate.token else " · offline sign-in"),
+                                            color=ft.Colors.WHITE)),
+                ft.TextButton("Sign out", icon=ft.Icons.LOGOUT, on_click=sign_out,
+                              style=ft.ButtonStyle(color=ft.Colors.WHITE)),
+            ]),
+            ft.Row(nav, spacing=8, wrap=True),
+        ], spacing=10),
+        bgcolor=ft.Colors.BLUE_GREY_900, padding=ft.Padding.symmetric(horizontal=16, vertical=10),
+    )
+    return ft.Column([header, *_banners(shift),
+                      ft.Container(ft.use_route_outlet(), expand=True, padding=16)],
+                     expand=True, spacing=0)
+
+
+def _selected() -> ft.ButtonStyle:
+    return ft.ButtonStyle(bgcolor=ft.Colors.AMBER_300, color=ft.Colors.BLACK)
+
+
+def _banners(shift: Shift) -> list[ft.Control]:
+    banners: list[ft.Control] = []
+    views = {v["id"]: v for v in shift.store.cache.fulfilments(["assigned"])}
+    fresh = [views[f] for f in shift.new_orders if f in views]
+    if fresh:
+        refs = ", ".join(v["order"]["external_ref"] for v in fresh[:4]) + ("…" if len(fresh) > 4 else "")
+
+        def look() -> None:
+            shift.new_orders = []
+            go("/")
+
+        banners.append(tagged("new-order-banner", ft.Container(
+            ft.Row([ft.Icon(ft.Icons.NOTIFICATIONS_ACTIVE, color=ft.Colors.BLUE_900),
+                    ft.Text(f"New order{'s' if len(fresh) > 1 else ''} to accept: {refs}",
+                            size=16, weight=ft.FontWeight.W_600, color=ft.Colors.BLUE_900, expand=True),
+                    ft.FilledButton("Show", on_click=look)]),
+            bgcolor=ft.Colors.BLUE_100, padding=ft.Padding.symmetric(horizontal=16, vertical=8))))
+    for rejection in shift.store.cache.rejections()[:3]:
+        view = shift.store.cache.fulfilment(rejection["fulfilment_id"]) or {}
+        ref = (view.get("order") or {}).get("external_ref", "an order")
+        reason = (rejection["error"] or {}).get("message", "refused")
+
+        def acknowledge(_, mutation_id=rejection["id"]) -> None:
+            shift.store.cache.acknowledge(mutation_id)
+
+        banners.append(tagged("refusal-banner", ft.Container(
+            ft.Row([ft.Icon(ft.Icons.REPORT, color=ft.Colors.RED_900),
+                    ft.Text(f"The core refused your {rejection['type']} on {ref}: {reason}. "
+                            f"The order shows what the core says.", color=ft.Colors.RED_900, expand=True,
+                            weight=ft.FontWeight.W_600),
+                    ft.OutlinedButton("Got it", on_click=acknowledge)]),
+            bgcolor=ft.Colors.RED_50, padding=ft.Padding.symmetric(horizontal=16, vertical=8))))
+    return banners

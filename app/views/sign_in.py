@@ -1,0 +1,63 @@
+from dataclasses import dataclass
+
+import flet as ft
+
+from contract.errors import DomainError
+
+from .common import Typed, screen, tagged
+from .context import use_shift
+
+
+@ft.observable
+@dataclass(eq=False)  # observables compare by identity (see Flet's ComponentOwned)
+class Outcome:
+    error: str = ""
+    busy: bool = False
+
+
+@screen
+def SignIn() -> ft.Control:
+    shift = use_shift()
+    store = shift.store
+    known_store = store.store_code
+    typed = ft.use_memo(lambda: Typed(store=known_store or "", staff="", pin=""), [])
+    outcome, _ = ft.use_state(Outcome)
+
+    async def submit(_=None) -> None:  # noqa: ANN001
+        if not (typed["store"] and typed["staff"] and typed["pin"]):
+            outcome.error = "Enter the store, your staff code and your PIN"
+            return
+        outcome.busy = True
+        try:
+            associate = await store.sign_in(typed["store"], typed["staff"], typed["pin"])
+        except DomainError as exc:
+            typed["pin"] = ""
+            outcome.error, outcome.busy = exc.message, False
+            return
+        # Signed in: this form goes away, so its own state is left alone.
+        shift.new_orders = []
+        shift.associate = associate
+
+    return ft.Container(
+        ft.Card(ft.Container(ft.Column([
+            ft.Row([ft.Icon(ft.Icons.STOREFRONT, size=36, color=ft.Colors.BLUE_GREY_800),
+                    ft.Text("Backroom", size=30, weight=ft.FontWeight.BOLD)]),
+            ft.Text("Sign in to start your shift", size=16, color=ft.Colors.BLUE_GREY_600),
+            ft.TextField(label="Store", value=typed["store"], read_only=bool(known_store), autofocus=not known_store,
+                         capitalization=ft.TextCapitalization.CHARACTERS,
+                         on_change=typed.keeper("store", str.upper)),
+            ft.TextField(label="Staff code", value=typed["staff"], autofocus=bool(known_store),
+                         capitalization=ft.TextCapitalization.CHARACTERS,
+                         on_change=typed.keeper("staff", str.upper)),
+            ft.TextField(label="PIN", value=typed["pin"], password=True, can_reveal_password=True,
+                         keyboard_type=ft.KeyboardType.NUMBER, on_change=typed.keeper("pin"),
+                         on_submit=submit),
+            tagged("sign-in-error", ft.Text(outcome.error, color=ft.Colors.RED_800, weight=ft.FontWeight.W_600)),
+            ft.FilledButton("Sign in", icon=ft.Icons.LOGIN, on_click=submit, disabled=outcome.busy, width=360,
+                            height=48),
+            ft.Text(f"This device serves {known_store}." if known_store else
+                    "The first sign-in enrols this device for your store.",
+                    size=12, color=ft.Colors.BLUE_GREY_500),
+        ], spacing=14, tight=True, width=360), padding=28)),
+        alignment=ft.Alignment.CENTER, expand=True, bgcolor=ft.Colors.BLUE_GREY_50,
+    )

@@ -1,0 +1,236 @@
+"""End to end: the real core and the real store app as servers, driven in
+headless Chromium (Playwright) the way an associate would use them.
+
+Chromium must be at /usr/bin/chromium (Debian's package); without it these
+tests skip with the reason, and fail in CI (BACKROOM_REQUIRE_SERVICES=1).
+Set BACKROOM_SCREENSHOTS=<dir> to keep a screenshot of each screen.
+"""
+
+import os
+import re
+import shutil
+import time
+from collections.abc import Iterator
+from contextlib import ExitStack
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from urllib.parse import urlparse
+
+import httpx
+import pytest
+
+from backroom.process import core_server, free_port, store_app_server
+from oms_core.core import migrate
+from oms_core.core.config import Settings
+from oms_core.core.db import make_engine, session_scope
+from oms_core.seed import ean13
+from oms_core.services import auth, catalog
+from oms_core.services import stock as stock_service
+from tests.conftest import need
+
+CHROMIUM = "/usr/bin/chromium"
+STORE = "LYS-01"
+ITEMS = {  # sku: (name, barcode, price)
+    "TEE-BLU-M": ("T-shirt blue M", ean13("360000000011"), "19.90"),
+    "JNS-BLK-32": ("Jeans black 32", ean13("360000000022"), "59.90"),
+    "CAP-RED-U": ("Cap red", ean13("360000000033"), "14.90"),
+}
+LYON = {"line1": "2 rue de la République", "city": "Lyon", "postcode": "69002", "country": "FR",
+        "lat": 45.7640, "lon": 4.8357}
+
+
+@dataclass
+class Shop:
+    core_url: str
+    app_url: str
+    key: str  # a channel's API key
+    admin: str
+    database_url: str
+    app_data: str
+    core_port: int
+    core: ExitStack  # the running core; stop_core() and start_core() take the shop's line down and up
+
+    def stop_core(self) -> None:
+        self.core.close()
+
+    def start_core(self) -> None:
+        self.core.enter_context(core_server(self.database_url, port=self.core_port))
+
+    def place(self, lines: list[tuple[str, int]], ref: str, **delivery) -> dict:  # noqa: ANN003
+        body = {"channel": "web", "external_ref": ref, "customer": {"name": "Ana Lopes", "phone": "+33600000000"},
+                "delivery": delivery or {"method": "home", "address": LYON},
+                "lines": [{"sku": sku, "qty": qty, "unit_price": float(ITEMS[sku][2])} for sku, qty in lines]}
+        response = httpx.post(f"{self.core_url}/api/v1/orders", json=body, headers={"Authorization": f"Bearer {self.key}"})
+        assert response.status_code == 201, response.text
+        return response.json()
+
+    def fulfilment(self, fulfilment_id: str) -> dict:
+        response = httpx.get(f"{self.core_url}/api/v1/fulfilments/{fulfilment_id}",
+                             headers={"Authorization": f"Bearer {self.admin}"})
+        return response.json()
+
+
+def prepare_network(database_url: str) -> tuple[str, str]:
+    engine = make_engine(Settings(database_url=database_url))
+    migrate.upgrade(engine)
+    with session_scope(engine) as session:
+        catalog.upsert_locations(session, [
+            {"code": STORE, "name": "Lyon Bellecour", "type": "store", "lat": 45.7578, "lon": 4.8320,
+             "ship_from_store": True, "click_collect": True, "returns": True,
+             "address": {"line1": "12 place Bellecour", "postcode": "69002", "city": "Lyon"}},
+            {"code": "WH-LYS", "name": "Lyon warehouse", "type": "warehouse", "lat": 45.6453, "lon": 5.1117,
+             "address": {"line1": "Parc de Chesnes", "postcode": "38070", "city": "Saint-Quentin-Fallavier"}},
+        ])
+        catalog.upsert_products(session, [{"sku": sku, "name": name, "price": Decimal(price), "barcodes": [code]}
+                                          for sku, (name, code, price) in ITEMS.items()])
+        stock_service.count(session, [(STORE, sku, 20, None) for sku in ITEMS], "e2e")
+        auth.create_staff(session, STORE, "S001", "1234", "associate", "Hugo")
+        key = auth.create_api_key(session, "webshop", "channel")
+        admin = auth.create_api_key(session, "head-office", "admin")
+    engine.dispose()
+    return key, admin
+
+
+@pytest.fixture
+def shop(tmp_path: Path) -> Iterator[Shop]:
+    need(Path(CHROMIUM).exists(), f"Chromium not installed at {CHROMIUM} (apt-get install chromium)")
+    database_url = f"sqlite:///{tmp_path / 'core.db'}"
+    key, admin = prepare_network(database_url)
+    core_port = free_port()
+    with ExitStack() as core_stack, ExitStack() as app_stack:
+        core = core_stack.enter_context(core_server(database_url, port=core_port))
+        app = app_stack.enter_context(store_app_server(core.url, str(tmp_path / "store")))
+        yield Shop(core.url, app.url, key, admin, database_url, str(tmp_path / "store"), core_port, core_stack)
+
+
+@pytest.fixture
+def browser() -> Iterator:
+    need(Path(CHROMIUM).exists(), f"Chromium not installed at {CHROMIUM} (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                  "--disable-sync", "--no-first-run"],
+        )
+        yield browser
+        browser.close()
+
+
+class Screen:
+    """One associate's browser tab on the store app."""
+
+    def __init__(self, browser, url: str, shots: str | None = os.environ.get("BACKROOM_SCREENSHOTS")) -> None:  # noqa: ANN001
+        from playwright.sync_api import expect
+
+        self.expect = expect
+        self.context = browser.new_context(viewport={"width": 1280, "height": 860})
+        # Nothing leaves this machine (Flet asks a CDN for an optional script).
+        self.context.route("**/*", lambda route: route.continue_()
+                           if urlparse(route.request.url).hostname in ("127.0.0.1", "localhost") else route.abort())
+        self.page = self.context.new_page()
+        self.page.goto(url)
+        self.page.wait_for_selector("flt-semantics-placeholder", state="attached", timeout=60_000)
+        self.page.evaluate("document.querySelector('flt-semantics-placeholder').click()")
+        self.shots = Path(shots) if shots else None
+
+    def tagged(self, identifier: str):  # noqa: ANN201
+        return self.page.locator(f"[flt-semantics-identifier='{identifier}']")
+
+    def says(self, identifier: str, text: str, timeout: float = 10_000) -> None:
+        """Wait until the tagged element reads `text` (Flutter puts a group's words in its label)."""
+        from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+        try:
+            self.page.wait_for_function(
+                """([identifier, text]) => [...document.querySelectorAll(`[flt-semantics-identifier='${identifier}']`)]
+                     .some(e => ((e.getAttribute('aria-label') || '') + ' ' + e.textContent).includes(text))""",
+                arg=[identifier, text], timeout=timeout,
+            )
+        except PlaywrightTimeout:
+            said = self.page.evaluate(
+                """identifier => [...document.querySelectorAll(`[flt-semantics-identifier='${identifier}']`)]
+                     .map(e => (e.getAttribute('aria-label') || '') + ' ' + e.textContent)""", identifier)
+            raise AssertionError(f"{identifier} never said {text!r}; it says {said}") from None
+
+    def eventually(self, read, good, timeout: float = 10.0):  # noqa: ANN001, ANN201
+        """Read until `good(value)`: for state outside the page (the core's), which no event announces here."""
+        deadline = time.monotonic() + timeout
+        while not good(value := read()) and time.monotonic() < deadline:
+            self.page.wait_for_timeout(100)  # the page keeps running while we ask again
+        assert good(value), value
+        return value
+
+    def button(self, name: str, within=None):  # noqa: ANN001, ANN201
+        return (within or self.page).get_by_role("button", name=name, exact=True)
+
+    def textbox(self, name: str):  # noqa: ANN201
+        return self.page.get_by_role("textbox", name=name)
+
+    def sign_in(self, staff: str = "S001", pin: str = "1234", store: str | None = STORE) -> None:
+        if store is not None and self.textbox("Store").is_editable():
+            self.type_into("Store", store)
+        self.type_into("Staff code", staff)
+        self.type_into("PIN", pin)
+        # Enter follows the PIN's last keystroke in the same input stream (a click could overtake it).
+        self.page.keyboard.press("Enter")
+        self.expect(self.tagged("sync-badge")).to_be_visible(timeout=20_000)
+
+    def type_into(self, label: str, text: str) -> None:
+        """Focus a field and type, key by key, as a person or a keyboard-wedge scanner does."""
+        field = self.textbox(label)
+        # Keys typed while Flutter is still attaching its editor to the field are
+        # overwritten when it attaches; a person would see that and type again.
+        for _ in range(3):
+            field.click()
+            self.expect(field).to_be_focused()
+            self.page.keyboard.press("Control+A")
+            self.page.keyboard.press("Backspace")
+            self.page.keyboard.type(text)
+            try:
+                self.expect(field).to_have_value(text, timeout=2_000)
+                return
+            except AssertionError:
+                continue
+        self.expect(field).to_have_value(text)
+
+    def scan(self, code: str) -> None:
+        field = self.page.get_by_role("textbox", name=re.compile("^Scan"))
+        self.expect(field).to_be_focused(timeout=10_000)
+        self.expect(field).to_have_value("")  # the last scan has been taken: the field is empty again
+        self.page.keyboard.type(code)
+        self.page.keyboard.press("Enter")
+
+    def snap(self, name: str) -> None:
+        """Keep a screenshot once the picture has settled (the canvas lags the page's text)."""
+        if self.shots is None:
+            return
+        self.shots.mkdir(parents=True, exist_ok=True)
+        last = None
+        for _ in range(20):
+            shot = self.page.screenshot()
+            if shot == last:
+                break
+            last = shot
+            self.page.wait_for_timeout(200)  # frames to paint, not a synchronisation
+        (self.shots / f"{name}.png").write_bytes(last)
+
+    def close(self) -> None:
+        self.context.close()
+
+
+def decode_barcodes(pdf: bytes, workdir: Path) -> list[str]:
+    """Read a PDF's barcodes back the way a carrier's scanner would."""
+    need(bool(shutil.which("pdftoppm")) and bool(shutil.which("zbarimg")), "poppler-utils and zbar-tools needed")
+    import subprocess
+
+    (workdir / "label.pdf").write_bytes(pdf)
+    subprocess.run(["pdftoppm", "-r", "203", "-png", str(workdir / "label.pdf"), str(workdir / "page")], check=True)
+    found = []
+    for page in sorted(workdir.glob("page*.png")):
+        out = subprocess.run(["zbarimg", "--quiet", "--raw", "-Sdisable", "-Scode128.enable", str(page)],
+                             capture_output=True, text=True)
+        found += out.stdout.split()
+    return found
