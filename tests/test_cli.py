@@ -8,10 +8,9 @@ import httpx
 from sqlalchemy import create_engine, func, select
 from sqlmodel import Session
 
+from backroom.process import core_server
 from oms_core.models import Barcode, Location, Product, Stock, StockMovement
 from oms_core.seed import ean13
-
-from backroom.process import core_server
 
 
 def _run(db_url: str, *args: str) -> subprocess.CompletedProcess:

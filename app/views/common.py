@@ -60,8 +60,10 @@ class Typed(dict[str, str]):
 
 
 def tagged(identifier: str, control: ft.Control) -> ft.Semantics:
-    """Give a control a stable name for tests and assistive tech."""
-    return ft.Semantics(identifier=identifier, content=control)
+    """Give a control a stable name for tests and assistive tech. The name is
+    also its key: in a list that changes, each row keeps its own name (without
+    it, rows are matched by position and a row could keep a neighbour's name)."""
+    return ft.Semantics(identifier=identifier, content=control, key=identifier)
 
 
 def sync_badge(status: SyncStatus, sync_now=None) -> ft.Control:  # noqa: ANN001

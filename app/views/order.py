@@ -3,8 +3,8 @@ from datetime import UTC, datetime
 import flet as ft
 
 from ..queue import countdown, due_of
-from ..work import Feedback
-from .common import METHOD_WORDS, chip, feedback_bar, screen, screen_title, tagged
+from ..work import Feedback, Tone
+from .common import METHOD_WORDS, Typed, chip, feedback_bar, screen, screen_title, tagged
 from .context import go, use_feed, use_feedback, use_shift
 from .documents import DocumentButtons
 
@@ -66,7 +66,6 @@ def OrderDetail() -> ft.Control:
                     ft.DataCell(ft.Text(str(l["picked"])))])
         for l in view["lines"]
     ]
-    RejectDialog(view, products, rejecting, lambda: set_rejecting(False), tell)
     return ft.Column([
         screen_title(f"Order {order['external_ref']}", tagged("order-status", chip(status.replace("_", " ").upper(), urgency)),
                      chip(text, urgency) if text else ft.Container()),
@@ -86,6 +85,7 @@ def OrderDetail() -> ft.Control:
                               ft.DataColumn(ft.Text("Picked"), numeric=True)], rows=rows),
         ft.Row(actions, wrap=True, spacing=10),
         DocumentButtons(papers, tell),
+        RejectDialog(view, products, rejecting, lambda: set_rejecting(False), tell),
     ], scroll=ft.ScrollMode.AUTO, expand=True, spacing=14)
 
 
@@ -96,12 +96,13 @@ def _block(title: str, lines: list[str]) -> ft.Control:
 
 
 @ft.component
-def RejectDialog(view: dict, products: dict, open_: bool, close, tell) -> None:  # noqa: ANN001
-    """Give back the whole order or some units, with a reason from the core's list."""
+def RejectDialog(view: dict, products: dict, open_: bool, close, tell) -> ft.Control:  # noqa: ANN001
+    """Give back the whole order or some units, with a reason from the core's list.
+    (Placed in the screen's tree, invisible, so that its state lives as long as the screen.)"""
     shift = use_shift()
     reasons, set_reasons = ft.use_state({})
     reason, set_reason = ft.use_state("out_of_stock")
-    units, set_units = ft.use_state({})
+    units = ft.use_memo(Typed, [])  # per SKU, as typed
     missing, set_missing = ft.use_state(False)
 
     async def load() -> None:
@@ -110,15 +111,16 @@ def RejectDialog(view: dict, products: dict, open_: bool, close, tell) -> None: 
     ft.use_effect(load, [])
 
     def confirm() -> None:
-        lines = {sku: qty for sku, qty in units.items() if qty}
+        counts = {sku: text.strip() for sku, text in units.items() if text.strip()}
+        if not all(text.isdigit() for text in counts.values()):
+            tell(Feedback(Tone.ERROR, "Quantities are whole numbers of units"))
+            return
+        lines = {sku: int(text) for sku, text in counts.items() if int(text)}
         feedback: Feedback = shift.work.reject(shift.associate, view["id"], reason, lines or None, missing)
         tell(feedback)
         close()
         if not feedback.refused and not lines:
             go("/")
-
-    def set_qty(sku: str, value: str) -> None:
-        set_units({**units, sku: int(value) if value.isdigit() else 0})
 
     dialog = ft.AlertDialog(
         modal=True,
@@ -129,8 +131,8 @@ def RejectDialog(view: dict, products: dict, open_: bool, close, tell) -> None: 
             ft.Text("Leave the quantities empty to give back the whole order, or say how many of each "
                     "you cannot send:", size=13),
             *[ft.TextField(label=f"{products.get(l['sku'], {}).get('name', l['sku'])} (of {l['qty']})",
-                           value=str(units.get(l["sku"]) or ""), keyboard_type=ft.KeyboardType.NUMBER,
-                           on_change=lambda e, sku=l["sku"]: set_qty(sku, e.control.value), width=320)
+                           value=units.get(l["sku"], ""), keyboard_type=ft.KeyboardType.NUMBER,
+                           on_change=units.keeper(l["sku"]), width=320)
               for l in view["lines"]],
             ft.Checkbox(label="The items are not in the store (take them off our stock)", value=missing,
                         on_change=lambda e: set_missing(e.control.value)),
@@ -140,3 +142,4 @@ def RejectDialog(view: dict, products: dict, open_: bool, close, tell) -> None: 
                                  style=ft.ButtonStyle(bgcolor=ft.Colors.RED_700))],
     )
     ft.use_dialog(dialog if open_ else None)
+    return ft.Container(height=0)

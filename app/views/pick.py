@@ -17,8 +17,10 @@ def _ScanField(on_scan, label: str, refocus: object) -> ft.Control:  # noqa: ANN
     field = ft.use_ref(None)
 
     async def keep_focus() -> None:
-        if field.current is not None:
+        try:
             await field.current.focus()
+        except (AttributeError, RuntimeError):
+            pass  # not on the page (yet, or any more): nothing to focus
 
     ft.use_effect(keep_focus)  # after every render: whatever was clicked, the next scan lands here
 

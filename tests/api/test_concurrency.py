@@ -2,18 +2,17 @@
 64 clients racing for a SKU that has 10 units in the whole network."""
 
 import threading
-from decimal import Decimal
 from concurrent.futures import ThreadPoolExecutor
+from decimal import Decimal
 
 import httpx
 from sqlalchemy import func, select
 
+from backroom.process import core_server
 from oms_core.core.db import make_engine, session_scope
 from oms_core.models import Stock, StockMovement
 from oms_core.services import auth, catalog
 from oms_core.services import stock as stock_service
-
-from backroom.process import core_server
 
 CLIENTS = 64
 SPREAD = {"WH-A": 4, "ST-B": 3, "ST-C": 2, "ST-D": 1}  # 10 units in the network

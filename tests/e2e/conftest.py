@@ -205,6 +205,7 @@ class Screen:
 
     def snap(self, name: str) -> None:
         """Keep a screenshot once the picture has settled (the canvas lags the page's text)."""
+        assert self.page.get_by_text("Error running app").count() == 0
         if self.shots is None:
             return
         self.shots.mkdir(parents=True, exist_ok=True)
@@ -218,6 +219,8 @@ class Screen:
         (self.shots / f"{name}.png").write_bytes(last)
 
     def close(self) -> None:
+        """Leave, having checked that the app never fell over on the way."""
+        assert self.page.get_by_text("Error running app").count() == 0
         self.context.close()
 
 

@@ -7,8 +7,15 @@ from decimal import Decimal
 import pytest
 
 from printing import (
-    DeliveryMethod, Manifest, OrderLine, PackingSlip, Parcel, ReturnReceipt, manifest_pdf,
-    packing_slip_pdf, return_receipt_pdf,
+    DeliveryMethod,
+    Manifest,
+    OrderLine,
+    PackingSlip,
+    Parcel,
+    ReturnReceipt,
+    manifest_pdf,
+    packing_slip_pdf,
+    return_receipt_pdf,
 )
 from tests.printing.conftest import CUSTOMER, STORE, page_codes, page_sizes, page_text, write
 

@@ -2,8 +2,9 @@
 
 import uuid
 
+from tests.api.conftest import CAP, TEE, TEE_EAN
+
 from .conftest import Core
-from tests.api.conftest import CAP, PARIS, TEE, TEE_EAN
 
 
 def enrol(core: Core, store: str) -> tuple[dict, str]:

@@ -12,7 +12,6 @@ from local_db.client import CoreClient
 from local_db.engine import SyncEngine
 from oms_core.core.db import session_scope
 from oms_core.services import sync
-
 from tests.api.conftest import TEE
 
 

@@ -28,7 +28,6 @@ from local_db.client import CoreClient
 from local_db.engine import SyncEngine
 from oms_core.core.db import session_scope
 from oms_core.models import SyncMutation
-
 from tests.api.conftest import LYON, TEE
 
 STORE = "LYS-01"

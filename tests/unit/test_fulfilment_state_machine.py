@@ -6,7 +6,9 @@ import itertools
 import pytest
 
 from contract.errors import Conflict
-from contract.fulfilment import Action as A, FulfilmentStatus as S, next_status
+from contract.fulfilment import Action as A
+from contract.fulfilment import FulfilmentStatus as S
+from contract.fulfilment import next_status
 
 OPEN = [S.ASSIGNED, S.ACCEPTED, S.PICKING, S.PICKED, S.PACKED, S.READY_FOR_PICKUP]
 

@@ -1,5 +1,6 @@
 from contract.fulfilment import FulfilmentStatus as S
-from oms_core.domain.orders import OrderStatus as O, demand_by_sku, order_status, unfulfilled_by_sku
+from oms_core.domain.orders import OrderStatus as O
+from oms_core.domain.orders import demand_by_sku, order_status, unfulfilled_by_sku
 
 
 def test_same_sku_on_several_lines_is_one_summed_demand():

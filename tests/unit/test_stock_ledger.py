@@ -5,7 +5,9 @@ service on a real SQLite database."""
 
 from dataclasses import dataclass
 
-from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from oms_core.core.db import make_engine, session_scope
