@@ -198,11 +198,17 @@ class LocalCache:
 
     def fulfilments(self, statuses: Iterable[str] | None = None) -> list[dict]:
         """Fulfilments as associates see them (their own pending actions included), oldest first."""
+        query = select(fulfilment.c.data).order_by(fulfilment.c.created_at, fulfilment.c.id)
+        wanted = set(statuses) if statuses is not None else None
+        if wanted is not None:
+            # The core's status, or an action of ours in flight that may have moved it:
+            # a day's shipped orders are not read to show what is left to pick.
+            in_flight = select(outbox.c.fulfilment_id).where(outbox.c.state.in_(("pending", "applied")))
+            query = query.where(fulfilment.c.status.in_(wanted) | fulfilment.c.id.in_(in_flight))
         with self.engine.connect() as conn:
-            rows = conn.execute(select(fulfilment.c.data).order_by(fulfilment.c.created_at, fulfilment.c.id)).scalars().all()
+            rows = conn.execute(query).scalars().all()
             intents = self._intents(conn, [row["id"] for row in rows])
         views = [optimistic.effective(row, intents.get(row["id"], [])) for row in rows]
-        wanted = set(statuses) if statuses is not None else None
         return [v for v in views if wanted is None or v["status"] in wanted]
 
     def fulfilment(self, fulfilment_id: str) -> dict | None:

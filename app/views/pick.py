@@ -13,7 +13,9 @@ def _ScanField(on_scan, label: str, refocus: object) -> ft.Control:  # noqa: ANN
     button was used) changes: a redraw while a scanner types would send the
     field's older text back over the keystrokes still on their way."""
     typed = ft.use_memo(lambda: Typed(code=""), [])
-    _, set_scans = ft.use_state(0)  # a render after each scan empties the field
+    # Each scan gets a fresh field: setting the old one's text to "" is not sent when
+    # the field was last drawn empty (its typed text never went through a render).
+    scans, set_scans = ft.use_state(0)
     field = ft.use_ref(None)
 
     async def keep_focus() -> None:
@@ -30,11 +32,10 @@ def _ScanField(on_scan, label: str, refocus: object) -> ft.Control:  # noqa: ANN
         set_scans(lambda n: n + 1)
         if code:
             await on_scan(code)
-        await keep_focus()
 
     return tagged("scan-field", ft.TextField(
-        label=label, value=typed["code"], ref=field, autofocus=True, text_size=22, prefix_icon=ft.Icons.QR_CODE_SCANNER,
-        on_change=typed.keeper("code"), on_submit=submit,
+        label=label, value=typed["code"], ref=field, autofocus=True, key=f"scan-{scans}", text_size=22,
+        prefix_icon=ft.Icons.QR_CODE_SCANNER, on_change=typed.keeper("code"), on_submit=submit,
     ))
 
 

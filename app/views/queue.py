@@ -6,6 +6,8 @@ from ..queue import Card, Stage, cards
 from .common import METHOD_ICONS, METHOD_WORDS, chip, feedback_bar, screen, tagged
 from .context import go, use_feed, use_feedback, use_shift
 
+CARDS_AT_ONCE = 40  # a screenful or three; drawing hundreds of cards makes every update slow
+
 NEXT_STEP = {
     Stage.TO_ACCEPT: "Open",
     Stage.TO_PICK: "Pick",
@@ -21,6 +23,7 @@ def Queue() -> ft.Control:
     feed = use_feed()
     feedback, tell = use_feedback()
     tab, set_tab = ft.use_state(0)
+    shown, set_shown = ft.use_state(CARDS_AT_ONCE)
     store = shift.store
     views = store.cache.fulfilments()
     products = store.cache.products({line["sku"] for v in views for line in v["lines"]})
@@ -43,25 +46,33 @@ def Queue() -> ft.Control:
         ft.Tabs(
             length=len(stages),
             selected_index=tab,
-            on_change=lambda e: set_tab(e.control.selected_index),
+            on_change=lambda e: (set_tab(e.control.selected_index), set_shown(CARDS_AT_ONCE)),
             expand=True,
             content=ft.Column([
                 ft.TabBar(tabs=[ft.Tab(label=f"{stage.title} ({len(queue[stage])})") for stage in stages],
                           scrollable=True),
                 ft.TabBarView(expand=True, controls=[
-                    _stage_list(stage, queue[stage], open_card, accept) for stage in stages
+                    # Only the stage in sight is drawn: a busy day's done orders cost nothing.
+                    _stage_list(stage, queue[stage], shown, open_card, accept,
+                                lambda: set_shown(shown + CARDS_AT_ONCE)) if i == tab else ft.Container()
+                    for i, stage in enumerate(stages)
                 ]),
             ], expand=True),
         ),
     ], expand=True)
 
 
-def _stage_list(stage: Stage, items: list[Card], open_card, accept) -> ft.Control:  # noqa: ANN001
+def _stage_list(stage: Stage, items: list[Card], shown: int, open_card, accept, more) -> ft.Control:  # noqa: ANN001
     if not items:
         return ft.Container(ft.Text("Nothing here right now", size=16, color=ft.Colors.BLUE_GREY_400),
                             alignment=ft.Alignment.CENTER, padding=40)
+    rows = [_card(card, open_card, accept) for card in items[:shown]]
+    if len(items) > shown:  # the most urgent come first; the rest on demand
+        rows.append(ft.Container(ft.OutlinedButton(f"Show more ({len(items) - shown} not shown)",
+                                                   icon=ft.Icons.EXPAND_MORE, on_click=lambda _: more()),
+                                 alignment=ft.Alignment.CENTER, padding=8))
     return tagged(f"queue-{stage.value}", ft.ListView(
-        [_card(card, open_card, accept) for card in items], spacing=8, padding=ft.Padding.only(top=8), expand=True,
+        rows, spacing=8, padding=ft.Padding.only(top=8), expand=True,
     ))
 
 

@@ -61,8 +61,8 @@ def _selected() -> ft.ButtonStyle:
 
 def _banners(shift: Shift) -> list[ft.Control]:
     banners: list[ft.Control] = []
-    views = {v["id"]: v for v in shift.store.cache.fulfilments(["assigned"])}
-    fresh = [views[f] for f in shift.new_orders if f in views]
+    waiting = (shift.store.cache.fulfilment(f) for f in shift.new_orders[-20:])  # the latest few, not the queue
+    fresh = [view for view in waiting if view is not None and view["status"] == "assigned"]
     if fresh:
         refs = ", ".join(v["order"]["external_ref"] for v in fresh[:4]) + ("…" if len(fresh) > 4 else "")
 
