@@ -128,7 +128,10 @@ def _place(session: Session, payload: OrderIn, actor: Actor, key: str | None, di
     )
     session.execute(insert(Order.__table__), [order])
     session.execute(insert(OrderLine.__table__), lines)
-    events.record(session, order["id"], "order.created", actor, details={"channel": payload.channel})
+    created = {"channel": payload.channel}
+    if payload.promised_by is not None:
+        created["promised_by"] = payload.promised_by.isoformat()
+    events.record(session, order["id"], "order.created", actor, details=created)
     if plan.parked:
         _record_parked(session, order["id"], actor, plan.unfulfilled,
                        "no rule set can serve these lines; the routing profile parks them for customer service")
