@@ -92,6 +92,18 @@ class StockMovement(SQLModel, table=True):
     at: datetime = Field(default_factory=utcnow)
 
 
+class StockAlert(SQLModel, table=True):
+    """A low-stock threshold for one SKU at one location, set by its manager or head office."""
+
+    __tablename__ = "stock_alert"
+    location: str = Field(primary_key=True, foreign_key="location.code", max_length=32)
+    sku: str = Field(primary_key=True, foreign_key="product.sku", max_length=64)
+    # Alert when available to promise is at or below this many units.
+    threshold: int
+    updated_by: str = Field(max_length=100)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
 class Order(SQLModel, table=True):
     __tablename__ = "orders"
     __table_args__ = (

@@ -136,6 +136,41 @@ class AvailabilityOut(BaseModel):
     locations: list[StockLevel]
 
 
+class ThresholdIn(Strict):
+    location: Code
+    sku: Sku
+    threshold: int | None = Field(ge=0, le=10_000_000, description="alert at or below this ATP; null stops the alert")
+
+
+class ThresholdsIn(Strict):
+    thresholds: list[ThresholdIn] = Field(min_length=1)
+
+
+class LowStock(BaseModel):
+    location: str
+    sku: str
+    name: str
+    on_hand: int
+    reserved: int
+    atp: int
+    threshold: int
+
+
+class Discrepancy(BaseModel):
+    location: str
+    sku: str
+    units: int = Field(description="units the store reported missing and took off its stock")
+    fulfilment_id: str | None
+    order_id: str | None
+    actor: str | None
+    at: datetime
+
+
+class StockAlertsOut(BaseModel):
+    low_stock: list[LowStock]
+    discrepancies: list[Discrepancy]
+
+
 # --- orders ----------------------------------------------------------------
 
 

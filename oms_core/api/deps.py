@@ -98,8 +98,8 @@ OrderPlacer = Annotated[Actor, Depends(require(Role.CHANNEL, Role.ADMIN, Role.AS
 StoreActor = Annotated[Actor, Depends(require(Role.ASSOCIATE, Role.MANAGER, Role.DEVICE))]
 DeviceActor = Annotated[Actor, Depends(require(Role.DEVICE))]
 OrderManager = Annotated[Actor, Depends(require(Role.CHANNEL, Role.ADMIN, Role.MANAGER))]
-# KPIs and exports: store managers and head office.
-Insights = Annotated[Actor, Depends(require(Role.MANAGER, Role.ADMIN))]
+# KPIs, exports and stock alert thresholds: store managers and head office.
+ManagerOrAdmin = Annotated[Actor, Depends(require(Role.MANAGER, Role.ADMIN))]
 
 
 def require_store(actor: Actor, location: str) -> None:

@@ -4,7 +4,7 @@ from fastapi.responses import StreamingResponse
 from ...models import Location
 from ...services import exports
 from ...services.db_util import require_known
-from ..deps import Insights, PeriodDep, ReadSessionDep, ReaderDep, scoped_location
+from ..deps import ManagerOrAdmin, PeriodDep, ReadSessionDep, ReaderDep, scoped_location
 
 router = APIRouter(tags=["exports"])
 
@@ -12,7 +12,7 @@ router = APIRouter(tags=["exports"])
 @router.get("/exports/{export}.csv", response_class=StreamingResponse,
             responses={200: {"content": {"text/csv": {}}, "description": "the rows, streamed"}})
 def export_csv(
-    export: exports.Export, session: ReadSessionDep, engine: ReaderDep, actor: Insights, period: PeriodDep,
+    export: exports.Export, session: ReadSessionDep, engine: ReaderDep, actor: ManagerOrAdmin, period: PeriodDep,
     location: str | None = None,
 ) -> StreamingResponse:
     """Orders, fulfilments, daily KPIs or returns of the period as CSV (managers: their store)."""

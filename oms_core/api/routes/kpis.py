@@ -5,7 +5,7 @@ from fastapi import APIRouter, Query
 from ...models import Location
 from ...services import kpis
 from ...services.db_util import require_known
-from ..deps import Insights, PeriodDep, ReadSessionDep, scoped_location
+from ..deps import ManagerOrAdmin, PeriodDep, ReadSessionDep, scoped_location
 
 router = APIRouter(tags=["kpis"])
 
@@ -13,7 +13,7 @@ router = APIRouter(tags=["kpis"])
 @router.get("/kpis")
 def get_kpis(
     session: ReadSessionDep,
-    actor: Insights,
+    actor: ManagerOrAdmin,
     period: PeriodDep,
     location: Annotated[str | None, Query(max_length=32, description="managers: their store; head office: any, or none for the network")] = None,
     series: Annotated[Literal["day"] | None, Query(description="`day` adds one set of KPIs per day the orders were placed")] = None,
