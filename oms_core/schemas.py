@@ -403,6 +403,15 @@ class RoutingProfileOut(BaseModel):
     profile: dict = Field(description="the profile as it was saved (see the README for its fields)")
 
 
+class RoutingVersionOut(RoutingProfileOut):
+    active: bool = Field(description="the version in force")
+
+
+class DryRunIn(Strict):
+    profile: dict = Field(description="the draft routing profile (validated, never saved)")
+    orders: int = Field(default=50, ge=1, le=500, description="how many of the most recent orders to replay")
+
+
 class Destination(Strict):
     country: Country
     lat: float = Field(ge=-90, le=90)
