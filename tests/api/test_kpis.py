@@ -1,6 +1,8 @@
 """KPIs on a small history played through the real API on a controlled clock,
 with answers worked out by hand."""
 
+import csv
+import io
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -183,3 +185,13 @@ def test_bad_input_is_a_clear_422(network, params, code):
     response = network.client.get("/api/v1/kpis", params=params, headers=network.admin)
     assert response.status_code == 422
     assert response.json()["error"]["code"] == code
+
+
+def test_the_daily_kpis_export_as_csv(history):
+    response = history.client.get("/api/v1/exports/kpis.csv", params=PERIOD, headers=history.m001)
+    assert response.status_code == 200, response.text
+    [day] = list(csv.DictReader(io.StringIO(response.text)))
+    assert (day["day"], day["orders"], day["otif_count"], day["otif_of"], day["otif_rate"]) == (
+        "2026-03-02", "5", "2", "4", "0.5")
+    assert day["rejection_reasons"] == '{"damaged":1,"out_of_stock":1}'
+    assert day["time_to_pick_p50_minutes"] == "10.0"  # PAR-01: A 30, B 10, E 10
