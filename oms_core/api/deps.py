@@ -11,9 +11,10 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import Engine
 from sqlmodel import Session
 
+from contract.errors import Forbidden, InvalidInput, Unauthorized
+
 from ..core.config import Settings
 from ..domain.actors import Actor, Role
-from contract.errors import Forbidden, InvalidInput, Unauthorized
 from ..models import utcnow
 from ..services import auth
 

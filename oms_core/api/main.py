@@ -13,11 +13,11 @@ from sqlalchemy import Engine
 from ..core.config import Settings, get_settings
 from ..core.db import make_engine, reader
 from ..core.logging import setup_logging
-from . import errors
 from ..models import utcnow
 from ..services import changes
 from ..services import fulfilments as fulfilment_service
 from ..services.auth import CredentialCache
+from . import errors
 from .limits import BodyLimit
 from .live import LiveChanges
 from .routes import auth, catalog, exports, fulfilments, kpis, locations, orders, promise, routing, stock, sync

@@ -4,6 +4,7 @@ from sqlalchemy import String, cast, exists, func, or_, select
 from sqlmodel import Session
 
 from contract.errors import NotFound
+
 from ..domain.actors import Actor
 from ..models import Event, Fulfilment, Order, OrderLine
 

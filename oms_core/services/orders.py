@@ -10,10 +10,11 @@ from sqlalchemy import Engine, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from ..core.db import session_scope
-from ..domain.actors import Actor
 from contract.errors import Conflict, InvalidInput, NotFound
 from contract.fulfilment import OPEN, Action, FulfilmentStatus
+
+from ..core.db import session_scope
+from ..domain.actors import Actor
 from ..domain.ids import uuid7
 from ..domain.orders import OrderStatus, demand_by_sku, order_status, unfulfilled_by_sku
 from ..domain.routing import RoutingRequest
@@ -21,6 +22,7 @@ from ..models import Fulfilment, FulfilmentLine, Order, OrderLine, Product, utcn
 from ..schemas import OrderIn
 from . import allocation, events
 from .db_util import require_known
+
 
 def request_hash(payload: OrderIn) -> str:
     canonical = json.dumps(payload.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from contract.fulfilment import OPEN
+
 from ..domain.orchestration.engine import ProfileRouter
 from ..domain.orchestration.profile import parse_profile
 from ..domain.orders import demand_by_sku

@@ -4,7 +4,7 @@ from fastapi.responses import StreamingResponse
 from ...models import Location
 from ...services import exports
 from ...services.db_util import require_known
-from ..deps import ManagerOrAdmin, PeriodDep, ReadSessionDep, ReaderDep, scoped_location
+from ..deps import ManagerOrAdmin, PeriodDep, ReaderDep, ReadSessionDep, scoped_location
 
 router = APIRouter(tags=["exports"])
 

@@ -2,9 +2,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Response
 
-from ...domain.actors import Actor
 from contract.errors import InvalidInput
 from contract.reasons import CANCEL_REASONS, REJECT_REASONS
+
+from ...domain.actors import Actor
 from ...schemas import CancelIn, OrderIn, OrderOut, OrderPage, TimelineEvent
 from ...services import order_lookup, orders
 from ..deps import AnyActor, EngineDep, OrderManager, OrderPlacer, ReadSessionDep, SessionDep

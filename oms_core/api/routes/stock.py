@@ -2,12 +2,22 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from ...domain.actors import Actor
 from contract.errors import InvalidInput
+
+from ...domain.actors import Actor
 from ...schemas import AvailabilityOut, CountsIn, MovementsIn, StockAlertsOut, ThresholdsIn
 from ...services import stock, stock_alerts
-from ..deps import (AnyActor, ManagerOrAdmin, PeriodDep, ReadSessionDep, SessionDep, SettingsDep, StaffOrAdmin,
-                    require_store, scoped_location)
+from ..deps import (
+    AnyActor,
+    ManagerOrAdmin,
+    PeriodDep,
+    ReadSessionDep,
+    SessionDep,
+    SettingsDep,
+    StaffOrAdmin,
+    require_store,
+    scoped_location,
+)
 
 router = APIRouter(tags=["stock"])
 

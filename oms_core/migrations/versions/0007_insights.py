@@ -5,10 +5,9 @@ Revises: 0006
 Create Date: 2026-11-23 23:02:48.712603
 """
 
-from alembic import op
 import sqlalchemy as sa
 import sqlmodel
-
+from alembic import op
 
 revision = '0007'
 down_revision = '0006'
