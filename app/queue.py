@@ -5,9 +5,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
-# Once accepted, an order should be on its way (or ready for the customer)
-# within this time of being placed.
-PREPARE_WITHIN = timedelta(hours=4)
+from contract.service_levels import PREPARE_WITHIN
+
 # Amber when less than this is left.
 SOON = timedelta(minutes=15)
 

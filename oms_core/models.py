@@ -6,7 +6,18 @@ Timestamps are timezone-aware UTC (SQLModel stores them as UTC on both engines).
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from sqlalchemy import JSON, BigInteger, Boolean, CheckConstraint, Column, Index, Integer, Numeric, UniqueConstraint, false
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Column,
+    Index,
+    Integer,
+    Numeric,
+    UniqueConstraint,
+    false,
+)
 from sqlmodel import Field, SQLModel
 
 # SQLite only auto-numbers INTEGER PRIMARY KEY columns.
@@ -90,6 +101,18 @@ class StockMovement(SQLModel, table=True):
     reference: str | None = Field(default=None, max_length=64)
     actor: str | None = Field(default=None, max_length=100)
     at: datetime = Field(default_factory=utcnow)
+
+
+class StockAlert(SQLModel, table=True):
+    """A low-stock threshold for one SKU at one location, set by its manager or head office."""
+
+    __tablename__ = "stock_alert"
+    location: str = Field(primary_key=True, foreign_key="location.code", max_length=32)
+    sku: str = Field(primary_key=True, foreign_key="product.sku", max_length=64)
+    # Alert when available to promise is at or below this many units.
+    threshold: int
+    updated_by: str = Field(max_length=100)
+    updated_at: datetime = Field(default_factory=utcnow)
 
 
 class Order(SQLModel, table=True):

@@ -9,7 +9,16 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, StringConstraints, field_validator, model_validator
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
 
 from .domain.opening_hours import DEFAULT_HOURS
 
@@ -136,6 +145,41 @@ class AvailabilityOut(BaseModel):
     locations: list[StockLevel]
 
 
+class ThresholdIn(Strict):
+    location: Code
+    sku: Sku
+    threshold: int | None = Field(ge=0, le=10_000_000, description="alert at or below this ATP; null stops the alert")
+
+
+class ThresholdsIn(Strict):
+    thresholds: list[ThresholdIn] = Field(min_length=1)
+
+
+class LowStock(BaseModel):
+    location: str
+    sku: str
+    name: str
+    on_hand: int
+    reserved: int
+    atp: int
+    threshold: int
+
+
+class Discrepancy(BaseModel):
+    location: str
+    sku: str
+    units: int = Field(description="units the store reported missing and took off its stock")
+    fulfilment_id: str | None
+    order_id: str | None
+    actor: str | None
+    at: datetime
+
+
+class StockAlertsOut(BaseModel):
+    low_stock: list[LowStock]
+    discrepancies: list[Discrepancy]
+
+
 # --- orders ----------------------------------------------------------------
 
 
@@ -189,6 +233,10 @@ class OrderIn(Strict):
     delivery: Delivery
     lines: list[OrderLineIn] = Field(min_length=1, max_length=200)
     tags: list[Annotated[str, StringConstraints(max_length=50)]] = Field(default_factory=list, max_length=20)
+    promised_by: AwareDatetime | None = Field(
+        default=None,
+        description="what checkout promised: every unit shipped, or ready for pickup, by then (the promise-kept KPI)",
+    )
 
 
 class SkuQty(BaseModel):
@@ -245,6 +293,36 @@ class OrderOut(BaseModel):
     routing: dict = Field(description="every routing decision: the rule set that won, the candidates, the plans weighed")
     routing_version: int | None = Field(description="the routing profile version of the latest decision")
     created_at: datetime
+
+
+class OrderSummary(BaseModel):
+    id: str
+    channel: str
+    external_ref: str
+    status: str
+    customer: dict
+    delivery_method: str
+    pickup_store: str | None
+    total_value: Money
+    created_at: datetime
+
+
+class OrderPage(BaseModel):
+    items: list[OrderSummary]
+    next_offset: int | None = Field(description="pass it as ?offset= for the next page; null on the last page")
+
+
+class TimelineEvent(BaseModel):
+    at: datetime
+    kind: str = Field(description="e.g. order.created, fulfilment.accept, stock.missing")
+    fulfilment_id: str | None
+    from_status: str | None
+    to_status: str | None
+    actor: str | None = Field(description="who: store/staff code, API key name, or system")
+    actor_role: str | None
+    location: str | None = Field(description="where")
+    reason: str | None = Field(description="why")
+    details: dict
 
 
 class CancelIn(Strict):
@@ -332,6 +410,15 @@ class RoutingProfileOut(BaseModel):
     created_at: datetime
     created_by: str
     profile: dict = Field(description="the profile as it was saved (see the README for its fields)")
+
+
+class RoutingVersionOut(RoutingProfileOut):
+    active: bool = Field(description="the version in force")
+
+
+class DryRunIn(Strict):
+    profile: dict = Field(description="the draft routing profile (validated, never saved)")
+    orders: int = Field(default=50, ge=1, le=500, description="how many of the most recent orders to replay")
 
 
 class Destination(Strict):

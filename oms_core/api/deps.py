@@ -1,17 +1,21 @@
 """Dependencies shared by the routes: the database, the caller and its rights."""
 
 from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import Engine
 from sqlmodel import Session
 
+from contract.errors import Forbidden, InvalidInput, Unauthorized
+
 from ..core.config import Settings
 from ..domain.actors import Actor, Role
-from contract.errors import Forbidden, Unauthorized
+from ..models import utcnow
 from ..services import auth
 
 _bearer = HTTPBearer(auto_error=False, description="staff token or API key")
@@ -95,9 +99,48 @@ OrderPlacer = Annotated[Actor, Depends(require(Role.CHANNEL, Role.ADMIN, Role.AS
 StoreActor = Annotated[Actor, Depends(require(Role.ASSOCIATE, Role.MANAGER, Role.DEVICE))]
 DeviceActor = Annotated[Actor, Depends(require(Role.DEVICE))]
 OrderManager = Annotated[Actor, Depends(require(Role.CHANNEL, Role.ADMIN, Role.MANAGER))]
+# KPIs, exports and stock alert thresholds: store managers and head office.
+ManagerOrAdmin = Annotated[Actor, Depends(require(Role.MANAGER, Role.ADMIN))]
 
 
 def require_store(actor: Actor, location: str) -> None:
     """Staff and devices act only for their own store; API keys for any location."""
     if actor.is_store_bound and location != actor.store:
         raise Forbidden("other_store", f"you are signed in at {actor.store}, not {location}")
+
+
+def scoped_location(actor: Actor, location: str | None) -> str | None:
+    """The location a report covers: staff their own store; head office the one
+    it names, or the whole network (None)."""
+    if actor.is_store_bound:
+        if location is not None:
+            require_store(actor, location)
+        return actor.store
+    return location
+
+
+_DEFAULT_PERIOD = timedelta(days=30)
+
+
+@dataclass(frozen=True)
+class Period:
+    start: datetime
+    end: datetime
+
+
+async def get_period(
+    start: Annotated[datetime | None, Query(alias="from", description="start, included (default: 30 days before `to`)")] = None,
+    end: Annotated[datetime | None, Query(alias="to", description="end, excluded (default: now); times without a zone are UTC")] = None,
+) -> Period:
+    end = _utc(end) if end is not None else utcnow()
+    start = _utc(start) if start is not None else end - _DEFAULT_PERIOD
+    if start >= end:
+        raise InvalidInput("invalid_period", "`from` must be before `to`")
+    return Period(start, end)
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+PeriodDep = Annotated[Period, Depends(get_period)]

@@ -13,14 +13,14 @@ from sqlalchemy import Engine
 from ..core.config import Settings, get_settings
 from ..core.db import make_engine, reader
 from ..core.logging import setup_logging
-from . import errors
 from ..models import utcnow
 from ..services import changes
 from ..services import fulfilments as fulfilment_service
 from ..services.auth import CredentialCache
+from . import errors
 from .limits import BodyLimit
 from .live import LiveChanges
-from .routes import auth, catalog, fulfilments, locations, orders, promise, routing, stock, sync
+from .routes import auth, catalog, exports, fulfilments, kpis, locations, orders, promise, routing, stock, sync
 
 API_PREFIX = "/api/v1"
 log = logging.getLogger("backroom.expiry")
@@ -69,7 +69,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
 
     api = APIRouter(prefix=API_PREFIX)
-    for module in (auth, catalog, locations, stock, promise, orders, fulfilments, routing, sync):
+    for module in (auth, catalog, locations, stock, promise, orders, fulfilments, routing, sync, kpis, exports):
         api.include_router(module.router)
     app.include_router(api)
 

@@ -10,10 +10,11 @@ from sqlalchemy import Engine, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from ..core.db import session_scope
-from ..domain.actors import Actor
 from contract.errors import Conflict, InvalidInput, NotFound
 from contract.fulfilment import OPEN, Action, FulfilmentStatus
+
+from ..core.db import session_scope
+from ..domain.actors import Actor
 from ..domain.ids import uuid7
 from ..domain.orders import OrderStatus, demand_by_sku, order_status, unfulfilled_by_sku
 from ..domain.routing import RoutingRequest
@@ -21,6 +22,7 @@ from ..models import Fulfilment, FulfilmentLine, Order, OrderLine, Product, utcn
 from ..schemas import OrderIn
 from . import allocation, events
 from .db_util import require_known
+
 
 def request_hash(payload: OrderIn) -> str:
     canonical = json.dumps(payload.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
@@ -128,7 +130,10 @@ def _place(session: Session, payload: OrderIn, actor: Actor, key: str | None, di
     )
     session.execute(insert(Order.__table__), [order])
     session.execute(insert(OrderLine.__table__), lines)
-    events.record(session, order["id"], "order.created", actor, details={"channel": payload.channel})
+    created = {"channel": payload.channel}
+    if payload.promised_by is not None:
+        created["promised_by"] = payload.promised_by.isoformat()
+    events.record(session, order["id"], "order.created", actor, details=created)
     if plan.parked:
         _record_parked(session, order["id"], actor, plan.unfulfilled,
                        "no rule set can serve these lines; the routing profile parks them for customer service")

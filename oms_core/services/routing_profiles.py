@@ -9,8 +9,9 @@ Migration 0002 installs the default profile as version 1.
 from sqlalchemy import func, insert, select
 from sqlmodel import Session
 
+from contract.errors import Conflict, NotFound
+
 from ..domain.actors import Actor
-from contract.errors import Conflict
 from ..domain.orchestration.engine import ProfileRouter
 from ..domain.orchestration.profile import parse_profile
 from ..models import RoutingProfile, utcnow
@@ -46,6 +47,24 @@ def save(session: Session, body: dict, actor: Actor) -> dict:
     session.execute(insert(_profiles), [row])
     _routers.forget()
     return _view(row)
+
+
+def versions(session: Session) -> list[dict]:
+    """Every version, newest first; the first is the one in force."""
+    rows = session.execute(select(_profiles).order_by(_profiles.c.version.desc())).mappings().all()
+    return [{**_view(row), "active": i == 0} for i, row in enumerate(rows)]
+
+
+def activate(session: Session, version: int, actor: Actor) -> dict:
+    """Put an earlier version back in force (a rollback), as a new version with
+    the same body, so the history keeps who did it and when."""
+    row = session.execute(select(_profiles).where(_profiles.c.version == version)).mappings().first()
+    if row is None:
+        raise NotFound("version_not_found", f"no routing profile version {version}")
+    latest = _latest(session)
+    if latest["version"] == version:
+        return _view(latest)  # already in force
+    return save(session, row["body"], actor)
 
 
 def _view(row) -> dict:  # noqa: ANN001

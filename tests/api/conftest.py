@@ -78,7 +78,8 @@ class Core:
         assert self.client.post("/api/v1/stock/counts", json={"counts": counts}, headers=self.admin).status_code == 201
 
     def order_body(self, lines: list[tuple[str, int]], *, method: str = "home", store: str | None = None,
-                   address: dict | None = None, channel: str = "web", ref: str | None = None) -> dict:
+                   address: dict | None = None, channel: str = "web", ref: str | None = None,
+                   promised_by: str | None = None) -> dict:
         self._refs += 1
         delivery: dict = {"method": method}
         if method == "home":
@@ -91,6 +92,7 @@ class Core:
             "customer": {"name": "Ana Lopes", "email": "ana@example.com", "phone": "+33600000000"},
             "delivery": delivery,
             "lines": [{"sku": sku, "qty": qty, "unit_price": 19.9} for sku, qty in lines],
+            **({"promised_by": promised_by} if promised_by else {}),
         }
 
     def place(self, lines: list[tuple[str, int]], headers: dict | None = None, **kwargs) -> dict:

@@ -1,12 +1,13 @@
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Response
+from fastapi import APIRouter, Header, Query, Response
 
-from ...domain.actors import Actor
 from contract.errors import InvalidInput
 from contract.reasons import CANCEL_REASONS, REJECT_REASONS
-from ...schemas import CancelIn, OrderIn, OrderOut
-from ...services import orders
+
+from ...domain.actors import Actor
+from ...schemas import CancelIn, OrderIn, OrderOut, OrderPage, TimelineEvent
+from ...services import order_lookup, orders
 from ..deps import AnyActor, EngineDep, OrderManager, OrderPlacer, ReadSessionDep, SessionDep
 
 router = APIRouter(tags=["orders"])
@@ -28,6 +29,25 @@ def place_order(
     if not created:
         response.status_code = 200
     return _visible(order, actor)
+
+
+@router.get("/orders", response_model=OrderPage)
+def search_orders(
+    session: ReadSessionDep,
+    actor: AnyActor,
+    q: Annotated[str, Query(min_length=2, max_length=100, description="external reference, customer name, phone or email, or a SKU")],
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    offset: Annotated[int, Query(ge=0, le=100_000)] = 0,
+) -> dict:
+    """Find orders, newest first; staff find their own store's."""
+    found = order_lookup.search(session, actor, q.strip(), limit + 1, offset)
+    return {"items": found[:limit], "next_offset": offset + limit if len(found) > limit else None}
+
+
+@router.get("/orders/{order_id}/timeline", response_model=list[TimelineEvent])
+def order_timeline(order_id: str, session: ReadSessionDep, actor: AnyActor) -> list[dict]:
+    """Everything that happened to the order, in order: who, when, where and why."""
+    return order_lookup.timeline(session, order_id, actor)
 
 
 @router.get("/orders/{order_id}", response_model=OrderOut)

@@ -2,11 +2,22 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from ...domain.actors import Actor
 from contract.errors import InvalidInput
-from ...schemas import AvailabilityOut, CountsIn, MovementsIn
-from ...services import stock
-from ..deps import AnyActor, ReadSessionDep, SessionDep, SettingsDep, StaffOrAdmin, require_store
+
+from ...domain.actors import Actor
+from ...schemas import AvailabilityOut, CountsIn, MovementsIn, StockAlertsOut, ThresholdsIn
+from ...services import stock, stock_alerts
+from ..deps import (
+    AnyActor,
+    ManagerOrAdmin,
+    PeriodDep,
+    ReadSessionDep,
+    SessionDep,
+    SettingsDep,
+    StaffOrAdmin,
+    require_store,
+    scoped_location,
+)
 
 router = APIRouter(tags=["stock"])
 
@@ -54,6 +65,29 @@ def availability(
     for level in levels:
         totals[level["sku"]] += level["atp"]
     return {"skus": totals, "locations": levels}
+
+
+@router.put("/stock/alerts")
+def put_alert_thresholds(body: ThresholdsIn, session: SessionDep, settings: SettingsDep, actor: ManagerOrAdmin) -> dict:
+    """Low-stock thresholds per SKU and location (a manager for the own store)."""
+    _check(actor, [t.location for t in body.thresholds], settings.max_bulk_items)
+    keys = [(t.location, t.sku) for t in body.thresholds]
+    if len(set(keys)) != len(keys):
+        raise InvalidInput("duplicate_threshold", "the same location and SKU appear twice")
+    stock_alerts.set_thresholds(session, [(t.location, t.sku, t.threshold) for t in body.thresholds], actor.label)
+    session.commit()
+    return {"thresholds": len(body.thresholds)}
+
+
+@router.get("/stock/alerts", response_model=StockAlertsOut)
+def get_stock_alerts(
+    session: ReadSessionDep,
+    actor: StaffOrAdmin,
+    period: PeriodDep,
+    location: Annotated[str | None, Query(max_length=32, description="staff: their store; head office: any, or all")] = None,
+) -> dict:
+    """SKUs at or below their threshold now, and units reported missing at pick in the period."""
+    return stock_alerts.alerts(session, scoped_location(actor, location), period.start, period.end)
 
 
 def _check(actor: Actor, locations: list[str], max_items: int) -> None:

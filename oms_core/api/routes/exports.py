@@ -1,0 +1,27 @@
+from fastapi import APIRouter
+from fastapi.responses import StreamingResponse
+
+from ...models import Location
+from ...services import exports
+from ...services.db_util import require_known
+from ..deps import ManagerOrAdmin, PeriodDep, ReaderDep, ReadSessionDep, scoped_location
+
+router = APIRouter(tags=["exports"])
+
+
+@router.get("/exports/{export}.csv", response_class=StreamingResponse,
+            responses={200: {"content": {"text/csv": {}}, "description": "the rows, streamed"}})
+def export_csv(
+    export: exports.Export, session: ReadSessionDep, engine: ReaderDep, actor: ManagerOrAdmin, period: PeriodDep,
+    location: str | None = None,
+) -> StreamingResponse:
+    """Orders, fulfilments, daily KPIs or returns of the period as CSV (managers: their store)."""
+    where = scoped_location(actor, location)
+    if where is not None:
+        require_known(session, Location.code, {where}, "unknown_location", "location")
+    name = f"{export.value}-{period.start:%Y%m%d}-{period.end:%Y%m%d}.csv"
+    return StreamingResponse(
+        exports.stream(engine, export, where, period.start, period.end),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )

@@ -1,0 +1,29 @@
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query
+
+from ...models import Location
+from ...services import kpis
+from ...services.db_util import require_known
+from ..deps import ManagerOrAdmin, PeriodDep, ReadSessionDep, scoped_location
+
+router = APIRouter(tags=["kpis"])
+
+
+@router.get("/kpis")
+def get_kpis(
+    session: ReadSessionDep,
+    actor: ManagerOrAdmin,
+    period: PeriodDep,
+    location: Annotated[str | None, Query(max_length=32, description="managers: their store; head office: any, or none for the network")] = None,
+    series: Annotated[Literal["day"] | None, Query(description="`day` adds one set of KPIs per day the orders were placed")] = None,
+) -> dict:
+    """KPIs of the orders placed in the period, recomputed from their recorded events."""
+    where = scoped_location(actor, location)
+    if where is not None:
+        require_known(session, Location.code, {where}, "unknown_location", "location")
+    result = kpis.report(session, where, period.start, period.end, daily=series == "day")
+    body = {"location": where, "from": period.start, "to": period.end, **kpis.as_json(result.total)}
+    if series == "day":
+        body["series"] = [{"day": day, **kpis.as_json(day_kpis)} for day, day_kpis in result.days.items()]
+    return body
