@@ -10,17 +10,19 @@ from sqlalchemy import Engine, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from ..core.db import session_scope
-from ..domain.actors import Actor
 from contract.errors import Conflict, InvalidInput, NotFound
 from contract.fulfilment import OPEN, Action, FulfilmentStatus
+
+from ..core.db import session_scope
+from ..domain.actors import Actor
 from ..domain.ids import uuid7
-from ..domain.orders import OrderStatus, demand_by_sku, order_status, unfulfilled_by_sku
+from ..domain.orders import OrderStatus, counted, demand_by_sku, order_status, unfulfilled_by_sku
 from ..domain.routing import RoutingRequest
 from ..models import Fulfilment, FulfilmentLine, Order, OrderLine, Product, utcnow
 from ..schemas import OrderIn
 from . import allocation, events
 from .db_util import require_known
+
 
 def request_hash(payload: OrderIn) -> str:
     canonical = json.dumps(payload.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
@@ -128,7 +130,9 @@ def _place(session: Session, payload: OrderIn, actor: Actor, key: str | None, di
     )
     session.execute(insert(Order.__table__), [order])
     session.execute(insert(OrderLine.__table__), lines)
-    events.record(session, order["id"], "order.created", actor, details={"channel": payload.channel})
+    # An endless-aisle order names the associate who placed it and their store.
+    placed_by = {"associate": actor.name, "store": actor.store} if actor.is_staff else {}
+    events.record(session, order["id"], "order.created", actor, details={"channel": payload.channel, **placed_by})
     if plan.parked:
         _record_parked(session, order["id"], actor, plan.unfulfilled,
                        "no rule set can serve these lines; the routing profile parks them for customer service")
@@ -171,8 +175,7 @@ def refresh_status(session: Session, order_id: str) -> OrderStatus:
     status = order_status(
         current == OrderStatus.CANCELLED,
         _demand(session, order_id),
-        [(FulfilmentStatus(f["status"]), {l["sku"]: l["qty"] for l in f["lines"]}) for f in
-         fulfilment_views(session, Fulfilment.order_id == order_id)],
+        counted(fulfilment_views(session, Fulfilment.order_id == order_id)),
         parked=parked,
     )
     if status.value != current:
@@ -236,7 +239,7 @@ def order_view(order: Mapping, lines: list[dict], fulfilments: list[dict]) -> di
         if order["status"] == OrderStatus.CANCELLED
         else unfulfilled_by_sku(
             demand_by_sku((line["sku"], line["qty"]) for line in lines),
-            [(FulfilmentStatus(f["status"]), {l["sku"]: l["qty"] for l in f["lines"]}) for f in fulfilments],
+            counted(fulfilments),
         )
     )
     return {
