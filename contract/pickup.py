@@ -10,13 +10,18 @@ the customer does:
 - the QR payload `BRPU1|<store>|<order id>|<signature>`, which names the order
   (the counter finds it without typing) and cannot be made up for another
   order or store without the key.
+
+The handover rule (what a customer may take, what becomes of the rest) is here
+too, for the same reason.
 """
 
 import hashlib
 import hmac
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from .errors import InvalidInput
+from .reasons import CANCEL_REASONS
 
 CODE_LENGTH = 6
 _ALPHABET = "0123456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # as tracking numbers: no I or O
@@ -88,3 +93,25 @@ def genuine_qr(secret: str, store: str, payload: str) -> ScannedPickup | None:
     if not hmac.compare_digest(payload.strip(), qr_payload(secret, store, scanned.order_id)):
         return None
     return scanned
+
+
+def handover(waiting: Mapping[str, int], taken: Iterable[tuple[str, int]] | None, rest: str = "keep",
+             reason: str | None = None) -> tuple[dict[str, int], dict[str, int]]:
+    """(taken, left) units per SKU when the customer takes `taken` of what is
+    `waiting` for them (everything when None). Cancelling what is left needs one
+    of the cancel reasons. Anything not waiting, or too many, is refused."""
+    if taken is None:
+        took = {sku: qty for sku, qty in waiting.items() if qty > 0}
+    else:
+        took = {}
+        for sku, qty in taken:
+            if sku not in waiting:
+                raise InvalidInput("wrong_item", f"{sku} is not in this order", sku=sku)
+            took[sku] = took.get(sku, 0) + qty
+            if took[sku] > waiting[sku]:
+                raise InvalidInput("too_many", f"only {waiting[sku]} of {sku} wait for this customer", sku=sku)
+    left = {sku: qty - took.get(sku, 0) for sku, qty in waiting.items() if qty > took.get(sku, 0)}
+    if rest == "cancel" and left and reason not in CANCEL_REASONS:
+        raise InvalidInput("unknown_reason", f"cancelling the rest needs a reason, one of {', '.join(CANCEL_REASONS)}",
+                           allowed=list(CANCEL_REASONS))
+    return took, left

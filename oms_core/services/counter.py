@@ -10,7 +10,6 @@ from sqlmodel import Session
 from contract import pickup
 from contract.errors import Conflict, InvalidInput, NotFound
 from contract.fulfilment import OPEN, Action, FulfilmentStatus, next_status
-from contract.reasons import CANCEL_REASONS
 
 from ..core.config import Settings
 from ..domain.actors import SYSTEM, Actor
@@ -96,11 +95,9 @@ def collect(session: Session, fulfilment: Fulfilment, lines: list[FulfilmentLine
     if body.code:
         checked = pickup.verify(pickup_secret(session, fulfilment.location), fulfilment.location,
                                 fulfilment.order_id, body.code)
-    taken = _taken(lines, body)
-    left = {line.sku: line.qty - taken.get(line.sku, 0) for line in lines if line.qty > taken.get(line.sku, 0)}
-    if body.rest == "cancel" and left and body.reason not in CANCEL_REASONS:
-        raise InvalidInput("unknown_reason", f"cancelling the rest needs a reason, one of {', '.join(CANCEL_REASONS)}",
-                           allowed=list(CANCEL_REASONS))
+    taken, left = pickup.handover({line.sku: line.qty for line in lines},
+                                  None if body.lines is None else [(item.sku, item.qty) for item in body.lines],
+                                  body.rest, body.reason)
     stock_service.apply(
         session,
         [stock_service.Move(fulfilment.location, sku, -qty, -qty, "collect", fulfilment.id) for sku, qty in taken.items()],
@@ -121,21 +118,6 @@ def collect(session: Session, fulfilment: Fulfilment, lines: list[FulfilmentLine
     else:
         allocation.transition(session, fulfilment, status, Action.COLLECT, actor,
                               details={"partial": True, "handed_over_on": handed, "left": left})
-
-
-def _taken(lines: list[FulfilmentLine], body: CollectIn) -> dict[str, int]:
-    by_sku = {line.sku: line.qty for line in lines}
-    if body.lines is None:
-        return dict(by_sku)
-    taken: dict[str, int] = {}
-    for item in body.lines:
-        if item.sku not in by_sku:
-            raise InvalidInput("wrong_item", f"{item.sku} is not in this order", sku=item.sku)
-        taken[item.sku] = taken.get(item.sku, 0) + item.qty
-        if taken[item.sku] > by_sku[item.sku]:
-            raise InvalidInput("too_many", f"only {by_sku[item.sku]} of {item.sku} wait for this customer",
-                               sku=item.sku)
-    return taken
 
 
 def _split_off(session: Session, fulfilment: Fulfilment, lines: list[FulfilmentLine], taken: dict[str, int],
