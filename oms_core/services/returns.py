@@ -19,11 +19,13 @@ from sqlmodel import Session
 from contract.errors import Forbidden, InvalidInput, NotFound
 from contract.fulfilment import FulfilmentStatus
 from contract.reasons import RETURN_REASONS
+from printing import Address, ReturnReceipt, Store, return_receipt_pdf
+from printing import OrderLine as PrintedLine
 
 from ..core.db import session_scope
 from ..domain.actors import Actor
 from ..domain.ids import uuid7
-from ..models import Fulfilment, Location, Order, OrderLine, OrderReturn
+from ..models import Fulfilment, Location, Order, OrderLine, OrderReturn, Product
 from ..schemas import ReturnIn
 from . import events, notifications, orders
 from . import stock as stock_service
@@ -157,6 +159,30 @@ def get(session: Session, return_id: str, actor: Actor) -> dict:
     if record is None or (actor.is_store_bound and record.store != actor.store):
         raise NotFound("return_not_found", f"no return {return_id}")
     return view(record)
+
+
+def receipt_pdf(session: Session, return_id: str, actor: Actor) -> bytes:
+    """The customer's return receipt (80 mm), as the counter's till printer prints it."""
+    record = get(session, return_id, actor)
+    ref = session.execute(select(Order.external_ref).where(Order.id == record["order_id"])).scalar_one()
+    location = session.get(Location, record["store"])
+    assert location is not None
+    address = location.address or {}
+    names = dict(session.execute(select(Product.sku, Product.name)
+                                 .where(Product.sku.in_({line["sku"] for line in record["lines"]}))).all())
+    conditions = {"resellable": "Resellable", "damaged": "Damaged: sent back to the warehouse"}
+    return return_receipt_pdf(ReturnReceipt(
+        return_ref=record["id"], order_ref=ref,
+        store=Store(location.code, location.name, Address(tuple(filter(None, [address.get("line1")])),
+                                                          address.get("postcode", ""), address.get("city", ""),
+                                                          location.country)),
+        returned_at=record["created_at"], associate=record["created_by"],
+        items=tuple(PrintedLine(line["sku"], names.get(line["sku"], line["sku"]), line["qty"])
+                    for line in record["lines"]),
+        reason=RETURN_REASONS.get(record["reason"], record["reason"]),
+        condition=", ".join(dict.fromkeys(conditions[line["condition"]] for line in record["lines"])),
+        refund=Decimal(str(record["refund"])), currency="EUR",
+    ))
 
 
 def view(record: OrderReturn) -> dict:

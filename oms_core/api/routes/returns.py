@@ -33,3 +33,9 @@ def create_return(
 @router.get("/{return_id}", response_model=ReturnOut)
 def get_return(return_id: str, session: ReadSessionDep, actor: StaffOrAdmin) -> dict:
     return returns.get(session, return_id, actor)
+
+
+@router.get("/{return_id}/receipt", response_class=Response,
+            responses={200: {"content": {"application/pdf": {}}, "description": "the return receipt (80 mm PDF)"}})
+def return_receipt(return_id: str, session: ReadSessionDep, actor: StaffOrAdmin) -> Response:
+    return Response(returns.receipt_pdf(session, return_id, actor), media_type="application/pdf")
