@@ -95,7 +95,7 @@ class StockMovement(SQLModel, table=True):
     id: int | None = Field(default=None, sa_column=Column(BigId, primary_key=True, autoincrement=True))
     location: str = Field(max_length=32)
     sku: str = Field(max_length=64)
-    kind: str = Field(max_length=16)  # receipt, adjustment, count, reserve, release, ship, return
+    kind: str = Field(max_length=16)  # receipt, adjustment, count, reserve, release, ship, collect, arrival, return
     on_hand_delta: int = 0
     reserved_delta: int = 0
     reference: str | None = Field(default=None, max_length=64)

@@ -182,7 +182,6 @@ def receive(session: Session, body: ReceiveIn, actor: Actor) -> dict:
                   details={"tracking_number": body.tracking_number, "shelf": body.shelf, "parcel": parcel.id,
                            "shipped_from": parcel.location})
     allocation.notify_fulfilment(session, arrival_id, store, None)
-    allocation.notify_fulfilment(session, parcel.id, parcel.location, parcel.ship_to)
     arrival = session.get(Fulfilment, arrival_id)
     assert arrival is not None
     _tell_ready(session, arrival)

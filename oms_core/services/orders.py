@@ -258,7 +258,10 @@ def cancel(session: Session, order_id: str, actor: Actor, reason: str) -> None:
     if order.status == OrderStatus.CANCELLED:
         return  # cancelling twice is the same as once
     fulfilments = _fulfilments(session, order_id)
-    done = [f for f in fulfilments if f.status in (FulfilmentStatus.SHIPPED, FulfilmentStatus.COLLECTED)]
+    # A parcel that has arrived at the pickup store is no longer gone: what waits there can be cancelled.
+    arrived = {f.arrived_from for f in fulfilments if f.arrived_from}
+    done = [f for f in fulfilments
+            if f.status in (FulfilmentStatus.SHIPPED, FulfilmentStatus.COLLECTED) and f.id not in arrived]
     if done:
         raise Conflict(
             "already_shipped",

@@ -191,8 +191,9 @@ def test_no_shows_are_reminded_then_cancelled_and_restocked(network):
     assert remind_and_release(network.engine, settings, now + timedelta(hours=200)) == {}
 
 
-def test_a_parcel_shipped_to_the_pickup_store_is_scanned_in_and_collected(network):
-    pickup_store, sender = network.sign_in("PAR-02"), network.sign_in("PAR-01")
+def _shipped_to_pickup_store(network, pickup_store):
+    """A click & collect order for PAR-02 that PAR-02 gave back, shipped to it from PAR-01."""
+    sender = network.sign_in("PAR-01")
     order = network.place([(TEE, 1)], method="click_collect", store="PAR-02")
     network.act(pickup_store, order["fulfilments"][0]["id"], "reject", {"reason": "damaged"})
     (parcel,) = [f for f in _order(network, order["id"])["fulfilments"] if f["delivery_method"] == "ship_to_store"]
@@ -200,7 +201,12 @@ def test_a_parcel_shipped_to_the_pickup_store_is_scanned_in_and_collected(networ
     for action in ("accept", "pick", "pack"):
         assert network.act(sender, parcel["id"], action).status_code == 200
     shipped = network.act(sender, parcel["id"], "ship", {"carrier": "colissimo"}).json()
-    tracking = shipped["tracking_number"]
+    return order, parcel, sender, shipped["tracking_number"]
+
+
+def test_a_parcel_shipped_to_the_pickup_store_is_scanned_in_and_collected(network):
+    pickup_store = network.sign_in("PAR-02")
+    order, parcel, sender, tracking = _shipped_to_pickup_store(network, pickup_store)
     expected = network.client.get(f"{API}/counter/arrivals", headers=pickup_store).json()
     assert [f["id"] for f in expected] == [parcel["id"]]
     before = network.level("PAR-02", TEE)
@@ -226,6 +232,19 @@ def test_a_parcel_shipped_to_the_pickup_store_is_scanned_in_and_collected(networ
     assert network.act(pickup_store, arrival["id"], "collect", {"code": code}).json()["status"] == "collected"
     assert _order(network, order["id"])["status"] == "completed"
     assert network.level("PAR-02", TEE)["on_hand"] == before["on_hand"]
+
+
+def test_what_arrived_for_a_customer_can_still_be_cancelled_and_stays_in_the_store(network):
+    pickup_store = network.sign_in("PAR-02")
+    order, _, _, tracking = _shipped_to_pickup_store(network, pickup_store)
+    cancel = network.client.post(f"{API}/orders/{order['id']}/cancel", json={}, headers=network.channel)
+    assert cancel.status_code == 409  # on the road: too late
+    before = network.level("PAR-02", TEE)
+    network.client.post(f"{API}/counter/arrivals", json={"tracking_number": tracking}, headers=pickup_store)
+    cancel = network.client.post(f"{API}/orders/{order['id']}/cancel", json={}, headers=network.channel)
+    assert cancel.status_code == 200 and cancel.json()["status"] == "cancelled"
+    after = network.level("PAR-02", TEE)
+    assert (after["on_hand"] - before["on_hand"], after["reserved"], after["atp"] - before["atp"]) == (1, 0, 1)
 
 
 def test_an_associate_places_an_endless_aisle_order_routed_like_any_other(network):
