@@ -141,6 +141,16 @@ def test_bad_handovers_are_refused_plainly(network):
                        ({"rest": "burn"}, "invalid_request")]:
         r = network.act(store, ready["id"], "collect", body)
         assert (r.status_code, r.json()["error"]["code"]) == (422, code), body
+    for path, body, status in [("/counter/arrivals", {"tracking_number": "not a number!"}, 422),
+                               ("/counter/arrivals", {"tracking_number": "BR1", "shelf": ""}, 422),
+                               ("/counter/arrivals", {}, 422)]:
+        r = network.client.post(API + path, json=body, headers=store)
+        assert r.status_code == status and "error" in r.json(), (path, body)
+    assert network.client.get(f"{API}/counter/orders", headers=store).status_code == 422  # no q
+    assert network.client.get(f"{API}/counter/shelf", headers=network.admin).status_code == 403
+    malformed = network.client.post(f"{API}/counter/arrivals", content=b"{",
+                                    headers={**store, "Content-Type": "application/json"})
+    assert malformed.status_code == 400
     home = network.place([(TEE, 1)])["fulfilments"][0]
     lyon = network.sign_in("LYS-01")
     assert network.act(lyon, home["id"], "ready", {"shelf": "A1"}).status_code == 409

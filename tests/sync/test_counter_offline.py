@@ -124,3 +124,16 @@ def test_a_parcel_scanned_in_offline_is_ready_at_once_and_applied_once(network, 
     assert (core_view["status"], core_view["arrived_from"], core_view["shelf"]) == ("collected", parcel["id"], "C1")
     assert desk.cache.server_fulfilment(arrival)["status"] == "collected"
     assert network.client.get(f"{API}/orders/{order['id']}", headers=network.admin).json()["status"] == "completed"
+
+
+def test_a_scan_the_core_cannot_match_is_refused_and_shown_not_dropped(network, counter):
+    desk, engine, _ = counter
+    token = desk.cache.get_meta("device_token")
+    (result,) = asyncio.run(engine.client.push(token, [
+        {"id": "0190cccc-0000-7000-8000-000000000001", "type": "receive", "staff": "S001",
+         "fulfilment": "0190cccc-0000-7000-8000-000000000002", "args": {"tracking_number": "BRNOWHERE"}}]))
+    assert (result["status"], result["error"]["code"]) == ("rejected", "unknown_parcel")
+    (bad,) = asyncio.run(engine.client.push(token, [
+        {"id": "0190cccc-0000-7000-8000-000000000003", "type": "receive", "staff": "S001",
+         "fulfilment": "0190cccc-0000-7000-8000-000000000004", "args": {"parcel": "x"}}]))
+    assert (bad["status"], bad["error"]["code"]) == ("rejected", "invalid_request")
