@@ -17,3 +17,13 @@ CANCEL_REASONS: dict[str, str] = {
     "out_of_stock": "No stock anywhere",
     "other": "Other reason",
 }
+
+RETURN_REASONS: dict[str, str] = {
+    "changed_mind": "Customer changed their mind",
+    "wrong_size": "Wrong size or fit",
+    "not_as_described": "Not as described",
+    "defective": "Defective or damaged",
+    "wrong_item": "Wrong item received",
+    "late": "Arrived too late",
+    "other": "Other reason",
+}

@@ -171,15 +171,14 @@ class LocalCache:
         with self._write("outbox", "fulfilment") as conn:
             for result in results:
                 outcome = result["outcome"]
-                conn.execute(
-                    update(outbox)
-                    .where(outbox.c.id == result["id"], outbox.c.state == "pending")
-                    .values(
-                        state=outcome,
-                        result_version=(result.get("result") or {}).get("version"),
-                        error=result.get("error"),
-                    )
-                )
+                done = result.get("result") or {}
+                values = {"state": outcome, "result_version": done.get("version"), "error": result.get("error")}
+                if done.get("fulfilment"):
+                    # The fulfilment the core changed: a parcel another tablet scanned in
+                    # first is the arrival that tablet named, not the one this one did.
+                    values["fulfilment_id"] = done["fulfilment"]
+                conn.execute(update(outbox).where(outbox.c.id == result["id"], outbox.c.state == "pending")
+                             .values(**values))
             self._forget_confirmed(conn)
 
     def rejections(self) -> list[dict]:
@@ -207,6 +206,7 @@ class LocalCache:
             query = query.where(fulfilment.c.status.in_(wanted) | fulfilment.c.id.in_(in_flight))
         with self.engine.connect() as conn:
             rows = conn.execute(query).scalars().all()
+            rows = [*rows, *self._arrivals(conn)]
             intents = self._intents(conn, [row["id"] for row in rows])
         views = [optimistic.effective(row, intents.get(row["id"], [])) for row in rows]
         return [v for v in views if wanted is None or v["status"] in wanted]
@@ -214,6 +214,8 @@ class LocalCache:
     def fulfilment(self, fulfilment_id: str) -> dict | None:
         with self.engine.connect() as conn:
             data = conn.execute(select(fulfilment.c.data).where(fulfilment.c.id == fulfilment_id)).scalar_one_or_none()
+            if data is None:
+                data = next((view for view in self._arrivals(conn) if view["id"] == fulfilment_id), None)
             if data is None:
                 return None
             intents = self._intents(conn, [fulfilment_id])
@@ -228,6 +230,33 @@ class LocalCache:
         """What the core last said, without local intents."""
         with self.engine.connect() as conn:
             return conn.execute(select(fulfilment.c.data).where(fulfilment.c.id == fulfilment_id)).scalar_one_or_none()
+
+    @staticmethod
+    def _arrivals(conn: Connection) -> list[dict]:
+        """Parcels scanned in here that the core has not confirmed yet, as the
+        fulfilments they become (each named by the device when it was scanned)."""
+        scans = conn.execute(
+            select(outbox.c.fulfilment_id, outbox.c.args, outbox.c.created_at)
+            .where(outbox.c.type == optimistic.RECEIVE, outbox.c.state.in_(("pending", "applied")))
+            .order_by(outbox.c.seq)
+        ).all()
+        if not scans:
+            return []
+        known = set(conn.execute(select(fulfilment.c.id).where(fulfilment.c.id.in_([s.fulfilment_id for s in scans])))
+                    .scalars())
+        parcels = {
+            number: data
+            for data in conn.execute(select(fulfilment.c.data).where(fulfilment.c.status == "shipped")).scalars()
+            if data.get("delivery_method") == "ship_to_store"
+            for number in {data.get("tracking_number"), *(p.get("tracking_number") for p in data.get("parcels", []))}
+            if number
+        }
+        return [
+            optimistic.arrival(parcels[scan.args["tracking_number"]], scan.fulfilment_id, scan.args["tracking_number"],
+                               scan.args.get("shelf"), scan.created_at)
+            for scan in scans
+            if scan.fulfilment_id not in known and scan.args.get("tracking_number") in parcels
+        ]
 
     @staticmethod
     def _intents(conn: Connection, fulfilment_ids: list[str]) -> dict[str, list[dict]]:

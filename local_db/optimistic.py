@@ -7,6 +7,11 @@ import copy
 from contract.errors import DomainError
 from contract.fulfilment import Action, FulfilmentStatus, next_status
 from contract.picking import add_picks, everything_picked
+from contract.pickup import handover
+
+# A parcel scanned in at the counter: the cache shows the arrival as its own
+# view until the core's arrives (LocalCache._arrivals); nothing to apply.
+RECEIVE = "receive"
 
 
 def effective(view: dict, intents: list[dict]) -> dict:
@@ -21,6 +26,8 @@ def effective(view: dict, intents: list[dict]) -> dict:
 
 def apply(state: dict, kind: str, args: dict) -> None:
     """Apply one intent to a fulfilment view in place; raises DomainError if refused."""
+    if kind == RECEIVE:
+        return
     action = Action(kind)
     status = FulfilmentStatus(state["status"])
     collect_here = state["delivery_method"] == "click_collect"
@@ -48,8 +55,22 @@ def apply(state: dict, kind: str, args: dict) -> None:
             target = FulfilmentStatus.PICKED  # what is left was all picked already
         else:
             target = None
+    elif action is Action.COLLECT:
+        target = next_status(status, action, collect_here=collect_here)
+        if target is None:
+            return
+        taken = args.get("lines")
+        _, left = handover({line["sku"]: line["qty"] for line in state["lines"]},
+                           None if taken is None else [(item["sku"], item["qty"]) for item in taken],
+                           args.get("rest", "keep"), args.get("reason"))
+        if left:  # a partial handover: what was taken leaves on a fulfilment of its own
+            state["lines"] = [{**line, "qty": left[line["sku"]], "picked": min(line["picked"], left[line["sku"]])}
+                              for line in state["lines"] if line["sku"] in left]
+            target = FulfilmentStatus.CANCELLED if args.get("rest") == "cancel" else None
     else:
         target = next_status(status, action, collect_here=collect_here)
+        if action is Action.READY and args.get("shelf"):
+            state["shelf"] = args["shelf"]
         if action is Action.PACK:
             state["parcels"] = [{"service": args.get("service"), **parcel}
                                 for parcel in args.get("parcels") or [{"weight_kg": 0.0, "box": None}]]
@@ -59,3 +80,16 @@ def apply(state: dict, kind: str, args: dict) -> None:
             state["tracking_number"] = args.get("tracking_number") or state.get("tracking_number")
     if target is not None:
         state["status"] = target.value
+
+
+def arrival(parcel: dict, arrival_id: str, tracking_number: str, shelf: str | None, at: str) -> dict:
+    """The view of a parcel scanned in at its pickup store, as the core will
+    make it (services/counter.receive): this store's fulfilment, ready for the
+    customer, on the shelf it was put on."""
+    return {
+        **parcel, "id": arrival_id, "location": parcel["ship_to"], "status": FulfilmentStatus.READY_FOR_PICKUP.value,
+        "delivery_method": "click_collect", "ship_to": None, "tracking_number": tracking_number, "parcels": [],
+        "shelf": shelf, "ready_at": at, "reminders_sent": 0, "arrived_from": parcel["id"], "destination": None,
+        "lines": [{**line, "picked": line["qty"]} for line in parcel["lines"]],
+        "version": 0, "created_at": at, "updated_at": at,
+    }

@@ -95,7 +95,7 @@ class StockMovement(SQLModel, table=True):
     id: int | None = Field(default=None, sa_column=Column(BigId, primary_key=True, autoincrement=True))
     location: str = Field(max_length=32)
     sku: str = Field(max_length=64)
-    kind: str = Field(max_length=16)  # receipt, adjustment, count, reserve, release, ship, return
+    kind: str = Field(max_length=16)  # receipt, adjustment, count, reserve, release, ship, collect, arrival, return
     on_hand_delta: int = 0
     reserved_delta: int = 0
     reference: str | None = Field(default=None, max_length=64)
@@ -166,6 +166,8 @@ class Fulfilment(SQLModel, table=True):
         Index("ix_fulfilment_location_status", "location", "status"),
         # How busy each location is: fulfilments given to it today and lately.
         Index("ix_fulfilment_created_at", "created_at"),
+        # One arrival per parcel, however many devices scan it in.
+        Index("ux_fulfilment_arrived_from", "arrived_from", unique=True),
     )
     id: str = Field(primary_key=True, max_length=36)
     order_id: str = Field(foreign_key="orders.id", index=True, max_length=36)
@@ -179,6 +181,14 @@ class Fulfilment(SQLModel, table=True):
     carrier: str | None = Field(default=None, max_length=50)
     tracking_number: str | None = Field(default=None, max_length=64)
     parcels: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    # Click & collect: the staging shelf it waits on, since when, and how many
+    # reminders the customer has had (the counter scheduler reads these).
+    shelf: str | None = Field(default=None, max_length=32)
+    ready_at: datetime | None = Field(default=None, index=True)
+    reminders_sent: int = Field(default=0, sa_column=Column(Integer, nullable=False, server_default="0"))
+    # A parcel shipped to the pickup store becomes, on arrival, a fulfilment of
+    # that store waiting for the customer; this names the parcel's fulfilment.
+    arrived_from: str | None = Field(default=None, max_length=36)
     version: int = 1
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
@@ -313,3 +323,54 @@ class FeedRetention(SQLModel, table=True):
     __tablename__ = "feed_retention"
     id: int = Field(default=1, primary_key=True)
     pruned_through: int = Field(default=0, sa_column=Column(BigInteger, nullable=False))
+
+
+class PickupKey(SQLModel, table=True):
+    """Each store's secret for pickup codes (contract/pickup.py); its devices get it through sync."""
+
+    __tablename__ = "pickup_key"
+    store: str = Field(primary_key=True, foreign_key="location.code", max_length=32)
+    secret: str = Field(max_length=64)  # hex
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Notification(SQLModel, table=True):
+    """The customer notification outbox: written with the change that causes it,
+    sent afterwards by the notifier loop, retried with backoff."""
+
+    __table_args__ = (Index("ix_notification_due", "status", "next_attempt_at"),)
+    id: int | None = Field(default=None, sa_column=Column(BigId, primary_key=True, autoincrement=True))
+    # What it is about, once: "ready:<fulfilment>", "refund:<return>"... a second enqueue is a no-op.
+    key: str = Field(unique=True, max_length=120)
+    kind: str = Field(max_length=24)  # ready, reminder, collected, shipped, refund
+    order_id: str = Field(index=True, max_length=36)
+    recipient: str | None = Field(default=None, max_length=200)
+    subject: str = Field(max_length=200)
+    body: str = Field(max_length=4000)
+    data: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    status: str = Field(default="pending", max_length=16)  # pending | sent | failed
+    attempts: int = 0
+    next_attempt_at: datetime = Field(default_factory=utcnow)
+    last_error: str | None = Field(default=None, max_length=500)
+    created_at: datetime = Field(default_factory=utcnow)
+    sent_at: datetime | None = None
+
+
+class OrderReturn(SQLModel, table=True):
+    """Goods brought back to a store: what, why, in what condition, and the refund."""
+
+    __tablename__ = "order_return"
+    __table_args__ = (UniqueConstraint("idempotency_client", "idempotency_key", name="uq_return_idempotency"),)
+    id: str = Field(primary_key=True, max_length=36)  # chosen by the client (the counter) or the core
+    order_id: str = Field(foreign_key="orders.id", index=True, max_length=36)
+    store: str = Field(foreign_key="location.code", max_length=32)
+    reason: str = Field(max_length=64)
+    note: str | None = Field(default=None, max_length=500)
+    # [{"sku", "qty", "condition": resellable|damaged, "unit_price", "refund"}]
+    lines: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    refund: Decimal = Field(sa_column=money_column())
+    created_by: str = Field(max_length=100)
+    idempotency_client: str | None = Field(default=None, max_length=100)
+    idempotency_key: str | None = Field(default=None, max_length=200)
+    request_hash: str = Field(max_length=64)
+    created_at: datetime = Field(default_factory=utcnow)

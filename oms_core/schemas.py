@@ -262,6 +262,10 @@ class FulfilmentOut(BaseModel):
     tracking_number: str | None
     parcels: list[dict]
     lines: list[FulfilmentLineOut]
+    shelf: str | None = None
+    ready_at: datetime | None = None
+    reminders_sent: int = 0
+    arrived_from: str | None = Field(default=None, description="the parcel shipped to this pickup store it came in")
     version: int
     created_at: datetime
     updated_at: datetime
@@ -393,12 +397,123 @@ class ShipIn(Strict):
     manifest: str | None = Field(default=None, max_length=64, description="the carrier manifest it left on")
 
 
+ShelfCode = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=32)]
+ClientId = Annotated[str, StringConstraints(pattern=r"^[0-9a-fA-F-]{8,36}$")]
+
+
 class ReadyIn(Strict):
-    shelf: str | None = Field(default=None, max_length=32)
+    # The staging shelf scanned when the order is put away; making it ready
+    # again with another shelf records the move.
+    shelf: ShelfCode | None = None
+
+
+class CollectLine(Strict):
+    sku: Sku
+    qty: Qty
 
 
 class CollectIn(Strict):
-    code: str | None = Field(default=None, max_length=64)
+    # The short pickup code or the scanned QR payload; checked when given.
+    code: str | None = Field(default=None, max_length=200)
+    # What the customer takes now; everything when absent.
+    lines: list[CollectLine] | None = Field(default=None, min_length=1, max_length=200)
+    # What happens to the rest of a partial handover: it stays for later, or is
+    # cancelled (and goes back to stock) with a reason.
+    rest: Literal["keep", "cancel"] = "keep"
+    reason: str | None = Field(default=None, max_length=64)
+    # Names the fulfilment the taken units leave on (a partial handover), so a
+    # retried request is recognised; made by the client.
+    collected_id: ClientId | None = None
+
+
+class ReceiveIn(Strict):
+    """A parcel shipped to this pickup store is scanned in on arrival."""
+
+    tracking_number: TrackingNumber
+    shelf: ShelfCode | None = None
+    # The id of the pickup fulfilment the arrival becomes; made by the client.
+    arrival_id: ClientId | None = None
+
+
+class ReturnLine(Strict):
+    sku: Sku
+    qty: Qty
+    condition: Literal["resellable", "damaged"]
+
+
+class ReturnIn(Strict):
+    id: ClientId | None = Field(default=None, description="the return's id, made by the counter; retries reuse it")
+    order_id: str = Field(min_length=1, max_length=36)
+    lines: list[ReturnLine] = Field(min_length=1, max_length=200)
+    reason: str = Field(min_length=1, max_length=64)
+    note: str | None = Field(default=None, max_length=500)
+
+
+class ReturnLineOut(BaseModel):
+    sku: str
+    qty: int
+    condition: str
+    unit_price: float
+    refund: float
+    # resellable: back in this store's stock; damaged: kept aside for the warehouse
+    disposition: str
+
+
+class ReturnOut(BaseModel):
+    id: str
+    order_id: str
+    store: str
+    reason: str
+    note: str | None
+    lines: list[ReturnLineOut]
+    refund: Money
+    created_by: str
+    created_at: datetime
+
+
+class NotificationOut(BaseModel):
+    id: int
+    key: str
+    kind: str
+    order_id: str
+    recipient: str | None
+    subject: str
+    body: str
+    data: dict
+    status: str
+    attempts: int
+    next_attempt_at: datetime
+    last_error: str | None
+    created_at: datetime
+    sent_at: datetime | None
+
+
+class PickupOut(BaseModel):
+    order_id: str
+    store: str
+    code: str
+    qr_payload: str
+
+
+class CounterOrderOut(BaseModel):
+    """A click & collect order as the counter finds it."""
+
+    fulfilment: FulfilmentOut
+    order_ref: str
+    customer: dict
+    waiting_since: datetime | None
+
+
+class OrderSummaryOut(BaseModel):
+    id: str
+    channel: str
+    external_ref: str
+    status: str
+    customer: dict
+    delivery_method: str
+    pickup_store: str | None
+    total_value: Money
+    created_at: datetime
 
 
 # --- routing profile and promise -----------------------------------------
@@ -485,7 +600,7 @@ class DeviceOut(BaseModel):
     store: str
 
 
-MutationType = Literal["accept", "reject", "pick", "pack", "ship", "ready", "collect", "count"]
+MutationType = Literal["accept", "reject", "pick", "pack", "ship", "ready", "collect", "count", "receive"]
 
 
 class MutationIn(Strict):

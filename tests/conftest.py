@@ -81,17 +81,22 @@ def _truncate_postgres(url: str) -> None:
     engine.dispose()
 
 
+# Tests drive the notifier and the counter scheduler by calling them with a
+# clock; a loop sending in the background would race their assertions.
+QUIET = {"log_level": "WARNING", "notify_interval_seconds": 0, "counter_interval_seconds": 0}
+
+
 @pytest.fixture(params=["sqlite", "postgres"])
 def settings(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path) -> Settings:
     """Settings for a clean database; every test using it runs on both engines."""
     if request.param == "sqlite":
         path = tmp_path / "core.db"
         shutil.copy(sqlite_template, path)
-        return Settings(database_url=f"sqlite:///{path}", log_level="WARNING")
+        return Settings(database_url=f"sqlite:///{path}", **QUIET)
     url = request.getfixturevalue("postgres_database")
     need(url is not None, f"PostgreSQL not reachable at {PG_ADMIN_URL}")
     _truncate_postgres(url)
-    return Settings(database_url=url, log_level="WARNING")
+    return Settings(database_url=url, **QUIET)
 
 
 @pytest.fixture
@@ -99,7 +104,7 @@ def sqlite_settings(tmp_path: Path, sqlite_template: Path) -> Settings:
     """SQLite only, for tests about logic rather than engines."""
     path = tmp_path / "core.db"
     shutil.copy(sqlite_template, path)
-    return Settings(database_url=f"sqlite:///{path}", log_level="WARNING")
+    return Settings(database_url=f"sqlite:///{path}", **QUIET)
 
 
 @pytest.fixture

@@ -3,27 +3,29 @@
 import asyncio
 import contextlib
 import logging
+from collections.abc import Callable
 from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI
 from fastapi.concurrency import run_in_threadpool
 from fastapi.middleware.cors import CORSMiddleware
-from sqlalchemy import Engine
 
 from ..core.config import Settings, get_settings
 from ..core.db import make_engine, reader
 from ..core.logging import setup_logging
 from ..models import utcnow
-from ..services import changes
+from ..services import changes, counter, notifications
 from ..services import fulfilments as fulfilment_service
 from ..services.auth import CredentialCache
 from . import errors
 from .limits import BodyLimit
 from .live import LiveChanges
-from .routes import auth, catalog, exports, fulfilments, kpis, locations, orders, promise, routing, stock, sync
+from .routes import auth, catalog, exports, fulfilments, kpis, locations, orders, promise, returns, routing, stock, sync
+from .routes import counter as counter_routes
+from .routes import notifications as notification_routes
 
 API_PREFIX = "/api/v1"
-log = logging.getLogger("backroom.expiry")
+log = logging.getLogger("backroom.scheduler")
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -35,15 +37,22 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # Number what a worker committed but could not sequence before it stopped.
         changes.sequence_pending(app.state.engine)
         app.state.live.start(app.state.engine)
-        expiry = None
-        if settings.expiry_interval_seconds > 0:
-            expiry = asyncio.create_task(_expire_periodically(app.state.engine, settings.expiry_interval_seconds))
-        app.state.expiry = expiry
+        engine = app.state.engine
+        sender = notifications.sender_for(settings)
+        # Every worker runs the schedulers; row locks keep them from doing the same work twice.
+        app.state.expiry = _every(settings.expiry_interval_seconds, "expiring overdue fulfilments",
+                                  lambda: fulfilment_service.expire_overdue(engine, utcnow()))
+        app.state.counter = _every(settings.counter_interval_seconds, "following up uncollected orders",
+                                   lambda: counter.remind_and_release(engine, settings, utcnow()))
+        app.state.notifier = _every(settings.notify_interval_seconds, "sending notifications",
+                                    lambda: notifications.deliver_due(engine, sender, utcnow(),
+                                                                      settings.notify_max_attempts))
         yield
-        if expiry is not None:
-            expiry.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await expiry
+        for task in (app.state.expiry, app.state.counter, app.state.notifier):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
         app.state.live.stop()
         app.state.engine.dispose()
 
@@ -69,7 +78,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
 
     api = APIRouter(prefix=API_PREFIX)
-    for module in (auth, catalog, locations, stock, promise, orders, fulfilments, routing, sync, kpis, exports):
+    for module in (auth, catalog, locations, stock, promise, orders, fulfilments, routing, sync, kpis, exports,
+                   counter_routes, returns, notification_routes):
         api.include_router(module.router)
     app.include_router(api)
 
@@ -80,15 +90,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     return app
 
 
-async def _expire_periodically(engine: Engine, interval_s: float) -> None:
-    """The scheduler: fulfilments not accepted in time expire and their lines
-    are routed again. Every worker runs it; row locks keep them from doing the
-    same fulfilment twice."""
-    while True:
-        try:
-            expired = await run_in_threadpool(fulfilment_service.expire_overdue, engine, utcnow())
-            if expired:
-                log.info("%d fulfilments expired and were routed again", expired)
-        except Exception:  # noqa: BLE001 - a bad run must not stop the scheduler
-            log.exception("expiring overdue fulfilments failed")
-        await asyncio.sleep(interval_s)
+def _every(interval_s: float, what: str, work: Callable[[], object]) -> asyncio.Task | None:
+    """Run `work` in a worker thread every `interval_s` seconds (None when 0: turned off)."""
+    if interval_s <= 0:
+        return None
+
+    async def loop() -> None:
+        while True:
+            try:
+                done = await run_in_threadpool(work)
+                if done:
+                    log.info("%s: %s", what, done)
+            except Exception:  # noqa: BLE001 - a bad run must not stop the scheduler
+                log.exception("%s failed", what)
+            await asyncio.sleep(interval_s)
+
+    return asyncio.create_task(loop())

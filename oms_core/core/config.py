@@ -36,6 +36,25 @@ class Settings(BaseSettings):
     # How often each worker looks for fulfilments not accepted in time (expires
     # and re-routes them); 0 turns the scheduler off.
     expiry_interval_seconds: float = 30.0
+    # Click & collect orders waiting on the shelf: the customer is reminded
+    # this many hours after the order was ready (one reminder per delay), and
+    # after pickup_hold_hours what is still there is cancelled and goes back
+    # to stock. The counter scheduler looks every counter_interval_seconds (0: off).
+    pickup_reminder_hours: list[float] = [48.0]
+    pickup_hold_hours: float = 120.0
+    counter_interval_seconds: float = 60.0
+    # Customer notifications: sent by a loop every notify_interval_seconds (0:
+    # off), retried with growing waits up to notify_max_attempts. Without an
+    # SMTP host they are written to notifications_log (the demo shows them).
+    notify_interval_seconds: float = 5.0
+    notify_max_attempts: int = 8
+    notifications_log: str = "var/notifications.log"
+    smtp_host: str | None = None
+    smtp_port: int = 587
+    smtp_user: str | None = None
+    smtp_password: str | None = None
+    smtp_starttls: bool = True
+    smtp_sender: str = "Backroom <no-reply@backroom.local>"
 
     @property
     def is_sqlite(self) -> bool:

@@ -1,6 +1,6 @@
 """Order status, derived from its lines and fulfilments (never set by hand)."""
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from enum import StrEnum
 
 from contract.fulfilment import OPEN, FulfilmentStatus
@@ -25,6 +25,21 @@ def demand_by_sku(lines: Iterable[tuple[str, int]]) -> dict[str, int]:
     for sku, qty in lines:
         demand[sku] = demand.get(sku, 0) + qty
     return demand
+
+
+def counted(fulfilments: Sequence[Mapping]) -> list[tuple[FulfilmentStatus, dict[str, int]]]:
+    """Each fulfilment view as (status, units per SKU), the way the order counts it.
+
+    A parcel shipped to the pickup store is counted by its arrival once it has
+    arrived (the arrival is what the customer collects, or what is cancelled
+    when nobody comes), never twice.
+    """
+    arrived = {f["arrived_from"] for f in fulfilments if f.get("arrived_from")}
+    return [
+        (FulfilmentStatus(f["status"]), {line["sku"]: line["qty"] for line in f["lines"]})
+        for f in fulfilments
+        if f["id"] not in arrived
+    ]
 
 
 def unfulfilled_by_sku(

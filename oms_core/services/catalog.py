@@ -6,8 +6,9 @@ from sqlalchemy import delete, select
 from sqlmodel import Session
 
 from contract.errors import InvalidInput
+
 from ..models import Barcode, Location, Product, utcnow
-from . import allocation, changes
+from . import allocation, changes, counter
 from .db_util import upsert
 
 
@@ -53,6 +54,7 @@ def upsert_locations(session: Session, locations: Sequence[dict]) -> int:
     upsert(session, Location.__table__, rows, ["code"])
     for loc in locations:
         changes.record(session, loc["code"], "location", loc["code"])
+    counter.add_pickup_keys(session, [loc["code"] for loc in locations if loc["type"] == "store"])
     allocation.sites_cache.forget()
     return len(locations)
 

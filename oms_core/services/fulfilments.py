@@ -8,15 +8,16 @@ from datetime import datetime
 from sqlalchemy import Engine, select
 from sqlmodel import Session
 
-from ..domain.actors import SYSTEM, Actor
-from contract.errors import Conflict, InvalidInput, NotFound
+from contract.errors import InvalidInput, NotFound
 from contract.fulfilment import Action, FulfilmentStatus, next_status
 from contract.parcels import new_tracking_number
 from contract.picking import add_picks, everything_picked
 from contract.reasons import REJECT_REASONS
+
+from ..domain.actors import SYSTEM, Actor
 from ..models import Fulfilment, FulfilmentLine
 from ..schemas import CollectIn, PackIn, PickIn, ReadyIn, RejectIn, ShipIn
-from . import allocation, catalog, events, orders
+from . import allocation, catalog, counter, events, notifications, orders
 from . import stock as stock_service
 
 _EXPIRED = "not accepted in time"
@@ -69,14 +70,17 @@ def act(session: Session, fulfilment_id: str, action: Action, actor: Actor, body
                 _step(session, fulfilment, status, action, actor, collect_here,
                       details={"carrier": fulfilment.carrier, "tracking_number": fulfilment.tracking_number,
                                "manifest": body.manifest})
+                if fulfilment.delivery_method == "home":  # a parcel to a pickup store is announced on arrival
+                    notifications.shipped(session, fulfilment.id, fulfilment.order_id, fulfilment.carrier,
+                                          fulfilment.tracking_number)
         case Action.READY:
             assert isinstance(body, ReadyIn)
-            _step(session, fulfilment, status, action, actor, collect_here, details={"shelf": body.shelf})
+            next_status(status, action, collect_here=collect_here)  # refuses what is not collected here
+            counter.ready(session, fulfilment, status, body.shelf, actor)
         case Action.COLLECT:
             assert isinstance(body, CollectIn)
-            if next_status(status, action, collect_here=collect_here) is not None:
-                _consume(session, fulfilment, lines, "collect", actor)
-                _step(session, fulfilment, status, action, actor, collect_here)
+            next_status(status, action, collect_here=collect_here)
+            counter.collect(session, fulfilment, lines, body, actor)
         case _:
             raise InvalidInput("unknown_action", f"{action} is not a store action")
     session.flush()

@@ -16,7 +16,7 @@ from contract.fulfilment import OPEN, Action, FulfilmentStatus
 from ..core.db import session_scope
 from ..domain.actors import Actor
 from ..domain.ids import uuid7
-from ..domain.orders import OrderStatus, demand_by_sku, order_status, unfulfilled_by_sku
+from ..domain.orders import OrderStatus, counted, demand_by_sku, order_status, unfulfilled_by_sku
 from ..domain.routing import RoutingRequest
 from ..models import Fulfilment, FulfilmentLine, Order, OrderLine, Product, utcnow
 from ..schemas import OrderIn
@@ -130,7 +130,10 @@ def _place(session: Session, payload: OrderIn, actor: Actor, key: str | None, di
     )
     session.execute(insert(Order.__table__), [order])
     session.execute(insert(OrderLine.__table__), lines)
+    # An endless-aisle order names the associate who placed it and their store.
     created = {"channel": payload.channel}
+    if actor.is_staff:
+        created |= {"associate": actor.name, "store": actor.store}
     if payload.promised_by is not None:
         created["promised_by"] = payload.promised_by.isoformat()
     events.record(session, order["id"], "order.created", actor, details=created)
@@ -176,8 +179,7 @@ def refresh_status(session: Session, order_id: str) -> OrderStatus:
     status = order_status(
         current == OrderStatus.CANCELLED,
         _demand(session, order_id),
-        [(FulfilmentStatus(f["status"]), {l["sku"]: l["qty"] for l in f["lines"]}) for f in
-         fulfilment_views(session, Fulfilment.order_id == order_id)],
+        counted(fulfilment_views(session, Fulfilment.order_id == order_id)),
         parked=parked,
     )
     if status.value != current:
@@ -241,7 +243,7 @@ def order_view(order: Mapping, lines: list[dict], fulfilments: list[dict]) -> di
         if order["status"] == OrderStatus.CANCELLED
         else unfulfilled_by_sku(
             demand_by_sku((line["sku"], line["qty"]) for line in lines),
-            [(FulfilmentStatus(f["status"]), {l["sku"]: l["qty"] for l in f["lines"]}) for f in fulfilments],
+            counted(fulfilments),
         )
     )
     return {
@@ -260,7 +262,10 @@ def cancel(session: Session, order_id: str, actor: Actor, reason: str) -> None:
     if order.status == OrderStatus.CANCELLED:
         return  # cancelling twice is the same as once
     fulfilments = _fulfilments(session, order_id)
-    done = [f for f in fulfilments if f.status in (FulfilmentStatus.SHIPPED, FulfilmentStatus.COLLECTED)]
+    # A parcel that has arrived at the pickup store is no longer gone: what waits there can be cancelled.
+    arrived = {f.arrived_from for f in fulfilments if f.arrived_from}
+    done = [f for f in fulfilments
+            if f.status in (FulfilmentStatus.SHIPPED, FulfilmentStatus.COLLECTED) and f.id not in arrived]
     if done:
         raise Conflict(
             "already_shipped",

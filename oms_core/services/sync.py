@@ -25,7 +25,19 @@ from contract.fulfilment import OPEN, Action
 
 from ..core.db import session_scope
 from ..domain.actors import Actor
-from ..models import Barcode, Change, FeedRetention, Fulfilment, Location, Order, Product, Stock, SyncMutation, utcnow
+from ..models import (
+    Barcode,
+    Change,
+    FeedRetention,
+    Fulfilment,
+    Location,
+    Order,
+    PickupKey,
+    Product,
+    Stock,
+    SyncMutation,
+    utcnow,
+)
 from ..schemas import (
     AcceptIn,
     CollectIn,
@@ -36,10 +48,11 @@ from ..schemas import (
     PackIn,
     PickIn,
     ReadyIn,
+    ReceiveIn,
     RejectIn,
     ShipIn,
 )
-from . import auth, fulfilments, orders
+from . import auth, counter, fulfilments, orders
 from . import stock as stock_service
 
 # Done fulfilments stay on the tablet this long ("done today", reprints).
@@ -193,7 +206,9 @@ def _entities(session: Session, store: str, entity: str, ids: list[str]) -> list
     elif entity == "location":
         location = session.get(Location, store)
         if location is not None and store in ids:
-            found = {store: LocationOut.model_validate(location, from_attributes=True).model_dump(mode="json")}
+            found = {store: {**LocationOut.model_validate(location, from_attributes=True).model_dump(mode="json"),
+                             # The counter checks pickup codes with it, offline (contract/pickup.py).
+                             "pickup_secret": _pickup_secret(session, store)}}
     items = [
         {"entity": entity, "id": key, "op": "upsert", "data": found[key]}
         if key in found
@@ -201,6 +216,10 @@ def _entities(session: Session, store: str, entity: str, ids: list[str]) -> list
         for key in ids
     ]
     return items + extra
+
+
+def _pickup_secret(session: Session, store: str) -> str | None:
+    return session.execute(select(PickupKey.secret).where(PickupKey.store == store)).scalar_one_or_none()
 
 
 def _products(session: Session, skus: Iterable[str]) -> dict[str, dict]:
@@ -316,12 +335,18 @@ def _apply(session: Session, actor: Actor, mutation: MutationIn) -> dict:
             stock_service.require_known_pairs(session, [count.location], [count.sku])
             stock_service.count(session, [(count.location, count.sku, count.on_hand, count.safety)], actor.label)
             return {"sku": count.sku, "on_hand": count.on_hand}
-        action = Action(mutation.type)
-        body = _BODIES[action].model_validate(mutation.args)
+        if not mutation.fulfilment:
+            raise InvalidInput("fulfilment_required", f"a {mutation.type} names its fulfilment")
+        if mutation.type == "receive":
+            # A parcel scanned in: the fulfilment named is the arrival, with the
+            # device's own id, so that its cache shows it at once.
+            receive = ReceiveIn.model_validate({**mutation.args, "arrival_id": mutation.fulfilment})
+            view = counter.receive(session, receive, actor)
+        else:
+            action = Action(mutation.type)
+            body = _BODIES[action].model_validate(mutation.args)
+            view = fulfilments.act(session, mutation.fulfilment, action, actor, body)
     except ValidationError as exc:
         first = exc.errors()[0]
         raise InvalidInput("invalid_request", f"{'.'.join(map(str, first['loc']))}: {first['msg']}") from None
-    if not mutation.fulfilment:
-        raise InvalidInput("fulfilment_required", f"a {mutation.type} names its fulfilment")
-    view = fulfilments.act(session, mutation.fulfilment, action, actor, body)
     return {"fulfilment": view["id"], "status": view["status"], "version": view["version"]}

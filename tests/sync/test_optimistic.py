@@ -43,3 +43,27 @@ def test_rejection_whole_and_partial():
 def test_cancelled_by_the_core_wins():
     cancelled = {**BASE, "status": "cancelled"}
     assert effective(cancelled, [intent("accept"), intent("pick")])["status"] == "cancelled"
+
+
+READY = {**BASE, "status": "ready_for_pickup", "delivery_method": "click_collect", "shelf": "A1",
+         "lines": [{"sku": "A", "qty": 2, "picked": 2}, {"sku": "B", "qty": 1, "picked": 1}]}
+
+
+def test_a_partial_handover_leaves_the_rest_waiting_or_cancels_it():
+    view = effective(READY, [intent("collect", lines=[{"sku": "A", "qty": 1}])])
+    assert view["status"] == "ready_for_pickup"
+    assert view["lines"] == [{"sku": "A", "qty": 1, "picked": 1}, {"sku": "B", "qty": 1, "picked": 1}]
+    view = effective(READY, [intent("collect", lines=[{"sku": "A", "qty": 2}], rest="cancel", reason="customer_request")])
+    assert view["status"] == "cancelled" and view["lines"] == [{"sku": "B", "qty": 1, "picked": 1}]
+    # Without a reason the rest cannot be cancelled; too many is refused: nothing changes.
+    assert effective(READY, [intent("collect", lines=[{"sku": "A", "qty": 1}], rest="cancel")]) == READY
+    assert effective(READY, [intent("collect", lines=[{"sku": "A", "qty": 3}])]) == READY
+    assert effective(READY, [intent("collect")])["status"] == "collected"
+
+
+def test_ready_puts_it_on_the_shelf_and_moving_it_keeps_it_ready():
+    picked = {**READY, "status": "picked", "shelf": None}
+    assert effective(picked, [intent("ready", shelf="B4")])["shelf"] == "B4"
+    moved = effective(READY, [intent("ready", shelf="C9")])
+    assert (moved["status"], moved["shelf"]) == ("ready_for_pickup", "C9")
+    assert effective(READY, [intent("receive", tracking_number="BR1")]) == READY  # the cache shows arrivals itself

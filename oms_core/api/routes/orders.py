@@ -3,12 +3,12 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Query, Response
 
 from contract.errors import InvalidInput
-from contract.reasons import CANCEL_REASONS, REJECT_REASONS
+from contract.reasons import CANCEL_REASONS, REJECT_REASONS, RETURN_REASONS
 
 from ...domain.actors import Actor
-from ...schemas import CancelIn, OrderIn, OrderOut, OrderPage, TimelineEvent
-from ...services import order_lookup, orders
-from ..deps import AnyActor, EngineDep, OrderManager, OrderPlacer, ReadSessionDep, SessionDep
+from ...schemas import CancelIn, OrderIn, OrderOut, OrderPage, OrderSummaryOut, PickupOut, TimelineEvent
+from ...services import counter, order_lookup, orders, returns
+from ..deps import AnyActor, EngineDep, OrderManager, OrderPlacer, ReadSessionDep, SessionDep, StaffOrAdmin
 
 router = APIRouter(tags=["orders"])
 
@@ -29,6 +29,19 @@ def place_order(
     if not created:
         response.status_code = 200
     return _visible(order, actor)
+
+
+@router.get("/orders/lookup", response_model=list[OrderSummaryOut])
+def lookup_orders(session: ReadSessionDep, _: StaffOrAdmin,
+                  q: Annotated[str, Query(min_length=1, max_length=200)]) -> list[dict]:
+    """Find any order of any channel (for a return at the counter) by number, name, e-mail or phone."""
+    return returns.lookup(session, q)
+
+
+@router.get("/orders/{order_id}/pickup", response_model=PickupOut)
+def pickup_code(order_id: str, session: ReadSessionDep, actor: AnyActor) -> dict:
+    """The pickup code and QR payload of a click & collect order (the pickup store's staff, or an integration)."""
+    return counter.order_pickup(session, order_id, actor)
 
 
 @router.get("/orders", response_model=OrderPage)
@@ -68,7 +81,7 @@ def cancel_order(order_id: str, body: CancelIn, session: SessionDep, actor: Orde
 @router.get("/reasons")
 def reasons(_: AnyActor) -> dict:
     """The reasons the app offers in its lists, with their labels."""
-    return {"reject": REJECT_REASONS, "cancel": CANCEL_REASONS}
+    return {"reject": REJECT_REASONS, "cancel": CANCEL_REASONS, "return": RETURN_REASONS}
 
 
 def _visible(order: dict, actor: Actor) -> dict:

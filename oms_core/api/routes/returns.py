@@ -1,0 +1,41 @@
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Response
+
+from contract.errors import InvalidInput
+
+from ...schemas import ReturnIn, ReturnOut
+from ...services import returns
+from ..deps import EngineDep, ReadSessionDep, Staff, StaffOrAdmin
+
+router = APIRouter(prefix="/returns", tags=["returns"])
+
+
+@router.post("", response_model=ReturnOut, status_code=201)
+def create_return(
+    body: ReturnIn,
+    response: Response,
+    engine: EngineDep,
+    actor: Staff,
+    idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
+) -> dict:
+    """Take back items of any order at this store: refund, restock what is resellable,
+    set aside what is damaged. The same return id or Idempotency-Key again returns
+    the first return (200); with another body it is a 422."""
+    if idempotency_key is not None and not idempotency_key.strip():
+        raise InvalidInput("invalid_idempotency_key", "Idempotency-Key must not be blank")
+    record, created = returns.create(engine, body, actor, idempotency_key)
+    if not created:
+        response.status_code = 200
+    return record
+
+
+@router.get("/{return_id}", response_model=ReturnOut)
+def get_return(return_id: str, session: ReadSessionDep, actor: StaffOrAdmin) -> dict:
+    return returns.get(session, return_id, actor)
+
+
+@router.get("/{return_id}/receipt", response_class=Response,
+            responses={200: {"content": {"application/pdf": {}}, "description": "the return receipt (80 mm PDF)"}})
+def return_receipt(return_id: str, session: ReadSessionDep, actor: StaffOrAdmin) -> Response:
+    return Response(returns.receipt_pdf(session, return_id, actor), media_type="application/pdf")

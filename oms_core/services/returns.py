@@ -1,0 +1,205 @@
+"""Returns at the counter: any order, from any channel, at any store that takes returns.
+
+The refund is what the customer paid for the returned units (their order
+line's unit price; there is no shipping charge on orders to give back), and
+never more than the order's total minus what earlier returns refunded. Only
+units the customer actually received (collected, or shipped home) can come
+back, each unit once. Resellable units go back into this store's stock;
+damaged ones are set aside for the warehouse and stay out of sellable stock.
+"""
+
+import hashlib
+import json
+from decimal import Decimal
+
+from sqlalchemy import Engine, select
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
+
+from contract.errors import Forbidden, InvalidInput, NotFound
+from contract.fulfilment import FulfilmentStatus
+from contract.reasons import RETURN_REASONS
+from printing import Address, ReturnReceipt, Store, return_receipt_pdf
+from printing import OrderLine as PrintedLine
+
+from ..core.db import session_scope
+from ..domain.actors import Actor
+from ..domain.ids import uuid7
+from ..models import Fulfilment, Location, Order, OrderLine, OrderReturn, Product
+from ..schemas import ReturnIn
+from . import events, notifications, orders
+from . import stock as stock_service
+from .counter import customer_matches
+
+_DISPOSITION = {"resellable": "restocked", "damaged": "to_warehouse"}
+
+
+def create(engine: Engine, body: ReturnIn, actor: Actor, idempotency_key: str | None) -> tuple[dict, bool]:
+    """Record the return; returns (the return, created). A retry returns the first one."""
+    digest = hashlib.sha256(json.dumps(body.model_dump(mode="json"), sort_keys=True).encode()).hexdigest()
+    try:
+        with session_scope(engine) as session:
+            existing = _replayed(session, body, actor, idempotency_key, digest)
+            if existing is not None:
+                return existing, False
+            return _create(session, body, actor, idempotency_key, digest), True
+    except IntegrityError:
+        # The same return arrived twice at once: the first one stands.
+        with session_scope(engine) as session:
+            existing = _replayed(session, body, actor, idempotency_key, digest)
+        if existing is None:
+            raise
+        return existing, False
+
+
+def _replayed(session: Session, body: ReturnIn, actor: Actor, key: str | None, digest: str) -> dict | None:
+    query = select(OrderReturn)
+    if body.id:
+        query = query.where(OrderReturn.id == body.id)
+    elif key:
+        query = query.where(OrderReturn.idempotency_client == actor.label, OrderReturn.idempotency_key == key)
+    else:
+        return None
+    found = session.execute(query).scalar_one_or_none()
+    if found is None:
+        return None
+    if found.request_hash != digest:
+        raise InvalidInput("idempotency_key_reused", "this return id or Idempotency-Key was used for another return",
+                           return_id=found.id)
+    return view(found)
+
+
+def _create(session: Session, body: ReturnIn, actor: Actor, key: str | None, digest: str) -> dict:
+    store = session.get(Location, actor.store or "")
+    if store is None or not store.returns:
+        raise Forbidden("returns_not_taken", f"{actor.store} does not take returns")
+    if body.reason not in RETURN_REASONS:
+        raise InvalidInput("unknown_reason", f"reason must be one of {', '.join(RETURN_REASONS)}",
+                           allowed=list(RETURN_REASONS))
+    # One return of an order at a time, so that two counters never refund the same units.
+    order = session.execute(select(Order).where(Order.id == body.order_id).with_for_update()).scalar_one_or_none()
+    if order is None:
+        raise NotFound("order_not_found", f"no order {body.order_id}")
+    earlier = session.execute(select(OrderReturn).where(OrderReturn.order_id == order.id)).scalars().all()
+    returned: dict[str, int] = {}
+    for record in earlier:
+        for line in record.lines:
+            returned[line["sku"]] = returned.get(line["sku"], 0) + line["qty"]
+    received = _received(session, order.id)
+    prices = _unit_prices(session, order.id)
+    lines: list[dict] = []
+    wanted: dict[str, int] = {}
+    for item in body.lines:
+        wanted[item.sku] = wanted.get(item.sku, 0) + item.qty
+        can = received.get(item.sku, 0) - returned.get(item.sku, 0)
+        if wanted[item.sku] > can:
+            raise InvalidInput("more_than_received",
+                               f"{item.sku}: the customer received {received.get(item.sku, 0)}, "
+                               f"{returned.get(item.sku, 0)} already returned; {wanted[item.sku]} cannot come back",
+                               sku=item.sku, returnable=max(can, 0))
+        # The units are priced in order-line order, after those already returned.
+        skip = returned.get(item.sku, 0) + wanted[item.sku] - item.qty
+        amount = sum(prices[item.sku][skip : skip + item.qty], Decimal("0"))
+        lines.append({"sku": item.sku, "qty": item.qty, "condition": item.condition,
+                      "unit_price": float(amount / item.qty), "refund": amount,
+                      "disposition": _DISPOSITION[item.condition]})
+    refunded = sum((Decimal(str(record.refund)) for record in earlier), Decimal("0"))
+    refund = min(sum((line["refund"] for line in lines), Decimal("0")), Decimal(str(order.total_value)) - refunded)
+    record = OrderReturn(
+        id=body.id or uuid7(), order_id=order.id, store=store.code, reason=body.reason, note=body.note,
+        lines=[{**line, "refund": float(line["refund"])} for line in lines], refund=refund,
+        created_by=actor.label, idempotency_client=actor.label if key else None, idempotency_key=key,
+        request_hash=digest,
+    )
+    session.add(record)
+    restock = [stock_service.Move(store.code, line["sku"], line["qty"], 0, "return", record.id)
+               for line in lines if line["condition"] == "resellable"]
+    stock_service.require_known_pairs(session, [store.code], [m.sku for m in restock])
+    stock_service.apply(session, restock, actor.label)
+    details = {"return": record.id, "lines": record.lines}
+    events.record(session, order.id, "return.received", actor, reason=body.reason, details=details)
+    if restock:
+        events.record(session, order.id, "return.restocked", actor,
+                      details={"return": record.id, "units": {m.sku: m.on_hand_delta for m in restock}})
+    damaged = {line["sku"]: line["qty"] for line in lines if line["condition"] == "damaged"}
+    if damaged:
+        events.record(session, order.id, "return.to_warehouse", actor, details={"return": record.id, "units": damaged})
+    events.record(session, order.id, "return.refunded", actor, details={"return": record.id, "amount": float(refund)})
+    notifications.refunded(session, record.id, order.id, f"{refund:.2f}", store.code)
+    session.flush()
+    return view(record)
+
+
+def _received(session: Session, order_id: str) -> dict[str, int]:
+    """Units the customer has: collected, or shipped to their home."""
+    units: dict[str, int] = {}
+    for f in orders.fulfilment_views(session, Fulfilment.order_id == order_id):
+        if f["status"] == FulfilmentStatus.COLLECTED or (
+            f["status"] == FulfilmentStatus.SHIPPED and f["delivery_method"] == "home"
+        ):
+            for line in f["lines"]:
+                units[line["sku"]] = units.get(line["sku"], 0) + line["qty"]
+    return units
+
+
+def _unit_prices(session: Session, order_id: str) -> dict[str, list[Decimal]]:
+    """The price paid for each unit of each SKU, in order-line order."""
+    prices: dict[str, list[Decimal]] = {}
+    for sku, qty, price in session.execute(
+        select(OrderLine.sku, OrderLine.qty, OrderLine.unit_price).where(OrderLine.order_id == order_id)
+        .order_by(OrderLine.line_no)
+    ):
+        prices.setdefault(sku, []).extend([Decimal(str(price))] * qty)
+    return prices
+
+
+def get(session: Session, return_id: str, actor: Actor) -> dict:
+    record = session.get(OrderReturn, return_id)
+    # Staff see the returns their store took.
+    if record is None or (actor.is_store_bound and record.store != actor.store):
+        raise NotFound("return_not_found", f"no return {return_id}")
+    return view(record)
+
+
+def receipt_pdf(session: Session, return_id: str, actor: Actor) -> bytes:
+    """The customer's return receipt (80 mm), as the counter's till printer prints it."""
+    record = get(session, return_id, actor)
+    ref = session.execute(select(Order.external_ref).where(Order.id == record["order_id"])).scalar_one()
+    location = session.get(Location, record["store"])
+    assert location is not None
+    address = location.address or {}
+    names = dict(session.execute(select(Product.sku, Product.name)
+                                 .where(Product.sku.in_({line["sku"] for line in record["lines"]}))).all())
+    conditions = {"resellable": "Resellable", "damaged": "Damaged: sent back to the warehouse"}
+    return return_receipt_pdf(ReturnReceipt(
+        return_ref=record["id"], order_ref=ref,
+        store=Store(location.code, location.name, Address(tuple(filter(None, [address.get("line1")])),
+                                                          address.get("postcode", ""), address.get("city", ""),
+                                                          location.country)),
+        returned_at=record["created_at"], associate=record["created_by"],
+        items=tuple(PrintedLine(line["sku"], names.get(line["sku"], line["sku"]), line["qty"])
+                    for line in record["lines"]),
+        reason=RETURN_REASONS.get(record["reason"], record["reason"]),
+        condition=", ".join(dict.fromkeys(conditions[line["condition"]] for line in record["lines"])),
+        refund=Decimal(str(record["refund"])), currency="EUR",
+    ))
+
+
+def view(record: OrderReturn) -> dict:
+    return {"id": record.id, "order_id": record.order_id, "store": record.store, "reason": record.reason,
+            "note": record.note, "lines": record.lines, "refund": record.refund, "created_by": record.created_by,
+            "created_at": record.created_at}
+
+
+def lookup(session: Session, q: str, limit: int = 20) -> list[dict]:
+    """Any order, from any channel, by its number, id, or the customer's name, e-mail or phone."""
+    q = q.strip()
+    if not q:
+        raise InvalidInput("query_required", "type an order number, a name, an e-mail or a phone number")
+    rows = session.execute(
+        select(Order.id, Order.channel, Order.external_ref, Order.status, Order.customer, Order.delivery_method,
+               Order.pickup_store, Order.total_value, Order.created_at)
+        .where((Order.external_ref == q) | (Order.id == q) | customer_matches(q))
+        .order_by(Order.created_at.desc()).limit(limit)
+    ).mappings()
+    return [dict(row) for row in rows]

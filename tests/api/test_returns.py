@@ -1,0 +1,128 @@
+"""Returns at the counter: refunds from what was paid, never over, restock and damage."""
+
+from decimal import Decimal
+
+from sqlalchemy import select
+
+from oms_core.core.db import session_scope
+from oms_core.models import Event, StockMovement
+
+from .conftest import CAP, JNS, LYON, TEE
+
+API = "/api/v1"
+
+
+def _delivered_home(network, lines, prices=None):
+    """A web order shipped home from Lyon, paid at the given prices per line."""
+    body = network.order_body(lines, address=LYON)
+    for line, price in zip(body["lines"], prices or [], strict=False):
+        line["unit_price"] = price
+    order = network.client.post(f"{API}/orders", json=body, headers=network.channel).json()
+    lyon = network.sign_in("LYS-01", "L001")
+    for f in order["fulfilments"]:
+        assert f["location"] == "LYS-01"
+        for action in ("accept", "pick", "pack", "ship"):
+            assert network.act(lyon, f["id"], action).status_code == 200
+    return order
+
+
+def _return(network, headers, order_id, lines, reason="wrong_size", **extra):
+    body = {"order_id": order_id, "reason": reason,
+            "lines": [{"sku": sku, "qty": qty, "condition": condition} for sku, qty, condition in lines], **extra}
+    return network.client.post(f"{API}/returns", json=body, headers=headers)
+
+
+def test_resellable_units_come_back_to_this_stores_stock_and_are_refunded(network):
+    order = _delivered_home(network, [(TEE, 2)])
+    paris = network.sign_in("PAR-01")
+    before = network.level("PAR-01", TEE)
+    r = _return(network, paris, order["id"], [(TEE, 1, "resellable")])
+    assert r.status_code == 201, r.text
+    record = r.json()
+    assert (record["store"], record["refund"], record["created_by"]) == ("PAR-01", 19.9, "PAR-01/S001")
+    assert record["lines"][0]["disposition"] == "restocked"
+    after = network.level("PAR-01", TEE)
+    assert (after["on_hand"] - before["on_hand"], after["atp"] - before["atp"]) == (1, 1)
+    with session_scope(network.engine) as session:
+        movement = session.execute(select(StockMovement).where(StockMovement.kind == "return")).scalar_one()
+        kinds = session.execute(select(Event.kind).where(Event.order_id == order["id"], Event.kind.like("return.%"))
+                                .order_by(Event.id)).scalars().all()
+    assert (movement.location, movement.on_hand_delta, movement.reference) == ("PAR-01", 1, record["id"])
+    assert kinds == ["return.received", "return.restocked", "return.refunded"]
+    assert network.client.get(f"{API}/returns/{record['id']}", headers=paris).json() == record
+    receipt = network.client.get(f"{API}/returns/{record['id']}/receipt", headers=paris)
+    assert receipt.headers["content-type"] == "application/pdf" and receipt.content.startswith(b"%PDF")
+    assert network.client.get(f"{API}/returns/{record['id']}", headers=network.sign_in("PAR-02")).status_code == 404
+
+
+def test_damaged_units_stay_out_of_stock_and_repeated_returns_never_over_refund(network):
+    order = _delivered_home(network, [(TEE, 2), (TEE, 1)], prices=[19.9, 9.5])  # the third one was on sale
+    paris = network.sign_in("PAR-01")
+    first = _return(network, paris, order["id"], [(TEE, 2, "damaged")]).json()
+    assert first["refund"] == 39.8 and first["lines"][0]["disposition"] == "to_warehouse"
+    assert network.level("PAR-01", TEE)["on_hand"] == 5  # not in sellable stock
+    second = _return(network, paris, order["id"], [(TEE, 1, "resellable")]).json()
+    assert second["refund"] == 9.5
+    assert Decimal(str(first["refund"])) + Decimal(str(second["refund"])) == Decimal("49.30")  # all that was paid
+    third = _return(network, paris, order["id"], [(TEE, 1, "resellable")])
+    assert third.status_code == 422 and third.json()["error"]["code"] == "more_than_received"
+    assert third.json()["error"]["details"]["returnable"] == 0
+
+
+def test_a_return_is_recorded_once_whatever_the_retries(network):
+    order = _delivered_home(network, [(TEE, 2)])
+    paris = network.sign_in("PAR-01")
+    rid = "0190bbbb-0000-7000-8000-000000000001"
+    first = _return(network, paris, order["id"], [(TEE, 1, "resellable")], id=rid)
+    again = _return(network, paris, order["id"], [(TEE, 1, "resellable")], id=rid)
+    assert (first.status_code, again.status_code) == (201, 200) and again.json() == first.json()
+    other = _return(network, paris, order["id"], [(TEE, 1, "damaged")], id=rid)
+    assert other.status_code == 422 and other.json()["error"]["code"] == "idempotency_key_reused"
+    keyed = {**paris, "Idempotency-Key": "ret-42"}
+    one = _return(network, keyed, order["id"], [(TEE, 1, "damaged")])
+    two = _return(network, keyed, order["id"], [(TEE, 1, "damaged")])
+    assert (one.status_code, two.status_code) == (201, 200) and one.json()["id"] == two.json()["id"]
+    assert network.level("PAR-01", TEE)["on_hand"] == 6  # one unit restocked, once
+
+
+def test_only_what_the_customer_received_can_come_back(network):
+    paris = network.sign_in("PAR-01")
+    waiting = network.place([(JNS, 1)], address=LYON)  # not shipped yet
+    r = _return(network, paris, waiting["id"], [(JNS, 1, "resellable")])
+    assert r.status_code == 422 and r.json()["error"]["code"] == "more_than_received"
+    order = _delivered_home(network, [(TEE, 1)])
+    for lines, reason, status, code in [
+        ([(CAP, 1, "resellable")], "wrong_size", 422, "more_than_received"),
+        ([(TEE, 1, "resellable")], "because", 422, "unknown_reason"),
+        ([(TEE, 1, "broken")], "wrong_size", 422, "invalid_request"),
+        ([(TEE, 0, "damaged")], "wrong_size", 422, "invalid_request"),
+    ]:
+        r = _return(network, paris, order["id"], lines, reason=reason)
+        assert (r.status_code, r.json()["error"]["code"]) == (status, code), lines
+    missing = _return(network, paris, "nope", [(TEE, 1, "resellable")])
+    assert missing.status_code == 404
+    assert _return(network, network.channel, order["id"], [(TEE, 1, "resellable")]).status_code == 403
+
+
+def test_a_store_that_takes_no_returns_refuses_them(network):
+    order = _delivered_home(network, [(TEE, 1)])
+    network.client.put(f"{API}/locations", json=[{"code": "PAR-02", "name": "Paris Opera", "type": "store",
+                                                  "lat": 48.8719, "lon": 2.3316, "click_collect": True}],
+                       headers=network.admin)
+    r = _return(network, network.sign_in("PAR-02"), order["id"], [(TEE, 1, "resellable")])
+    assert r.status_code == 403 and r.json()["error"]["code"] == "returns_not_taken"
+
+
+def test_any_order_of_any_channel_can_be_found_for_a_return(network):
+    order = _delivered_home(network, [(TEE, 1)])
+    paris = network.sign_in("PAR-01")
+
+    def found(q):
+        r = network.client.get(f"{API}/orders/lookup", params={"q": q}, headers=paris)
+        assert r.status_code == 200, r.text
+        return [o["id"] for o in r.json()]
+
+    assert found(order["external_ref"]) == [order["id"]]
+    assert found("ANA@example.com") == [order["id"]]
+    assert found("zz-nobody") == []
+    assert network.client.get(f"{API}/orders/lookup", params={"q": ""}, headers=paris).status_code == 422
