@@ -9,9 +9,10 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import Engine
 from sqlmodel import Session
 
+from contract.errors import Forbidden, Unauthorized
+
 from ..core.config import Settings
 from ..domain.actors import Actor, Role
-from contract.errors import Forbidden, Unauthorized
 from ..services import audit, auth
 
 _bearer = HTTPBearer(auto_error=False, description="staff token or API key")

@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from contract.errors import DomainError, Forbidden
+
 from ..core.logging import request_id
 from ..schemas import ErrorOut
 from ..services import audit

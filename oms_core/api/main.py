@@ -6,20 +6,20 @@ import logging
 from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI
-from fastapi.responses import JSONResponse
 from fastapi.concurrency import run_in_threadpool
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import JSONResponse
 from sqlalchemy import Engine, text
 
-from ..core.config import Settings, get_settings
 from ..core import migrate
+from ..core.config import Settings, get_settings
 from ..core.db import make_engine, reader
 from ..core.logging import setup_logging
-from . import errors
 from ..models import utcnow
 from ..services import changes
 from ..services import fulfilments as fulfilment_service
 from ..services.auth import ClientThrottle, CredentialCache
+from . import errors
 from .limits import BodyLimit
 from .live import LiveChanges
 from .requests import RequestId

@@ -26,11 +26,12 @@ from datetime import datetime, timedelta
 from sqlalchemy import Engine, select, update
 from sqlmodel import Session
 
+from contract.errors import Conflict, Forbidden, InvalidInput, NotFound, TooManyAttempts, Unauthorized
+
 from ..core.config import Settings
 from ..core.db import session_scope
 from ..core.security import hash_pin, new_api_key, new_device_token, new_token, sha256, verify_pin
 from ..domain.actors import KEY_ROLES, STAFF_ROLES, Actor, Role
-from contract.errors import Conflict, Forbidden, InvalidInput, NotFound, TooManyAttempts, Unauthorized
 from ..models import ApiKey, Device, Location, Staff, StaffToken, utcnow
 from . import audit
 

@@ -8,12 +8,13 @@ from datetime import datetime
 from sqlalchemy import Engine, select
 from sqlmodel import Session
 
-from ..domain.actors import SYSTEM, Actor
-from contract.errors import Conflict, InvalidInput, NotFound
+from contract.errors import InvalidInput, NotFound
 from contract.fulfilment import Action, FulfilmentStatus, next_status
 from contract.parcels import new_tracking_number
 from contract.picking import add_picks, everything_picked
 from contract.reasons import REJECT_REASONS
+
+from ..domain.actors import SYSTEM, Actor
 from ..models import Fulfilment, FulfilmentLine
 from ..schemas import CollectIn, PackIn, PickIn, ReadyIn, RejectIn, ShipIn
 from . import allocation, audit, catalog, events, orders

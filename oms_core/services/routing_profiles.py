@@ -9,8 +9,9 @@ Migration 0002 installs the default profile as version 1.
 from sqlalchemy import func, insert, select
 from sqlmodel import Session
 
-from ..domain.actors import Actor
 from contract.errors import Conflict
+
+from ..domain.actors import Actor
 from ..domain.orchestration.engine import ProfileRouter
 from ..domain.orchestration.profile import parse_profile
 from ..models import RoutingProfile, utcnow

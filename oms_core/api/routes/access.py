@@ -9,10 +9,11 @@ from pydantic import AwareDatetime
 from sqlalchemy import select
 
 from contract.errors import InvalidInput
+
+from ...core.security import sha256
 from ...models import ApiKey
 from ...schemas import ApiKeyIn, ApiKeyOut, AuditEntryOut, DeviceRevokedOut, StaffRevokedOut
 from ...services import audit, auth
-from ...core.security import sha256
 from ..deps import Admin, ReadSessionDep, SessionDep, client_address
 
 router = APIRouter(tags=["access"])

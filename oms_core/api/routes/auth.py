@@ -4,6 +4,7 @@ from fastapi import APIRouter, Depends, Request, status
 from fastapi.concurrency import run_in_threadpool
 
 from contract.errors import DomainError
+
 from ...schemas import DeviceIn, DeviceOut, TokenIn, TokenOut
 from ...services import auth
 from ..deps import AnyActor, EngineDep, SessionDep, SettingsDep, Staff, client_address, failed_credentials, get_bearer
