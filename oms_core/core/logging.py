@@ -12,7 +12,8 @@ request_id: ContextVar[str | None] = ContextVar("request_id", default=None)
 
 _TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"
 # Attributes every LogRecord has; anything else was passed in `extra=` and is logged as a field.
-_STANDARD = set(logging.makeLogRecord({}).__dict__) | {"message", "asctime", "request_id"}
+# (uvicorn adds color_message, the same text with terminal colours.)
+_STANDARD = set(logging.makeLogRecord({}).__dict__) | {"message", "asctime", "request_id", "color_message"}
 
 
 class _RequestId(logging.Filter):
