@@ -83,7 +83,17 @@ def _db(args: argparse.Namespace) -> int:
 def _core(args: argparse.Namespace) -> int:
     import uvicorn
 
+    from oms_core.core.config import get_settings
+    from oms_core.core.logging import setup_logging
+
+    settings = get_settings()
+    # Uvicorn's own lines go through the core's (JSON) log setup too, in this
+    # supervising process as in each worker; the core writes its own access log.
+    setup_logging(settings.log_level, settings.log_format)
     if not args.no_migrate:
+        # Safe when several workers or machines start at once: on PostgreSQL
+        # migrate.upgrade holds an advisory lock, so one migrates and the others
+        # wait, then find nothing left to do.
         _db(args)
     uvicorn.run(
         "oms_core.api.main:create_app",
@@ -92,6 +102,12 @@ def _core(args: argparse.Namespace) -> int:
         port=args.port,
         workers=args.workers,
         log_level="info",
+        log_config=None,
+        access_log=False,
+        # On SIGTERM (systemd stop, a deploy) stop accepting, let requests in
+        # flight finish for this long, then close what is left (event streams).
+        timeout_graceful_shutdown=settings.shutdown_grace_seconds,
+        forwarded_allow_ips=settings.forwarded_allow_ips,
     )
     return 0
 

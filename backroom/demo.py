@@ -35,7 +35,7 @@ def run(args: argparse.Namespace) -> int:
     data = Path(args.data_dir)
     shutil.rmtree(data, ignore_errors=True)
     data.mkdir(parents=True)
-    settings = Settings(database_url=f"sqlite:///{data / 'backroom.db'}", log_level="WARNING")
+    settings = Settings(database_url=f"sqlite:///{data / 'backroom.db'}", log_level="WARNING", log_format="text")
     engine = make_engine(settings)
     migrate.upgrade(engine)
     summary = seed(engine, stores=24, skus=600, warehouses=3, store_coverage=0.35)

@@ -374,3 +374,20 @@ class OrderReturn(SQLModel, table=True):
     idempotency_key: str | None = Field(default=None, max_length=200)
     request_hash: str = Field(max_length=64)
     created_at: datetime = Field(default_factory=utcnow)
+
+
+class AuditEntry(SQLModel, table=True):
+    """Security-relevant actions, kept apart from order events: sign-ins (good
+    and bad), refusals, lockouts, key and routing changes, revocations. Rows are
+    only ever added; the IT team reads them through GET /api/v1/audit."""
+
+    __tablename__ = "audit"
+    id: int | None = Field(default=None, sa_column=Column(BigId, primary_key=True, autoincrement=True))
+    at: datetime = Field(default_factory=utcnow, index=True)
+    action: str = Field(index=True, max_length=40)  # e.g. sign_in.failed, key.created
+    actor: str | None = Field(default=None, max_length=100)  # who acted (label), when known
+    role: str | None = Field(default=None, max_length=16)
+    store: str | None = Field(default=None, max_length=32)
+    target: str | None = Field(default=None, max_length=200)  # what it was done to
+    client: str | None = Field(default=None, max_length=64)  # the caller's address
+    details: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))

@@ -647,3 +647,60 @@ class FeedPage(BaseModel):
         description="part of a full snapshot: at its start the device marks what it holds as unconfirmed; "
         "at its end it drops what the snapshot did not confirm",
     )
+
+
+# --- errors ----------------------------------------------------------------
+
+
+class ErrorDetail(BaseModel):
+    code: str = Field(description="names the case, e.g. invalid_request, forbidden, locked_out")
+    message: str
+    details: dict = Field(default_factory=dict)
+
+
+class ErrorOut(BaseModel):
+    """Every refusal has this body, whatever its status."""
+
+    error: ErrorDetail
+
+
+# --- access: API keys, revocations, audit -------------------------------------
+
+
+class ApiKeyIn(Strict):
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+    role: Literal["admin", "channel"]
+
+
+class ApiKeyOut(BaseModel):
+    id: int
+    name: str
+    role: str
+    prefix: str
+    created_at: datetime
+    revoked_at: datetime | None = None
+    key: str | None = Field(default=None, description="the key itself: shown once, when it is created")
+
+
+class StaffRevokedOut(BaseModel):
+    store: str
+    staff: str
+    sessions_revoked: int
+
+
+class DeviceRevokedOut(BaseModel):
+    id: str
+    store: str
+    revoked_at: datetime
+
+
+class AuditEntryOut(BaseModel):
+    id: int
+    at: datetime
+    action: str
+    actor: str | None
+    role: str | None
+    store: str | None
+    target: str | None
+    client: str | None
+    details: dict

@@ -16,7 +16,7 @@ from contract.errors import Forbidden, InvalidInput, Unauthorized
 from ..core.config import Settings
 from ..domain.actors import Actor, Role
 from ..models import utcnow
-from ..services import auth
+from ..services import audit, auth
 
 _bearer = HTTPBearer(auto_error=False, description="staff token or API key")
 
@@ -64,6 +64,11 @@ async def get_bearer(credentials: Annotated[HTTPAuthorizationCredentials | None,
     return credentials.credentials
 
 
+def client_address(request: Request) -> str:
+    """The caller's address (behind a proxy, uvicorn's --forwarded-allow-ips makes it the real one)."""
+    return request.client.host if request.client else "unknown"
+
+
 async def get_actor(request: Request, engine: ReaderDep, bearer: Annotated[str, Depends(get_bearer)]) -> Actor:
     credentials: auth.CredentialCache = request.app.state.credentials
     actor = credentials.get(bearer)
@@ -73,8 +78,28 @@ async def get_actor(request: Request, engine: ReaderDep, bearer: Annotated[str, 
             with Session(engine) as session:
                 return auth.authenticate(session, bearer)
 
-        actor = credentials.put(bearer, await run_in_threadpool(lookup))
+        try:
+            actor = credentials.put(bearer, await run_in_threadpool(lookup))
+        except Unauthorized:
+            await failed_credentials(request)
+            raise
+    # Kept for the request log and the audit of refusals.
+    request.state.actor = actor
     return actor
+
+
+async def failed_credentials(request: Request) -> None:
+    """Count a failed sign-in or unknown token against the caller's address;
+    the failure that locks the address is audited, and a locked address is
+    answered 429 rather than 401."""
+    throttle: auth.ClientThrottle = request.app.state.throttle
+    client = client_address(request)
+    if throttle.failed(client):
+        await run_in_threadpool(
+            audit.record_now, request.app.state.engine, "client.locked_out", client=client,
+            path=request.url.path, seconds=throttle.lockout_seconds,
+        )
+    throttle.refuse_if_locked(client)
 
 
 def require(*roles: Role) -> Callable[[Actor], Awaitable[Actor]]:

@@ -6,12 +6,17 @@ Bad input is always a 4xx that names what is wrong; a 500 only ever means a bug.
 import logging
 
 from fastapi import FastAPI, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from contract.errors import DomainError
+from contract.errors import DomainError, Forbidden
+
+from ..core.logging import request_id
+from ..schemas import ErrorOut
+from ..services import audit
 
 log = logging.getLogger("backroom.api")
 
@@ -32,13 +37,41 @@ def error_response(status: int, code: str, message: str, details: dict | None = 
     return JSONResponse(body, status_code=status, headers=headers)
 
 
+# What every route may answer besides its success, for the OpenAPI document.
+RESPONSES: dict[int | str, dict] = {
+    status: {"model": ErrorOut, "description": description}
+    for status, description in {
+        400: "malformed request (e.g. the body is not JSON)",
+        401: "no, unknown, expired or revoked credentials",
+        403: "the caller's role or store may not do this",
+        404: "no such resource",
+        409: "the current state forbids it (e.g. picking a cancelled order)",
+        413: "request body too large",
+        422: "invalid input; `details.errors` names each field at fault",
+        429: "locked out after repeated failed sign-ins; see Retry-After",
+    }.items()
+}
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
-    async def _domain(_request: Request, exc: DomainError) -> JSONResponse:
+    async def _domain(request: Request, exc: DomainError) -> JSONResponse:
+        if isinstance(exc, Forbidden):
+            await _audit_refusal(request, exc)
         headers = None
         if "retry_after" in exc.details:
             headers = {"Retry-After": str(exc.details["retry_after"])}
         return error_response(exc.status, exc.code, exc.message, exc.details, headers)
+
+    async def _audit_refusal(request: Request, exc: Forbidden) -> None:
+        # The route's own session is closed by now (dependencies exit before
+        # handlers run), so this short transaction never waits on it.
+        actor = getattr(request.state, "actor", None)
+        await run_in_threadpool(
+            audit.record_now, request.app.state.engine, "access.refused", actor=actor,
+            target=f"{request.method} {request.url.path}",
+            client=request.client.host if request.client else None, code=exc.code,
+        )
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -67,4 +100,8 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error on %s %s", request.method, request.url.path)
-        return error_response(500, "internal_error", "something went wrong on our side; it has been logged")
+        rid = request_id.get()
+        return error_response(
+            500, "internal_error", "something went wrong on our side; it has been logged",
+            {"request_id": rid}, headers={"X-Request-ID": rid} if rid else None,
+        )

@@ -9,18 +9,23 @@ from contextlib import asynccontextmanager
 from fastapi import APIRouter, FastAPI
 from fastapi.concurrency import run_in_threadpool
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import JSONResponse
+from sqlalchemy import text
 
+from ..core import migrate
 from ..core.config import Settings, get_settings
 from ..core.db import make_engine, reader
 from ..core.logging import setup_logging
 from ..models import utcnow
 from ..services import changes, counter, notifications
 from ..services import fulfilments as fulfilment_service
-from ..services.auth import CredentialCache
+from ..services.auth import ClientThrottle, CredentialCache
 from . import errors
 from .limits import BodyLimit
 from .live import LiveChanges
-from .routes import auth, catalog, exports, fulfilments, kpis, locations, orders, promise, returns, routing, stock, sync
+from .requests import RequestId
+from .routes import (access, auth, catalog, exports, fulfilments, kpis, locations, orders, promise, returns, routing,
+                     stock, sync)
 from .routes import counter as counter_routes
 from .routes import notifications as notification_routes
 
@@ -30,7 +35,7 @@ log = logging.getLogger("backroom.scheduler")
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
-    setup_logging(settings.log_level)
+    setup_logging(settings.log_level, settings.log_format)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):  # noqa: ANN202
@@ -66,6 +71,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = make_engine(settings)
     app.state.reader = reader(app.state.engine)
     app.state.credentials = CredentialCache(settings.auth_cache_seconds)
+    app.state.throttle = ClientThrottle(settings.client_max_failures, settings.client_lockout_seconds)
     app.state.live = LiveChanges()
     errors.install(app)
     if settings.cors_origins:
@@ -76,16 +82,38 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             allow_headers=["*"],
         )
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    # Outermost, so even a refused oversized body is logged with its request id.
+    app.add_middleware(RequestId)
 
-    api = APIRouter(prefix=API_PREFIX)
+    api = APIRouter(prefix=API_PREFIX, responses=errors.RESPONSES)
     for module in (auth, catalog, locations, stock, promise, orders, fulfilments, routing, sync, kpis, exports,
-                   counter_routes, returns, notification_routes):
+                   counter_routes, returns, notification_routes, access):
         api.include_router(module.router)
     app.include_router(api)
 
     @app.get("/healthz", tags=["ops"])
-    def healthz() -> dict:
+    async def healthz() -> dict:
+        """Liveness: the process answers. It does not touch the database, so a
+        database outage does not get every worker restarted."""
         return {"status": "ok"}
+
+    @app.get("/readyz", tags=["ops"], responses={503: {"description": "not ready: see `problem`"}})
+    def readyz() -> JSONResponse:
+        """Readiness: the database answers and its schema is the one this code expects."""
+        try:
+            with app.state.engine.connect() as connection:
+                connection.execute(text("SELECT 1"))
+                current = migrate.current_revision(connection)
+        except Exception as exc:  # noqa: BLE001 - any failure to reach the database means "not ready"
+            logging.getLogger("backroom.ready").warning("not ready: database unreachable: %s", exc)
+            return JSONResponse({"status": "unavailable", "problem": "database unreachable"}, status_code=503)
+        head = migrate.head_revision()
+        if current != head:
+            return JSONResponse(
+                {"status": "unavailable", "problem": f"database schema at {current}, code expects {head}"},
+                status_code=503,
+            )
+        return JSONResponse({"status": "ok", "schema": head})
 
     return app
 

@@ -16,6 +16,8 @@ class Settings(BaseSettings):
     db_pool_size: int = 10
     db_pool_overflow: int = 10
     log_level: str = "INFO"
+    # "json": one JSON object a line, for log collectors; "text" for a terminal.
+    log_format: str = "json"
     # Staff sessions: a signed-in tablet keeps its token for a shift or two.
     token_ttl_hours: int = 12
     # A worker remembers who a token or key belongs to for this long; a revoked
@@ -25,14 +27,26 @@ class Settings(BaseSettings):
     # staff account is locked for lockout_minutes (doubling on each lockout).
     pin_max_attempts: int = 5
     pin_lockout_minutes: int = 5
+    # Brute-force protection per caller address (each worker counts its own):
+    # this many failed sign-ins or unknown tokens/keys within
+    # client_lockout_seconds lock the address out of signing in for as long.
+    client_max_failures: int = 20
+    client_lockout_seconds: int = 300
     # Requests larger than this are refused with 413 before they are parsed.
     max_body_bytes: int = 2 * 1024 * 1024
     # Bulk calls (products, locations, stock counts) take at most this many items.
     max_bulk_items: int = 5000
     # Order lines per order.
     max_order_lines: int = 200
-    # CORS is closed unless origins are listed (comma separated).
+    # CORS is closed unless origins are listed (comma separated), e.g.
+    # https://backoffice.example.com; the store app does not need it.
     cors_origins: str = ""
+    # `backroom core`: seconds a stopping worker gives requests in flight to
+    # finish (open event streams are closed) before it exits.
+    shutdown_grace_seconds: int = 20
+    # `backroom core` behind a reverse proxy: the proxy addresses whose
+    # X-Forwarded-For is trusted, so lockouts and the audit see the real caller.
+    forwarded_allow_ips: str = "127.0.0.1"
     # How often each worker looks for fulfilments not accepted in time (expires
     # and re-routes them); 0 turns the scheduler off.
     expiry_interval_seconds: float = 30.0

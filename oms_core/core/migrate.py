@@ -4,7 +4,8 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, Engine, inspect, text
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 
@@ -24,3 +25,17 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
             connection.exec_driver_sql("SELECT pg_advisory_xact_lock(7204202)")
         config.attributes["connection"] = connection
         command.upgrade(config, revision)
+
+
+def head_revision() -> str | None:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    return ScriptDirectory.from_config(config).get_current_head()
+
+
+def current_revision(connection: Connection) -> str | None:
+    # Read directly: alembic's MigrationContext logs two lines each time, and
+    # readiness probes ask every few seconds.
+    if not inspect(connection).has_table("alembic_version"):
+        return None
+    return connection.execute(text("SELECT version_num FROM alembic_version")).scalar_one_or_none()

@@ -4,49 +4,76 @@ Staff sign in with store code, staff code and PIN; a PIN is short, so it is
 hashed slowly and failed attempts lock the account for a while (longer each
 time). Integrations use API keys. Both tokens are random strings stored only
 as SHA-256, so whoever reads the database cannot replay them.
+
+Two lockouts guard against guessing:
+- per staff account (in the database, shared by every worker): after
+  `pin_max_attempts` wrong PINs in a row the account refuses even the right
+  PIN for `pin_lockout_minutes`, doubling on each lockout;
+- per caller address (`ClientThrottle`, in each worker): after
+  `client_max_failures` failed sign-ins or unknown tokens/keys within
+  `client_lockout_seconds`, that address may not sign in, and its unknown
+  tokens are answered 429, for `client_lockout_seconds`. This stops one
+  machine spraying PINs across many accounts or trying keys.
+Every sign-in, failure and lockout is written to the audit log.
 """
 
 import time
+from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import Engine, select, update
 from sqlmodel import Session
 
+from contract.errors import Conflict, Forbidden, InvalidInput, NotFound, TooManyAttempts, Unauthorized
+
 from ..core.config import Settings
 from ..core.db import session_scope
 from ..core.security import hash_pin, new_api_key, new_device_token, new_token, sha256, verify_pin
 from ..domain.actors import KEY_ROLES, STAFF_ROLES, Actor, Role
-from contract.errors import Conflict, Forbidden, InvalidInput, TooManyAttempts, Unauthorized
 from ..models import ApiKey, Device, Location, Staff, StaffToken, utcnow
+from . import audit
 
 _BAD_SIGN_IN = "wrong store, staff code or PIN"
 # Verifying against this keeps the time of "no such staff" equal to "wrong PIN".
 _DUMMY_HASH = hash_pin("000000")
 
 
-def sign_in(engine: Engine, settings: Settings, store: str, staff_code: str, pin: str) -> tuple[str, Staff, datetime]:
+def sign_in(
+    engine: Engine, settings: Settings, store: str, staff_code: str, pin: str, client: str | None = None
+) -> tuple[str, Staff, datetime]:
     now = utcnow()
+    who = f"{store}/{staff_code}"
     with session_scope(engine) as session:
         staff = session.execute(
             select(Staff).where(Staff.store == store, Staff.code == staff_code).with_for_update()
         ).scalar_one_or_none()
         if staff is None or not staff.active:
             verify_pin(pin, _DUMMY_HASH)
+            audit.record(session, "sign_in.failed", target=who, client=client, reason="unknown_staff")
+            # The audit row must survive the refusal: commit, then refuse.
+            session.commit()
             raise Unauthorized("bad_credentials", _BAD_SIGN_IN)
         if staff.locked_until is not None and staff.locked_until > now:
             wait = int((staff.locked_until - now).total_seconds()) + 1
+            audit.record(session, "sign_in.locked_out", store=store, target=who, client=client)
+            session.commit()
             raise TooManyAttempts(
                 "locked_out", f"too many wrong PINs; try again in {wait} s", retry_after=wait
             )
         if not verify_pin(pin, staff.pin_hash):
             staff.failed_attempts += 1
+            audit.record(session, "sign_in.failed", store=store, target=who, client=client, reason="wrong_pin",
+                         attempts=staff.failed_attempts)
             if staff.failed_attempts >= settings.pin_max_attempts:
                 staff.lockouts += 1
                 staff.failed_attempts = 0
                 staff.locked_until = now + timedelta(
                     minutes=settings.pin_lockout_minutes * 2 ** min(staff.lockouts - 1, 6)
                 )
+                audit.record(session, "staff.locked", store=store, target=who, client=client,
+                             until=staff.locked_until.isoformat())
             session.add(staff)
             # The count must survive the refusal: commit, then refuse.
             session.commit()
@@ -61,7 +88,56 @@ def sign_in(engine: Engine, settings: Settings, store: str, staff_code: str, pin
                 token_hash=sha256(token), staff_id=staff.id, store=staff.store, role=staff.role, expires_at=expires
             )
         )
+        audit.record(session, "sign_in", store=store, target=who, client=client, role=staff.role)
         return token, staff, expires
+
+
+class ClientThrottle:
+    """Failed credentials per caller address, in this worker. A store's tablets
+    often share one address, so valid tokens from a locked address still work:
+    only sign-ins and unknown tokens are refused while it is locked."""
+
+    def __init__(self, max_failures: int, lockout_seconds: float, clock: Callable[[], float] = time.monotonic) -> None:
+        self.max_failures = max_failures
+        self.lockout_seconds = lockout_seconds
+        self.clock = clock
+        self._failures: dict[str, deque[float]] = {}
+        self._locked_until: dict[str, float] = {}
+
+    def locked_for(self, client: str) -> int:
+        """Seconds this address stays locked; 0 when it is not."""
+        until = self._locked_until.get(client)
+        if until is None:
+            return 0
+        left = until - self.clock()
+        if left <= 0:
+            del self._locked_until[client]
+            return 0
+        return int(left) + 1
+
+    def failed(self, client: str) -> bool:
+        """Count a failure; True when it is the one that locks the address."""
+        now = self.clock()
+        failures = self._failures.setdefault(client, deque())
+        failures.append(now)
+        while failures and failures[0] <= now - self.lockout_seconds:
+            failures.popleft()
+        if len(failures) < self.max_failures:
+            return False
+        del self._failures[client]
+        self._locked_until[client] = now + self.lockout_seconds
+        if len(self._locked_until) > 10_000:  # an address flood: keep the newest lockouts
+            for stale in [c for c, until in self._locked_until.items() if until <= now]:
+                del self._locked_until[stale]
+        return True
+
+    def refuse_if_locked(self, client: str) -> None:
+        wait = self.locked_for(client)
+        if wait:
+            raise TooManyAttempts(
+                "client_locked_out", f"too many failed sign-ins from this address; try again in {wait} s",
+                retry_after=wait,
+            )
 
 
 @dataclass(frozen=True)
@@ -127,20 +203,76 @@ class CredentialCache:
     def forget(self, bearer: str) -> None:
         self._entries.pop(bearer, None)
 
+    def forget_all(self) -> None:
+        """After an admin revokes access: the cache holds bearers, not the
+        revoked hashes, so this worker asks the database again for everyone."""
+        self._entries.clear()
 
-def revoke(session: Session, bearer: str) -> None:
-    session.execute(
+
+def sign_out(session: Session, bearer: str, actor: Actor) -> None:
+    """Revoke the staff token that makes the call (an API key or device token
+    is left alone: those are revoked by an admin)."""
+    revoked = session.execute(
         update(StaffToken)
         .where(StaffToken.token_hash == sha256(bearer), StaffToken.revoked_at.is_(None))
         .values(revoked_at=utcnow())
-    )
+    ).rowcount
+    if revoked:
+        audit.record(session, "sign_out", actor=actor, target=actor.label)
 
 
-def create_api_key(session: Session, name: str, role: str) -> str:
+def revoke_staff(session: Session, store: str, code: str, by: Actor, client: str | None) -> int:
+    """End every session of a staff member (a lost tablet, someone leaving).
+    Their PIN still works: to stop new sign-ins, reset it or deactivate them."""
+    staff_id = session.execute(select(Staff.id).where(Staff.store == store, Staff.code == code)).scalar_one_or_none()
+    if staff_id is None:
+        raise NotFound("unknown_staff", f"no staff {code} at {store}")
+    revoked = session.execute(
+        update(StaffToken)
+        .where(StaffToken.staff_id == staff_id, StaffToken.revoked_at.is_(None), StaffToken.expires_at > utcnow())
+        .values(revoked_at=utcnow())
+    ).rowcount
+    audit.record(session, "staff.revoked", actor=by, store=store, target=f"{store}/{code}", client=client,
+                 sessions=revoked)
+    return revoked
+
+
+def revoke_device(session: Session, device_id: str, by: Actor, client: str | None) -> Device:
+    device = session.get(Device, device_id)
+    if device is None:
+        raise NotFound("unknown_device", f"no device {device_id}")
+    if device.revoked_at is None:
+        device.revoked_at = utcnow()
+        session.add(device)
+        audit.record(session, "device.revoked", actor=by, store=device.store, target=f"device:{device_id}",
+                     client=client)
+    return device
+
+
+def revoke_api_key(session: Session, key_id: int, by: Actor, client: str | None) -> ApiKey:
+    key = session.get(ApiKey, key_id)
+    if key is None:
+        raise NotFound("unknown_key", f"no API key {key_id}")
+    if key.revoked_at is None:
+        key.revoked_at = utcnow()
+        session.add(key)
+        audit.record(session, "key.revoked", actor=by, target=f"{key.name} ({key.prefix}…)", client=client,
+                     key_id=key_id, key_role=key.role)
+    return key
+
+
+def create_api_key(
+    session: Session, name: str, role: str, by: Actor | None = None, client: str | None = None
+) -> str:
     if role not in KEY_ROLES:
         raise InvalidInput("invalid_role", f"API keys are {' or '.join(sorted(KEY_ROLES))}")
     key = new_api_key()
-    session.add(ApiKey(name=name, role=role, key_hash=sha256(key), prefix=key[:8]))
+    row = ApiKey(name=name, role=role, key_hash=sha256(key), prefix=key[:8])
+    session.add(row)
+    session.flush()
+    # A key made on the server's command line has no signed-in author.
+    audit.record(session, "key.created", actor=by, target=f"{name} ({row.prefix}…)", client=client or "cli",
+                 key_id=row.id, key_role=role)
     return key
 
 

@@ -17,7 +17,7 @@ from contract.reasons import REJECT_REASONS
 from ..domain.actors import SYSTEM, Actor
 from ..models import Fulfilment, FulfilmentLine
 from ..schemas import CollectIn, PackIn, PickIn, ReadyIn, RejectIn, ShipIn
-from . import allocation, catalog, counter, events, notifications, orders
+from . import allocation, audit, catalog, counter, events, notifications, orders
 from . import stock as stock_service
 
 _EXPIRED = "not accepted in time"
@@ -176,6 +176,9 @@ def _reject(session: Session, fulfilment: Fulfilment, lines: list[FulfilmentLine
             if qty > by_sku[sku].qty:
                 raise InvalidInput("too_many", f"only {by_sku[sku].qty} of {sku} to reject", sku=sku)
     whole = all(returned.get(line.sku, 0) == line.qty for line in lines)
+    # A rejection moves an order to another location: head office reviews them in the audit log.
+    audit.record(session, "fulfilment.rejected", actor=actor, store=fulfilment.location,
+                 target=f"fulfilment:{fulfilment.id}", reason=body.reason, lines=returned, whole=whole)
     if whole:
         allocation.close(session, fulfilment, Action.REJECT, actor, body.reason)
     else:

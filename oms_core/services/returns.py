@@ -27,7 +27,7 @@ from ..domain.actors import Actor
 from ..domain.ids import uuid7
 from ..models import Fulfilment, Location, Order, OrderLine, OrderReturn, Product
 from ..schemas import ReturnIn
-from . import events, notifications, orders
+from . import audit, events, notifications, orders
 from . import stock as stock_service
 from .counter import customer_matches
 
@@ -126,6 +126,9 @@ def _create(session: Session, body: ReturnIn, actor: Actor, key: str | None, dig
         events.record(session, order.id, "return.to_warehouse", actor, details={"return": record.id, "units": damaged})
     events.record(session, order.id, "return.refunded", actor, details={"return": record.id, "amount": float(refund)})
     notifications.refunded(session, record.id, order.id, f"{refund:.2f}", store.code)
+    # Money leaves the business at a counter: head office reviews refunds in the audit log.
+    audit.record(session, "refund.made", actor=actor, store=store.code, target=f"order:{order.id}",
+                 amount=float(refund), return_id=record.id)
     session.flush()
     return view(record)
 

@@ -15,6 +15,7 @@ from ..domain.actors import Actor
 from ..domain.orchestration.engine import ProfileRouter
 from ..domain.orchestration.profile import parse_profile
 from ..models import RoutingProfile, utcnow
+from . import audit
 from .cache import ProcessCache
 
 _profiles = RoutingProfile.__table__
@@ -45,6 +46,8 @@ def save(session: Session, body: dict, actor: Actor) -> dict:
     row = {"version": version + 1, "name": profile.name, "body": body, "created_at": utcnow(), "created_by": actor.label}
     # A concurrent save of the same version fails on the primary key (409, retry).
     session.execute(insert(_profiles), [row])
+    audit.record(session, "routing.changed", actor=actor, target=f"routing profile v{row['version']}",
+                 name=profile.name, previous_version=version)
     _routers.forget()
     return _view(row)
 

@@ -50,6 +50,8 @@ def test_resellable_units_come_back_to_this_stores_stock_and_are_refunded(networ
     assert (movement.location, movement.on_hand_delta, movement.reference) == ("PAR-01", 1, record["id"])
     assert kinds == ["return.received", "return.restocked", "return.refunded"]
     assert network.client.get(f"{API}/returns/{record['id']}", headers=paris).json() == record
+    (audited,) = network.client.get(f"{API}/audit", params={"action": "refund.made"}, headers=network.admin).json()
+    assert (audited["actor"], audited["store"], audited["details"]["amount"]) == ("PAR-01/S001", "PAR-01", 19.9)
     receipt = network.client.get(f"{API}/returns/{record['id']}/receipt", headers=paris)
     assert receipt.headers["content-type"] == "application/pdf" and receipt.content.startswith(b"%PDF")
     assert network.client.get(f"{API}/returns/{record['id']}", headers=network.sign_in("PAR-02")).status_code == 404

@@ -1,18 +1,30 @@
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, status
+from fastapi.concurrency import run_in_threadpool
+
+from contract.errors import DomainError
 
 from ...schemas import DeviceIn, DeviceOut, TokenIn, TokenOut
 from ...services import auth
-from ..deps import EngineDep, SessionDep, SettingsDep, Staff, get_bearer
+from ..deps import AnyActor, EngineDep, SessionDep, SettingsDep, Staff, client_address, failed_credentials, get_bearer
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 
 
 @router.post("/token", response_model=TokenOut)
-def sign_in(body: TokenIn, engine: EngineDep, settings: SettingsDep) -> dict:
+async def sign_in(body: TokenIn, request: Request, engine: EngineDep, settings: SettingsDep) -> dict:
     """Staff sign-in: store code, staff code and PIN give a bearer token for that store."""
-    token, staff, expires = auth.sign_in(engine, settings, body.store, body.staff, body.pin)
+    client = client_address(request)
+    request.app.state.throttle.refuse_if_locked(client)
+    try:
+        token, staff, expires = await run_in_threadpool(
+            auth.sign_in, engine, settings, body.store, body.staff, body.pin, client
+        )
+    except DomainError as exc:
+        if exc.status == status.HTTP_401_UNAUTHORIZED:
+            await failed_credentials(request)
+        raise
     return {
         "access_token": token,
         "store": staff.store,
@@ -24,9 +36,9 @@ def sign_in(body: TokenIn, engine: EngineDep, settings: SettingsDep) -> dict:
 
 
 @router.delete("/token", status_code=status.HTTP_204_NO_CONTENT)
-def sign_out(request: Request, session: SessionDep, bearer: Annotated[str, Depends(get_bearer)]) -> None:
-    """Revoke the token that makes this call."""
-    auth.revoke(session, bearer)
+def sign_out(request: Request, session: SessionDep, actor: AnyActor, bearer: Annotated[str, Depends(get_bearer)]) -> None:
+    """Revoke the staff token that makes this call."""
+    auth.sign_out(session, bearer, actor)
     session.commit()
     request.app.state.credentials.forget(bearer)
 

@@ -1,0 +1,124 @@
+"""Production access control: lockouts, revocation by head office, the audit
+log, readiness and request ids, with the real core in process."""
+
+import uuid
+
+from oms_core.core import migrate
+
+from .conftest import Core
+
+
+def _sign_in(core: Core, store: str = "PAR-01", staff: str = "S001", pin: str = "1234"):  # noqa: ANN202
+    return core.client.post("/api/v1/auth/token", json={"store": store, "staff": staff, "pin": pin})
+
+
+def _audit(core: Core, action: str) -> list[dict]:
+    response = core.client.get("/api/v1/audit", params={"action": action}, headers=core.admin)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def test_one_address_guessing_across_accounts_is_locked_out(network):
+    network.add_staff("PAR-01")
+    throttle = network.client.app.state.throttle
+    now = [1000.0]
+    throttle.clock = lambda: now[0]
+    throttle.max_failures = 3
+    working = network.sign_in("PAR-01", code="S002")
+    # A different account each time, so no account locks; the third failure locks the address.
+    assert [_sign_in(network, staff=s).status_code for s in ("S101", "S102", "S103")] == [401, 401, 429]
+    refused = _sign_in(network)  # the right PIN, from the locked address
+    assert refused.status_code == 429 and refused.json()["error"]["code"] == "client_locked_out"
+    assert int(refused.headers["Retry-After"]) > 0
+    unknown_key = network.client.get("/api/v1/locations", headers={"Authorization": "Bearer bk_guess"})
+    assert unknown_key.status_code == 429
+    # A tablet already signed in behind the same address keeps working.
+    assert network.client.get("/api/v1/fulfilments", headers=working).status_code == 200
+    assert [e["client"] for e in _audit(network, "client.locked_out")] == ["testclient"]
+    now[0] += throttle.lockout_seconds
+    assert _sign_in(network).status_code == 200
+
+
+def test_sign_ins_and_their_failures_are_audited(network):
+    network.add_staff("PAR-01")
+    assert _sign_in(network, pin="0000").status_code == 401
+    assert _sign_in(network).status_code == 200
+    signed = _audit(network, "sign_in")
+    assert [(e["action"], e["target"]) for e in signed] == [("sign_in", "PAR-01/S001"), ("sign_in.failed", "PAR-01/S001")]
+    assert signed[1]["details"]["reason"] == "wrong_pin"
+
+
+def test_head_office_ends_a_staff_members_sessions(network):
+    token = network.sign_in("PAR-01")
+    assert network.client.get("/api/v1/fulfilments", headers=token).status_code == 200
+    response = network.client.post("/api/v1/staff/PAR-01/S001/revoke", headers=network.admin)
+    assert response.status_code == 200 and response.json()["sessions_revoked"] == 1
+    assert network.client.get("/api/v1/fulfilments", headers=token).status_code == 401
+    assert network.client.post("/api/v1/staff/PAR-01/NOBODY/revoke", headers=network.admin).status_code == 404
+    [entry] = _audit(network, "staff.revoked")
+    assert (entry["actor"], entry["target"], entry["details"]["sessions"]) == ("head-office", "PAR-01/S001", 1)
+
+
+def test_head_office_creates_and_revokes_api_keys(network):
+    created = network.client.post("/api/v1/keys", json={"name": "marketplace", "role": "channel"}, headers=network.admin)
+    assert created.status_code == 201, created.text
+    key = {"Authorization": f"Bearer {created.json()['key']}"}
+    assert network.client.get("/api/v1/locations", headers=key).status_code == 200
+    listed = network.client.get("/api/v1/keys", headers=network.admin).json()
+    assert all("key" not in k or k["key"] is None for k in listed)  # a key is shown once only
+    revoked = network.client.post(f"/api/v1/keys/{created.json()['id']}/revoke", headers=network.admin)
+    assert revoked.status_code == 200 and revoked.json()["revoked_at"] is not None
+    assert network.client.get("/api/v1/locations", headers=key).status_code == 401
+    assert [e["action"] for e in _audit(network, "key")][:2] == ["key.revoked", "key.created"]
+
+
+def test_head_office_revokes_a_lost_tablet(network):
+    staff = network.sign_in("PAR-01")
+    device_id = str(uuid.uuid4())
+    enrolled = network.client.post("/api/v1/auth/device", json={"id": device_id}, headers=staff).json()
+    device = {"Authorization": f"Bearer {enrolled['device_token']}"}
+    assert network.client.get("/api/v1/sync/changes?limit=1", headers=device).status_code == 200
+    assert network.client.post(f"/api/v1/devices/{device_id}/revoke", headers=network.admin).status_code == 200
+    assert network.client.get("/api/v1/sync/changes?limit=1", headers=device).status_code == 401
+
+
+def test_routing_changes_and_store_rejections_are_audited(network):
+    profile = network.client.get("/api/v1/routing/profile", headers=network.admin).json()
+    assert network.client.put("/api/v1/routing/profile", json=profile["profile"], headers=network.admin).status_code == 200
+    [change] = _audit(network, "routing")
+    assert change["actor"] == "head-office" and change["target"] == f"routing profile v{profile['version'] + 1}"
+    order = network.place([("TEE-BLU-M", 1)], method="click_collect", store="PAR-01")
+    staff = network.sign_in("PAR-01")
+    rejected = network.act(staff, order["fulfilments"][0]["id"], "reject", {"reason": "damaged"})
+    assert rejected.status_code == 200, rejected.text
+    [entry] = _audit(network, "fulfilment.rejected")
+    assert (entry["actor"], entry["store"], entry["details"]["reason"]) == ("PAR-01/S001", "PAR-01", "damaged")
+
+
+def test_readiness_needs_the_database_at_the_codes_schema(core):
+    ready = core.client.get("/readyz")
+    assert ready.status_code == 200 and ready.json()["schema"] == migrate.head_revision()
+    head = migrate.head_revision()
+    with core.engine.begin() as connection:
+        connection.exec_driver_sql("UPDATE alembic_version SET version_num = '0001'")
+    try:
+        behind = core.client.get("/readyz")
+    finally:  # the PostgreSQL database outlives this test
+        with core.engine.begin() as connection:
+            connection.exec_driver_sql(f"UPDATE alembic_version SET version_num = '{head}'")
+    assert behind.status_code == 503 and "0001" in behind.json()["problem"]
+    assert core.client.get("/healthz").status_code == 200  # alive all the same: no restart loop
+
+
+def test_a_request_keeps_its_id_or_gets_one(core):
+    sent = core.client.get("/healthz", headers={"X-Request-ID": "till-7.42"})
+    assert sent.headers["X-Request-ID"] == "till-7.42"
+    made = core.client.get("/api/v1/locations", headers={"X-Request-ID": "bad id; rm -rf"})
+    assert made.status_code == 401 and len(made.headers["X-Request-ID"]) == 32
+
+
+def test_cors_is_closed_unless_origins_are_configured(core):
+    asked = core.client.options(
+        "/api/v1/locations", headers={"Origin": "https://evil.example", "Access-Control-Request-Method": "GET"}
+    )
+    assert "access-control-allow-origin" not in asked.headers
