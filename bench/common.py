@@ -92,15 +92,20 @@ class LeanClient:
         self.writer: asyncio.StreamWriter | None = None
 
     async def request(self, method: str, path: str, body: bytes = b"") -> tuple[int, bytes]:
-        if self.writer is None:
-            self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
         head = (
             f"{method} {path} HTTP/1.1\r\n{self.fixed}"
             f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
         ).encode()
+        reused = self.writer is not None
+        if self.writer is None:
+            self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
         self.writer.write(head + body)
         assert self.reader is not None
         status_line = await self.reader.readline()
+        if not status_line and reused:  # the server closed the idle connection: once more on a new one
+            await self.close()
+            self.writer = None
+            return await self.request(method, path, body)
         status = int(status_line.split()[1])
         length = 0
         while (line := await self.reader.readline()) not in (b"\r\n", b""):

@@ -504,18 +504,6 @@ class CounterOrderOut(BaseModel):
     waiting_since: datetime | None
 
 
-class OrderSummaryOut(BaseModel):
-    id: str
-    channel: str
-    external_ref: str
-    status: str
-    customer: dict
-    delivery_method: str
-    pickup_store: str | None
-    total_value: Money
-    created_at: datetime
-
-
 # --- routing profile and promise -----------------------------------------
 
 

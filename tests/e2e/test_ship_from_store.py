@@ -48,6 +48,7 @@ def test_ship_from_store(shop, browser, tmp_path):
 def test_the_associate_finishes_offline_and_everything_arrives_once(shop, browser, tmp_path):
     screen = Screen(browser, shop.app_url)
     screen.sign_in()
+    screen.says("sync-badge", "Live", timeout=20_000)
     order = shop.place([(TEE, 2), (JNS, 1)], ref="W-E2E-2")
     fulfilment_id = order["fulfilments"][0]["id"]
     card = screen.tagged("card-W-E2E-2")

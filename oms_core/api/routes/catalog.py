@@ -29,7 +29,7 @@ def search_products(
     _: AnyActor,
     q: Annotated[str | None, Query(max_length=100, description="SKU, barcode or words of the name")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,  # beyond any catalog, within a database integer
 ) -> list[dict]:
     query = select(Product).order_by(Product.sku).limit(limit).offset(offset)
     if q and q.strip():

@@ -6,7 +6,7 @@ from contract.errors import InvalidInput
 from contract.reasons import CANCEL_REASONS, REJECT_REASONS, RETURN_REASONS
 
 from ...domain.actors import Actor
-from ...schemas import CancelIn, OrderIn, OrderOut, OrderPage, OrderSummaryOut, PickupOut, TimelineEvent
+from ...schemas import CancelIn, OrderIn, OrderOut, OrderPage, OrderSummary, PickupOut, TimelineEvent
 from ...services import counter, order_lookup, orders, returns
 from ..deps import AnyActor, EngineDep, OrderManager, OrderPlacer, ReadSessionDep, SessionDep, StaffOrAdmin
 
@@ -31,7 +31,7 @@ def place_order(
     return _visible(order, actor)
 
 
-@router.get("/orders/lookup", response_model=list[OrderSummaryOut])
+@router.get("/orders/lookup", response_model=list[OrderSummary])
 def lookup_orders(session: ReadSessionDep, _: StaffOrAdmin,
                   q: Annotated[str, Query(min_length=1, max_length=200)]) -> list[dict]:
     """Find any order of any channel (for a return at the counter) by number, name, e-mail or phone."""

@@ -1,0 +1,227 @@
+"""Mixed production load: orders, availability and promise calls from the
+channels while hundreds of store tablets hold their live event stream and pull
+their changes. PostgreSQL, the core with N workers, 127.0.0.1 only.
+
+    python bench/load.py [--stores 500] [--skus 20000] [--orders-per-minute 10000]
+                         [--seconds 60] [--workers 2]
+
+Each store has one tablet: a held `GET /sync/events` stream, a pull of
+`/sync/changes` whenever it signals (and every 15 s, as the sync engine polls),
+over a pool of connections. The channels offer orders at the given rate (open
+loop: latency counts from the scheduled time), availability at a fifth and
+promise at a tenth of that rate. Bounded in time; prints throughput, p50/p95/p99
+and errors per call type. Asserts nothing.
+
+The load generator runs on the same 2 cores as the core: its own CPU is
+reported so the figures can be read for what they are.
+"""
+
+import argparse
+import asyncio
+import json
+import random
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from sqlalchemy import select
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from backroom.process import core_server  # noqa: E402
+from bench.common import LeanClient, database, machine, process_tree_cpu, summary  # noqa: E402
+from bench.orders import prepare  # noqa: E402
+from oms_core.core.config import Settings  # noqa: E402
+from oms_core.core.db import make_engine, session_scope  # noqa: E402
+from oms_core.domain.actors import Actor, Role  # noqa: E402
+from oms_core.models import Location  # noqa: E402
+from oms_core.services import auth  # noqa: E402
+
+POLL_S = 15.0
+PULL_CONNECTIONS = 16
+
+
+class Calls:
+    """Latencies and errors per call type."""
+
+    def __init__(self) -> None:
+        self.latencies: dict[str, list[float]] = {}
+        self.errors: dict[str, dict[str, int]] = {}
+
+    def record(self, kind: str, started: float, status: int | str) -> None:
+        self.latencies.setdefault(kind, []).append((time.perf_counter() - started) * 1000)
+        if status not in (200, 201):
+            errors = self.errors.setdefault(kind, {})
+            errors[str(status)] = errors.get(str(status), 0) + 1
+
+
+def tablets(url: str, count: int) -> dict[str, str]:
+    """One enrolled tablet per store, for the first `count` stores: {store: device token}."""
+    engine = make_engine(Settings(database_url=url))
+    with session_scope(engine) as session:
+        stores = session.execute(select(Location.code).where(Location.type == "store").order_by(Location.code)
+                                 .limit(count)).scalars().all()
+        tokens = {store: auth.enrol_device(session, Actor(name="bench", role=Role.ASSOCIATE, store=store),
+                                           f"bench-{store}", "bench tablet") for store in stores}
+    engine.dispose()
+    return tokens
+
+
+async def run(url: str, key: str, generator, tokens: dict[str, str], rate: float, seconds: float) -> Calls:  # noqa: ANN001
+    calls = Calls()
+    deadline = time.perf_counter() + seconds
+    cursors: dict[str, str | None] = dict.fromkeys(tokens)
+    wanted: asyncio.Queue[str] = asyncio.Queue()
+    queued: set[str] = set()
+    host, port = url.split("://", 1)[1].split(":")
+
+    def want_pull(store: str) -> None:
+        if store not in queued:
+            queued.add(store)
+            wanted.put_nowait(store)
+
+    async def live(store: str, token: str) -> None:
+        """A tablet's event stream: held open, each 'changes' asks for a pull."""
+        while time.perf_counter() < deadline:
+            started = time.perf_counter()
+            try:
+                reader, writer = await asyncio.open_connection(host, int(port))
+                writer.write(f"GET /api/v1/sync/events HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer {token}\r\n"
+                             "Accept: text/event-stream\r\n\r\n".encode())
+                status = int((await reader.readline()).split()[1])
+                calls.record("events (connect)", started, status)
+                while (line := await asyncio.wait_for(reader.readline(), deadline - time.perf_counter())):
+                    if line.startswith(b"event: changes"):
+                        want_pull(store)
+                writer.close()
+            except (TimeoutError, OSError, ValueError, IndexError):
+                return
+
+    async def poll() -> None:
+        """As the sync engine does besides the stream: every store pulls every 15 s."""
+        stores = list(tokens)
+        random.shuffle(stores)
+        while time.perf_counter() < deadline:
+            for store in stores:
+                want_pull(store)
+                await asyncio.sleep(POLL_S / len(stores))  # spreading the polls over the period
+
+    async def puller() -> None:
+        client = LeanClient(url, {})
+        while time.perf_counter() < deadline:
+            try:
+                store = await asyncio.wait_for(wanted.get(), deadline - time.perf_counter())
+            except TimeoutError:
+                break
+            queued.discard(store)
+            more = True
+            while more:
+                since = f"&since={cursors[store]}" if cursors[store] else ""
+                client.fixed = client.fixed.split("Authorization")[0] + f"Authorization: Bearer {tokens[store]}\r\n"
+                started = time.perf_counter()
+                status, body = await client.request("GET", f"/api/v1/sync/changes?limit=500{since}")
+                calls.record("sync pull", started, status)
+                if status != 200:
+                    break
+                page = json.loads(body)
+                cursors[store] = page["cursor"]
+                more = page["more"]
+        await client.close()
+
+    async def channel(kind: str, per_second: float, make) -> None:  # noqa: ANN001
+        """Open loop: calls scheduled at `per_second`, latency from the scheduled time."""
+        pending: set[asyncio.Task] = set()
+        lanes = [LeanClient(url, {"Authorization": f"Bearer {key}"}) for _ in range(48)]
+        free = list(lanes)
+        start = time.perf_counter()
+        n = 0
+
+        async def one(due: float, lane: LeanClient) -> None:
+            try:
+                method, path, body = make()
+                status, _ = await lane.request(method, path, body)
+                calls.record(kind, due, status)
+            except (OSError, asyncio.IncompleteReadError) as exc:
+                calls.record(kind, due, exc.__class__.__name__)
+                lanes.remove(lane)
+                lane = LeanClient(url, {"Authorization": f"Bearer {key}"})
+                lanes.append(lane)
+            finally:
+                free.append(lane)
+
+        while (due := start + n / per_second) < deadline:
+            if due > time.perf_counter():
+                await asyncio.sleep(due - time.perf_counter())  # pacing arrivals, not synchronising
+            n += 1
+            if not free:
+                calls.record(kind, due, "generator saturated")
+                continue
+            task = asyncio.create_task(one(due, free.pop()))
+            pending.add(task)
+            task.add_done_callback(pending.discard)
+        await asyncio.gather(*pending)
+        for lane in lanes:
+            await lane.close()
+
+    def order() -> tuple[str, str, bytes]:
+        return "POST", "/api/v1/orders", json.dumps(generator.order()).encode()
+
+    def availability() -> tuple[str, str, bytes]:
+        skus = ",".join(random.sample(generator.skus[:2000], 3))
+        return "GET", f"/api/v1/availability?skus={skus}", b""
+
+    def promise() -> tuple[str, str, bytes]:
+        body = generator.order()
+        address = body["delivery"].get("address") or {"country": "FR", "lat": 48.85, "lon": 2.35}
+        return "POST", "/api/v1/promise", json.dumps({
+            "lines": body["lines"],
+            "destination": {"country": address["country"], "lat": address["lat"], "lon": address["lon"]}}).encode()
+
+    streams = [asyncio.create_task(live(store, token)) for store, token in tokens.items()]
+    await asyncio.gather(
+        poll(), *(puller() for _ in range(PULL_CONNECTIONS)),
+        channel("orders", rate, order), channel("availability", rate / 5, availability),
+        channel("promise", rate / 10, promise),
+    )
+    for stream in streams:
+        stream.cancel()
+    await asyncio.gather(*streams, return_exceptions=True)
+    return calls
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--stores", type=int, default=500)
+    parser.add_argument("--skus", type=int, default=20000)
+    parser.add_argument("--orders-per-minute", type=float, default=10000)
+    parser.add_argument("--seconds", type=float, default=60)
+    parser.add_argument("--workers", type=int, default=2)
+    args = parser.parse_args()
+    print(f"machine: {machine()}")
+    with tempfile.TemporaryDirectory() as tmp, database("postgres", Path(tmp)) as url:
+        key, generator, seeded = prepare(url, args.stores, args.skus)
+        tokens = tablets(url, args.stores)
+        print(f"network: {args.stores} stores with a tablet each, {args.skus} SKUs (seeded in {seeded:.0f} s); "
+              f"core with {args.workers} workers on PostgreSQL; {args.seconds:.0f} s offered "
+              f"{args.orders_per_minute:.0f} orders/min\n")
+        with core_server(url, workers=args.workers) as server:
+            core_cpu = process_tree_cpu(server.process.pid)
+            own_cpu = time.process_time()
+            started = time.perf_counter()
+            calls = asyncio.run(run(server.url, key, generator, tokens, args.orders_per_minute / 60, args.seconds))
+            elapsed = time.perf_counter() - started
+            core_cpu = process_tree_cpu(server.process.pid) - core_cpu
+            own_cpu = time.process_time() - own_cpu
+    for kind, latencies in sorted(calls.latencies.items()):
+        errors = calls.errors.get(kind) or {}
+        ok = len(latencies) - sum(errors.values())
+        print(f"{kind:>17}: {ok / elapsed:7.1f}/s ok  {summary(latencies)}  errors {errors or 0}")
+    placed = len(calls.latencies.get("orders", [])) - sum((calls.errors.get("orders") or {}).values())
+    print(f"\norders per minute sustained: {placed / elapsed * 60:.0f}")
+    print(f"CPU over {elapsed:.0f} s: core {core_cpu:.0f} s, load generator {own_cpu:.0f} s "
+          f"(of {2 * elapsed:.0f} s on 2 cores)")
+
+
+if __name__ == "__main__":
+    main()
