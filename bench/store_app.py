@@ -17,7 +17,6 @@ Prints what it measured; asserts nothing.
 
 import argparse
 import re
-import statistics
 import sys
 import tempfile
 import time
