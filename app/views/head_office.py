@@ -35,11 +35,13 @@ def HeadOfficeSignIn(back) -> ft.Control:  # noqa: ANN001
         shift.head_office = office
 
     return ft.Column([
-        ft.Text("Head office", size=22, weight=ft.FontWeight.BOLD),
-        ft.Text("Paste an admin API key. It stays in this browser session's memory only.", size=13,
-                color=ft.Colors.BLUE_GREY_600),
+        tagged("head-office-title", ft.Column([  # its own node: the field's name stays "Admin API key"
+            ft.Row([ft.Icon(ft.Icons.ADMIN_PANEL_SETTINGS, size=36, color=ft.Colors.INDIGO_900),
+                    ft.Text("Head office", size=30, weight=ft.FontWeight.BOLD)]),
+            ft.Text("Paste an admin API key. It stays in this browser session's memory only.", size=14,
+                    color=ft.Colors.BLUE_GREY_600)], spacing=8)),
         ft.TextField(label="Admin API key", value=typed["key"], password=True, can_reveal_password=True,
-                     on_change=typed.keeper("key"), on_submit=submit, autofocus=True),
+                     on_change=typed.keeper("key"), on_submit=submit),
         tagged("head-office-error", ft.Text(error, color=ft.Colors.RED_800, weight=ft.FontWeight.W_600)),
         ft.FilledButton("Sign in to head office", icon=ft.Icons.ADMIN_PANEL_SETTINGS, on_click=submit,
                         width=360, height=48),
