@@ -135,7 +135,7 @@ def RoutingProfile() -> ft.Control:
         set_current(saved)
         set_draft(copy.deepcopy(saved["profile"]))
 
-    def number(path: str, label: str, value: object, width: int = 170) -> ft.Control:
+    def number(path: str, label: str, value: object, width: int = 250) -> ft.Control:
         return ft.TextField(label=label, value=typed.get(path, "" if value is None else str(value)),
                             on_change=typed.keeper(path), on_blur=checked, on_submit=checked, width=width,
                             dense=True, error=wrong.get(path))
@@ -155,13 +155,13 @@ def RoutingProfile() -> ft.Control:
             ft.Text(f"Filters: {filters_text(rule.get('filters'))}", size=13),
             ft.Row([ft.Text("Ranked by", size=13, width=80),
                     *[number(f"{base}.rank[{j}].tolerance", f"{c.get('by')} tolerance ({name})",
-                             c.get("tolerance", 0), width=210) for j, c in enumerate(rank)]], wrap=True),
+                             c.get("tolerance", 0)) for j, c in enumerate(rank)]], wrap=True),
             ft.Row([ft.Checkbox(label="Split allowed", value=split.get("allowed", True),
                                 on_change=lambda e: replace(set_at(_fold(draft, typed), f"{base}.split.allowed",
                                                                    bool(e.control.value)))),
                     number(f"{base}.split.max_parcels", f"Max parcels ({name})", split.get("max_parcels", 3)),
                     number(f"{base}.split.min_value_per_parcel", f"Min value per parcel ({name})",
-                           split.get("min_value_per_parcel", 0), width=230)], wrap=True),
+                           split.get("min_value_per_parcel", 0), width=290)], wrap=True),
         ], spacing=6), padding=12, border=ft.Border.all(1, ft.Colors.BLUE_GREY_200), border_radius=8))
 
     return ft.Column([
@@ -177,8 +177,8 @@ def RoutingProfile() -> ft.Control:
         ft.Text(f"{folded.get('name', '')} · fallback: {folded.get('fallback', 'backorder')} · "
                 f"saved by {current['created_by']} on {str(current['created_at'])[:16].replace('T', ' ')}",
                 size=13, color=ft.Colors.BLUE_GREY_600),
+        _trial(trial) if trial else ft.Container(),  # first: it answers the button just pressed
         *[rule_card(i, rule) for i, rule in enumerate(folded.get("rule_sets", []))],
-        _trial(trial) if trial else ft.Container(),
     ], scroll=ft.ScrollMode.AUTO, expand=True, spacing=12)
 
 
