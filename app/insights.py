@@ -129,7 +129,7 @@ def moment_of(event: dict) -> Moment:
         at = at.replace(tzinfo=UTC)
     what = event["kind"].replace("_", " ")
     if event.get("from_status") or event.get("to_status"):
-        what += f" ({event.get('from_status') or '—'} → {event.get('to_status') or '—'})"
+        what += f" ({event.get('from_status') or '—'} -> {event.get('to_status') or '—'})"  # the web font lacks →
     who = event.get("actor") or "—"
     if event.get("actor_role"):
         who += f" ({event['actor_role']})"
@@ -233,8 +233,8 @@ class Trial:
     @property
     def summary(self) -> str:
         delta = self.draft_cost - self.active_cost
-        return (f"{self.orders} recent orders: {self.changed} would go elsewhere; "
-                f"cost {self.active_cost:.2f} in force → {self.draft_cost:.2f} draft ({delta:+.2f})")
+        return (f"{self.orders} recent order{'s' if self.orders != 1 else ''}: {self.changed} would go elsewhere; "
+                f"cost {self.active_cost:.2f} in force, {self.draft_cost:.2f} with the draft ({delta:+.2f})")
 
 
 def trial_of(body: dict) -> Trial:

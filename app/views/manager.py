@@ -134,15 +134,16 @@ def _bars(points: list[tuple[str, int]], colour: str) -> ft.Control:
     if not points:
         return ft.Text("Nothing in this period")
     top = max(n for _, n in points) or 1
+    step = max(1, round(top / 4))  # whole numbers: these are counts
     return fch.BarChart(
         groups=[fch.BarChartGroup(x=i, rods=[fch.BarChartRod(to_y=n, width=22, color=colour, tooltip=f"{label}: {n}",
                                                              border_radius=4)])
                 for i, (label, n) in enumerate(points)],
         bottom_axis=fch.ChartAxis(labels=[fch.ChartAxisLabel(value=i, label=ft.Text(label, size=11))
                                           for i, (label, _) in enumerate(points)], label_size=24),
-        left_axis=fch.ChartAxis(label_size=32),
-        horizontal_grid_lines=fch.ChartGridLines(color=ft.Colors.BLUE_GREY_100, width=1, interval=max(1, top // 4)),
-        max_y=top + max(1, top // 5), interactive=True, expand=True,
+        left_axis=fch.ChartAxis(label_size=32, label_spacing=step),
+        horizontal_grid_lines=fch.ChartGridLines(color=ft.Colors.BLUE_GREY_100, width=1, interval=step),
+        max_y=top + step, interactive=True, expand=True,
     )
 
 
