@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 import flet as ft
 
+from .insights import HeadOffice
 from .store import Associate, StoreApp
 from .work import Work
 
@@ -23,6 +24,7 @@ class Shift:
     work: Work
     associate: Associate | None = None
     new_orders: list[str] = field(default_factory=list)
+    head_office: HeadOffice | None = None  # signed in with an admin key instead (kept in memory only)
 
 
 @ft.observable

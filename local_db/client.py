@@ -1,6 +1,7 @@
 """The store app's only way to the core: HTTP, through the contract of DESIGN.md."""
 
 import json
+import re
 from collections.abc import AsyncIterator
 
 import httpx
@@ -51,6 +52,23 @@ class CoreClient:
             return response.json()
         except ValueError as exc:
             raise CoreUnavailable("core answered something that is not JSON") from exc
+
+    async def download(self, path: str, token: str, **kwargs) -> tuple[str | None, bytes]:  # noqa: ANN003
+        """A file the core serves (a CSV export): its name, if given, and its bytes."""
+        try:
+            response = await self._http.get(API + path, headers={"Authorization": f"Bearer {token}"}, **kwargs)
+        except httpx.HTTPError as exc:
+            raise CoreUnavailable(f"core unreachable: {exc.__class__.__name__}") from exc
+        if response.status_code >= 400:
+            try:
+                error = response.json()["error"]
+            except (ValueError, KeyError, TypeError):
+                raise CoreUnavailable(f"core answered {response.status_code}") from None
+            if response.status_code >= 500:
+                raise CoreUnavailable(f"core answered {response.status_code}")
+            raise CoreRefused(response.status_code, error.get("code", ""), error.get("message", ""), error.get("details"))
+        found = re.search(r'filename="([^"]+)"', response.headers.get("Content-Disposition", ""))
+        return (found.group(1) if found else None), response.content
 
     # --- the calls sync needs ------------------------------------------------
 

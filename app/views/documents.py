@@ -14,9 +14,10 @@ def DocumentButtons(feedback: Feedback | None, tell: Callable[[Feedback], Feedba
         return ft.Container()
     buttons: list[ft.Control] = []
     for document in feedback.documents:
-        if document.media_type == "application/pdf":
+        if document.media_type in ("application/pdf", "text/csv"):
             buttons.append(ft.OutlinedButton(
-                f"Open {document.filename}", icon=ft.Icons.PICTURE_AS_PDF,
+                f"Open {document.filename}",
+                icon=ft.Icons.PICTURE_AS_PDF if document.media_type == "application/pdf" else ft.Icons.TABLE_VIEW,
                 # Opened within the click itself, so no popup blocker stops it.
                 action=ft.OpenUrl(shift.store.documents.url(document), target=ft.UrlTarget.BLANK),
             ))

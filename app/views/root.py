@@ -9,11 +9,14 @@ from ..store import StoreApp
 from ..work import Work
 from .context import FeedContext, ShiftContext, Speaker, SpeakerContext
 from .handover import Handover
+from .head_office import HeadOfficeShell, RoutingProfile, Versions
+from .manager import Manager
 from .order import OrderDetail
 from .pack import Pack
 from .pick import Pick
 from .picklist import PickList
 from .queue import Queue
+from .search import OrderSearch
 from .settings import Settings
 from .shell import Shell
 from .sign_in import SignIn
@@ -61,6 +64,12 @@ def App(store: StoreApp) -> ft.Control:
     ft.use_effect(follow_the_store, [])
 
     def content() -> ft.Control:
+        if shift.head_office is not None:
+            return ft.Router([ft.Route(component=HeadOfficeShell, children=[
+                ft.Route(index=True, component=RoutingProfile),
+                ft.Route(path="versions", component=Versions),
+                ft.Route(path="search", component=OrderSearch),
+            ])])
         if shift.associate is None:
             return ft.memo(SignIn)()  # drawn again only for its own reasons: typing is never overwritten
         return ft.Router([ft.Route(component=Shell, children=[
@@ -71,6 +80,8 @@ def App(store: StoreApp) -> ft.Control:
             ft.Route(path="picklist", component=PickList),
             ft.Route(path="handover", component=Handover),
             ft.Route(path="settings", component=Settings),
+            ft.Route(path="search", component=OrderSearch),
+            ft.Route(path="manager", component=Manager),
         ])])
 
     return ShiftContext(shift, lambda: FeedContext(feed, lambda: SpeakerContext(speaker, content)))

@@ -7,11 +7,13 @@ from ..session import Shift
 from .common import screen, sync_badge, tagged
 from .context import go, use_feed, use_shift
 
-NAVIGATION = [
-    ("/", "Queue", ft.Icons.LIST_ALT),
-    ("/picklist", "Pick list", ft.Icons.SHOPPING_BASKET),
-    ("/handover", "Handover", ft.Icons.LOCAL_SHIPPING),
-    ("/settings", "Settings", ft.Icons.SETTINGS),
+NAVIGATION = [  # (path, label, icon, managers only)
+    ("/", "Queue", ft.Icons.LIST_ALT, False),
+    ("/picklist", "Pick list", ft.Icons.SHOPPING_BASKET, False),
+    ("/handover", "Handover", ft.Icons.LOCAL_SHIPPING, False),
+    ("/search", "Find an order", ft.Icons.SEARCH, False),
+    ("/manager", "Manager", ft.Icons.INSIGHTS, True),
+    ("/settings", "Settings", ft.Icons.SETTINGS, False),
 ]
 
 
@@ -25,7 +27,8 @@ def Shell() -> ft.Control:
     nav = [
         ft.Button(label, icon=icon, on_click=lambda _, p=path: go(p),
                   style=_selected() if (here == path or (path != "/" and here.startswith(path))) else None)
-        for path, label, icon in NAVIGATION
+        for path, label, icon, managers_only in NAVIGATION
+        if associate.is_manager or not managers_only
     ]
 
     async def sign_out() -> None:

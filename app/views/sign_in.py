@@ -6,6 +6,7 @@ from contract.errors import DomainError
 
 from .common import Typed, screen, tagged
 from .context import use_shift
+from .head_office import HeadOfficeSignIn
 
 
 @ft.observable
@@ -22,6 +23,7 @@ def SignIn() -> ft.Control:
     known_store = store.store_code
     typed = ft.use_memo(lambda: Typed(store=known_store or "", staff="", pin=""), [])
     outcome, _ = ft.use_state(Outcome)
+    head_office, set_head_office = ft.use_state(False)
 
     async def submit(_=None) -> None:  # noqa: ANN001
         if not (typed["store"] and typed["staff"] and typed["pin"]):
@@ -38,6 +40,9 @@ def SignIn() -> ft.Control:
         shift.new_orders = []
         shift.associate = associate
 
+    if head_office:
+        return ft.Container(ft.Card(ft.Container(HeadOfficeSignIn(lambda: set_head_office(False)), padding=28)),
+                            alignment=ft.Alignment.CENTER, expand=True, bgcolor=ft.Colors.BLUE_GREY_50)
     return ft.Container(
         ft.Card(ft.Container(ft.Column([
             ft.Row([ft.Icon(ft.Icons.STOREFRONT, size=36, color=ft.Colors.BLUE_GREY_800),
@@ -58,6 +63,7 @@ def SignIn() -> ft.Control:
             ft.Text(f"This device serves {known_store}." if known_store else
                     "The first sign-in enrols this device for your store.",
                     size=12, color=ft.Colors.BLUE_GREY_500),
+            ft.TextButton("Head office", icon=ft.Icons.ADMIN_PANEL_SETTINGS, on_click=lambda _: set_head_office(True)),
         ], spacing=14, tight=True, width=360), padding=28)),
         alignment=ft.Alignment.CENTER, expand=True, bgcolor=ft.Colors.BLUE_GREY_50,
     )

@@ -86,6 +86,7 @@ def prepare_network(database_url: str) -> tuple[str, str]:
                                           for sku, (name, code, price) in ITEMS.items()])
         stock_service.count(session, [(STORE, sku, 20, None) for sku in ITEMS], "e2e")
         auth.create_staff(session, STORE, "S001", "1234", "associate", "Hugo")
+        auth.create_staff(session, STORE, "M001", "4321", "manager", "Maud")
         key = auth.create_api_key(session, "webshop", "channel")
         admin = auth.create_api_key(session, "head-office", "admin")
     engine.dispose()

@@ -1,0 +1,345 @@
+"""What managers and head office look at: KPIs, stock alerts, exports, order
+timelines and the routing profile. Online only (these are the core's numbers,
+not the tablet's cache), fetched and shaped here so the screens stay thin.
+No Flet here.
+
+Every call answers data or raises DomainError with a message for the screen
+(the core's refusal as it said it, or that the core cannot be reached)."""
+
+import copy
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from contract.errors import DomainError, InvalidInput, Unauthorized
+from contract.reasons import REJECT_REASONS
+from local_db.client import CoreRefused, CoreUnavailable
+from oms_core.domain.orchestration.profile import parse_profile
+
+from .documents import Document
+from .store import StoreApp, _domain
+
+PERIODS = {"today": "Today", "7d": "7 days", "30d": "30 days"}
+EXPORTS = ("orders", "fulfilments", "kpis", "returns")
+
+
+def period_bounds(period: str, now: datetime | None = None) -> tuple[datetime, datetime]:
+    """[start, end) of a period ending now; "today" starts at the local midnight."""
+    now = (now or datetime.now(UTC)).astimezone()
+    if period == "today":
+        start = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    elif period == "7d":
+        start = now - timedelta(days=7)
+    elif period == "30d":
+        start = now - timedelta(days=30)
+    else:
+        raise InvalidInput("unknown_period", f"period must be one of {', '.join(PERIODS)}")
+    return start.astimezone(UTC), now.astimezone(UTC)
+
+
+def _params(period: str, now: datetime | None = None) -> dict:
+    start, end = period_bounds(period, now)
+    return {"from": start.isoformat(), "to": end.isoformat()}
+
+
+def percent(ratio: dict | None) -> str:
+    if not ratio or ratio.get("rate") is None:
+        return "—"
+    return f"{ratio['rate'] * 100:.0f}%"
+
+
+def minutes(durations: dict | None) -> str:
+    if not durations or durations.get("p50_minutes") is None:
+        return "—"
+    value = durations["p50_minutes"]
+    return f"{value:.0f} min" if value < 120 else f"{value / 60:.1f} h"
+
+
+@dataclass(frozen=True)
+class Tile:
+    key: str
+    label: str
+    value: str
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class Day:
+    day: str  # ISO date
+    orders: int
+    shipped_units: int
+    otif: float | None  # 0..1
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    period: str
+    location: str | None
+    tiles: tuple[Tile, ...]
+    days: tuple[Day, ...]
+    rejections: tuple[tuple[str, int], ...]  # (reason as read, count), most first
+    team: tuple[tuple[str, int], ...]  # (associate, orders), most first
+
+    @property
+    def empty(self) -> bool:
+        return not self.days and all(t.value in ("0", "—") for t in self.tiles)
+
+
+def dashboard_of(body: dict, period: str, reasons: dict[str, str] | None = None) -> Dashboard:
+    """The screen's reading of GET /kpis?series=day."""
+    reasons = reasons or REJECT_REASONS
+    tiles = (
+        Tile("orders", "Orders", str(body["orders"]), f"{body['units_ordered']} units ordered"),
+        Tile("shipped", "Units shipped", str(body["units_shipped"]), f"fill rate {percent(body['fill_rate'])}"),
+        Tile("otif", "On time in full", percent(body["otif"]),
+             f"{body['otif']['count']} of {body['otif']['of']}"),
+        Tile("rejection", "Rejected", percent(body["rejection"]),
+             f"{body['rejection']['count']} of {body['rejection']['of']}"),
+        Tile("accept", "Time to accept", minutes(body["time_to_accept"]), "median"),
+        Tile("pick", "Time to pick", minutes(body["time_to_pick"]), "median"),
+        Tile("promise", "Promise kept", percent(body["promise_kept"]),
+             f"{body['promise_kept']['count']} of {body['promise_kept']['of']}"),
+        Tile("cancellation", "Cancelled", percent(body["cancellation"]),
+             f"{body['cancellation']['count']} of {body['cancellation']['of']}"),
+    )
+    days = tuple(Day(str(d["day"]), d["orders"], d["units_shipped"], d["otif"]["rate"]) for d in body.get("series", []))
+    rejections = tuple(sorted(((reasons.get(k, k), n) for k, n in body["rejection_reasons"].items()),
+                              key=lambda item: (-item[1], item[0])))
+    store = body.get("location")
+    team = tuple(sorted(((who.removeprefix(f"{store}/") if store else who, n)  # "LYS-01/S002" → "S002" in its store
+                         for who, n in body["orders_per_associate"].items()), key=lambda item: (-item[1], item[0])))
+    return Dashboard(period, body.get("location"), tiles, days, rejections, team)
+
+
+# --- the order timeline ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Moment:
+    at: str  # "2026-11-23 14:02" (local time)
+    what: str
+    who: str
+    where: str
+    why: str
+
+
+def moment_of(event: dict) -> Moment:
+    at = datetime.fromisoformat(str(event["at"]).replace("Z", "+00:00"))
+    if at.tzinfo is None:
+        at = at.replace(tzinfo=UTC)
+    what = event["kind"].replace("_", " ")
+    if event.get("from_status") or event.get("to_status"):
+        what += f" ({event.get('from_status') or '—'} -> {event.get('to_status') or '—'})"  # the web font lacks →
+    who = event.get("actor") or "—"
+    if event.get("actor_role"):
+        who += f" ({event['actor_role']})"
+    why = event.get("reason") or ""
+    why = REJECT_REASONS.get(why, why)
+    return Moment(at.astimezone().strftime("%Y-%m-%d %H:%M"), what, who, event.get("location") or "—", why)
+
+
+# --- the routing profile -----------------------------------------------------------
+
+
+_PATH = re.compile(r"(\w+)|\[(\d+)\]")
+
+
+def condition_text(when: object) -> str:
+    """A rule set's condition in words ("always" when it has none)."""
+    if when is None:
+        return "always"
+    if not isinstance(when, dict):
+        return str(when)
+    if "all" in when:
+        return " and ".join(f"({condition_text(c)})" for c in when["all"])
+    if "any" in when:
+        return " or ".join(f"({condition_text(c)})" for c in when["any"])
+    if "not" in when:
+        return f"not ({condition_text(when['not'])})"
+    value = when.get("value")
+    value = ", ".join(map(str, value)) if isinstance(value, list) else value
+    return f"{when.get('field')} {when.get('op')} {value}"
+
+
+def filters_text(filters: dict | None) -> str:
+    if not filters:
+        return "no filters"
+    return "; ".join(f"{k.replace('_', ' ')}: {', '.join(map(str, v)) if isinstance(v, list) else v}"
+                     for k, v in filters.items())
+
+
+def number_or_text(text: str) -> object:
+    """What a number field holds: a number when it reads as one, else the text (for the validator to name)."""
+    text = text.strip().replace(",", ".")
+    if re.fullmatch(r"-?\d+", text):
+        return int(text)
+    try:
+        return float(text)
+    except ValueError:
+        return text
+
+
+def set_at(draft: dict, path: str, value: object) -> dict:
+    """A copy of the draft with `value` at `path` ("rule_sets[1].split.max_parcels")."""
+    draft = copy.deepcopy(draft)
+    parts = [name or int(index) for name, index in _PATH.findall(path)]
+    here = draft
+    for part in parts[:-1]:
+        if isinstance(part, str):
+            here = here.setdefault(part, {})
+        else:
+            here = here[part]
+    here[parts[-1]] = value
+    return draft
+
+
+def move_rule_set(draft: dict, index: int, step: int) -> dict:
+    draft = copy.deepcopy(draft)
+    rules = draft["rule_sets"]
+    other = index + step
+    if 0 <= index < len(rules) and 0 <= other < len(rules):
+        rules[index], rules[other] = rules[other], rules[index]
+    return draft
+
+
+def problems(draft: dict) -> dict[str, str]:
+    """Field path → what is wrong, from the core's own validator (empty when the draft is valid)."""
+    try:
+        parse_profile(draft)
+    except InvalidInput as exc:
+        found = exc.details.get("errors") or [{"field": "", "message": exc.message}]
+        return {p["field"]: p["message"] for p in reversed(found)}  # the first problem of a field
+    return {}
+
+
+@dataclass(frozen=True)
+class TrialRow:
+    ref: str
+    active: str
+    draft: str
+    active_cost: float
+    draft_cost: float
+    changed: bool
+
+
+@dataclass(frozen=True)
+class Trial:
+    orders: int
+    changed: int
+    active_cost: float
+    draft_cost: float
+    rows: tuple[TrialRow, ...] = field(default=())
+
+    @property
+    def summary(self) -> str:
+        delta = self.draft_cost - self.active_cost
+        return (f"{self.orders} recent order{'s' if self.orders != 1 else ''}: {self.changed} would go elsewhere; "
+                f"cost {self.active_cost:.2f} in force, {self.draft_cost:.2f} with the draft ({delta:+.2f})")
+
+
+def trial_of(body: dict) -> Trial:
+    def where(outcome: dict) -> str:
+        text = " + ".join(outcome["locations"]) or "nowhere"
+        return text + (" (some units wait)" if outcome.get("unfulfilled") else "")
+
+    return Trial(body["orders"], body["changed"], body["cost"]["active"], body["cost"]["draft"], tuple(
+        TrialRow(r["external_ref"], where(r["active"]), where(r["draft"]), r["active"]["cost"], r["draft"]["cost"],
+                 r["changed"]) for r in body["results"]))
+
+
+# --- the calls ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HeadOffice:
+    """Head office on this screen: an admin API key, held in memory for the session only."""
+    key: str
+    network: str = "network"
+
+
+class Insights:
+    def __init__(self, store: StoreApp) -> None:
+        self.store = store
+
+    async def _call(self, method: str, path: str, token: str | None, **kwargs) -> dict | list:  # noqa: ANN003
+        if not token:
+            raise Unauthorized("offline_sign_in", "You signed in offline: sign in again online to see this")
+        try:
+            return await self.store.client.request(method, path, token, **kwargs)
+        except CoreUnavailable:
+            raise DomainError("core_unavailable", "The core cannot be reached: try again in a moment") from None
+        except CoreRefused as exc:
+            raise _domain(exc) from None
+
+    # --- manager ---
+
+    async def dashboard(self, token: str | None, period: str, now: datetime | None = None) -> Dashboard:
+        body = await self._call("GET", "/kpis", token, params=_params(period, now) | {"series": "day"})
+        return dashboard_of(body, period)
+
+    async def stock_alerts(self, token: str | None, period: str = "7d") -> dict:
+        return await self._call("GET", "/stock/alerts", token, params=_params(period))
+
+    async def set_threshold(self, token: str | None, location: str, sku: str, threshold: str) -> str:
+        text = threshold.strip()
+        if text and not text.isdigit():
+            raise InvalidInput("bad_threshold", "The threshold is a whole number of units (empty stops the alert)")
+        sku = sku.strip().upper()
+        if not sku:
+            raise InvalidInput("no_sku", "Give the SKU to watch")
+        value = int(text) if text else None
+        await self._call("PUT", "/stock/alerts", token,
+                         json={"thresholds": [{"location": location, "sku": sku, "threshold": value}]})
+        return f"{sku}: alert at {value} units or fewer" if value is not None else f"{sku}: no alert any more"
+
+    async def export(self, token: str | None, export: str, period: str) -> Document:
+        """The core's CSV, fetched with the token and kept for the browser to download."""
+        if export not in EXPORTS:
+            raise InvalidInput("unknown_export", f"export must be one of {', '.join(EXPORTS)}")
+        if not token:
+            raise Unauthorized("offline_sign_in", "You signed in offline: sign in again online to export")
+        try:
+            filename, content = await self.store.client.download(f"/exports/{export}.csv", token,
+                                                                  params=_params(period))
+        except CoreUnavailable:
+            raise DomainError("core_unavailable", "The core cannot be reached: try again in a moment") from None
+        except CoreRefused as exc:
+            raise _domain(exc) from None
+        return self.store.documents.keep(filename or f"{export}.csv", content, "text/csv")
+
+    # --- anyone ---
+
+    async def search_orders(self, token: str | None, query: str) -> list[dict]:
+        query = query.strip()
+        if len(query) < 2:
+            raise InvalidInput("short_query", "Type at least 2 characters: order number, name, phone, e-mail or SKU")
+        return (await self._call("GET", "/orders", token, params={"q": query, "limit": 50}))["items"]
+
+    async def timeline(self, token: str | None, order_id: str) -> list[Moment]:
+        return [moment_of(e) for e in await self._call("GET", f"/orders/{order_id}/timeline", token)]
+
+    # --- head office ---
+
+    async def head_office(self, key: str) -> HeadOffice:
+        """Check that the key is an admin's (a network KPI read is refused to any other)."""
+        key = key.strip()
+        if not key:
+            raise InvalidInput("no_key", "Paste head office's admin API key")
+        await self._call("GET", "/kpis", key, params=_params("today"))
+        return HeadOffice(key)
+
+    async def profile(self, key: str) -> dict:
+        return await self._call("GET", "/routing/profile", key)
+
+    async def versions(self, key: str) -> list[dict]:
+        return await self._call("GET", "/routing/profile/versions", key)
+
+    async def dry_run(self, key: str, draft: dict, orders: int = 50) -> Trial:
+        return trial_of(await self._call("POST", "/routing/profile/dry-run", key,
+                                         json={"profile": draft, "orders": orders}))
+
+    async def put_in_force(self, key: str, draft: dict) -> dict:
+        return await self._call("PUT", "/routing/profile", key, json=draft)
+
+    async def activate(self, key: str, version: int) -> dict:
+        return await self._call("POST", f"/routing/profile/versions/{version}/activate", key)

@@ -1,0 +1,84 @@
+"""The manager's and head office's screens, reached by clicking, on the real core and app."""
+
+import re
+
+import httpx
+
+from .conftest import Screen
+from .test_ship_from_store import _wait_for_core, hand_over, pack, pick_everything
+
+TEE, JNS = "TEE-BLU-M", "JNS-BLK-32"
+
+
+def test_the_manager_sees_the_kpis_of_a_shipped_order(shop, browser):
+    order = shop.place([(TEE, 2), (JNS, 1)], ref="W-KPI-1")  # what pick_everything picks
+    screen = Screen(browser, shop.app_url)
+    screen.sign_in()
+    assert screen.button("Manager").count() == 0  # an associate has no dashboard
+    card = screen.tagged("card-W-KPI-1")
+    screen.button("Accept", within=card).click()
+    screen.says("feedback", "W-KPI-1 accepted")
+    pick_everything(screen, "W-KPI-1")
+    pack(screen, "W-KPI-1")
+    screen.button("Handover").click()
+    packed = _wait_for_core(shop, order["fulfilments"][0]["id"], "packed", screen)
+    hand_over(screen, "W-KPI-1", packed["parcels"][0]["tracking_number"])
+    _wait_for_core(shop, order["fulfilments"][0]["id"], "shipped", screen)
+
+    screen.button("Find an order").click()
+    screen.type_into("Order number, customer, phone, e-mail or SKU", "W-KPI")
+    screen.page.keyboard.press("Enter")
+    screen.tagged("result-W-KPI-1").click()
+    screen.says("timeline", "LYS-01/S001")
+    screen.snap("manager-order-timeline")
+    screen.page.get_by_role("button", name="Sign out").click()
+
+    screen.sign_in(staff="M001", pin="4321")
+    screen.button("Manager").click()
+    screen.says("kpi-orders", "Orders\n1\n")
+    screen.says("kpi-shipped", "Units shipped\n3\nfill rate 100%")
+    screen.snap("manager-dashboard")
+    screen.type_into("SKU", "JNS-BLK-32")
+    screen.type_into("Alert at or below", "50")
+    screen.button("Set alert").click()
+    screen.says("feedback", "JNS-BLK-32: alert at 50")
+    screen.says("stock-alerts", "JNS-BLK-32")
+    screen.button("Orders CSV").click()
+    csv = screen.page.get_by_role("button", name=re.compile(r"^Open orders-\d{8}-\d{8}\.csv$"))
+    screen.expect(csv).to_be_visible()
+    screen.page.mouse.move(640, 500)
+    screen.page.mouse.wheel(0, 2000)  # down to the alerts and exports
+    screen.snap("manager-alerts-exports")
+    screen.close()
+
+
+def test_head_office_edits_tries_and_puts_a_profile_in_force(shop, browser):
+    shop.place([(TEE, 1), (JNS, 1)], ref="W-RT-1")
+    screen = Screen(browser, shop.app_url)
+    screen.button("Head office").click()
+    screen.type_into("Admin API key", shop.admin)
+    screen.page.keyboard.press("Enter")
+    screen.expect(screen.page.get_by_text("Routing profile · version 1 in force")).to_be_visible(timeout=20_000)
+
+    field = "Max parcels (Home delivery)"
+    screen.type_into(field, "many")
+    screen.page.keyboard.press("Tab")
+    screen.says("profile-problems", "rule_sets[1].split.max_parcels")
+    screen.snap("head-office-invalid")
+    screen.type_into(field, "1")
+    screen.page.keyboard.press("Tab")
+    screen.says("profile-problems", "The draft is valid")
+    screen.button("Dry run").click()
+    screen.says("dry-run-summary", "1 recent order: 0 would go elsewhere")
+    screen.snap("head-office-dry-run")
+    screen.button("Put in force").click()
+    screen.says("feedback", "Version 2 is in force")
+    profile = httpx.get(f"{shop.core_url}/api/v1/routing/profile", headers={"Authorization": f"Bearer {shop.admin}"}).json()
+    assert profile["version"] == 2
+    assert profile["profile"]["rule_sets"][1]["split"]["max_parcels"] == 1
+
+    screen.button("Versions").click()
+    screen.button("Activate", within=screen.tagged("version-1")).click()
+    screen.says("feedback", "Version 1 is in force again, as version 3")
+    screen.snap("head-office-versions")
+    screen.close()

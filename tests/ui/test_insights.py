@@ -1,0 +1,109 @@
+"""Manager and head-office data (app/insights.py) against the real core in process."""
+
+import pytest
+
+from app.insights import Insights, move_rule_set, number_or_text, problems, set_at
+from app.store import StoreApp
+from contract.errors import DomainError, Forbidden
+
+from ..api.conftest import CAP, TEE
+
+
+def _ship(shop, fulfilment_id: str, headers: dict) -> None:
+    core = shop.core
+    assert core.act(headers, fulfilment_id, "accept").status_code == 200
+    assert core.act(headers, fulfilment_id, "pick", {"items": [{"sku": TEE}]}).status_code == 200
+    assert core.act(headers, fulfilment_id, "pack", {"parcels": [{"weight_kg": 0.5}], "carrier": "colissimo"}).status_code == 200
+    assert core.act(headers, fulfilment_id, "ship", {"manifest": "M-1"}).json()["status"] == "shipped"
+
+
+@pytest.fixture
+def manager(shop):
+    shop.core.add_staff("LYS-01", "M001", "4321", role="manager")
+    return shop.run(shop.app.sign_in("LYS-01", "M001", "4321"))
+
+
+def test_the_manager_sees_the_store_kpis_and_team(shop, manager):
+    headers = shop.core.sign_in("LYS-01", "S002", "1111")
+    shipped = shop.order([(TEE, 1)])
+    _ship(shop, shipped, headers)
+    rejected = shop.order([(CAP, 1)])
+    assert shop.core.act(headers, rejected, "reject", {"reason": "damaged"}).status_code == 200
+
+    dashboard = shop.run(Insights(shop.app).dashboard(manager.token, "today"))
+    tiles = {t.key: t for t in dashboard.tiles}
+    assert dashboard.location == "LYS-01"
+    assert tiles["orders"].value == "2"
+    assert tiles["shipped"].value == "1"
+    assert tiles["rejection"].detail == "1 of 2"
+    assert dashboard.rejections == (("Item damaged", 1),)
+    assert dashboard.team == (("S002", 2),)
+    assert [d.orders for d in dashboard.days] == [2]
+
+
+def test_associates_are_refused_the_dashboard(shop):
+    with pytest.raises(Forbidden):
+        shop.run(Insights(shop.app).dashboard(shop.associate.token, "7d"))
+
+
+def test_stock_alerts_thresholds_and_exports(shop, manager):
+    insights = Insights(shop.app)
+    assert "alert at 5" in shop.run(insights.set_threshold(manager.token, "LYS-01", "tee-blu-m", "5"))
+    low = shop.run(insights.stock_alerts(manager.token))["low_stock"]
+    assert [(a["sku"], a["atp"], a["threshold"]) for a in low] == [(TEE, 3, 5)]
+    with pytest.raises(DomainError, match="whole number"):
+        shop.run(insights.set_threshold(manager.token, "LYS-01", TEE, "five"))
+
+    shop.order([(TEE, 1)])
+    document = shop.run(insights.export(manager.token, "orders", "7d"))
+    assert document.media_type == "text/csv" and document.filename.startswith("orders-")
+    assert document.content.count(b"\n") >= 2  # a header and the order
+    assert shop.app.documents.get(document.id) is document
+
+
+def test_search_and_timeline(shop):
+    fulfilment_id = shop.order([(TEE, 1)], ref="W-SEARCH-1")
+    headers = shop.core.sign_in("LYS-01", "S002", "1111")
+    assert shop.core.act(headers, fulfilment_id, "reject", {"reason": "damaged"}).status_code == 200
+    insights = Insights(shop.app)
+    (found,) = shop.run(insights.search_orders(shop.associate.token, "W-SEARCH"))
+    moments = shop.run(insights.timeline(shop.associate.token, found["id"]))
+    assert moments[0].what.startswith("order.created")
+    rejection = next(m for m in moments if "reject" in m.what)
+    assert (rejection.who.split(" ")[0], rejection.where, rejection.why) == ("LYS-01/S002", "LYS-01", "Item damaged")
+    with pytest.raises(DomainError, match="at least 2"):
+        shop.run(insights.search_orders(shop.associate.token, "W"))
+
+
+def test_the_draft_profile_is_checked_field_by_field():
+    draft = {"name": "P", "rule_sets": [{"name": "A", "split": {"max_parcels": 3}}, {"name": "B"}]}
+    assert problems(draft) == {}
+    bad = set_at(draft, "rule_sets[0].split.max_parcels", number_or_text("lots"))
+    assert list(problems(bad)) == ["rule_sets[0].split.max_parcels"]
+    assert [r["name"] for r in move_rule_set(draft, 1, -1)["rule_sets"]] == ["B", "A"]
+    assert draft["rule_sets"][0]["name"] == "A"  # the draft itself is left alone
+
+
+def test_head_office_edits_tries_and_rolls_back_the_profile(shop):
+    insights = Insights(shop.app)
+    channel = shop.core.channel["Authorization"].split()[1]
+    with pytest.raises(Forbidden):
+        shop.run(insights.head_office(channel))
+    office = shop.run(insights.head_office(shop.core.admin["Authorization"].split()[1]))
+    shop.order([(TEE, 1)])
+    current = shop.run(insights.profile(office.key))
+    draft = set_at(current["profile"], "rule_sets[1].split.max_parcels", 1)
+    trial = shop.run(insights.dry_run(office.key, draft, orders=10))
+    assert trial.orders == 1 and len(trial.rows) == 1 and trial.summary.startswith("1 recent order:")
+    with pytest.raises(DomainError, match="max_parcels"):
+        shop.run(insights.put_in_force(office.key, set_at(draft, "rule_sets[1].split.max_parcels", "two")))
+    saved = shop.run(insights.put_in_force(office.key, draft))
+    assert saved["version"] == current["version"] + 1
+    assert shop.run(insights.activate(office.key, current["version"]))["version"] == saved["version"] + 1
+    versions = shop.run(insights.versions(office.key))
+    assert [v["active"] for v in versions][:2] == [True, False]
+
+
+def test_offline_sign_ins_are_told_to_sign_in_online(shop, tmp_path):
+    with pytest.raises(DomainError, match="offline"):
+        shop.run(Insights(StoreApp("http://nowhere", tmp_path / "other")).search_orders(None, "W-1"))
