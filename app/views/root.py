@@ -7,13 +7,16 @@ import flet as ft
 from ..session import Feed, Shift
 from ..store import StoreApp
 from ..work import Work
+from .aisle import EndlessAisle
 from .context import FeedContext, ShiftContext, Speaker, SpeakerContext
+from .counter import Arrivals, Pickup, Shelf
 from .handover import Handover
 from .order import OrderDetail
 from .pack import Pack
 from .pick import Pick
 from .picklist import PickList
 from .queue import Queue
+from .returns import Returns
 from .settings import Settings
 from .shell import Shell
 from .sign_in import SignIn
@@ -70,6 +73,11 @@ def App(store: StoreApp) -> ft.Control:
             ft.Route(path="pack/:id", component=Pack),
             ft.Route(path="picklist", component=PickList),
             ft.Route(path="handover", component=Handover),
+            ft.Route(path="counter", component=Pickup),
+            ft.Route(path="counter/shelf", component=Shelf),
+            ft.Route(path="counter/arrivals", component=Arrivals),
+            ft.Route(path="returns", component=Returns),
+            ft.Route(path="aisle", component=EndlessAisle),
             ft.Route(path="settings", component=Settings),
         ])])
 

@@ -11,6 +11,9 @@ NAVIGATION = [
     ("/", "Queue", ft.Icons.LIST_ALT),
     ("/picklist", "Pick list", ft.Icons.SHOPPING_BASKET),
     ("/handover", "Handover", ft.Icons.LOCAL_SHIPPING),
+    ("/counter", "Counter", ft.Icons.STOREFRONT),
+    ("/returns", "Returns", ft.Icons.ASSIGNMENT_RETURN),
+    ("/aisle", "Endless aisle", ft.Icons.TRAVEL_EXPLORE),
     ("/settings", "Settings", ft.Icons.SETTINGS),
 ]
 
