@@ -77,8 +77,9 @@ def EndlessAisle() -> ft.Control:
     return ft.Column([
         screen_title("Endless aisle", ft.OutlinedButton("New cart", icon=ft.Icons.ADD_SHOPPING_CART,
                                                         on_click=lambda _: start_again())),
-        ScanField(scan, label="Scan a product or type its name", refocus=feedback),
+        ft.Container(ScanField(scan, label="Scan a product or type its name", refocus=feedback), width=640),
         feedback_bar(feedback, "aisle-feedback"),
+        _confirmation(placed) if placed else ft.Container(),
         ft.Column([_product(p, me.store, add) for p in products], spacing=6),
         ft.Text("Cart", size=18, weight=ft.FontWeight.BOLD),
         ft.Column([tagged(f"cart-{sku}", ft.Row([
@@ -93,7 +94,6 @@ def EndlessAisle() -> ft.Control:
         _customer(typed, option),
         ft.FilledButton(f"Place order {order_ref}", icon=ft.Icons.SHOPPING_CART_CHECKOUT, on_click=place,
                         disabled=not cart or option is None or placed is not None),
-        _confirmation(placed) if placed else ft.Container(),
     ], expand=True, scroll=ft.ScrollMode.AUTO, spacing=12)
 
 
@@ -120,7 +120,7 @@ def _option(option: dict, chosen: bool, choose) -> ft.Control:  # noqa: ANN001
                 expand=True),
         ft.Text(f"by {when}", size=15, width=130),
         ft.Text(f"from {', '.join(option['sources'])}", size=14, width=200),
-        ft.Text(f"{option['carbon_kg']:.2f} kg CO₂", size=13, width=100),
+        ft.Text(f"{option['carbon_kg']:.2f} kg CO2", size=13, width=100),
         ft.Button("Choose", on_click=lambda _: choose(option), disabled=chosen),
     ], spacing=12), padding=8, border_radius=8, bgcolor=ft.Colors.AMBER_50 if chosen else None,
         border=ft.Border.all(1, ft.Colors.BLUE_GREY_100)))

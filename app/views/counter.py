@@ -71,7 +71,8 @@ def Pickup() -> ft.Control:
     chosen = next((v for v in views if v["id"] == selected), None)
     return ft.Column([
         screen_title("Click & collect counter", *counter_tabs("/counter")),
-        ScanField(scan, label="Scan the customer's QR, or type an order number, name or phone", refocus=feedback),
+        ft.Container(ScanField(scan, label="Scan the customer's QR, or type an order number, name or phone",
+                               refocus=feedback), width=640),
         feedback_bar(feedback, "counter-feedback"),
         ft.Column([_found(v, v["id"] == selected, lambda fid: (set_selected(fid), set_partial(False)))
                    for v in views], spacing=6),
@@ -196,7 +197,7 @@ def Arrivals() -> ft.Control:
         ft.Row([ft.TextField(label="Put them on shelf (optional)", value=typed.get("shelf", ""), width=260,
                              on_change=typed.keeper("shelf"), capitalization=ft.TextCapitalization.CHARACTERS),
                 ft.Text("then scan each parcel as it comes off the van.", size=15)]),
-        ScanField(scan, label="Scan a parcel's tracking number", refocus=feedback),
+        ft.Container(ScanField(scan, label="Scan a parcel's tracking number", refocus=feedback), width=640),
         feedback_bar(feedback, "arrivals-feedback"),
         ft.Text("Expected here", size=18, weight=ft.FontWeight.BOLD),
         ft.Column([tagged(f"inbound-{v.get('tracking_number') or v['id']}", ft.Container(ft.Row([

@@ -48,6 +48,12 @@ def Returns() -> ft.Control:
         set_papers(None)
         tell(Feedback(Tone.OK, f"Returning items of {full['external_ref']}: how many of each come back?"))
 
+    def choosing(order_id: str):  # noqa: ANN202
+        async def handler(_) -> None:  # noqa: ANN001
+            await choose(order_id)  # (a lambda returning the coroutine would never be awaited)
+
+        return handler
+
     def check_refund() -> None:
         set_refund(desk.refund(order, _back(typed)))
 
@@ -76,7 +82,7 @@ def Returns() -> ft.Control:
             ft.Text(f"{o['channel']} · {o['status']}", width=180),
             ft.Text((o.get("customer") or {}).get("name", ""), expand=True),
             ft.Text(f"{float(o['total_value']):.2f}", width=90),
-            ft.Button("Return items", icon=ft.Icons.ASSIGNMENT_RETURN, on_click=lambda _, i=o["id"]: choose(i),
+            ft.Button("Return items", icon=ft.Icons.ASSIGNMENT_RETURN, on_click=choosing(o["id"]),
                       disabled=bool(order) and order["id"] == o["id"]),
         ], spacing=12), padding=10, border_radius=8, border=ft.Border.all(1, ft.Colors.BLUE_GREY_100)))
             for o in orders], spacing=6),
@@ -110,8 +116,13 @@ def _form(order: dict, products: dict, desk, typed: Typed, conditions: dict, set
         ft.Text(f"Return of {order['external_ref']} ({order['channel']}, {(order.get('customer') or {}).get('name', '')})",
                 size=20, weight=ft.FontWeight.BOLD),
         *rows,
-        ft.Dropdown(label="Reason", value=reason, width=360, on_select=lambda e: set_reason(e.control.value),
-                    options=[ft.DropdownOption(key=k, text=v) for k, v in RETURN_REASONS.items()]),
+        ft.Text("Why does it come back?", size=15, weight=ft.FontWeight.W_600),
+        tagged("return-reasons", ft.Row([  # big buttons: one tap on a tablet, and each is a button for tests too
+            ft.OutlinedButton(text, on_click=lambda _, k=key: set_reason(k),
+                              icon=ft.Icons.CHECK if key == reason else None,
+                              style=ft.ButtonStyle(bgcolor=ft.Colors.AMBER_300, color=ft.Colors.BLACK)
+                              if key == reason else None)
+            for key, text in RETURN_REASONS.items()], wrap=True, spacing=8)),
         ft.Row([
             ft.OutlinedButton("Work out the refund", icon=ft.Icons.CALCULATE, on_click=lambda _: check_refund()),
             tagged("refund", ft.Text(f"Refund: {refund:.2f}" if refund is not None else "Refund: —", size=20,
