@@ -104,9 +104,11 @@ def _serve(view: dict, products: dict, desk: CounterDesk, typed: Typed, presente
            set_partial, rest: str, set_rest, reason: str | None, set_reason, check, hand_over) -> ft.Control:  # noqa: ANN001
     ref = view["order"]["external_ref"]
     waiting = desk.waiting(view["id"])
+    word = {"ready_for_pickup": "waiting", "collected": "handed over"}.get(view["status"], "ordered")
+    shown = waiting if view["status"] == "ready_for_pickup" else {line["sku"]: line["qty"] for line in view["lines"]}
     lines = [ft.Row([ft.Text(products.get(sku, {}).get("name", sku), size=16, expand=True),
-                     ft.Text(f"{qty} waiting", size=16, weight=ft.FontWeight.W_600)])
-             for sku, qty in waiting.items() if qty]
+                     ft.Text(f"{qty} {word}", size=16, weight=ft.FontWeight.W_600)])
+             for sku, qty in shown.items() if qty]
     parts: list[ft.Control] = [
         ft.Row([ft.Text(f"Serve {ref}", size=20, weight=ft.FontWeight.BOLD, expand=True),
                 ft.Text(f"{_status(view).upper()}" + (f" · shelf {view['shelf']}" if view.get("shelf") else ""),

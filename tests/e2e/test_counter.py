@@ -50,6 +50,7 @@ def test_click_and_collect_from_the_shelf_to_the_customer_then_a_return(shop, br
     screen.button("Ready for pickup").click()
     screen.expect(screen.page.get_by_text("Order W-CC-1")).to_be_visible()
     screen.button("Ready for pickup").click()
+    screen.snap("counter-shelf-scan")
     screen.scan("a1")
     screen.says("feedback", "W-CC-1 is ready for pickup on shelf A1")
     screen.says("order-status", "READY FOR PICKUP")
@@ -81,6 +82,7 @@ def test_click_and_collect_from_the_shelf_to_the_customer_then_a_return(shop, br
     screen.button("Hand over everything").click()
     screen.says("counter-feedback", "W-CC-1 collected: everything handed over")
     screen.says("serve-W-CC-1", "COLLECTED")
+    screen.says("serve-W-CC-1", "2 handed over")
     screen.snap("counter-collected")
     _wait_for_core(shop, fulfilment_id, "collected", screen)
     assert _on_hand(shop, STORE, TEE) == 18
