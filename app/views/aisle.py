@@ -7,7 +7,7 @@ import flet as ft
 from ..work import Feedback, Tone
 from .common import Typed, feedback_bar, screen, screen_title, tagged
 from .context import SpeakerContext, use_feedback, use_latest, use_shift
-from .counter import use_desk
+from .counter import TypedFields, use_desk
 from .pick import ScanField, say
 
 OPTION_WORDS = {"home_standard": "Home delivery", "home_express": "Home express",
@@ -91,7 +91,7 @@ def EndlessAisle() -> ft.Control:
                 ft.FilledButton("Delivery options", icon=ft.Icons.LOCAL_SHIPPING, on_click=ask_options,
                                 disabled=not cart)]),
         ft.Column([_option(o, o == option, set_option) for o in options], spacing=6),
-        _customer(typed, option),
+        _customer(typed, option, order_ref),
         ft.FilledButton(f"Place order {order_ref}", icon=ft.Icons.SHOPPING_CART_CHECKOUT, on_click=place,
                         disabled=not cart or option is None or placed is not None),
     ], expand=True, scroll=ft.ScrollMode.AUTO, spacing=12)
@@ -126,16 +126,14 @@ def _option(option: dict, chosen: bool, choose) -> ft.Control:  # noqa: ANN001
         border=ft.Border.all(1, ft.Colors.BLUE_GREY_100)))
 
 
-def _customer(typed: Typed, option: dict | None) -> ft.Control:
-    def field(name: str, label: str, width: int = 260) -> ft.Control:
-        return ft.TextField(label=label, value=typed.get(name, ""), on_change=typed.keeper(name), width=width)
-
+def _customer(typed: Typed, option: dict | None, generation: object) -> ft.Control:
     home = option is not None and option["kind"].startswith("home")
     return ft.Column([
         ft.Text("Customer", size=18, weight=ft.FontWeight.BOLD),
-        ft.Row([field("name", "Customer name"), field("phone", "Phone"), field("email", "E-mail", 300)], wrap=True),
-        ft.Row([field("line1", "Street", 340), field("postcode", "Postcode", 140), field("city", "City")], wrap=True)
-        if home else ft.Container(),
+        TypedFields(typed, [("name", "Customer name", 260, False), ("phone", "Phone", 260, False),
+                            ("email", "E-mail", 300, False)], generation=generation),
+        TypedFields(typed, [("line1", "Street", 340, False), ("postcode", "Postcode", 140, False),
+                            ("city", "City", 260, False)], generation=generation) if home else ft.Container(),
     ], spacing=8)
 
 

@@ -12,6 +12,35 @@ from .context import SpeakerContext, go, use_feed, use_feedback, use_latest, use
 from .pick import ScanField, say
 
 
+@ft.component
+def _TypedFields(typed: Typed, fields: tuple, on_submit, generation: object) -> ft.Control:  # noqa: ANN001
+    return ft.Row([
+        ft.TextField(label=label, value=typed.get(name, ""), on_change=typed.keeper(name), width=width,
+                     key=f"{name}-{generation}", on_submit=on_submit,
+                     keyboard_type=ft.KeyboardType.NUMBER if numeric else ft.KeyboardType.TEXT)
+        for name, label, width, numeric in fields
+    ], wrap=True, spacing=10)
+
+
+def TypedFields(typed: Typed, fields: list[tuple[str, str, int, bool]], on_submit=None,  # noqa: ANN001
+                generation: object = 0) -> ft.Control:
+    """Text fields (name, label, width, numeric) kept in `typed`, drawn again only when
+    the fields or `generation` change: a screen that follows the cache renders often,
+    and a render while someone types would send older text back over their keystrokes.
+    `on_submit` must keep its identity (use_latest); a new `generation` empties them."""
+    return ft.memo(_TypedFields)(typed, tuple(fields), on_submit, generation)
+
+
+def use_latest_async(fn):  # noqa: ANN001, ANN201
+    """Like use_latest, for a coroutine function: Flet awaits only what is itself a coroutine function."""
+    latest = use_latest(fn)
+
+    async def handler(*args, **kwargs) -> None:  # noqa: ANN002, ANN003
+        await latest(*args, **kwargs)
+
+    return ft.use_memo(lambda: handler, [])
+
+
 def use_desk() -> CounterDesk:
     shift = use_shift()
     return ft.use_memo(lambda: CounterDesk(shift.store), [])
@@ -59,6 +88,11 @@ def Pickup() -> ft.Control:
         if said.tone is Tone.OK:
             set_verified(lambda known: {**known, fulfilment_id: presented.strip()})
 
+    @use_latest
+    def submit_code(_) -> None:  # noqa: ANN001
+        if selected:
+            check(selected)
+
     def hand_over(fulfilment_id: str, some: bool) -> None:
         taken = {k[5:]: v for k, v in typed.items() if k.startswith("take-")} if some else None
         said = tell(desk.collect(me, fulfilment_id, verified.get(fulfilment_id), taken, rest, reason))
@@ -78,7 +112,7 @@ def Pickup() -> ft.Control:
                    for v in views], spacing=6),
         _serve(chosen, shift.store.cache.products(line["sku"] for line in chosen["lines"]), desk, typed,
                verified.get(chosen["id"]), partial, set_partial, rest, set_rest, reason, set_reason,
-               check, hand_over) if chosen else ft.Container(),
+               check, hand_over, submit_code) if chosen else ft.Container(),
     ], expand=True, scroll=ft.ScrollMode.AUTO, spacing=12)
 
 
@@ -101,7 +135,8 @@ def _found(view: dict, chosen: bool, choose) -> ft.Control:  # noqa: ANN001
 
 
 def _serve(view: dict, products: dict, desk: CounterDesk, typed: Typed, presented: str | None, partial: bool,
-           set_partial, rest: str, set_rest, reason: str | None, set_reason, check, hand_over) -> ft.Control:  # noqa: ANN001
+           set_partial, rest: str, set_rest, reason: str | None, set_reason, check, hand_over,  # noqa: ANN001
+           submit_code) -> ft.Control:  # noqa: ANN001
     ref = view["order"]["external_ref"]
     waiting = desk.waiting(view["id"])
     word = {"ready_for_pickup": "waiting", "collected": "handed over"}.get(view["status"], "ordered")
@@ -120,9 +155,7 @@ def _serve(view: dict, products: dict, desk: CounterDesk, typed: Typed, presente
                              else "Collected: nothing left to hand over", color=ft.Colors.BLUE_GREY_700, size=16))
     elif presented is None:
         parts += [ft.Text("Ask for the pickup code (or scan the customer's QR above).", size=15),
-                  ft.Row([ft.TextField(label="Pickup code", value=typed.get("code", ""), on_change=typed.keeper("code"),
-                                       on_submit=lambda _: check(view["id"]), width=240,
-                                       capitalization=ft.TextCapitalization.CHARACTERS),
+                  ft.Row([TypedFields(typed, [("code", "Pickup code", 240, False)], submit_code, view["id"]),
                           ft.FilledButton("Check code", icon=ft.Icons.VERIFIED_USER,
                                           on_click=lambda _: check(view["id"]))])]
     else:
@@ -135,10 +168,8 @@ def _serve(view: dict, products: dict, desk: CounterDesk, typed: Typed, presente
         ], wrap=True))
         if partial:
             parts += [
-                *[ft.TextField(label=f"Takes {products.get(sku, {}).get('name', sku)} (of {qty})",
-                               value=typed.get(f"take-{sku}", ""), on_change=typed.keeper(f"take-{sku}"),
-                               keyboard_type=ft.KeyboardType.NUMBER, width=340)
-                  for sku, qty in waiting.items() if qty],
+                TypedFields(typed, [(f"take-{sku}", f"Takes {products.get(sku, {}).get('name', sku)} (of {qty})", 340, True)
+                                    for sku, qty in waiting.items() if qty], generation=view["id"]),
                 ft.Row([
                     ft.Dropdown(label="The rest", value=rest, width=240, on_select=lambda e: set_rest(e.control.value),
                                 options=[ft.DropdownOption(key="keep", text="Stays on the shelf"),
@@ -196,8 +227,7 @@ def Arrivals() -> ft.Control:
 
     return ft.Column([
         screen_title("Parcels arriving", *counter_tabs("/counter/arrivals")),
-        ft.Row([ft.TextField(label="Put them on shelf (optional)", value=typed.get("shelf", ""), width=260,
-                             on_change=typed.keeper("shelf"), capitalization=ft.TextCapitalization.CHARACTERS),
+        ft.Row([TypedFields(typed, [("shelf", "Put them on shelf (optional)", 260, False)]),
                 ft.Text("then scan each parcel as it comes off the van.", size=15)]),
         ft.Container(ScanField(scan, label="Scan a parcel's tracking number", refocus=feedback), width=640),
         feedback_bar(feedback, "arrivals-feedback"),

@@ -8,7 +8,7 @@ from contract.reasons import RETURN_REASONS
 from ..work import Feedback, Tone
 from .common import Typed, feedback_bar, screen, screen_title, tagged
 from .context import use_feedback, use_shift
-from .counter import use_desk
+from .counter import TypedFields, use_desk, use_latest_async
 from .documents import DocumentButtons
 
 
@@ -32,6 +32,8 @@ def Returns() -> ft.Control:
         found, said = await desk.lookup(me, typed.get("q", ""))
         set_orders(found)
         tell(said)
+
+    search_on_enter = use_latest_async(search)
 
     async def choose(order_id: str) -> None:
         full, said = await desk.order(me, order_id)
@@ -73,8 +75,7 @@ def Returns() -> ft.Control:
     products = shift.store.cache.products(i["sku"] for i in desk.returnable(order)) if order else {}
     return ft.Column([
         screen_title("Returns"),
-        ft.Row([ft.TextField(label="Order number, name, e-mail or phone", value=typed.get("q", ""), width=420,
-                             on_change=typed.keeper("q"), on_submit=search),
+        ft.Row([TypedFields(typed, [("q", "Order number, name, e-mail or phone", 420, False)], search_on_enter),
                 ft.FilledButton("Find the order", icon=ft.Icons.SEARCH, on_click=search)]),
         feedback_bar(feedback, "returns-feedback"),
         ft.Column([tagged(f"return-order-{o['external_ref']}", ft.Container(ft.Row([
@@ -104,9 +105,8 @@ def _form(order: dict, products: dict, desk, typed: Typed, conditions: dict, set
         rows.append(tagged(f"return-item-{sku}", ft.Row([
             ft.Text(products.get(sku, {}).get("name", sku), size=16, expand=True),
             ft.Text(f"{item['qty']} × {item['unit_price']:.2f}", width=110),
-            ft.TextField(label=f"Back: {products.get(sku, {}).get('name', sku)} (of {item['qty']})", width=300,
-                         value=typed.get(f"back-{sku}", ""), on_change=typed.keeper(f"back-{sku}"),
-                         keyboard_type=ft.KeyboardType.NUMBER),
+            TypedFields(typed, [(f"back-{sku}", f"Back: {products.get(sku, {}).get('name', sku)} (of {item['qty']})",
+                                 300, True)], generation=order["id"]),
             ft.Dropdown(label="Condition", width=190, value=conditions.get(sku, "resellable"),
                         on_select=lambda e, s=sku: set_conditions(lambda c: {**c, s: e.control.value}),
                         options=[ft.DropdownOption(key="resellable", text="Resellable"),
