@@ -33,7 +33,17 @@ class CoreClient:
         await self._http.aclose()
 
     async def request(self, method: str, path: str, token: str | None = None, **kwargs) -> dict | list:  # noqa: ANN003
+        response = await self._send(method, path, token, **kwargs)
+        if response.status_code == 204:
+            return {}
+        try:
+            return response.json()
+        except ValueError as exc:
+            raise CoreUnavailable("core answered something that is not JSON") from exc
+
+    async def _send(self, method: str, path: str, token: str | None = None, **kwargs) -> httpx.Response:  # noqa: ANN003
         headers = {"Authorization": f"Bearer {token}"} if token else {}
+        headers |= kwargs.pop("headers", None) or {}
         try:
             response = await self._http.request(method, API + path, headers=headers, **kwargs)
         except httpx.HTTPError as exc:
@@ -46,27 +56,11 @@ class CoreClient:
             except (ValueError, KeyError, TypeError):
                 raise CoreUnavailable(f"core answered {response.status_code} without an error body") from None
             raise CoreRefused(response.status_code, error.get("code", ""), error.get("message", ""), error.get("details"))
-        if response.status_code == 204:
-            return {}
-        try:
-            return response.json()
-        except ValueError as exc:
-            raise CoreUnavailable("core answered something that is not JSON") from exc
+        return response
 
     async def download(self, path: str, token: str, **kwargs) -> tuple[str | None, bytes]:  # noqa: ANN003
-        """A file the core serves (a CSV export): its name, if given, and its bytes."""
-        try:
-            response = await self._http.get(API + path, headers={"Authorization": f"Bearer {token}"}, **kwargs)
-        except httpx.HTTPError as exc:
-            raise CoreUnavailable(f"core unreachable: {exc.__class__.__name__}") from exc
-        if response.status_code >= 400:
-            try:
-                error = response.json()["error"]
-            except (ValueError, KeyError, TypeError):
-                raise CoreUnavailable(f"core answered {response.status_code}") from None
-            if response.status_code >= 500:
-                raise CoreUnavailable(f"core answered {response.status_code}")
-            raise CoreRefused(response.status_code, error.get("code", ""), error.get("message", ""), error.get("details"))
+        """A file the core serves (a CSV export, a receipt): its name, if given, and its bytes."""
+        response = await self._send("GET", path, token, **kwargs)
         found = re.search(r'filename="([^"]+)"', response.headers.get("Content-Disposition", ""))
         return (found.group(1) if found else None), response.content
 
@@ -86,6 +80,35 @@ class CoreClient:
     async def push(self, device_token: str, mutations: list[dict]) -> list[dict]:
         body = await self.request("POST", "/sync/mutations", device_token, json={"mutations": mutations})
         return body["results"]
+
+    # --- online-only calls of the counter (returns, endless aisle) ------------
+
+    async def lookup_orders(self, token: str, q: str) -> list[dict]:
+        """Any order of any channel by number, name, e-mail or phone."""
+        return await self.request("GET", "/orders/lookup", token, params={"q": q})
+
+    async def order(self, token: str, order_id: str) -> dict:
+        return await self.request("GET", f"/orders/{order_id}", token)
+
+    async def create_return(self, token: str, body: dict) -> dict:
+        """`body["id"]` is made by the counter: sending it again returns the same return."""
+        return await self.request("POST", "/returns", token, json=body)
+
+    async def return_receipt(self, token: str, return_id: str) -> bytes:
+        _, receipt = await self.download(f"/returns/{return_id}/receipt", token)
+        return receipt
+
+    async def products(self, token: str, q: str, limit: int = 20) -> list[dict]:
+        return await self.request("GET", "/products", token, params={"q": q, "limit": limit})
+
+    async def availability(self, token: str, skus: list[str]) -> dict:
+        return await self.request("GET", "/availability", token, params={"skus": ",".join(skus)})
+
+    async def promise(self, token: str, body: dict) -> dict:
+        return await self.request("POST", "/promise", token, json=body)
+
+    async def place_order(self, token: str, body: dict, idempotency_key: str) -> dict:
+        return await self.request("POST", "/orders", token, json=body, headers={"Idempotency-Key": idempotency_key})
 
     async def events(self, device_token: str) -> AsyncIterator[str]:
         """Server-sent event names ("ready", "changes", ...) until the stream ends."""

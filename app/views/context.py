@@ -1,6 +1,7 @@
 """What every screen of a session shares: its shift, the feed, its sounds, navigation."""
 
 import asyncio
+import inspect
 from collections.abc import Callable
 
 import flet as ft
@@ -52,10 +53,17 @@ def use_feedback() -> tuple[Feedback | None, Callable[[Feedback], Feedback]]:
 
 def use_latest(fn: Callable) -> Callable:
     """One function object for the component's life that calls the latest `fn`:
-    a memoised child given it keeps equal props and is not drawn again."""
+    a memoised child given it keeps equal props and is not drawn again. A
+    coroutine function stays one (Flet awaits only coroutine functions)."""
     latest = ft.use_ref(None)
     latest.current = fn
-    return ft.use_callback(lambda *args, **kwargs: latest.current(*args, **kwargs), [])
+    if inspect.iscoroutinefunction(fn):
+        async def call(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+            return await latest.current(*args, **kwargs)
+    else:
+        def call(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+            return latest.current(*args, **kwargs)
+    return ft.use_memo(lambda: call, [])
 
 
 def go(path: str) -> None:

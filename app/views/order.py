@@ -5,8 +5,10 @@ import flet as ft
 from ..queue import countdown, due_of
 from ..work import Feedback, Tone
 from .common import METHOD_WORDS, Typed, chip, feedback_bar, screen, screen_title, tagged
-from .context import go, use_feed, use_feedback, use_shift
+from .context import go, use_feed, use_feedback, use_latest, use_shift
+from .counter import use_desk
 from .documents import DocumentButtons
+from .pick import ScanField
 
 
 @screen
@@ -17,6 +19,8 @@ def OrderDetail() -> ft.Control:
     fulfilment_id = ft.use_route_params()["id"]
     rejecting, set_rejecting = ft.use_state(False)
     papers, set_papers = ft.use_state(None)
+    shelving, set_shelving = ft.use_state(False)  # asking for the staging shelf's code
+    desk = use_desk()
     view = shift.store.cache.fulfilment(fulfilment_id)
     if view is None:
         return ft.Column([screen_title("Order not found"),
@@ -37,8 +41,10 @@ def OrderDetail() -> ft.Control:
     def void() -> None:
         set_papers(tell(shift.work.void_labels(me, fulfilment_id)))
 
-    def ready() -> None:
-        tell(shift.work.act(me, fulfilment_id, "ready", {}, done=f"{order['external_ref']} is ready for pickup"))
+    @use_latest
+    async def shelved(code: str) -> None:
+        if not tell(desk.ready(me, fulfilment_id, code)).refused:
+            set_shelving(False)
 
     actions: list[ft.Control] = []
     if status == "assigned":
@@ -49,7 +55,11 @@ def OrderDetail() -> ft.Control:
     if status == "picked" and view["delivery_method"] != "click_collect":
         actions.append(ft.FilledButton("Pack", icon=ft.Icons.INVENTORY_2, on_click=lambda _: go(f"/pack/{fulfilment_id}")))
     if status == "picked" and view["delivery_method"] == "click_collect":
-        actions.append(ft.FilledButton("Ready for pickup", icon=ft.Icons.SHELVES, on_click=ready))
+        actions.append(ft.FilledButton("Ready for pickup", icon=ft.Icons.SHELVES, on_click=lambda _: set_shelving(True)))
+    if status == "ready_for_pickup":
+        actions += [ft.OutlinedButton("Move to another shelf", icon=ft.Icons.SHELVES,
+                                      on_click=lambda _: set_shelving(True)),
+                    ft.FilledButton("Serve at the counter", icon=ft.Icons.PERSON_SEARCH, on_click=lambda _: go("/counter"))]
     if status == "packed":
         actions += [ft.OutlinedButton("Labels", icon=ft.Icons.RECEIPT_LONG, on_click=lambda _: labels(False)),
                     ft.OutlinedButton("Reprint", icon=ft.Icons.PRINT, on_click=lambda _: labels(True)),
@@ -78,12 +88,14 @@ def OrderDetail() -> ft.Control:
                    if destination else ["Collected at this store"]),
             _block("Order", [f"{order.get('channel', '').title()} · {order.get('created_at', '')[:16].replace('T', ' ')}",
                              f"{sum(l['qty'] for l in view['lines'])} item(s)",
-                             f"Carrier: {view.get('carrier') or '—'}"]),
+                             f"Shelf: {view['shelf']}" if view.get("shelf") else f"Carrier: {view.get('carrier') or '—'}"]),
         ], vertical_alignment=ft.CrossAxisAlignment.START, wrap=True),
         ft.DataTable(columns=[ft.DataColumn(ft.Text("Product")), ft.DataColumn(ft.Text("SKU")),
                               ft.DataColumn(ft.Text("Ordered"), numeric=True),
                               ft.DataColumn(ft.Text("Picked"), numeric=True)], rows=rows),
         ft.Row(actions, wrap=True, spacing=10),
+        ft.Column([ScanField(shelved, label="Scan the staging shelf you put it on", refocus=feedback),
+                   ft.TextButton("Not now", on_click=lambda _: set_shelving(False))]) if shelving else ft.Container(),
         DocumentButtons(papers, tell),
         RejectDialog(view, products, rejecting, lambda: set_rejecting(False), tell),
     ], scroll=ft.ScrollMode.AUTO, expand=True, spacing=14)

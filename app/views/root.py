@@ -7,7 +7,9 @@ import flet as ft
 from ..session import Feed, Shift
 from ..store import StoreApp
 from ..work import Work
+from .aisle import EndlessAisle
 from .context import FeedContext, ShiftContext, Speaker, SpeakerContext
+from .counter import Arrivals, Pickup, Shelf
 from .handover import Handover
 from .head_office import HeadOfficeShell, RoutingProfile, Versions
 from .manager import Manager
@@ -16,6 +18,7 @@ from .pack import Pack
 from .pick import Pick
 from .picklist import PickList
 from .queue import Queue
+from .returns import Returns
 from .search import OrderSearch
 from .settings import Settings
 from .shell import Shell
@@ -79,6 +82,11 @@ def App(store: StoreApp) -> ft.Control:
             ft.Route(path="pack/:id", component=Pack),
             ft.Route(path="picklist", component=PickList),
             ft.Route(path="handover", component=Handover),
+            ft.Route(path="counter", component=Pickup),
+            ft.Route(path="counter/shelf", component=Shelf),
+            ft.Route(path="counter/arrivals", component=Arrivals),
+            ft.Route(path="returns", component=Returns),
+            ft.Route(path="aisle", component=EndlessAisle),
             ft.Route(path="settings", component=Settings),
             ft.Route(path="search", component=OrderSearch),
             ft.Route(path="manager", component=Manager),

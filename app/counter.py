@@ -1,0 +1,400 @@
+"""The counter: click & collect customers, parcels arriving for them, returns
+and endless-aisle orders. Plain Python for the counter screens, answering
+with Feedback like Work does.
+
+Pickups and arrivals run on the store's cache (local_db Counter): they work
+offline and sync once. Returns and endless aisle need the core (refunds and
+the network's stock are decided there): they say so plainly when it is out
+of reach, and each carries an id made here so that a double tap or a retry
+is one return, one order.
+"""
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from decimal import Decimal
+
+from contract import pickup
+from contract.errors import DomainError
+from contract.reasons import CANCEL_REASONS, RETURN_REASONS
+from local_db.client import CoreRefused, CoreUnavailable
+from local_db.counter import Counter
+
+from .store import Associate, StoreApp
+from .work import Feedback, Tone
+
+OFFLINE = "The core cannot be reached: {what} needs it. Try again when the badge says Online"
+
+
+def _ref(view: dict) -> str:
+    return (view.get("order") or {}).get("external_ref", "this order")
+
+
+def waited(stamp: str | None, now: datetime | None = None) -> str:
+    """How long something has waited, the way the counter says it."""
+    if not stamp:
+        return "just now"
+    seconds = max(0, ((now or datetime.now(UTC)) - datetime.fromisoformat(stamp)).total_seconds())
+    minutes = int(seconds // 60)
+    if minutes < 1:
+        return "just now"
+    if minutes < 60:
+        return f"{minutes} min"
+    hours, minutes = divmod(minutes, 60)
+    if hours < 48:
+        return f"{hours} h {minutes:02d}"
+    return f"{hours // 24} days"
+
+
+def units(typed: dict[str, str], limits: dict[str, int]) -> dict[str, int]:
+    """Quantities typed per SKU (empty is none), checked against what may be taken."""
+    chosen: dict[str, int] = {}
+    for sku, text in typed.items():
+        text = (text or "").strip()
+        if not text:
+            continue
+        if not text.isdigit():
+            raise ValueError("Quantities are whole numbers of units")
+        qty = int(text)
+        if qty > limits.get(sku, 0):
+            raise ValueError(f"Only {limits.get(sku, 0)} × {sku} can be taken")
+        if qty:
+            chosen[sku] = qty
+    return chosen
+
+
+@dataclass(frozen=True)
+class Found:
+    """What a search at the counter found; a genuine QR also proves who the customer is."""
+
+    views: list[dict]
+    feedback: Feedback | None = None
+    verified: dict[str, str] = field(default_factory=dict)  # fulfilment id -> what the customer presented
+
+
+class CounterDesk:
+    def __init__(self, store: StoreApp) -> None:
+        self.store = store
+        self.cache = store.cache
+        self.counter = Counter(store.cache)
+
+    # --- click & collect ------------------------------------------------------------
+
+    def ready(self, associate: Associate, fulfilment_id: str, shelf: str) -> Feedback:
+        """Put a picked order (or move a waiting one) on the scanned staging shelf."""
+        shelf = shelf.strip().upper()
+        if not shelf:
+            return Feedback(Tone.WARNING, "Scan the shelf you put the order on")
+        view = self.cache.fulfilment(fulfilment_id) or {}
+        try:
+            self.counter.ready(associate.code, fulfilment_id, shelf)
+        except DomainError as exc:
+            return Feedback(Tone.ERROR, _said(exc, view))
+        return Feedback(Tone.DONE, f"{_ref(view)} is ready for pickup on shelf {shelf}")
+
+    def find(self, q: str) -> Found:
+        """By order number, name or phone; a scanned pickup QR finds the order and proves the customer."""
+        q = q.strip()
+        try:
+            views = self.counter.find(q)
+        except DomainError as exc:
+            return Found([], Feedback(Tone.ERROR, _said(exc, {})))
+        if not views:
+            return Found([], Feedback(Tone.WARNING, f"No click & collect order here matches {q!r}"))
+        verified = {}
+        if pickup.parse_qr(q) is not None:
+            verified = {v["id"]: q for v in views if v["status"] == "ready_for_pickup"}
+            ready = [v for v in views if v["id"] in verified]
+            if ready:
+                return Found(views, Feedback(Tone.OK, f"QR checked: {_ref(ready[0])} belongs to this customer"), verified)
+            return Found(views, Feedback(Tone.WARNING, f"{_ref(views[0])} is not ready for pickup yet"))
+        return Found(views, Feedback(Tone.OK, f"{len(views)} order(s) found"))
+
+    def verify(self, fulfilment_id: str, presented: str) -> Feedback:
+        """The customer's pickup code, typed, or their QR, scanned (checked offline)."""
+        presented = presented.strip()
+        if not presented:
+            return Feedback(Tone.WARNING, "Type the customer's pickup code or scan their QR")
+        view = self.cache.fulfilment(fulfilment_id) or {}
+        try:
+            how = self.counter.verify(fulfilment_id, presented.upper() if pickup.parse_qr(presented) is None
+                                      else presented)
+        except DomainError as exc:
+            return Feedback(Tone.ERROR, _said(exc, view))
+        return Feedback(Tone.OK, f"{'QR' if how == 'qr' else 'Code'} correct: hand {_ref(view)} over")
+
+    def waiting(self, fulfilment_id: str) -> dict[str, int]:
+        view = self.cache.fulfilment(fulfilment_id) or {}
+        return {line["sku"]: line["qty"] - line.get("collected", 0) for line in view.get("lines", [])}
+
+    def collect(self, associate: Associate, fulfilment_id: str, presented: str | None,
+                taken: dict[str, str] | None = None, rest: str = "keep", reason: str | None = None) -> Feedback:
+        """Hand over everything (`taken` None or all of it) or some units; the rest stays
+        on the shelf for later or is cancelled with a reason."""
+        view = self.cache.fulfilment(fulfilment_id) or {}
+        waiting = self.waiting(fulfilment_id)
+        try:
+            lines = units(taken, waiting) if taken is not None else None
+        except ValueError as exc:
+            return Feedback(Tone.ERROR, str(exc))
+        if lines is not None and not lines:
+            return Feedback(Tone.WARNING, "Say how many of each item the customer takes")
+        if lines == {sku: qty for sku, qty in waiting.items() if qty}:
+            lines = None  # all of it: a plain handover
+        if lines is not None and rest == "cancel" and reason not in CANCEL_REASONS:
+            return Feedback(Tone.ERROR, "Choose why the rest is cancelled")
+        try:
+            self.counter.collect(associate.code, fulfilment_id, presented, lines, rest,
+                                 reason if lines is not None and rest == "cancel" else None)
+        except DomainError as exc:
+            return Feedback(Tone.ERROR, _said(exc, view))
+        if lines is None:
+            return Feedback(Tone.DONE, f"{_ref(view)} collected: everything handed over")
+        given = sum(lines.values())
+        left = sum(waiting.values()) - given
+        then = "cancelled" if rest == "cancel" else "kept on the shelf for later"
+        return Feedback(Tone.DONE, f"{_ref(view)}: {given} item(s) collected, {left} {then}")
+
+    def shelf(self, now: datetime | None = None) -> list[dict]:
+        """What waits where and for how long, oldest first."""
+        try:
+            views = self.counter.shelf()
+        except DomainError:
+            return []
+        return [{"view": v, "ref": _ref(v), "shelf": v.get("shelf") or "no shelf", "waited": waited(v.get("ready_at"), now),
+                 "customer": ((v.get("order") or {}).get("customer") or {}).get("name", ""),
+                 "items": sum(line["qty"] - line.get("collected", 0) for line in v["lines"])} for v in views]
+
+    # --- parcels arriving for click & collect ------------------------------------
+
+    def inbound(self) -> list[dict]:
+        try:
+            return self.counter.inbound()
+        except DomainError:
+            return []
+
+    def receive(self, associate: Associate, tracking_number: str, shelf: str | None = None) -> Feedback:
+        """A parcel scanned in: ready for its customer at once."""
+        code = tracking_number.strip().upper()
+        if not code:
+            return Feedback(Tone.WARNING, "Scan the parcel's tracking number")
+        shelf = (shelf or "").strip().upper() or None
+        try:
+            arrival = self.counter.receive(associate.code, code, shelf)
+        except DomainError as exc:
+            return Feedback(Tone.ERROR, _said(exc, {}))
+        view = self.cache.fulfilment(arrival) or {}
+        where = f" on shelf {view['shelf']}" if view.get("shelf") else ""
+        return Feedback(Tone.DONE, f"Parcel {code} arrived: {_ref(view)} is ready for pickup{where}")
+
+    # --- returns (online) ------------------------------------------------------------
+
+    async def lookup(self, associate: Associate, q: str) -> tuple[list[dict], Feedback]:
+        """Any order of any channel, for a return."""
+        q = q.strip()
+        if not q:
+            return [], Feedback(Tone.WARNING, "Type an order number, a name, an e-mail or a phone number")
+        try:
+            orders = await self.store.client.lookup_orders(self._token(associate), q)
+        except _Offline as exc:
+            return [], exc.feedback("Finding an order to return")
+        except CoreUnavailable:
+            return [], Feedback(Tone.ERROR, OFFLINE.format(what="Finding an order to return"))
+        except CoreRefused as exc:
+            return [], Feedback(Tone.ERROR, exc.message)
+        if not orders:
+            return [], Feedback(Tone.WARNING, f"No order matches {q!r}")
+        return orders, Feedback(Tone.OK, f"{len(orders)} order(s) found")
+
+    async def order(self, associate: Associate, order_id: str) -> tuple[dict | None, Feedback | None]:
+        try:
+            return await self.store.client.order(self._token(associate), order_id), None
+        except _Offline as exc:
+            return None, exc.feedback("A return")
+        except CoreUnavailable:
+            return None, Feedback(Tone.ERROR, OFFLINE.format(what="A return"))
+        except CoreRefused as exc:
+            return None, Feedback(Tone.ERROR, exc.message)
+
+    @staticmethod
+    def returnable(order: dict) -> list[dict]:
+        """The order's items with what a unit cost (the same SKU on two lines is one item here)."""
+        items: dict[str, dict] = {}
+        for line in order.get("lines", []):
+            item = items.setdefault(line["sku"], {"sku": line["sku"], "qty": 0, "value": Decimal("0")})
+            item["qty"] += line["qty"]
+            item["value"] += Decimal(str(line["unit_price"])) * line["qty"]
+        return [{"sku": i["sku"], "qty": i["qty"], "unit_price": float(i["value"] / i["qty"])} for i in items.values()]
+
+    def refund(self, order: dict, typed: dict[str, str]) -> float:
+        """What the customer gets back for the units typed (the core decides, the same way)."""
+        items = {i["sku"]: i for i in self.returnable(order)}
+        try:
+            chosen = units(typed, {sku: i["qty"] for sku, i in items.items()})
+        except ValueError:
+            return 0.0
+        return round(sum(items[sku]["unit_price"] * qty for sku, qty in chosen.items()), 2)
+
+    async def submit_return(self, associate: Associate, return_id: str, order: dict, typed: dict[str, str],
+                            conditions: dict[str, str], reason: str, note: str = "") -> tuple[dict | None, Feedback]:
+        """Take the items back; `return_id` is made once per return at the counter (a double tap is one return)."""
+        items = {i["sku"]: i for i in self.returnable(order)}
+        try:
+            chosen = units(typed, {sku: i["qty"] for sku, i in items.items()})
+        except ValueError as exc:
+            return None, Feedback(Tone.ERROR, str(exc))
+        if not chosen:
+            return None, Feedback(Tone.WARNING, "Say how many of each item comes back")
+        if reason not in RETURN_REASONS:
+            return None, Feedback(Tone.WARNING, "Choose the reason of the return")
+        body = {"id": return_id, "order_id": order["id"], "reason": reason,
+                "lines": [{"sku": sku, "qty": qty, "condition": conditions.get(sku) or "resellable"}
+                          for sku, qty in chosen.items()]}
+        if note.strip():
+            body["note"] = note.strip()[:500]
+        try:
+            token = self._token(associate)
+            record = await self.store.client.create_return(token, body)
+            receipt = await self.store.client.return_receipt(token, record["id"])
+        except _Offline as exc:
+            return None, exc.feedback("A return")
+        except CoreUnavailable:
+            return None, Feedback(Tone.ERROR, OFFLINE.format(what="A return") + " (tapping again is safe)")
+        except CoreRefused as exc:
+            return None, Feedback(Tone.ERROR, exc.message)
+        back = sum(line["qty"] for line in record["lines"] if line["disposition"] == "restocked")
+        aside = sum(line["qty"] for line in record["lines"]) - back
+        document = self.store.documents.keep(f"return-{order['external_ref']}.pdf", receipt)
+        return record, Feedback(Tone.DONE, f"Return of {order['external_ref']} recorded: refund "
+                                           f"{float(record['refund']):.2f}; {back} back in stock, {aside} set aside",
+                                (document,))
+
+    # --- endless aisle (online) -----------------------------------------------------------
+
+    async def search(self, associate: Associate, q: str) -> tuple[list[dict], Feedback | None]:
+        """Products by scanned barcode, SKU or words of the name, each with this store's and the network's stock."""
+        q = q.strip()
+        if not q:
+            return [], Feedback(Tone.WARNING, "Scan a barcode or type a product name")
+        try:
+            token = self._token(associate)
+            products = await self.store.client.products(token, q)
+            if not products:
+                return [], Feedback(Tone.WARNING, f"No product matches {q!r}")
+            stock = await self.store.client.availability(token, [p["sku"] for p in products])
+        except _Offline as exc:
+            return [], exc.feedback("The network's stock")
+        except CoreUnavailable:
+            return [], Feedback(Tone.ERROR, OFFLINE.format(what="The network's stock"))
+        except CoreRefused as exc:
+            return [], Feedback(Tone.ERROR, exc.message)
+        here = associate.store
+        for product in products:
+            levels = [lv for lv in stock["locations"] if lv["sku"] == product["sku"]]
+            product["here"] = sum(lv["atp"] for lv in levels if lv["location"] == here)
+            product["network"] = stock["skus"].get(product["sku"], 0)
+            product["elsewhere"] = {lv["location"]: lv["atp"] for lv in levels if lv["location"] != here and lv["atp"]}
+        return products, None
+
+    async def options(self, associate: Associate, cart: dict[str, dict]) -> tuple[list[dict], Feedback | None]:
+        """Delivery options for the cart (POST /promise), from this store's door."""
+        if not cart:
+            return [], Feedback(Tone.WARNING, "Add a product to the cart first")
+        location = self.cache.location() or {}
+        if location.get("lat") is None or location.get("lon") is None:
+            return [], Feedback(Tone.ERROR, "This device does not know where its store is yet: sync once online")
+        body = {"channel": "store", "lines": _lines(cart),
+                "destination": {"country": location.get("country") or "FR", "lat": location["lat"],
+                                "lon": location["lon"]}}
+        try:
+            answer = await self.store.client.promise(self._token(associate), body)
+        except _Offline as exc:
+            return [], exc.feedback("Delivery options")
+        except CoreUnavailable:
+            return [], Feedback(Tone.ERROR, OFFLINE.format(what="Delivery options"))
+        except CoreRefused as exc:
+            return [], Feedback(Tone.ERROR, exc.message)
+        if not answer["options"]:
+            return [], Feedback(Tone.WARNING, "The network cannot deliver this cart")
+        return answer["options"], None
+
+    async def place(self, associate: Associate, order_ref: str, cart: dict[str, dict], customer: dict[str, str],
+                    option: dict | None, address: dict[str, str]) -> tuple[dict | None, Feedback]:
+        """Place the order (channel store); `order_ref` is made once per cart so a retry is the same order."""
+        if not cart:
+            return None, Feedback(Tone.WARNING, "The cart is empty")
+        if option is None:
+            return None, Feedback(Tone.WARNING, "Choose a delivery option")
+        name = (customer.get("name") or "").strip()
+        if not name:
+            return None, Feedback(Tone.WARNING, "The customer's name is needed")
+        person = {"name": name} | {k: customer[k].strip() for k in ("email", "phone") if (customer.get(k) or "").strip()}
+        location = self.cache.location() or {}
+        if option["kind"] in ("click_collect", "express_pickup"):
+            delivery: dict = {"method": "click_collect", "store": option["store"]}
+        else:
+            missing = [k for k in ("line1", "postcode", "city") if not (address.get(k) or "").strip()]
+            if missing:
+                return None, Feedback(Tone.WARNING, "Home delivery needs the customer's street, postcode and city")
+            delivery = {"method": "home", "address": {k: address[k].strip() for k in ("line1", "postcode", "city")}
+                        | {"country": (address.get("country") or location.get("country") or "FR").strip().upper()}}
+        body = {"channel": "store", "external_ref": order_ref, "customer": person, "delivery": delivery,
+                "lines": _lines(cart), "tags": ["endless_aisle"] + (["express"] if option["kind"] == "home_express" else [])}
+        try:
+            order = await self.store.client.place_order(self._token(associate), body, order_ref)
+        except _Offline as exc:
+            return None, exc.feedback("An endless-aisle order")
+        except CoreUnavailable:
+            return None, Feedback(Tone.ERROR, OFFLINE.format(what="An endless-aisle order") + " (placing again is safe)")
+        except CoreRefused as exc:
+            return None, Feedback(Tone.ERROR, exc.message)
+        # The core shows a store its own part only: what is not prepared here comes from the network.
+        here = sum(line["qty"] for f in order["fulfilments"] if f["location"] == associate.store for line in f["lines"])
+        missing = sum(u["qty"] for u in order.get("unfulfilled", []))
+        elsewhere = sum(line["qty"] for line in order["lines"]) - here - missing
+        tone = Tone.WARNING if missing else Tone.DONE
+        parts = ([f"{here} item(s) prepared in this store"] if here else []) + (
+            [f"{elsewhere} item(s) sent from another location of the network"] if elsewhere else [])
+        text = f"Order {order['external_ref']} placed for {name}: {', '.join(parts) or 'nothing allocated yet'}"
+        if missing:
+            text += f"; {missing} item(s) wait for stock"
+        return order, Feedback(tone, text)
+
+    @staticmethod
+    def new_order_ref(store: str) -> str:
+        return f"{store}-{uuid.uuid4().hex[:8].upper()}"
+
+    @staticmethod
+    def new_id() -> str:
+        return str(uuid.uuid4())
+
+    def _token(self, associate: Associate) -> str:
+        if not associate.token:
+            raise _Offline()
+        return associate.token
+
+
+class _Offline(Exception):
+    """Signed in offline: no token for the core."""
+
+    def feedback(self, what: str) -> Feedback:
+        return Feedback(Tone.WARNING, f"You signed in offline: {what.lower()} needs the core. Sign out and in "
+                                      "again once the badge says Online")
+
+
+def _lines(cart: dict[str, dict]) -> list[dict]:
+    return [{"sku": sku, "qty": item["qty"], "unit_price": float(item["price"])} for sku, item in cart.items()]
+
+
+def _said(exc: DomainError, view: dict) -> str:
+    """A refusal of the counter, said the way an associate needs to hear it."""
+    match exc.code:
+        case "wrong_pickup_code":
+            return "Wrong pickup code: check it with the customer (nothing was handed over)"
+        case "invalid_transition":
+            status = (view.get("status") or "").replace("_", " ")
+            return f"Not possible now: {_ref(view)} is {status}"
+        case "not_synced":
+            return "This device has not received its store's pickup key yet: sync once online"
+        case _:
+            return exc.message

@@ -1,0 +1,148 @@
+"""Endless aisle (online): sell what this store does not hold. Find the product,
+see this store's and the network's stock, fill a cart, choose how it reaches
+the customer, place the order (channel store). Rules in app/counter.py."""
+
+import flet as ft
+
+from ..work import Feedback, Tone
+from .common import Typed, feedback_bar, screen, screen_title, tagged
+from .context import SpeakerContext, use_feedback, use_latest, use_shift
+from .counter import TypedFields, use_desk
+from .pick import ScanField, say
+
+OPTION_WORDS = {"home_standard": "Home delivery", "home_express": "Home express",
+                "click_collect": "Click & collect", "express_pickup": "Express pickup"}
+
+
+@screen
+def EndlessAisle() -> ft.Control:
+    shift = use_shift()
+    desk = use_desk()
+    feedback, tell = use_feedback()
+    speaker = ft.use_context(SpeakerContext)
+    me = shift.associate
+    products, set_products = ft.use_state([])
+    cart, set_cart = ft.use_state({})  # sku -> {"qty", "price", "name"}
+    options, set_options = ft.use_state([])
+    option, set_option = ft.use_state(None)
+    placed, set_placed = ft.use_state(None)
+    order_ref, set_order_ref = ft.use_state(lambda: desk.new_order_ref(me.store))  # a retry is the same order
+    typed = ft.use_memo(Typed, [])  # customer and address fields
+
+    @use_latest
+    async def scan(code: str) -> None:
+        found, said = await desk.search(me, code)
+        set_products(found)
+        shown = tell(said or Feedback(Tone.OK, f"{len(found)} product(s) found"))
+        await say(speaker, shown)
+
+    def add(product: dict) -> None:
+        def more(items: dict) -> dict:
+            item = items.get(product["sku"], {"qty": 0, "price": product["price"], "name": product["name"]})
+            return {**items, product["sku"]: {**item, "qty": item["qty"] + 1}}
+
+        set_cart(more)
+        set_options([])  # the cart changed: the options must be asked again
+        set_option(None)
+        set_placed(None)
+
+    def remove(sku: str) -> None:
+        set_cart(lambda items: {k: v for k, v in items.items() if k != sku})
+        set_options([])
+        set_option(None)
+
+    async def ask_options() -> None:
+        found, said = await desk.options(me, cart)
+        set_options(found)
+        set_option(None)
+        tell(said or Feedback(Tone.OK, f"{len(found)} delivery option(s): choose one"))
+
+    async def place() -> None:
+        order, said = await desk.place(me, order_ref, cart, typed, option, typed)
+        tell(said)
+        if order is not None:
+            set_placed(order)
+
+    def start_again() -> None:
+        set_cart({})
+        set_products([])
+        set_options([])
+        set_option(None)
+        set_placed(None)
+        set_order_ref(desk.new_order_ref(me.store))
+        typed.clear()
+        tell(Feedback(Tone.OK, "New cart"))
+
+    total = sum(item["qty"] * float(item["price"]) for item in cart.values())
+    return ft.Column([
+        screen_title("Endless aisle", ft.OutlinedButton("New cart", icon=ft.Icons.ADD_SHOPPING_CART,
+                                                        on_click=lambda _: start_again())),
+        ft.Container(ScanField(scan, label="Scan a product or type its name", refocus=feedback), width=640),
+        feedback_bar(feedback, "aisle-feedback"),
+        _confirmation(placed) if placed else ft.Container(),
+        ft.Column([_product(p, me.store, add) for p in products], spacing=6),
+        ft.Text("Cart", size=18, weight=ft.FontWeight.BOLD),
+        ft.Column([tagged(f"cart-{sku}", ft.Row([
+            ft.Text(item["name"], size=16, expand=True), ft.Text(f"× {item['qty']}", size=16, width=60),
+            ft.Text(f"{item['qty'] * float(item['price']):.2f}", size=16, width=90),
+            ft.IconButton(ft.Icons.DELETE_OUTLINE, tooltip="Remove", on_click=lambda _, s=sku: remove(s)),
+        ])) for sku, item in cart.items()] or [ft.Text("Empty: add products found above.")]),
+        ft.Row([ft.Text(f"Total {total:.2f}", size=18, weight=ft.FontWeight.BOLD, expand=True),
+                ft.FilledButton("Delivery options", icon=ft.Icons.LOCAL_SHIPPING, on_click=ask_options,
+                                disabled=not cart)]),
+        ft.Column([_option(o, o == option, set_option) for o in options], spacing=6),
+        _customer(typed, option, order_ref),
+        ft.FilledButton(f"Place order {order_ref}", icon=ft.Icons.SHOPPING_CART_CHECKOUT, on_click=place,
+                        disabled=not cart or option is None or placed is not None),
+    ], expand=True, scroll=ft.ScrollMode.AUTO, spacing=12)
+
+
+def _product(product: dict, store: str, add) -> ft.Control:  # noqa: ANN001
+    elsewhere = ", ".join(f"{loc} {atp}" for loc, atp in sorted(product["elsewhere"].items())) or "nowhere else"
+    return tagged(f"product-{product['sku']}", ft.Container(ft.Row([
+        ft.Column([ft.Text(product["name"], size=17, weight=ft.FontWeight.W_600),
+                   ft.Text(f"{product['sku']} · {float(product['price']):.2f}", size=13, color=ft.Colors.BLUE_GREY_600)],
+                  spacing=2, expand=True),
+        ft.Text(f"Here ({store}): {product['here']}", size=15, width=150,
+                color=ft.Colors.RED_800 if not product["here"] else ft.Colors.GREEN_800),
+        ft.Text(f"Network: {product['network']}", size=15, width=120),
+        ft.Text(elsewhere, size=13, width=200),
+        ft.Button("Add to cart", icon=ft.Icons.ADD, on_click=lambda _: add(product), disabled=not product["network"]),
+    ], spacing=12), padding=10, border_radius=8, border=ft.Border.all(1, ft.Colors.BLUE_GREY_100)))
+
+
+def _option(option: dict, chosen: bool, choose) -> ft.Control:  # noqa: ANN001
+    where = f" at {option['store']}" if option.get("store") else ""
+    when = option["ready_by"][11:16] if option.get("ready_by") else option["date"]
+    return tagged(f"option-{option['kind']}{'-' + option['store'] if option.get('store') else ''}", ft.Container(ft.Row([
+        ft.Icon(ft.Icons.RADIO_BUTTON_CHECKED if chosen else ft.Icons.RADIO_BUTTON_UNCHECKED, color=ft.Colors.BLUE_700),
+        ft.Text(f"{OPTION_WORDS.get(option['kind'], option['kind'])}{where}", size=16, weight=ft.FontWeight.W_600,
+                expand=True),
+        ft.Text(f"by {when}", size=15, width=130),
+        ft.Text(f"from {', '.join(option['sources'])}", size=14, width=200),
+        ft.Text(f"{option['carbon_kg']:.2f} kg CO2", size=13, width=100),
+        ft.Button("Choose", on_click=lambda _: choose(option), disabled=chosen),
+    ], spacing=12), padding=8, border_radius=8, bgcolor=ft.Colors.AMBER_50 if chosen else None,
+        border=ft.Border.all(1, ft.Colors.BLUE_GREY_100)))
+
+
+def _customer(typed: Typed, option: dict | None, generation: object) -> ft.Control:
+    home = option is not None and option["kind"].startswith("home")
+    return ft.Column([
+        ft.Text("Customer", size=18, weight=ft.FontWeight.BOLD),
+        TypedFields(typed, [("name", "Customer name", 260, False), ("phone", "Phone", 260, False),
+                            ("email", "E-mail", 300, False)], generation=generation),
+        TypedFields(typed, [("line1", "Street", 340, False), ("postcode", "Postcode", 140, False),
+                            ("city", "City", 260, False)], generation=generation) if home else ft.Container(),
+    ], spacing=8)
+
+
+def _confirmation(order: dict) -> ft.Control:
+    lines = sum(line["qty"] for line in order["lines"])
+    return tagged("aisle-confirmation", ft.Container(ft.Column([
+        ft.Row([ft.Icon(ft.Icons.TASK_ALT, color=ft.Colors.GREEN_800, size=30),
+                ft.Text(f"Order {order['external_ref']} confirmed", size=20, weight=ft.FontWeight.BOLD,
+                        color=ft.Colors.GREEN_900)]),
+        ft.Text(f"{lines} item(s) · {float(order['total_value']):.2f} · {order['status']}", size=16),
+        ft.Text(f"Customer: {(order.get('customer') or {}).get('name', '')}", size=16),
+    ], spacing=6), padding=16, border_radius=10, bgcolor=ft.Colors.GREEN_50))

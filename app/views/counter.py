@@ -1,0 +1,233 @@
+"""The click & collect counter: serve a customer, the shelf, parcels arriving.
+Thin: the rules live in app/counter.py."""
+
+import flet as ft
+
+from contract.reasons import CANCEL_REASONS
+
+from ..counter import CounterDesk
+from ..work import Tone
+from .common import Typed, feedback_bar, screen, screen_title, tagged
+from .context import SpeakerContext, go, use_feed, use_feedback, use_latest, use_shift
+from .pick import ScanField, say
+
+
+@ft.component
+def _TypedFields(typed: Typed, fields: tuple, on_submit, generation: object) -> ft.Control:  # noqa: ANN001
+    return ft.Row([
+        ft.TextField(label=label, value=typed.get(name, ""), on_change=typed.keeper(name), width=width,
+                     key=f"{name}-{generation}", on_submit=on_submit,
+                     keyboard_type=ft.KeyboardType.NUMBER if numeric else ft.KeyboardType.TEXT)
+        for name, label, width, numeric in fields
+    ], wrap=True, spacing=10)
+
+
+def TypedFields(typed: Typed, fields: list[tuple[str, str, int, bool]], on_submit=None,  # noqa: ANN001
+                generation: object = 0) -> ft.Control:
+    """Text fields (name, label, width, numeric) kept in `typed`, drawn again only when
+    the fields or `generation` change: a screen that follows the cache renders often,
+    and a render while someone types would send older text back over their keystrokes.
+    `on_submit` must keep its identity (use_latest); a new `generation` empties them."""
+    return ft.memo(_TypedFields)(typed, tuple(fields), on_submit, generation)
+
+
+def use_desk() -> CounterDesk:
+    shift = use_shift()
+    return ft.use_memo(lambda: CounterDesk(shift.store), [])
+
+
+def counter_tabs(here: str) -> list[ft.Control]:
+    tabs = [("/counter", "Pickup", ft.Icons.PERSON_SEARCH), ("/counter/shelf", "Shelf", ft.Icons.SHELVES),
+            ("/counter/arrivals", "Arrivals", ft.Icons.MOVE_TO_INBOX)]
+    return [ft.OutlinedButton(label, icon=icon, on_click=lambda _, p=path: go(p),
+                              style=ft.ButtonStyle(bgcolor=ft.Colors.AMBER_100) if path == here else None)
+            for path, label, icon in tabs]
+
+
+@screen
+def Pickup() -> ft.Control:
+    """Find the customer's order (or scan their QR), check their code, hand over."""
+    shift = use_shift()
+    use_feed()
+    desk = use_desk()
+    feedback, tell = use_feedback()
+    speaker = ft.use_context(SpeakerContext)
+    found, set_found = ft.use_state(())  # fulfilment ids
+    selected, set_selected = ft.use_state(None)
+    verified, set_verified = ft.use_state({})  # fulfilment id -> the code or QR the customer presented
+    partial, set_partial = ft.use_state(False)
+    rest, set_rest = ft.use_state("keep")
+    reason, set_reason = ft.use_state(None)
+    typed = ft.use_memo(Typed, [])
+    me = shift.associate
+
+    @use_latest
+    async def scan(code: str) -> None:
+        result = desk.find(code)
+        ids = tuple(v["id"] for v in result.views)
+        if ids:
+            set_found(ids)
+            set_verified(lambda known: {**known, **result.verified})
+            set_selected(ids[0] if len(ids) == 1 else None)
+            set_partial(False)
+        await say(speaker, tell(result.feedback))
+
+    def check(fulfilment_id: str) -> None:
+        presented = typed.get("code", "")
+        said = tell(desk.verify(fulfilment_id, presented))
+        if said.tone is Tone.OK:
+            set_verified(lambda known: {**known, fulfilment_id: presented.strip()})
+
+    @use_latest
+    def submit_code(_) -> None:  # noqa: ANN001
+        if selected:
+            check(selected)
+
+    def hand_over(fulfilment_id: str, some: bool) -> None:
+        taken = {k[5:]: v for k, v in typed.items() if k.startswith("take-")} if some else None
+        said = tell(desk.collect(me, fulfilment_id, verified.get(fulfilment_id), taken, rest, reason))
+        if said.tone is Tone.DONE:
+            set_partial(False)
+            for key in [k for k in typed if k.startswith("take-")]:
+                del typed[key]
+
+    views = [v for v in (shift.store.cache.fulfilment(f) for f in found) if v is not None]
+    chosen = next((v for v in views if v["id"] == selected), None)
+    return ft.Column([
+        screen_title("Click & collect counter", *counter_tabs("/counter")),
+        ft.Container(ScanField(scan, label="Scan the customer's QR, or type an order number, name or phone",
+                               refocus=feedback), width=640),
+        feedback_bar(feedback, "counter-feedback"),
+        ft.Column([_found(v, v["id"] == selected, lambda fid: (set_selected(fid), set_partial(False)))
+                   for v in views], spacing=6),
+        _serve(chosen, shift.store.cache.products(line["sku"] for line in chosen["lines"]), desk, typed,
+               verified.get(chosen["id"]), partial, set_partial, rest, set_rest, reason, set_reason,
+               check, hand_over, submit_code) if chosen else ft.Container(),
+    ], expand=True, scroll=ft.ScrollMode.AUTO, spacing=12)
+
+
+def _status(view: dict) -> str:
+    return view["status"].replace("_", " ")
+
+
+def _found(view: dict, chosen: bool, choose) -> ft.Control:  # noqa: ANN001
+    order = view["order"]
+    customer = order.get("customer") or {}
+    return tagged(f"found-{order['external_ref']}", ft.Container(ft.Row([
+        ft.Icon(ft.Icons.SHOPPING_BAG, color=ft.Colors.BLUE_GREY_700),
+        ft.Text(order["external_ref"], size=18, weight=ft.FontWeight.BOLD),
+        ft.Text(f"{customer.get('name', '')} · {customer.get('phone') or ''}", expand=True),
+        ft.Text(_status(view).upper(), weight=ft.FontWeight.W_600),
+        ft.Text(f"shelf {view['shelf']}" if view.get("shelf") else ""),
+        ft.Button("Serve", icon=ft.Icons.ARROW_FORWARD, on_click=lambda _: choose(view["id"]), disabled=chosen),
+    ], spacing=14), padding=10, border_radius=8,
+        bgcolor=ft.Colors.AMBER_50 if chosen else ft.Colors.WHITE, border=ft.Border.all(1, ft.Colors.BLUE_GREY_100)))
+
+
+def _serve(view: dict, products: dict, desk: CounterDesk, typed: Typed, presented: str | None, partial: bool,
+           set_partial, rest: str, set_rest, reason: str | None, set_reason, check, hand_over,  # noqa: ANN001
+           submit_code) -> ft.Control:  # noqa: ANN001
+    ref = view["order"]["external_ref"]
+    waiting = desk.waiting(view["id"])
+    word = {"ready_for_pickup": "waiting", "collected": "handed over"}.get(view["status"], "ordered")
+    shown = waiting if view["status"] == "ready_for_pickup" else {line["sku"]: line["qty"] for line in view["lines"]}
+    lines = [ft.Row([ft.Text(products.get(sku, {}).get("name", sku), size=16, expand=True),
+                     ft.Text(f"{qty} {word}", size=16, weight=ft.FontWeight.W_600)])
+             for sku, qty in shown.items() if qty]
+    parts: list[ft.Control] = [
+        ft.Row([ft.Text(f"Serve {ref}", size=20, weight=ft.FontWeight.BOLD, expand=True),
+                ft.Text(f"{_status(view).upper()}" + (f" · shelf {view['shelf']}" if view.get("shelf") else ""),
+                        size=16, weight=ft.FontWeight.W_600)]),
+        *lines,
+    ]
+    if view["status"] != "ready_for_pickup":
+        parts.append(ft.Text("Not on the shelf: nothing to hand over now" if view["status"] != "collected"
+                             else "Collected: nothing left to hand over", color=ft.Colors.BLUE_GREY_700, size=16))
+    elif presented is None:
+        parts += [ft.Text("Ask for the pickup code (or scan the customer's QR above).", size=15),
+                  ft.Row([TypedFields(typed, [("code", "Pickup code", 240, False)], submit_code, view["id"]),
+                          ft.FilledButton("Check code", icon=ft.Icons.VERIFIED_USER,
+                                          on_click=lambda _: check(view["id"]))])]
+    else:
+        parts.append(ft.Row([ft.Icon(ft.Icons.VERIFIED, color=ft.Colors.GREEN_700),
+                             ft.Text("Customer checked", color=ft.Colors.GREEN_800, weight=ft.FontWeight.W_600)]))
+        parts.append(ft.Row([
+            ft.FilledButton("Hand over everything", icon=ft.Icons.HANDSHAKE,
+                            on_click=lambda _: hand_over(view["id"], False)),
+            ft.OutlinedButton("Only some items…", icon=ft.Icons.CALL_SPLIT, on_click=lambda _: set_partial(not partial)),
+        ], wrap=True))
+        if partial:
+            parts += [
+                TypedFields(typed, [(f"take-{sku}", f"Takes {products.get(sku, {}).get('name', sku)} (of {qty})", 340, True)
+                                    for sku, qty in waiting.items() if qty], generation=view["id"]),
+                ft.Row([
+                    ft.Dropdown(label="The rest", value=rest, width=240, on_select=lambda e: set_rest(e.control.value),
+                                options=[ft.DropdownOption(key="keep", text="Stays on the shelf"),
+                                         ft.DropdownOption(key="cancel", text="Is cancelled")]),
+                    ft.Dropdown(label="Why cancelled", value=reason, width=300, disabled=rest != "cancel",
+                                on_select=lambda e: set_reason(e.control.value),
+                                options=[ft.DropdownOption(key=k, text=v) for k, v in CANCEL_REASONS.items()]),
+                    ft.FilledButton("Hand over these", icon=ft.Icons.HANDSHAKE,
+                                    on_click=lambda _: hand_over(view["id"], True)),
+                ], wrap=True),
+            ]
+    return tagged(f"serve-{ref}", ft.Container(ft.Column(parts, spacing=10), padding=16, border_radius=10,
+                                              bgcolor=ft.Colors.BLUE_GREY_50))
+
+
+@screen
+def Shelf() -> ft.Control:
+    """What waits for customers, where, and for how long (oldest first)."""
+    use_shift()
+    use_feed()
+    desk = use_desk()
+    rows = desk.shelf()
+    return ft.Column([
+        screen_title("Pickup shelf", *counter_tabs("/counter/shelf")),
+        ft.Text(f"{len(rows)} order(s) waiting for their customer" if rows else "Nothing waits on the shelf.", size=16),
+        ft.Column([tagged(f"shelf-{r['ref']}", ft.Container(ft.Row([
+            ft.Container(ft.Text(r["shelf"], size=20, weight=ft.FontWeight.BOLD, color=ft.Colors.WHITE),
+                         bgcolor=ft.Colors.BLUE_GREY_700, border_radius=8, width=90,
+                         padding=ft.Padding.symmetric(horizontal=10, vertical=6), alignment=ft.Alignment.CENTER),
+            ft.Text(r["ref"], size=18, weight=ft.FontWeight.W_600, width=170),
+            ft.Text(r["customer"], size=16, expand=True),
+            ft.Text(f"{r['items']} item(s)", size=16, width=90),
+            ft.Text(f"waiting {r['waited']}", size=16, weight=ft.FontWeight.W_600, width=160,
+                    color=ft.Colors.RED_800 if r["waited"].endswith("days") else ft.Colors.BLUE_GREY_900),
+            ft.OutlinedButton("Open", on_click=lambda _, fid=r["view"]["id"]: go(f"/orders/{fid}")),
+        ], spacing=14), padding=10, border_radius=8, border=ft.Border.all(1, ft.Colors.BLUE_GREY_100)))
+            for r in rows], spacing=6),
+    ], expand=True, scroll=ft.ScrollMode.AUTO, spacing=12)
+
+
+@screen
+def Arrivals() -> ft.Control:
+    """Scan in the parcels shipped here for click & collect customers."""
+    shift = use_shift()
+    use_feed()
+    desk = use_desk()
+    feedback, tell = use_feedback()
+    speaker = ft.use_context(SpeakerContext)
+    typed = ft.use_memo(Typed, [])
+    expected = desk.inbound()
+
+    @use_latest
+    async def scan(code: str) -> None:
+        await say(speaker, tell(desk.receive(shift.associate, code, typed.get("shelf"))))
+
+    return ft.Column([
+        screen_title("Parcels arriving", *counter_tabs("/counter/arrivals")),
+        ft.Row([TypedFields(typed, [("shelf", "Put them on shelf (optional)", 260, False)]),
+                ft.Text("then scan each parcel as it comes off the van.", size=15)]),
+        ft.Container(ScanField(scan, label="Scan a parcel's tracking number", refocus=feedback), width=640),
+        feedback_bar(feedback, "arrivals-feedback"),
+        ft.Text("Expected here", size=18, weight=ft.FontWeight.BOLD),
+        ft.Column([tagged(f"inbound-{v.get('tracking_number') or v['id']}", ft.Container(ft.Row([
+            ft.Icon(ft.Icons.LOCAL_SHIPPING, color=ft.Colors.BLUE_GREY_700),
+            ft.Text(v.get("tracking_number") or "no tracking yet", font_family="monospace", size=16, width=220),
+            ft.Text(v["order"]["external_ref"], size=16, weight=ft.FontWeight.W_600, width=150),
+            ft.Text(((v["order"].get("customer") or {}).get("name", "")), expand=True),
+            ft.Text(f"from {v['location']} · {_status(v)}"),
+        ], spacing=14), padding=10, border_radius=8, border=ft.Border.all(1, ft.Colors.BLUE_GREY_100)))
+            for v in expected], spacing=6) if expected else ft.Text("No parcel is on its way here."),
+    ], expand=True, scroll=ft.ScrollMode.AUTO, spacing=12)

@@ -1,0 +1,132 @@
+"""Returns at the counter (online): any order of any channel, the items coming
+back, why and in what state, the refund, the receipt. Rules in app/counter.py."""
+
+import flet as ft
+
+from contract.reasons import RETURN_REASONS
+
+from ..work import Feedback, Tone
+from .common import Typed, feedback_bar, screen, screen_title, tagged
+from .context import use_feedback, use_latest, use_shift
+from .counter import TypedFields, use_desk
+from .documents import DocumentButtons
+
+
+@screen
+def Returns() -> ft.Control:
+    shift = use_shift()
+    desk = use_desk()
+    feedback, tell = use_feedback()
+    typed = ft.use_memo(Typed, [])  # the search, and the units coming back per SKU ("back-<sku>")
+    orders, set_orders = ft.use_state([])
+    order, set_order = ft.use_state(None)
+    return_id, set_return_id = ft.use_state(desk.new_id)  # one per return: a double tap is the same return
+    conditions, set_conditions = ft.use_state({})
+    reason, set_reason = ft.use_state(None)
+    refund, set_refund = ft.use_state(None)
+    papers, set_papers = ft.use_state(None)
+    busy = ft.use_ref(False)
+    me = shift.associate
+
+    async def search(_=None) -> None:  # noqa: ANN001
+        found, said = await desk.lookup(me, typed.get("q", ""))
+        set_orders(found)
+        tell(said)
+
+    search_on_enter = use_latest(search)
+
+    async def choose(order_id: str) -> None:
+        full, said = await desk.order(me, order_id)
+        if said is not None:
+            tell(said)
+            return
+        for key in [k for k in typed if k.startswith("back-")]:
+            del typed[key]
+        set_order(full)
+        set_return_id(desk.new_id())
+        set_conditions({})
+        set_reason(None)
+        set_refund(None)
+        set_papers(None)
+        tell(Feedback(Tone.OK, f"Returning items of {full['external_ref']}: how many of each come back?"))
+
+    def choosing(order_id: str):  # noqa: ANN202
+        async def handler(_) -> None:  # noqa: ANN001
+            await choose(order_id)  # (a lambda returning the coroutine would never be awaited)
+
+        return handler
+
+    def check_refund() -> None:
+        set_refund(desk.refund(order, _back(typed)))
+
+    async def submit() -> None:
+        if busy.current:
+            return  # the first tap is still on its way; the same return id makes a later one harmless too
+        busy.current = True
+        try:
+            record, said = await desk.submit_return(me, return_id, order, _back(typed), conditions, reason or "")
+        finally:
+            busy.current = False
+        tell(said)
+        if record is not None:
+            set_refund(float(record["refund"]))
+            set_papers(said)
+
+    products = shift.store.cache.products(i["sku"] for i in desk.returnable(order)) if order else {}
+    return ft.Column([
+        screen_title("Returns"),
+        ft.Row([TypedFields(typed, [("q", "Order number, name, e-mail or phone", 420, False)], search_on_enter),
+                ft.FilledButton("Find the order", icon=ft.Icons.SEARCH, on_click=search)]),
+        feedback_bar(feedback, "returns-feedback"),
+        ft.Column([tagged(f"return-order-{o['external_ref']}", ft.Container(ft.Row([
+            ft.Text(o["external_ref"], size=17, weight=ft.FontWeight.BOLD, width=160),
+            ft.Text(f"{o['channel']} · {o['status']}", width=180),
+            ft.Text((o.get("customer") or {}).get("name", ""), expand=True),
+            ft.Text(f"{float(o['total_value']):.2f}", width=90),
+            ft.Button("Return items", icon=ft.Icons.ASSIGNMENT_RETURN, on_click=choosing(o["id"]),
+                      disabled=bool(order) and order["id"] == o["id"]),
+        ], spacing=12), padding=10, border_radius=8, border=ft.Border.all(1, ft.Colors.BLUE_GREY_100)))
+            for o in orders], spacing=6),
+        _form(order, products, desk, typed, conditions, set_conditions, reason, set_reason, refund,
+              check_refund, submit) if order else ft.Container(),
+        DocumentButtons(papers, tell),
+    ], expand=True, scroll=ft.ScrollMode.AUTO, spacing=12)
+
+
+def _back(typed: Typed) -> dict[str, str]:
+    return {k[5:]: v for k, v in typed.items() if k.startswith("back-")}
+
+
+def _form(order: dict, products: dict, desk, typed: Typed, conditions: dict, set_conditions, reason, set_reason,  # noqa: ANN001
+          refund: float | None, check_refund, submit) -> ft.Control:  # noqa: ANN001
+    rows = []
+    for item in desk.returnable(order):
+        sku = item["sku"]
+        rows.append(tagged(f"return-item-{sku}", ft.Row([
+            ft.Text(products.get(sku, {}).get("name", sku), size=16, expand=True),
+            ft.Text(f"{item['qty']} × {item['unit_price']:.2f}", width=110),
+            TypedFields(typed, [(f"back-{sku}", f"Back: {products.get(sku, {}).get('name', sku)} (of {item['qty']})",
+                                 300, True)], generation=order["id"]),
+            ft.Dropdown(label="Condition", width=190, value=conditions.get(sku, "resellable"),
+                        on_select=lambda e, s=sku: set_conditions(lambda c: {**c, s: e.control.value}),
+                        options=[ft.DropdownOption(key="resellable", text="Resellable"),
+                                 ft.DropdownOption(key="damaged", text="Damaged")]),
+        ], spacing=12)))
+    return tagged("return-form", ft.Container(ft.Column([
+        ft.Text(f"Return of {order['external_ref']} ({order['channel']}, {(order.get('customer') or {}).get('name', '')})",
+                size=20, weight=ft.FontWeight.BOLD),
+        *rows,
+        ft.Text("Why does it come back?", size=15, weight=ft.FontWeight.W_600),
+        tagged("return-reasons", ft.Row([  # big buttons: one tap on a tablet, and each is a button for tests too
+            ft.OutlinedButton(text, on_click=lambda _, k=key: set_reason(k),
+                              icon=ft.Icons.CHECK if key == reason else None,
+                              style=ft.ButtonStyle(bgcolor=ft.Colors.AMBER_300, color=ft.Colors.BLACK)
+                              if key == reason else None)
+            for key, text in RETURN_REASONS.items()], wrap=True, spacing=8)),
+        ft.Row([
+            ft.OutlinedButton("Work out the refund", icon=ft.Icons.CALCULATE, on_click=lambda _: check_refund()),
+            tagged("refund", ft.Text(f"Refund: {refund:.2f}" if refund is not None else "Refund: —", size=20,
+                                     weight=ft.FontWeight.BOLD)),
+            ft.FilledButton("Take back and refund", icon=ft.Icons.PAYMENTS, on_click=submit),
+        ], spacing=16, wrap=True),
+    ], spacing=10), padding=16, border_radius=10, bgcolor=ft.Colors.BLUE_GREY_50))

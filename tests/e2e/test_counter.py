@@ -1,0 +1,191 @@
+"""The counter, end to end in a real browser against the real core: a click &
+collect order put on a scanned shelf and collected with the customer's QR,
+then returned (the unit is back in the core's stock); a parcel from another
+store scanned in; an endless-aisle order the core routes to another location."""
+
+import re
+
+import httpx
+
+from oms_core.core.config import Settings
+from oms_core.core.db import make_engine, session_scope
+from oms_core.services import auth
+
+from .conftest import STORE, Screen
+from .test_ship_from_store import _wait_for_core, pick_everything
+
+TEE, JNS, CAP = "TEE-BLU-M", "JNS-BLK-32", "CAP-RED-U"
+API = "/api/v1"
+
+
+def _admin(shop, method: str, path: str, **kwargs):  # noqa: ANN001, ANN003, ANN202
+    response = httpx.request(method, f"{shop.core_url}{API}{path}", headers={"Authorization": f"Bearer {shop.admin}"},
+                             **kwargs)
+    assert response.status_code < 300, response.text
+    return response.json()
+
+
+def _on_hand(shop, location: str, sku: str) -> int:  # noqa: ANN001
+    levels = _admin(shop, "GET", "/availability", params={"skus": sku, "location": location})["locations"]
+    return sum(level["on_hand"] for level in levels)
+
+
+def _count(shop, counts: list[tuple[str, str, int]]) -> None:  # noqa: ANN001
+    _admin(shop, "POST", "/stock/counts", json={"counts": [{"location": loc, "sku": sku, "on_hand": qty}
+                                                           for loc, sku, qty in counts]})
+
+
+def test_click_and_collect_from_the_shelf_to_the_customer_then_a_return(shop, browser):
+    order = shop.place([(TEE, 2), (JNS, 1)], ref="W-CC-1", method="click_collect", store=STORE)
+    fulfilment_id = order["fulfilments"][0]["id"]
+    screen = Screen(browser, shop.app_url)
+    screen.sign_in()
+    card = screen.tagged("card-W-CC-1")
+    screen.expect(card).to_be_visible(timeout=10_000)
+    screen.button("Accept", within=card).click()
+    screen.says("feedback", "W-CC-1 accepted")
+    pick_everything(screen, "W-CC-1")
+
+    # Ready for pickup asks where the order is put: the staging shelf is scanned.
+    screen.button("Ready for pickup").click()
+    screen.expect(screen.page.get_by_text("Order W-CC-1")).to_be_visible()
+    screen.button("Ready for pickup").click()
+    screen.snap("counter-shelf-scan")
+    screen.scan("a1")
+    screen.says("feedback", "W-CC-1 is ready for pickup on shelf A1")
+    screen.says("order-status", "READY FOR PICKUP")
+    screen.snap("counter-ready-shelf")
+    ready = _wait_for_core(shop, fulfilment_id, "ready_for_pickup", screen)
+    assert ready["shelf"] == "A1"
+
+    screen.button("Counter").click()
+    screen.button("Shelf").click()
+    screen.says("shelf-W-CC-1", "A1")
+    screen.says("shelf-W-CC-1", "waiting just now")
+    screen.snap("counter-shelf")
+
+    # The customer shows the QR of their pickup e-mail; the counter scans it.
+    qr = _admin(shop, "GET", f"/orders/{order['id']}/pickup")["qr_payload"]
+    screen.button("Pickup").click()
+    screen.scan("Ana")  # by name first: found, but not yet proven
+    screen.says("found-W-CC-1", "READY FOR PICKUP")
+    screen.says("serve-W-CC-1", "Ask for the pickup code")
+    screen.type_into("Pickup code", "AAAAAA")
+    screen.button("Check code").click()
+    screen.says("counter-feedback", "Wrong pickup code")
+    screen.snap("counter-wrong-code")
+    screen.tagged("scan-field").click()
+    screen.scan(qr)
+    screen.says("counter-feedback", "QR checked: W-CC-1 belongs to this customer")
+    screen.says("serve-W-CC-1", "Customer checked")
+    screen.snap("counter-pickup")
+    screen.button("Hand over everything").click()
+    screen.says("counter-feedback", "W-CC-1 collected: everything handed over")
+    screen.says("serve-W-CC-1", "COLLECTED")
+    screen.says("serve-W-CC-1", "2 handed over")
+    screen.snap("counter-collected")
+    _wait_for_core(shop, fulfilment_id, "collected", screen)
+    assert _on_hand(shop, STORE, TEE) == 18
+
+    # A day later the customer brings one T-shirt back, as new.
+    screen.button("Returns").click()
+    screen.type_into("Order number, name, e-mail or phone", "W-CC-1")
+    screen.button("Find the order").click()
+    screen.says("returns-feedback", "1 order(s) found")
+    screen.button("Return items", within=screen.tagged("return-order-W-CC-1")).click()
+    screen.says("returns-feedback", "Returning items of W-CC-1")
+    screen.type_into("Back: T-shirt blue M (of 2)", "1")
+    screen.button("Wrong size or fit").click()
+    screen.button("Work out the refund").click()
+    screen.says("refund", "Refund: 19.90")
+    screen.snap("counter-return")
+    screen.button("Take back and refund").click()
+    screen.says("returns-feedback", "Return of W-CC-1 recorded: refund 19.90; 1 back in stock, 0 set aside")
+    screen.button("Take back and refund").click()  # a second tap is the same return
+    screen.says("returns-feedback", "Return of W-CC-1 recorded")
+    screen.snap("counter-return-done")
+    with screen.page.expect_popup() as popup:
+        screen.button("Open return-W-CC-1.pdf").click()
+    assert httpx.get(popup.value.url).content.startswith(b"%PDF")
+    popup.value.close()
+    assert _on_hand(shop, STORE, TEE) == 19  # resellable: back in this store's stock, once
+    assert len(_admin(shop, "GET", f"/orders/{order['id']}")["lines"]) == 2
+    screen.close()
+
+
+def test_a_parcel_from_another_store_is_scanned_in(shop, browser):
+    _admin(shop, "PUT", "/locations", json=[{
+        "code": "LYS-02", "name": "Lyon Part-Dieu", "type": "store", "lat": 45.7606, "lon": 4.8594,
+        "ship_from_store": True, "click_collect": True, "returns": True}])
+    _count(shop, [(STORE, CAP, 0), ("LYS-02", CAP, 5)])
+    engine = make_engine(Settings(database_url=shop.database_url))
+    with session_scope(engine) as session:
+        auth.create_staff(session, "LYS-02", "S002", "4321", "associate", "Lea")
+    engine.dispose()
+    sender = httpx.post(f"{shop.core_url}{API}/auth/token", json={"store": "LYS-02", "staff": "S002", "pin": "4321"})
+    sender_headers = {"Authorization": f"Bearer {sender.json()['access_token']}"}
+    order = shop.place([(CAP, 1)], ref="W-CC-2", method="click_collect", store=STORE)
+    (parcel,) = [f for f in order["fulfilments"] if f["delivery_method"] == "ship_to_store"]
+    assert parcel["location"] == "LYS-02"
+    for action in ("accept", "pick", "pack", "ship"):
+        answer = httpx.post(f"{shop.core_url}{API}/fulfilments/{parcel['id']}/{action}", headers=sender_headers)
+        assert answer.status_code == 200, answer.text
+    tracking = answer.json()["tracking_number"]
+
+    screen = Screen(browser, shop.app_url)
+    screen.sign_in()
+    screen.button("Counter").click()
+    screen.button("Arrivals").click()
+    screen.says(f"inbound-{tracking}", "W-CC-2", timeout=20_000)
+    screen.snap("counter-arrivals")
+    screen.type_into("Put them on shelf (optional)", "C3")
+    screen.tagged("scan-field").click()
+    screen.scan(tracking)
+    screen.says("arrivals-feedback", f"Parcel {tracking} arrived: W-CC-2 is ready for pickup on shelf C3")
+    screen.expect(screen.tagged(f"inbound-{tracking}")).to_have_count(0)
+    screen.snap("counter-arrived")
+    screen.button("Shelf").click()
+    screen.says("shelf-W-CC-2", "C3")
+    screen.says("sync-badge", "all sent", timeout=20_000)
+    arrived = screen.eventually(
+        lambda: [f for f in _admin(shop, "GET", f"/orders/{order['id']}")["fulfilments"] if f.get("arrived_from")],
+        lambda found: len(found) == 1)
+    assert (arrived[0]["status"], arrived[0]["shelf"], arrived[0]["location"]) == ("ready_for_pickup", "C3", STORE)
+    screen.close()
+
+
+def test_an_endless_aisle_order_is_routed_to_another_location(shop, browser):
+    # Through the API the locations get the usual opening hours: the promise needs them.
+    _admin(shop, "PUT", "/locations", json=[
+        {"code": STORE, "name": "Lyon Bellecour", "type": "store", "lat": 45.7578, "lon": 4.8320,
+         "ship_from_store": True, "click_collect": True, "returns": True,
+         "address": {"line1": "12 place Bellecour", "postcode": "69002", "city": "Lyon"}},
+        {"code": "WH-LYS", "name": "Lyon warehouse", "type": "warehouse", "lat": 45.6453, "lon": 5.1117}])
+    _count(shop, [(STORE, JNS, 0), ("WH-LYS", JNS, 10)])
+    screen = Screen(browser, shop.app_url)
+    screen.sign_in()
+    screen.says("sync-badge", "Live", timeout=20_000)
+    screen.button("Endless aisle").click()
+    screen.scan("jeans")
+    screen.says(f"product-{JNS}", "Here (LYS-01): 0")
+    screen.says(f"product-{JNS}", "Network: 10")
+    screen.button("Add to cart", within=screen.tagged(f"product-{JNS}")).click()
+    screen.says(f"cart-{JNS}", "× 1")
+    screen.button("Delivery options").click()
+    screen.says("aisle-feedback", "delivery option(s): choose one")
+    screen.button("Choose", within=screen.tagged("option-home_standard")).click()
+    screen.type_into("Customer name", "Zoe Martin")
+    screen.type_into("Phone", "+33611111111")
+    screen.type_into("Street", "5 quai Saint-Antoine")
+    screen.type_into("Postcode", "69002")
+    screen.type_into("City", "Lyon")
+    screen.snap("counter-aisle")
+    screen.page.get_by_role("button", name=re.compile("^Place order")).click()
+    screen.says("aisle-feedback", "1 item(s) sent from another location of the network")
+    screen.says("aisle-confirmation", "confirmed")
+    screen.snap("counter-aisle-placed")
+    (found,) = _admin(shop, "GET", "/orders/lookup", params={"q": "Zoe Martin"})
+    placed = _admin(shop, "GET", f"/orders/{found['id']}")
+    assert placed["channel"] == "store" and placed["customer"]["phone"] == "+33611111111"
+    assert [(f["location"], f["lines"]) for f in placed["fulfilments"]] == [("WH-LYS", [{"sku": JNS, "qty": 1, "picked": 0}])]
+    screen.close()

@@ -1,0 +1,148 @@
+"""The counter's logic on the tablet against the real core in process:
+click & collect from shelf to customer, arrivals, returns and endless aisle."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from app.counter import CounterDesk, waited
+from app.work import Tone
+from tests.api.conftest import CAP, JNS, TEE, TEE_EAN
+
+API = "/api/v1"
+
+
+@pytest.fixture
+def desk(shop):
+    return CounterDesk(shop.app)
+
+
+def _picked(shop, qty=2):
+    fid = shop.order([(TEE, qty)], method="click_collect", store="LYS-01")
+    shop.work.accept(shop.associate, fid)
+    for _ in range(qty):
+        shop.work.scan(shop.associate, fid, TEE_EAN)
+    return fid
+
+
+def _pickup(shop, order_id):
+    return shop.core.client.get(f"{API}/orders/{order_id}/pickup", headers=shop.core.admin).json()
+
+
+def test_ready_needs_a_shelf_and_the_customer_collects_with_their_qr(shop, desk):
+    fid = _picked(shop)
+    me = shop.associate
+    assert desk.ready(me, fid, "  ").tone is Tone.WARNING
+    ready = desk.ready(me, fid, "a1")
+    assert (ready.tone, ready.message) == (Tone.DONE, "W-000001 is ready for pickup on shelf A1")
+    (row,) = desk.shelf()
+    assert (row["ref"], row["shelf"], row["items"], row["waited"]) == ("W-000001", "A1", 2, "just now")
+    shop.sync()
+    view = shop.app.cache.fulfilment(fid)
+    codes = _pickup(shop, view["order_id"])
+    found = desk.find(codes["qr_payload"])
+    assert [v["id"] for v in found.views] == [fid] and found.verified == {fid: codes["qr_payload"]}
+    assert desk.find("nobody").feedback.tone is Tone.WARNING
+    assert [v["id"] for v in desk.find("Ana").views] == [fid]
+    wrong = desk.verify(fid, "AAAAAA")
+    assert wrong.tone is Tone.ERROR and wrong.message.startswith("Wrong pickup code")
+    assert desk.verify(fid, codes["code"].lower()).message == "Code correct: hand W-000001 over"
+    done = desk.collect(me, fid, codes["qr_payload"])
+    assert (done.tone, done.message) == (Tone.DONE, "W-000001 collected: everything handed over")
+    assert desk.shelf() == []
+    shop.sync()
+    assert shop.app.cache.server_fulfilment(fid)["status"] == "collected"
+
+
+def test_a_partial_handover_keeps_or_cancels_the_rest(shop, desk):
+    fid = _picked(shop)
+    me = shop.associate
+    desk.ready(me, fid, "B2")
+    shop.sync()
+    code = _pickup(shop, shop.app.cache.fulfilment(fid)["order_id"])["code"]
+    assert desk.collect(me, fid, code, {TEE: "3"}).tone is Tone.ERROR  # more than waits
+    assert desk.collect(me, fid, code, {TEE: "x"}).tone is Tone.ERROR
+    assert desk.collect(me, fid, code, {TEE: "1"}, rest="cancel").message == "Choose why the rest is cancelled"
+    kept = desk.collect(me, fid, code, {TEE: "1"})
+    assert kept.message == "W-000001: 1 item(s) collected, 1 kept on the shelf for later"
+    shop.sync()
+    assert shop.app.cache.rejections() == []
+    assert [r["items"] for r in desk.shelf()] == [1]
+
+
+def test_arrivals_are_listed_and_scanned_in(shop, desk, network):
+    counts = {"counts": [{"location": "WH-LYS", "sku": JNS, "on_hand": 0}]}
+    assert network.client.post(f"{API}/stock/counts", json=counts, headers=network.admin).status_code == 201
+    order = network.place([(JNS, 1)], method="click_collect", store="LYS-01")  # only PAR-01 has jeans
+    parcel = next(f for f in order["fulfilments"] if f["delivery_method"] == "ship_to_store")
+    assert parcel["location"] == "PAR-01"
+    sender = network.sign_in("PAR-01", "S009")
+    for action in ("accept", "pick", "pack", "ship"):
+        assert network.act(sender, parcel["id"], action).status_code == 200, parcel
+    shop.sync()
+    (coming,) = desk.inbound()
+    assert desk.receive(shop.associate, "BRNOTHING").tone is Tone.ERROR
+    arrived = desk.receive(shop.associate, coming["tracking_number"].lower(), shelf="c3")
+    assert arrived.tone is Tone.DONE and arrived.message.endswith("is ready for pickup on shelf C3")
+    assert desk.inbound() == [] and [r["shelf"] for r in desk.shelf()] == ["C3"]
+
+
+def test_a_return_refunds_restocks_and_is_one_return_when_tapped_twice(shop, desk, network):
+    fid = _picked(shop)
+    desk.ready(shop.associate, fid, "A1")
+    desk.collect(shop.associate, fid, None)
+    shop.sync()
+    before = network.level("LYS-01", TEE)["on_hand"]
+    orders, said = shop.run(desk.lookup(shop.associate, "W-000001"))
+    assert said.tone is Tone.OK and len(orders) == 1
+    order, _ = shop.run(desk.order(shop.associate, orders[0]["id"]))
+    assert desk.returnable(order) == [{"sku": TEE, "qty": 2, "unit_price": 19.9}]
+    assert desk.refund(order, {TEE: "1"}) == 19.9
+    return_id = desk.new_id()
+    none, said = shop.run(desk.submit_return(shop.associate, return_id, order, {TEE: "1"}, {}, ""))
+    assert none is None and said.message == "Choose the reason of the return"
+    record, said = shop.run(desk.submit_return(shop.associate, return_id, order, {TEE: "1"},
+                                               {TEE: "resellable"}, "wrong_size"))
+    assert said.tone is Tone.DONE and "refund 19.90; 1 back in stock, 0 set aside" in said.message
+    assert said.documents[0].content.startswith(b"%PDF")
+    again, _ = shop.run(desk.submit_return(shop.associate, return_id, order, {TEE: "1"},
+                                           {TEE: "resellable"}, "wrong_size"))
+    assert again["id"] == record["id"] == return_id
+    assert network.level("LYS-01", TEE)["on_hand"] == before + 1
+
+
+def test_endless_aisle_orders_from_the_network(shop, desk, network):
+    shop.sync()  # the store's whereabouts: delivery options are promised from its door
+    products, said = shop.run(desk.search(shop.associate, "jeans"))
+    assert said is None and [(p["sku"], p["here"], p["network"]) for p in products] == [(JNS, 0, 21)]
+    cart = {JNS: {"qty": 1, "price": products[0]["price"], "name": products[0]["name"]}}
+    options, said = shop.run(desk.options(shop.associate, cart))
+    assert said is None and options
+    home = next(o for o in options if o["kind"] == "home_standard")
+    _, said = shop.run(desk.place(shop.associate, "LYS-01-T1", cart, {"name": "Zoe"}, home, {}))
+    assert said.tone is Tone.WARNING  # no address
+    address = {"line1": "2 rue X", "postcode": "69002", "city": "Lyon"}
+    order, said = shop.run(desk.place(shop.associate, "LYS-01-T1", cart, {"name": "Zoe", "phone": "0611"}, home,
+                                      address))
+    assert said.tone is Tone.DONE and order["channel"] == "store"
+    assert said.message == "Order LYS-01-T1 placed for Zoe: 1 item(s) sent from another location of the network"
+    seen = network.client.get(f"{API}/orders/{order['id']}", headers=network.admin).json()
+    assert {f["location"] for f in seen["fulfilments"]} <= {"WH-LYS", "PAR-01"}
+    again, _ = shop.run(desk.place(shop.associate, "LYS-01-T1", cart, {"name": "Zoe", "phone": "0611"}, home,
+                                   address))
+    assert again["id"] == order["id"]  # the same cart placed twice is one order
+
+
+def test_online_calls_say_so_when_signed_in_offline(shop, desk):
+    offline = shop.associate.__class__(**{**shop.associate.__dict__, "token": None})
+    _, said = shop.run(desk.lookup(offline, "W-1"))
+    assert said.tone is Tone.WARNING and "signed in offline" in said.message
+
+
+def test_waited_reads_like_a_person_says_it():
+    now = datetime(2026, 1, 2, 12, 0, tzinfo=UTC)
+    assert waited((now - timedelta(minutes=5)).isoformat(), now) == "5 min"
+    assert waited((now - timedelta(hours=3, minutes=7)).isoformat(), now) == "3 h 07"
+    assert waited((now - timedelta(days=3)).isoformat(), now) == "3 days"
+    assert waited(None, now) == "just now"
+    assert CAP
