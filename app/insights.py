@@ -292,6 +292,16 @@ class Insights:
                          json={"thresholds": [{"location": location, "sku": sku, "threshold": value}]})
         return f"{sku}: alert at {value} units or fewer" if value is not None else f"{sku}: no alert any more"
 
+    async def set_operations(self, token: str | None, store: str, capacity: str, paused: bool) -> str:
+        """The store's daily capacity and its pause switch, as its manager sets them."""
+        text = capacity.strip()
+        if not text.isdigit():
+            raise InvalidInput("bad_capacity", "The daily capacity is a whole number of orders")
+        body = await self._call("PATCH", f"/locations/{store}/operations", token,
+                                json={"daily_capacity": int(text), "paused": paused})
+        state = "paused: no new orders are sent here" if body["paused"] else "taking orders"
+        return f"{store}: up to {body['daily_capacity']} orders a day, {state}"
+
     async def export(self, token: str | None, export: str, period: str) -> Document:
         """The core's CSV, fetched with the token and kept for the browser to download."""
         if export not in EXPORTS:

@@ -89,6 +89,13 @@ class LocationIn(Strict):
     address: "LocationAddress | None" = None
 
 
+class OperationsIn(Strict):
+    """What a store manager may change about their own store."""
+
+    daily_capacity: int | None = Field(default=None, ge=0, le=100_000, description="fulfilments a day")
+    paused: bool | None = Field(default=None, description="true: routing sends this store nothing new")
+
+
 class LocationOut(LocationIn):
     model_config = ConfigDict(extra="ignore")
 

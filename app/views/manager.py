@@ -22,7 +22,8 @@ def Manager() -> ft.Control:
     data, set_data = ft.use_state(None)
     alerts, set_alerts = ft.use_state(None)
     papers, set_papers = ft.use_state(None)
-    typed = ft.use_memo(lambda: Typed(sku="", threshold=""), [])
+    location = shift.store.cache.location() or {}
+    typed = ft.use_memo(lambda: Typed(sku="", threshold="", capacity=str(location.get("daily_capacity", ""))), [])
     insights = ft.use_memo(lambda: Insights(shift.store), [])
 
     async def load() -> None:
@@ -63,7 +64,18 @@ def Manager() -> ft.Control:
                                           if key == period else None))
         for key, label in PERIODS.items()
     ], spacing=8)
-    location = shift.store.cache.location() or {}
+    async def set_operations(paused: bool) -> None:
+        try:
+            tell(Feedback(Tone.OK, await insights.set_operations(me.token, me.store, typed["capacity"], paused)))
+        except DomainError as exc:
+            tell(Feedback(Tone.ERROR, exc.message))
+
+    async def save_capacity() -> None:
+        await set_operations(bool(location.get("paused")))
+
+    async def toggle_pause(e) -> None:  # noqa: ANN001
+        await set_operations(bool(e.control.value))
+
     return ft.Column([
         screen_title(f"Manager · {me.store}", periods),
         feedback_bar(feedback),
@@ -83,9 +95,13 @@ def Manager() -> ft.Control:
         DocumentButtons(papers, tell),
         _section("Store settings"),
         ft.Text(f"Ship from store: {_yes(location.get('ship_from_store'))} · click & collect: "
-                f"{_yes(location.get('click_collect'))} · daily capacity: {location.get('daily_capacity') or '—'}"),
-        ft.Text("Daily capacity and pausing ship-from-store are set by head office (the core lets only "
-                "head office change a location).", size=13, color=ft.Colors.BLUE_GREY_600),
+                f"{_yes(location.get('click_collect'))}"),
+        ft.Row([ft.TextField(label="Orders a day, at most", value=typed["capacity"],
+                             on_change=typed.keeper("capacity"), keyboard_type=ft.KeyboardType.NUMBER, width=220),
+                ft.FilledButton("Save capacity", icon=ft.Icons.SAVE, on_click=save_capacity),
+                tagged("pause", ft.Switch(label="Pause: send this store no new orders",
+                                          value=bool(location.get("paused")), on_change=toggle_pause))],
+               wrap=True),
         ft.OutlinedButton("Label printer settings", icon=ft.Icons.PRINT, on_click=lambda _: go("/settings")),
     ], scroll=ft.ScrollMode.AUTO, expand=True, spacing=14)
 

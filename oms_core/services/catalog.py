@@ -5,10 +5,11 @@ from collections.abc import Sequence
 from sqlalchemy import delete, select
 from sqlmodel import Session
 
-from contract.errors import InvalidInput
+from contract.errors import InvalidInput, NotFound
 
+from ..domain.actors import Actor
 from ..models import Barcode, Location, Product, utcnow
-from . import allocation, changes, counter
+from . import allocation, audit, changes, counter
 from .db_util import upsert
 
 
@@ -57,6 +58,27 @@ def upsert_locations(session: Session, locations: Sequence[dict]) -> int:
     counter.add_pickup_keys(session, [loc["code"] for loc in locations if loc["type"] == "store"])
     allocation.sites_cache.forget()
     return len(locations)
+
+
+def set_operations(session: Session, code: str, actor: Actor, daily_capacity: int | None, paused: bool | None) -> Location:
+    """A store manager's day-to-day levers: how many fulfilments the store takes
+    a day, and pausing ship from store (routing skips a paused location)."""
+    location = session.get(Location, code, with_for_update=True)
+    if location is None:
+        raise NotFound("unknown_location", f"no location {code}")
+    before = {"daily_capacity": location.daily_capacity, "paused": location.paused}
+    if daily_capacity is not None:
+        location.daily_capacity = daily_capacity
+    if paused is not None:
+        location.paused = paused
+    location.updated_at = utcnow()
+    session.add(location)
+    changes.record(session, code, "location", code)
+    audit.record(session, "location.operations_changed", actor=actor, store=code, target=f"location:{code}",
+                 before=before, after={"daily_capacity": location.daily_capacity, "paused": location.paused})
+    session.flush()
+    allocation.sites_cache.forget()
+    return location
 
 
 def resolve_barcode(session: Session, code: str) -> str | None:

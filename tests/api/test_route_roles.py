@@ -46,6 +46,7 @@ ROUTES: dict[tuple[str, str], str] = {
     ("PUT", "/api/v1/locations"): "admin",
     ("GET", "/api/v1/locations"): SIGNED_IN,
     ("GET", "/api/v1/locations/{code}"): SIGNED_IN,
+    ("PATCH", "/api/v1/locations/{code}/operations"): "admin manager",
     ("POST", "/api/v1/stock/movements"): "admin associate manager",
     ("POST", "/api/v1/stock/counts"): "admin associate manager",
     ("GET", "/api/v1/availability"): SIGNED_IN,

@@ -107,3 +107,15 @@ def test_head_office_edits_tries_and_rolls_back_the_profile(shop):
 def test_offline_sign_ins_are_told_to_sign_in_online(shop, tmp_path):
     with pytest.raises(DomainError, match="offline"):
         shop.run(Insights(StoreApp("http://nowhere", tmp_path / "other")).search_orders(None, "W-1"))
+
+
+def test_the_manager_pauses_the_store_and_sets_its_capacity(shop, manager):
+    insights = Insights(shop.app)
+    said = shop.run(insights.set_operations(manager.token, "LYS-01", " 30 ", paused=True))
+    assert said == "LYS-01: up to 30 orders a day, paused: no new orders are sent here"
+    with pytest.raises(DomainError, match="whole number"):
+        shop.run(insights.set_operations(manager.token, "LYS-01", "lots", paused=False))
+    location = shop.core.client.get("/api/v1/locations/LYS-01", headers=shop.core.admin).json()
+    assert (location["daily_capacity"], location["paused"]) == (30, True)
+    shop.sync()
+    assert shop.app.cache.location()["paused"] is True  # the tablet hears it through its feed

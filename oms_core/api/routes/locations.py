@@ -4,10 +4,11 @@ from fastapi import APIRouter, Body, Query
 from sqlalchemy import select
 
 from contract.errors import InvalidInput, NotFound
+
 from ...models import Location
-from ...schemas import BulkResult, LocationIn, LocationOut
+from ...schemas import BulkResult, LocationIn, LocationOut, OperationsIn
 from ...services import catalog
-from ..deps import Admin, AnyActor, ReadSessionDep, SessionDep, SettingsDep
+from ..deps import Admin, AnyActor, ManagerOrAdmin, ReadSessionDep, SessionDep, SettingsDep, require_store
 
 router = APIRouter(prefix="/locations", tags=["locations"])
 
@@ -39,4 +40,13 @@ def get_location(code: str, session: ReadSessionDep, _: AnyActor) -> Location:
     location = session.get(Location, code)
     if location is None:
         raise NotFound("unknown_location", f"no location {code}")
+    return location
+
+
+@router.patch("/{code}/operations", response_model=LocationOut)
+def set_operations(code: str, body: OperationsIn, session: SessionDep, actor: ManagerOrAdmin) -> Location:
+    """A store's daily capacity and its pause switch: its manager, or head office."""
+    require_store(actor, code)
+    location = catalog.set_operations(session, code, actor, body.daily_capacity, body.paused)
+    session.commit()
     return location
