@@ -45,7 +45,8 @@ def prepare(url: str, skus: int, open_orders: int) -> str:
     products = generate_products(skus)
     with session_scope(engine) as session:
         catalog.upsert_locations(session, [{"code": STORE, "name": "Bench store", "type": "store", "lat": 48.86,
-                                            "lon": 2.35, "ship_from_store": True, "click_collect": True}])
+                                            "lon": 2.35, "ship_from_store": True, "click_collect": True,
+                                            "daily_capacity": 100_000}])  # the open orders and the timed ones
         for start in range(0, len(products), 5000):
             catalog.upsert_products(session, products[start:start + 5000])
         stock_service.count(session, [(STORE, p["sku"], 50, None) for p in products], "bench")
