@@ -46,7 +46,8 @@ def Queue() -> ft.Control:
         ft.Tabs(
             length=len(stages),
             selected_index=tab,
-            on_change=lambda e: (set_tab(e.control.selected_index), set_shown(CARDS_AT_ONCE)),
+            # The event carries the new index; the control's own property may not have caught up yet.
+            on_change=lambda e: (set_tab(int(e.data)), set_shown(CARDS_AT_ONCE)),
             expand=True,
             content=ft.Column([
                 ft.TabBar(tabs=[ft.Tab(label=f"{stage.title} ({len(queue[stage])})") for stage in stages],
