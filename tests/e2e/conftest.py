@@ -177,7 +177,12 @@ class Screen:
         self.type_into("PIN", pin)
         # Enter follows the PIN's last keystroke in the same input stream (a click could overtake it).
         self.page.keyboard.press("Enter")
-        self.expect(self.tagged("sync-badge")).to_be_visible(timeout=20_000)
+        try:  # the first sign-in also enrols the device and takes the store's snapshot: give a loaded machine time
+            self.expect(self.tagged("sync-badge")).to_be_visible(timeout=60_000)
+        except AssertionError:
+            said = self.page.evaluate("""[...document.querySelectorAll("[flt-semantics-identifier='sign-in-error']")]
+                                         .map(e => e.textContent)""")
+            raise AssertionError(f"not signed in; the form says {said}") from None
 
     def type_into(self, label: str, text: str) -> None:
         """Focus a field and type, key by key, as a person or a keyboard-wedge scanner does."""
