@@ -4,7 +4,7 @@ who never come (reminded, then cancelled and restocked by the scheduler)."""
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import Engine, String, cast, func, insert, or_, select, update
+from sqlalchemy import Engine, insert, or_, select, update
 from sqlmodel import Session
 
 from contract import pickup
@@ -18,7 +18,7 @@ from ..domain.orders import DONE, OrderStatus, counted
 from ..domain.pickup_keys import new_secret
 from ..models import Fulfilment, FulfilmentLine, Order, PickupKey, utcnow
 from ..schemas import CollectIn, ReceiveIn
-from . import allocation, events, notifications, orders
+from . import allocation, events, notifications, order_lookup, orders
 from . import stock as stock_service
 from .db_util import insert_missing
 
@@ -237,26 +237,11 @@ def lookup(session: Session, store: str, q: str) -> list[dict]:
             raise InvalidInput("wrong_pickup_code", "this pickup QR is not genuine or not for this store")
         where = [Order.id == scanned.order_id]
     else:
-        where = [or_(Order.external_ref == q, Order.id == q, customer_matches(q))]
+        where = [order_lookup.matching(q)]
     order_ids = select(Order.id).where(Order.pickup_store == store, *where).order_by(Order.created_at.desc())
     views = orders.fulfilment_views(session, mine, Fulfilment.order_id.in_(order_ids.limit(_LOOKUP_LIMIT)),
                                     Fulfilment.delivery_method.in_(["click_collect", "ship_to_store"]))
     return _with_orders(session, views)
-
-
-def customer_matches(q: str):  # noqa: ANN201
-    """Name, e-mail or phone somewhere in the customer's details (the JSON as
-    text: both engines read it so; a scan, fine at the counter's scale)."""
-    text = func.lower(cast(Order.customer, String))
-    matches = [text.like(f"%{_escaped(q.lower())}%", escape="\\")]
-    digits = "".join(c for c in q if c.isdigit())
-    if len(digits) >= 6:  # a phone typed without its country prefix still matches
-        matches.append(text.like(f"%{digits[-8:]}%"))
-    return or_(*matches)
-
-
-def _escaped(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def _with_orders(session: Session, views: list[dict]) -> list[dict]:

@@ -29,7 +29,6 @@ from ..models import Fulfilment, Location, Order, OrderLine, OrderReturn, Produc
 from ..schemas import ReturnIn
 from . import audit, events, notifications, orders
 from . import stock as stock_service
-from .counter import customer_matches
 
 _DISPOSITION = {"resellable": "restocked", "damaged": "to_warehouse"}
 
@@ -194,15 +193,3 @@ def view(record: OrderReturn) -> dict:
             "created_at": record.created_at}
 
 
-def lookup(session: Session, q: str, limit: int = 20) -> list[dict]:
-    """Any order, from any channel, by its number, id, or the customer's name, e-mail or phone."""
-    q = q.strip()
-    if not q:
-        raise InvalidInput("query_required", "type an order number, a name, an e-mail or a phone number")
-    rows = session.execute(
-        select(Order.id, Order.channel, Order.external_ref, Order.status, Order.customer, Order.delivery_method,
-               Order.pickup_store, Order.total_value, Order.created_at)
-        .where((Order.external_ref == q) | (Order.id == q) | customer_matches(q))
-        .order_by(Order.created_at.desc()).limit(limit)
-    ).mappings()
-    return [dict(row) for row in rows]

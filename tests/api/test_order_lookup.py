@@ -43,6 +43,7 @@ def test_search_by_reference_customer_or_sku(network):
     assert _refs(network, admin, "w-10023") == (["W-100236", "W-100235", "W-100234"], None)
     assert _refs(network, admin, "dupont")[0] == ["W-100235"]
     assert _refs(network, admin, "611112222")[0] == ["W-100235"]
+    assert _refs(network, admin, "06 11 11 22 22")[0] == ["W-100235"]  # as said on the phone: no prefix, spaces
     assert _refs(network, admin, "JEAN@example")[0] == ["W-100235"]
     assert _refs(network, admin, CAP)[0] == ["W-100236"]
     assert _refs(network, admin, "100%")[0] == []  # a wildcard is a character like any other

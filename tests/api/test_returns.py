@@ -127,4 +127,7 @@ def test_any_order_of_any_channel_can_be_found_for_a_return(network):
     assert found(order["external_ref"]) == [order["id"]]
     assert found("ANA@example.com") == [order["id"]]
     assert found("zz-nobody") == []
-    assert network.client.get(f"{API}/orders/lookup", params={"q": ""}, headers=paris).status_code == 422
+    assert found(order["id"]) == [order["id"]]
+    for blank in ("", "   "):
+        r = network.client.get(f"{API}/orders/lookup", params={"q": blank}, headers=paris)
+        assert r.status_code == 422, r.text

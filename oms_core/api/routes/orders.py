@@ -7,7 +7,7 @@ from contract.reasons import CANCEL_REASONS, REJECT_REASONS, RETURN_REASONS
 
 from ...domain.actors import Actor
 from ...schemas import CancelIn, OrderIn, OrderOut, OrderPage, OrderSummary, PickupOut, TimelineEvent
-from ...services import counter, order_lookup, orders, returns
+from ...services import counter, order_lookup, orders
 from ..deps import AnyActor, EngineDep, OrderManager, OrderPlacer, ReadSessionDep, SessionDep, StaffOrAdmin
 
 router = APIRouter(tags=["orders"])
@@ -35,7 +35,9 @@ def place_order(
 def lookup_orders(session: ReadSessionDep, _: StaffOrAdmin,
                   q: Annotated[str, Query(min_length=1, max_length=200)]) -> list[dict]:
     """Find any order of any channel (for a return at the counter) by number, name, e-mail or phone."""
-    return returns.lookup(session, q)
+    if not q.strip():
+        raise InvalidInput("query_required", "type an order number, a name, an e-mail or a phone number")
+    return order_lookup.search(session, None, q.strip(), limit=20)
 
 
 @router.get("/orders/{order_id}/pickup", response_model=PickupOut)
