@@ -286,26 +286,6 @@ class OrderLineOut(BaseModel):
     ship_together: str | None = None
 
 
-class OrderOut(BaseModel):
-    id: str
-    channel: str
-    external_ref: str
-    status: str
-    customer: dict
-    delivery_method: str
-    pickup_store: str | None
-    address: dict | None
-    total_value: Money
-    tags: list[str]
-    created_by: str | None
-    lines: list[OrderLineOut]
-    fulfilments: list[FulfilmentOut]
-    unfulfilled: list[SkuQty]
-    routing: dict = Field(description="every routing decision: the rule set that won, the candidates, the plans weighed")
-    routing_version: int | None = Field(description="the routing profile version of the latest decision")
-    created_at: datetime
-
-
 class OrderSummary(BaseModel):
     id: str
     channel: str
@@ -316,6 +296,17 @@ class OrderSummary(BaseModel):
     pickup_store: str | None
     total_value: Money
     created_at: datetime
+
+
+class OrderOut(OrderSummary):
+    address: dict | None
+    tags: list[str]
+    created_by: str | None
+    lines: list[OrderLineOut]
+    fulfilments: list[FulfilmentOut]
+    unfulfilled: list[SkuQty]
+    routing: dict = Field(description="every routing decision: the rule set that won, the candidates, the plans weighed")
+    routing_version: int | None = Field(description="the routing profile version of the latest decision")
 
 
 class OrderPage(BaseModel):
@@ -524,6 +515,16 @@ class RoutingProfileOut(BaseModel):
 
 class RoutingVersionOut(RoutingProfileOut):
     active: bool = Field(description="the version in force")
+
+
+class ProfileProblem(BaseModel):
+    field: str = Field(description="path of the field at fault, e.g. rule_sets[1].filters.max_distance_km")
+    message: str
+
+
+class ProfileCheckOut(BaseModel):
+    valid: bool
+    problems: list[ProfileProblem] = Field(description="every problem, in the order the fields are documented")
 
 
 class DryRunIn(Strict):

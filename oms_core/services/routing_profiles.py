@@ -9,7 +9,7 @@ Migration 0002 installs the default profile as version 1.
 from sqlalchemy import func, insert, select
 from sqlmodel import Session
 
-from contract.errors import Conflict, NotFound
+from contract.errors import Conflict, InvalidInput, NotFound
 
 from ..domain.actors import Actor
 from ..domain.orchestration.engine import ProfileRouter
@@ -37,6 +37,15 @@ def router(session: Session) -> ProfileRouter:
 
 def current(session: Session) -> dict:
     return _view(_latest(session))
+
+
+def problems(body: dict) -> list[dict]:
+    """Every problem of a draft (none: it can be put in force), for editing as you go."""
+    try:
+        parse_profile(body)
+    except InvalidInput as exc:
+        return exc.details.get("errors") or [{"field": "", "message": exc.message}]
+    return []
 
 
 def save(session: Session, body: dict, actor: Actor) -> dict:

@@ -79,6 +79,7 @@ ROUTES: dict[tuple[str, str], str] = {
     ("GET", "/api/v1/orders/{order_id}/timeline"): SIGNED_IN,
     ("PUT", "/api/v1/stock/alerts"): "admin manager",
     ("GET", "/api/v1/stock/alerts"): "admin " + STAFF,
+    ("POST", "/api/v1/routing/profile/check"): "admin",
     ("POST", "/api/v1/routing/profile/dry-run"): "admin",
     ("GET", "/api/v1/routing/profile/versions"): SIGNED_IN,
     ("POST", "/api/v1/routing/profile/versions/{version}/activate"): "admin",

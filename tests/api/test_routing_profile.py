@@ -70,3 +70,18 @@ def test_a_profile_that_is_not_an_object_is_refused(network):
         response = network.client.put(PROFILE, json=body, headers=network.admin)
         assert response.status_code == 422, body
         assert response.json()["error"]["message"]
+
+
+def test_a_draft_is_checked_without_being_saved(network):
+    body = copy.deepcopy(DEFAULT_PROFILE)
+    body["rule_sets"][0]["when"] = {"field": "country", "op": "in", "value": ["FR", "france"]}
+    response = network.client.post(f"{PROFILE}/check", json=body, headers=network.admin)
+    assert response.status_code == 200
+    assert response.json() == {"valid": False, "problems": [{
+        "field": "rule_sets[0].when.value",
+        "message": "'france' is not a country code (two capital letters, e.g. FR)"}]}
+    response = network.client.post(f"{PROFILE}/check", json=DEFAULT_PROFILE, headers=network.admin)
+    assert response.json() == {"valid": True, "problems": []}
+    assert network.client.get(PROFILE, headers=network.admin).json()["version"] == 1  # nothing saved
+    store = network.sign_in("PAR-01", role="manager")
+    assert network.client.post(f"{PROFILE}/check", json=body, headers=store).status_code == 403

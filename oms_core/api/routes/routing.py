@@ -2,7 +2,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body, Path
 
-from ...schemas import DryRunIn, RoutingProfileOut, RoutingVersionOut
+from ...schemas import DryRunIn, ProfileCheckOut, RoutingProfileOut, RoutingVersionOut
 from ...services import routing_profiles, routing_trial
 from ..deps import Admin, AnyActor, ReadSessionDep, SessionDep
 
@@ -22,6 +22,14 @@ def put_profile(body: Annotated[dict, Body()], session: SessionDep, actor: Admin
     saved = routing_profiles.save(session, body, actor)
     session.commit()
     return saved
+
+
+@router.post("/profile/check", response_model=ProfileCheckOut)
+def check_profile(body: Annotated[dict, Body()], _: Admin) -> dict:
+    """Validate a draft without saving it: every field at fault, by its path (an
+    editor checks the draft as the admin edits; a bad draft is still a 200 here)."""
+    found = routing_profiles.problems(body)
+    return {"valid": not found, "problems": found}
 
 
 @router.post("/profile/dry-run")

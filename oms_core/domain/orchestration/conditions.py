@@ -8,20 +8,11 @@ In JSON: `{"all": [...]}`, `{"any": [...]}`, `{"not": {...}}`, or a test
 import re
 from dataclasses import dataclass
 
+from contract.routing import CHANNELS, CONDITION_OPERATORS, LIST_OPERATORS, METHODS
+
 from ..routing import RoutingRequest
 from .reading import Fields, Problems
 
-CHANNELS = ("web", "app", "marketplace", "store")
-METHODS = ("home", "click_collect")
-# The operators each field takes.
-OPERATORS = {
-    "channel": ("eq", "in"),
-    "method": ("eq", "in"),
-    "country": ("eq", "in"),
-    "customer_tier": ("eq", "in"),
-    "value": ("gte", "gt", "lte", "lt"),
-    "tags": ("has", "has_any"),
-}
 _COUNTRY = re.compile(r"[A-Z]{2}")
 _MAX_DEPTH = 8
 
@@ -96,8 +87,8 @@ def parse_condition(body: object, path: str, problems: Problems, depth: int = 0)
         name = "all" if "all" in body else "any"
         parts = tuple(parse_condition(v, p, problems, depth + 1) for p, v in fields.items(name, 1, 50))
         return All(parts) if name == "all" else AnyOf(parts)
-    name = fields.choice("field", OPERATORS, None)
-    op = fields.choice("op", OPERATORS[name], None)
+    name = fields.choice("field", CONDITION_OPERATORS, None)
+    op = fields.choice("op", CONDITION_OPERATORS[name], None)
     value, value_path = fields.raw("value")
     fields.close()
     return Check(name, op, _test_value(name, op, value, value_path, problems))
@@ -109,7 +100,7 @@ def _test_value(name: str, op: str, value: object, path: str, problems: Problems
             problems.add(path, "must be a number (the order's value)")
             return 0.0
         return float(value)
-    many = op in ("in", "has_any")
+    many = op in LIST_OPERATORS
     values = value if many else [value]
     allowed = {"channel": CHANNELS, "method": METHODS}.get(name)
     if not isinstance(values, list) or not values or not all(isinstance(v, str) and v for v in values):

@@ -11,6 +11,8 @@ then by location code, so that the same order always gets the same answer.
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from contract.routing import CRITERIA
+
 from .reading import Fields, Problems
 
 # criterion -> (attribute of a plan and of a candidate, 1 if lower is better else -1, how to show a value)
@@ -22,7 +24,6 @@ _CRITERIA = {
     "backlog": ("backlog", 1, "{:.0%} of a day's capacity"),
     "reject_rate": ("reject_rate", 1, "{:.0%}"),
 }
-CRITERIA = tuple(_CRITERIA)
 _EPSILON = 1e-9
 
 

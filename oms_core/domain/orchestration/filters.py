@@ -10,14 +10,13 @@ switch, stock cover (units a location keeps of each SKU) and exclusions.
 
 from dataclasses import dataclass
 
+from contract.routing import CAPABILITIES, LOCATION_TYPES
+
 from ..geo import distance_km
 from ..routing import NetworkView, RoutingRequest, Site
 from .cost import CostModel
 from .reading import Fields
 from .split import Candidate
-
-LOCATION_TYPES = ("warehouse", "store")
-CAPABILITIES = ("ship_from_store", "click_collect", "returns")
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,8 @@ for stock) or `park` (customer service decides). Every profile is versioned;
 from dataclasses import dataclass
 
 from contract.errors import InvalidInput
+from contract.routing import FALLBACKS
+
 from .conditions import ALWAYS, Condition, parse_condition
 from .cost import CostModel, parse_cost
 from .criteria import Criterion, parse_ranking
@@ -18,8 +20,6 @@ from .filters import Filters, parse_filters
 from .promise import PromiseSettings, parse_promise
 from .reading import Fields, Problems
 from .split import SplitPolicy, parse_split
-
-FALLBACKS = ("backorder", "park")
 
 
 @dataclass(frozen=True)
