@@ -6,21 +6,18 @@ No Flet here.
 Every call answers data or raises DomainError with a message for the screen
 (the core's refusal as it said it, or that the core cannot be reached)."""
 
-import copy
-import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from contract.errors import DomainError, InvalidInput, Unauthorized
 from contract.reasons import REJECT_REASONS
 from local_db.client import CoreRefused, CoreUnavailable
-from oms_core.domain.orchestration.profile import parse_profile
 
 from .documents import Document
 from .store import StoreApp, _domain
 
 PERIODS = {"today": "Today", "7d": "7 days", "30d": "30 days"}
-EXPORTS = ("orders", "fulfilments", "kpis", "returns")
+EXPORTS = {"orders": "Orders", "fulfilments": "Fulfilments", "kpis": "KPIs", "returns": "Returns"}
 
 
 def period_bounds(period: str, now: datetime | None = None) -> tuple[datetime, datetime]:
@@ -138,78 +135,7 @@ def moment_of(event: dict) -> Moment:
     return Moment(at.astimezone().strftime("%Y-%m-%d %H:%M"), what, who, event.get("location") or "—", why)
 
 
-# --- the routing profile -----------------------------------------------------------
-
-
-_PATH = re.compile(r"(\w+)|\[(\d+)\]")
-
-
-def condition_text(when: object) -> str:
-    """A rule set's condition in words ("always" when it has none)."""
-    if when is None:
-        return "always"
-    if not isinstance(when, dict):
-        return str(when)
-    if "all" in when:
-        return " and ".join(f"({condition_text(c)})" for c in when["all"])
-    if "any" in when:
-        return " or ".join(f"({condition_text(c)})" for c in when["any"])
-    if "not" in when:
-        return f"not ({condition_text(when['not'])})"
-    value = when.get("value")
-    value = ", ".join(map(str, value)) if isinstance(value, list) else value
-    return f"{when.get('field')} {when.get('op')} {value}"
-
-
-def filters_text(filters: dict | None) -> str:
-    if not filters:
-        return "no filters"
-    return "; ".join(f"{k.replace('_', ' ')}: {', '.join(map(str, v)) if isinstance(v, list) else v}"
-                     for k, v in filters.items())
-
-
-def number_or_text(text: str) -> object:
-    """What a number field holds: a number when it reads as one, else the text (for the validator to name)."""
-    text = text.strip().replace(",", ".")
-    if re.fullmatch(r"-?\d+", text):
-        return int(text)
-    try:
-        return float(text)
-    except ValueError:
-        return text
-
-
-def set_at(draft: dict, path: str, value: object) -> dict:
-    """A copy of the draft with `value` at `path` ("rule_sets[1].split.max_parcels")."""
-    draft = copy.deepcopy(draft)
-    parts = [name or int(index) for name, index in _PATH.findall(path)]
-    here = draft
-    for part in parts[:-1]:
-        if isinstance(part, str):
-            here = here.setdefault(part, {})
-        else:
-            here = here[part]
-    here[parts[-1]] = value
-    return draft
-
-
-def move_rule_set(draft: dict, index: int, step: int) -> dict:
-    draft = copy.deepcopy(draft)
-    rules = draft["rule_sets"]
-    other = index + step
-    if 0 <= index < len(rules) and 0 <= other < len(rules):
-        rules[index], rules[other] = rules[other], rules[index]
-    return draft
-
-
-def problems(draft: dict) -> dict[str, str]:
-    """Field path → what is wrong, from the core's own validator (empty when the draft is valid)."""
-    try:
-        parse_profile(draft)
-    except InvalidInput as exc:
-        found = exc.details.get("errors") or [{"field": "", "message": exc.message}]
-        return {p["field"]: p["message"] for p in reversed(found)}  # the first problem of a field
-    return {}
+# --- the routing profile ---------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -343,6 +269,11 @@ class Insights:
 
     async def versions(self, key: str) -> list[dict]:
         return await self._call("GET", "/routing/profile/versions", key)
+
+    async def check(self, key: str, draft: dict) -> dict[str, str]:
+        """Field path → what is wrong with it, by the core's own reading (empty: the draft is valid)."""
+        answer = await self._call("POST", "/routing/profile/check", key, json=draft)
+        return {p["field"]: p["message"] for p in reversed(answer["problems"])}  # a field's first problem
 
     async def dry_run(self, key: str, draft: dict, orders: int = 50) -> Trial:
         return trial_of(await self._call("POST", "/routing/profile/dry-run", key,

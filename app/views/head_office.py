@@ -3,12 +3,17 @@ memory for this session only), it edits the routing profile, tries a draft
 on recent orders, puts it in force, and rolls back to an earlier version."""
 
 import copy
+import json
 
 import flet as ft
 
 from contract.errors import DomainError
+from contract.routing import CAPABILITIES, CONDITION_OPERATORS, CRITERIA, FALLBACKS, LIST_OPERATORS, LOCATION_TYPES
 
-from ..insights import Insights, condition_text, filters_text, move_rule_set, number_or_text, problems, set_at
+from ..insights import Insights
+from ..profile_draft import (add_check, add_criterion, add_rule_set, at, check_path, checks_of, condition_text, folded,
+                             move_rule_set, remove_check, remove_criterion, remove_rule_set, set_at, set_check, shown,
+                             toggled)
 from ..work import Feedback, Tone
 from .common import Typed, feedback_bar, screen, screen_title, tagged
 from .context import go, use_feedback, use_shift
@@ -41,7 +46,7 @@ def HeadOfficeSignIn(back) -> ft.Control:  # noqa: ANN001
             ft.Text("Paste an admin API key. It stays in this browser session's memory only.", size=14,
                     color=ft.Colors.BLUE_GREY_600)], spacing=8)),
         ft.TextField(label="Admin API key", value=typed["key"], password=True, can_reveal_password=True,
-                     on_change=typed.keeper("key"), on_submit=submit),
+                     on_change=typed.keeper("key"), on_submit=typed.settle("key", submit)),
         tagged("head-office-error", ft.Text(error, color=ft.Colors.RED_800, weight=ft.FontWeight.W_600)),
         ft.FilledButton("Sign in to head office", icon=ft.Icons.ADMIN_PANEL_SETTINGS, on_click=submit,
                         width=360, height=48),
@@ -74,13 +79,6 @@ def HeadOfficeShell() -> ft.Control:
     return ft.Column([header, ft.Container(ft.use_route_outlet(), expand=True, padding=16)], expand=True, spacing=0)
 
 
-def _fold(draft: dict, typed: Typed) -> dict:
-    """The draft with what is typed in its fields (keyed by field path)."""
-    for path, text in typed.items():
-        draft = set_at(draft, path, number_or_text(text))
-    return draft
-
-
 @screen
 def RoutingProfile() -> ft.Control:
     shift = use_shift()
@@ -89,7 +87,8 @@ def RoutingProfile() -> ft.Control:
     current, set_current = ft.use_state(None)
     draft, set_draft = ft.use_state(None)
     trial, set_trial = ft.use_state(None)
-    edits, set_edits = ft.use_state(0)  # a field was left: check the draft again
+    wrong, set_wrong = ft.use_state({})  # field path -> what the core says is wrong with it
+    edits, set_edits = ft.use_state(0)  # a field was left: fold it in and check the draft again
     typed = ft.use_memo(Typed, [])
     insights = ft.use_memo(lambda: Insights(shift.store), [])
 
@@ -104,28 +103,39 @@ def RoutingProfile() -> ft.Control:
         set_draft(copy.deepcopy(profile["profile"]))
 
     ft.use_effect(load, [])
+    now = folded(draft, typed) if draft is not None else None
+
+    async def check() -> None:
+        if now is None:
+            return
+        try:
+            set_wrong(await insights.check(key, now))
+        except DomainError as exc:
+            tell(Feedback(Tone.ERROR, exc.message))
+
+    ft.use_effect(check, [json.dumps(now, sort_keys=True)])
     if draft is None:
         return ft.Column([screen_title("Routing profile"), feedback_bar(feedback),
                           ft.Row([ft.ProgressRing(width=20, height=20), ft.Text("Reading the profile in force…")])])
-    folded = _fold(draft, typed)
-    wrong = problems(folded)
 
     def checked(_=None) -> None:  # noqa: ANN001
         set_edits(edits + 1)
 
-    def replace(new: dict) -> None:
+    def replace(change) -> None:  # noqa: ANN001
+        """Apply a change to the draft with what is typed folded in first (paths may move)."""
+        new = change(folded(draft, typed))
         typed.clear()
         set_draft(new)
 
     async def dry_run() -> None:
         try:
-            set_trial(await insights.dry_run(key, _fold(draft, typed)))
+            set_trial(await insights.dry_run(key, folded(draft, typed)))
         except DomainError as exc:
             tell(Feedback(Tone.ERROR, exc.message))
 
     async def put_in_force() -> None:
         try:
-            saved = await insights.put_in_force(key, _fold(draft, typed))
+            saved = await insights.put_in_force(key, folded(draft, typed))
         except DomainError as exc:
             tell(Feedback(Tone.ERROR, exc.message))  # the core names the field at fault
             return
@@ -135,34 +145,102 @@ def RoutingProfile() -> ft.Control:
         set_current(saved)
         set_draft(copy.deepcopy(saved["profile"]))
 
-    def number(path: str, label: str, value: object, width: int = 250) -> ft.Control:
-        return ft.TextField(label=label, value=typed.get(path, "" if value is None else str(value)),
-                            on_change=typed.keeper(path), on_blur=checked, on_submit=checked, width=width,
-                            dense=True, error=wrong.get(path))
+    def entry(kind: str, path: str, label: str, width: int = 250, multiline: bool = False) -> ft.Control:
+        """A typed field: its text is kept under kind:path and folded into the draft."""
+        name = f"{kind}:{path}"
+        return ft.TextField(label=label, value=typed.get(name, shown(kind, at(now, path))), width=width, dense=True,
+                            on_change=typed.keeper(name), on_blur=typed.settle(name, checked),
+                            on_submit=typed.settle(name, checked), error=wrong.get(path),
+                            multiline=multiline, min_lines=2 if multiline else None)
 
-    def rule_card(i: int, rule: dict) -> ft.Control:
+    def choice(path: str, label: str, options: tuple[str, ...], on_choose, width: int = 200) -> ft.Control:  # noqa: ANN001
+        return tagged(f"choice-{path}", ft.Dropdown(
+            label=label, value=at(now, path), width=width, dense=True, error_text=wrong.get(path),
+            options=[ft.DropdownOption(key=o, text=o.replace("_", " ")) for o in options],
+            on_select=lambda e: on_choose(e.control.value)))
+
+    def flag(path: str, label: str, default: bool) -> ft.Control:
+        return ft.Checkbox(label=label, value=bool(at(now, path, default)),
+                           on_change=lambda e: replace(lambda d: set_at(d, path, bool(e.control.value))))
+
+    def choices(path: str, label: str, options: tuple[str, ...], default: tuple[str, ...]) -> ft.Control:
+        chosen = at(now, path, list(default))
+        boxes = [ft.Checkbox(label=o.replace("_", " "), value=o in chosen,
+                             on_change=lambda e, o=o: replace(lambda d: toggled(d, path, o, bool(e.control.value),
+                                                                                 options, default)))
+                 for o in options]
+        problem = [ft.Text(wrong[path], color=ft.Colors.RED_800)] if path in wrong else []
+        return ft.Row([ft.Text(label, size=13, width=90), *boxes, *problem], spacing=16)
+
+    def condition(i: int) -> list[ft.Control]:
         base = f"rule_sets[{i}]"
-        split = rule.get("split") or {}
-        rank = rule.get("rank") or [{"by": "cost"}]
-        name = rule.get("name", f"#{i + 1}")
+        when = at(now, f"{base}.when")
+        checks = checks_of(when)
+        if checks is None:  # any / not: beyond the form, edited as JSON
+            return [ft.Text(f"When {condition_text(when)}", size=13),
+                    entry("json", f"{base}.when", "Condition as JSON", width=700, multiline=True)]
+        rows = [ft.Text("Applies to every order" if not checks else "Applies to orders where all of these hold",
+                        size=13)]
+        for j, check in enumerate(checks):
+            path = check_path(base, when, j)
+            test = check.get("field")
+            kind = ("list" if check.get("op") in LIST_OPERATORS else "number" if test == "value" else "text")
+            rows.append(tagged(f"condition-{i}-{j}", ft.Row([
+                choice(f"{path}.field", f"Test {j + 1}", tuple(CONDITION_OPERATORS),
+                       lambda v, j=j: replace(lambda d: set_check(d, i, j, field=v)), width=190),
+                choice(f"{path}.op", f"Operator {j + 1}", CONDITION_OPERATORS.get(test, ()),
+                       lambda v, j=j: replace(lambda d: set_check(d, i, j, op=v)), width=150),
+                entry(kind, f"{path}.value", f"Value {j + 1}" + (", comma-separated" if kind == "list" else ""),
+                      width=260),
+                ft.IconButton(ft.Icons.DELETE_OUTLINE, tooltip=f"Remove test {j + 1}",
+                              on_click=lambda _, j=j: replace(lambda d: remove_check(d, i, j))),
+            ], wrap=True)))
+        rows.append(ft.TextButton("Add a test", icon=ft.Icons.ADD,
+                                  on_click=lambda _: replace(lambda d: add_check(d, i))))
+        return rows
+
+    def rule_card(i: int) -> ft.Control:
+        base = f"rule_sets[{i}]"
+        count = len(now["rule_sets"])
+        rank = at(now, f"{base}.rank", [{"by": "cost"}])
         return tagged(f"rule-{i}", ft.Container(ft.Column([
-            ft.Row([ft.Text(f"{i + 1}. {name}", size=17, weight=ft.FontWeight.BOLD, expand=True),
+            ft.Row([ft.Text(f"{i + 1}.", size=17, weight=ft.FontWeight.BOLD),
+                    entry("text", f"{base}.name", f"Name of rule set {i + 1}", width=320),
+                    ft.Container(expand=True),
                     ft.IconButton(ft.Icons.ARROW_UPWARD, tooltip="Earlier", disabled=i == 0,
-                                  on_click=lambda _: replace(move_rule_set(_fold(draft, typed), i, -1))),
-                    ft.IconButton(ft.Icons.ARROW_DOWNWARD, tooltip="Later", disabled=i == len(folded["rule_sets"]) - 1,
-                                  on_click=lambda _: replace(move_rule_set(_fold(draft, typed), i, 1)))]),
-            ft.Text(f"When: {condition_text(rule.get('when'))}", size=13),
-            ft.Text(f"Filters: {filters_text(rule.get('filters'))}", size=13),
-            ft.Row([ft.Text("Ranked by", size=13, width=80),
-                    *[number(f"{base}.rank[{j}].tolerance", f"{c.get('by')} tolerance ({name})",
-                             c.get("tolerance", 0)) for j, c in enumerate(rank)]], wrap=True),
-            ft.Row([ft.Checkbox(label="Split allowed", value=split.get("allowed", True),
-                                on_change=lambda e: replace(set_at(_fold(draft, typed), f"{base}.split.allowed",
-                                                                   bool(e.control.value)))),
-                    number(f"{base}.split.max_parcels", f"Max parcels ({name})", split.get("max_parcels", 3)),
-                    number(f"{base}.split.min_value_per_parcel", f"Min value per parcel ({name})",
-                           split.get("min_value_per_parcel", 0), width=290)], wrap=True),
-        ], spacing=6), padding=12, border=ft.Border.all(1, ft.Colors.BLUE_GREY_200), border_radius=8))
+                                  on_click=lambda _: replace(lambda d: move_rule_set(d, i, -1))),
+                    ft.IconButton(ft.Icons.ARROW_DOWNWARD, tooltip="Later", disabled=i == count - 1,
+                                  on_click=lambda _: replace(lambda d: move_rule_set(d, i, 1))),
+                    ft.IconButton(ft.Icons.DELETE_OUTLINE, tooltip="Remove rule set", disabled=count == 1,
+                                  on_click=lambda _: replace(lambda d: remove_rule_set(d, i)))]),
+            _section("When"), *condition(i),
+            _section("Which locations"),
+            choices(f"{base}.filters.location_types", "Types", LOCATION_TYPES, LOCATION_TYPES),
+            choices(f"{base}.filters.capabilities", "Must offer", CAPABILITIES, ()),
+            ft.Row([entry("optional", f"{base}.filters.max_distance_km", "Max distance km, blank: any"),
+                    entry("number", f"{base}.filters.min_capacity_left", "Min capacity left today"),
+                    entry("number", f"{base}.filters.min_stock_cover", "Units kept back per SKU"),
+                    entry("list", f"{base}.filters.exclude", "Never these locations, comma-separated",
+                          width=340),
+                    flag(f"{base}.filters.skip_paused", "Skip paused stores", True)], wrap=True),
+            _section("Ranked by, in order"),
+            *[tagged(f"criterion-{i}-{j}", ft.Row([
+                choice(f"{base}.rank[{j}].by", f"Criterion {j + 1}", CRITERIA,
+                       lambda v, j=j: replace(lambda d: set_at(d, f"{base}.rank[{j}].by", v))),
+                entry("number", f"{base}.rank[{j}].tolerance", f"{c.get('by')} tolerance"),
+                ft.IconButton(ft.Icons.DELETE_OUTLINE, tooltip=f"Remove criterion {j + 1}",
+                              disabled=len(rank) == 1,
+                              on_click=lambda _, j=j: replace(lambda d: remove_criterion(d, i, j))),
+            ])) for j, c in enumerate(rank)],
+            ft.TextButton("Add a criterion", icon=ft.Icons.ADD, disabled=len(rank) >= len(CRITERIA),
+                          on_click=lambda _: replace(lambda d: add_criterion(d, i))),
+            _section("Splitting"),
+            ft.Row([flag(f"{base}.split.allowed", "Split allowed", True),
+                    entry("number", f"{base}.split.max_parcels", "Max parcels"),
+                    entry("number", f"{base}.split.min_value_per_parcel", "Min value per parcel", width=290),
+                    flag(f"{base}.ship_to_store", "Click & collect: ship what the store lacks", True)],
+                   wrap=True),
+        ], spacing=8), padding=12, border=ft.Border.all(1, ft.Colors.BLUE_GREY_200), border_radius=8))
 
     return ft.Column([
         screen_title(f"Routing profile · version {current['version']} in force",
@@ -174,12 +252,19 @@ def RoutingProfile() -> ft.Control:
             "; ".join(f"{field or 'profile'}: {message}" for field, message in wrong.items()) if wrong
             else "The draft is valid", color=ft.Colors.RED_800 if wrong else ft.Colors.GREEN_800,
             weight=ft.FontWeight.W_600)),
-        ft.Text(f"{folded.get('name', '')} · fallback: {folded.get('fallback', 'backorder')} · "
-                f"saved by {current['created_by']} on {str(current['created_at'])[:16].replace('T', ' ')}",
+        ft.Row([entry("text", "name", "Profile name", width=320),
+                choice("fallback", "What no rule set can serve", FALLBACKS,
+                       lambda v: replace(lambda d: set_at(d, "fallback", v)), width=260)], wrap=True),
+        ft.Text(f"Saved by {current['created_by']} on {str(current['created_at'])[:16].replace('T', ' ')}",
                 size=13, color=ft.Colors.BLUE_GREY_600),
         _trial(trial) if trial else ft.Container(),  # first: it answers the button just pressed
-        *[rule_card(i, rule) for i, rule in enumerate(folded.get("rule_sets", []))],
+        *[rule_card(i) for i in range(len(now.get("rule_sets", [])))],
+        ft.OutlinedButton("Add a rule set", icon=ft.Icons.ADD, on_click=lambda _: replace(add_rule_set)),
     ], scroll=ft.ScrollMode.AUTO, expand=True, spacing=12)
+
+
+def _section(title: str) -> ft.Control:
+    return ft.Text(title, size=14, weight=ft.FontWeight.BOLD, color=ft.Colors.INDIGO_900)
 
 
 def _trial(trial) -> ft.Control:  # noqa: ANN001

@@ -2,7 +2,8 @@
 
 import pytest
 
-from app.insights import Insights, move_rule_set, number_or_text, problems, set_at
+from app.insights import Insights
+from app.profile_draft import set_at
 from app.store import StoreApp
 from contract.errors import DomainError, Forbidden
 
@@ -75,15 +76,6 @@ def test_search_and_timeline(shop):
         shop.run(insights.search_orders(shop.associate.token, "W"))
 
 
-def test_the_draft_profile_is_checked_field_by_field():
-    draft = {"name": "P", "rule_sets": [{"name": "A", "split": {"max_parcels": 3}}, {"name": "B"}]}
-    assert problems(draft) == {}
-    bad = set_at(draft, "rule_sets[0].split.max_parcels", number_or_text("lots"))
-    assert list(problems(bad)) == ["rule_sets[0].split.max_parcels"]
-    assert [r["name"] for r in move_rule_set(draft, 1, -1)["rule_sets"]] == ["B", "A"]
-    assert draft["rule_sets"][0]["name"] == "A"  # the draft itself is left alone
-
-
 def test_head_office_edits_tries_and_rolls_back_the_profile(shop):
     insights = Insights(shop.app)
     channel = shop.core.channel["Authorization"].split()[1]
@@ -93,6 +85,9 @@ def test_head_office_edits_tries_and_rolls_back_the_profile(shop):
     shop.order([(TEE, 1)])
     current = shop.run(insights.profile(office.key))
     draft = set_at(current["profile"], "rule_sets[1].split.max_parcels", 1)
+    assert shop.run(insights.check(office.key, draft)) == {}
+    assert shop.run(insights.check(office.key, set_at(draft, "rule_sets[1].filters.max_distance_km", "far"))) == {
+        "rule_sets[1].filters.max_distance_km": "must be a number from 0 to 40000"}
     trial = shop.run(insights.dry_run(office.key, draft, orders=10))
     assert trial.orders == 1 and len(trial.rows) == 1 and trial.summary.startswith("1 recent order:")
     with pytest.raises(DomainError, match="max_parcels"):
