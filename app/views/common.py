@@ -1,6 +1,7 @@
 """Small pieces every screen uses: the sync badge, action feedback, urgency chips."""
 
 import functools
+import inspect
 import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -57,6 +58,17 @@ class Typed(dict[str, str]):
     def keeper(self, name: str, transform: Callable[[str], str] = lambda text: text):  # noqa: ANN201
         """An on_change handler that keeps the field's text under `name`."""
         return lambda e: self.__setitem__(name, transform(e.control.value or ""))
+
+    def settle(self, name: str, then: Callable, transform: Callable[[str], str] = lambda text: text):  # noqa: ANN201
+        """An on_submit (or on_blur) handler: Enter follows the last keystroke, whose change event
+        can still be on its way, so the field's own text is kept under `name` before `then(event)` runs."""
+        async def submit(e) -> None:  # noqa: ANN001
+            self[name] = transform(e.control.value or "")
+            done = then(e)
+            if inspect.isawaitable(done):
+                await done
+
+        return submit
 
 
 def tagged(identifier: str, control: ft.Control) -> ft.Semantics:

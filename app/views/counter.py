@@ -16,7 +16,8 @@ from .pick import ScanField, say
 def _TypedFields(typed: Typed, fields: tuple, on_submit, generation: object) -> ft.Control:  # noqa: ANN001
     return ft.Row([
         ft.TextField(label=label, value=typed.get(name, ""), on_change=typed.keeper(name), width=width,
-                     key=f"{name}-{generation}", on_submit=on_submit,
+                     key=f"{name}-{generation}",
+                     on_submit=typed.settle(name, on_submit) if on_submit else None,
                      keyboard_type=ft.KeyboardType.NUMBER if numeric else ft.KeyboardType.TEXT)
         for name, label, width, numeric in fields
     ], wrap=True, spacing=10)

@@ -54,7 +54,7 @@ def OrderSearch() -> ft.Control:
     return ft.Column([
         screen_title("Find an order"),
         ft.Row([ft.TextField(label="Order number, customer, phone, e-mail or SKU", value=typed["q"],
-                             on_change=typed.keeper("q"), on_submit=search, width=460, autofocus=True),
+                             on_change=typed.keeper("q"), on_submit=typed.settle("q", search), width=460, autofocus=True),
                 ft.FilledButton("Search", icon=ft.Icons.SEARCH, on_click=search)]),
         feedback_bar(feedback),
         ft.Column(rows, spacing=6),

@@ -56,7 +56,7 @@ def SignIn() -> ft.Control:
                          on_change=typed.keeper("staff", str.upper)),
             ft.TextField(label="PIN", value=typed["pin"], password=True, can_reveal_password=True,
                          keyboard_type=ft.KeyboardType.NUMBER, on_change=typed.keeper("pin"),
-                         on_submit=submit),
+                         on_submit=typed.settle("pin", submit)),
             tagged("sign-in-error", ft.Text(outcome.error, color=ft.Colors.RED_800, weight=ft.FontWeight.W_600)),
             ft.FilledButton("Sign in", icon=ft.Icons.LOGIN, on_click=submit, disabled=outcome.busy, width=360,
                             height=48),
