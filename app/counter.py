@@ -10,9 +10,11 @@ is one return, one order.
 """
 
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
+from typing import TypeVar
 
 from contract import pickup
 from contract.errors import DomainError
@@ -22,6 +24,8 @@ from local_db.counter import Counter
 
 from .store import Associate, StoreApp
 from .work import Feedback, Tone
+
+T = TypeVar("T")
 
 OFFLINE = "The core cannot be reached: {what} needs it. Try again when the badge says Online"
 
@@ -194,27 +198,16 @@ class CounterDesk:
         q = q.strip()
         if not q:
             return [], Feedback(Tone.WARNING, "Type an order number, a name, an e-mail or a phone number")
-        try:
-            orders = await self.store.client.lookup_orders(self._token(associate), q)
-        except _Offline as exc:
-            return [], exc.feedback("Finding an order to return")
-        except CoreUnavailable:
-            return [], Feedback(Tone.ERROR, OFFLINE.format(what="Finding an order to return"))
-        except CoreRefused as exc:
-            return [], Feedback(Tone.ERROR, exc.message)
+        orders, problem = await self._online(associate, "Finding an order to return",
+                                             lambda token: self.store.client.lookup_orders(token, q))
+        if problem:
+            return [], problem
         if not orders:
             return [], Feedback(Tone.WARNING, f"No order matches {q!r}")
         return orders, Feedback(Tone.OK, f"{len(orders)} order(s) found")
 
     async def order(self, associate: Associate, order_id: str) -> tuple[dict | None, Feedback | None]:
-        try:
-            return await self.store.client.order(self._token(associate), order_id), None
-        except _Offline as exc:
-            return None, exc.feedback("A return")
-        except CoreUnavailable:
-            return None, Feedback(Tone.ERROR, OFFLINE.format(what="A return"))
-        except CoreRefused as exc:
-            return None, Feedback(Tone.ERROR, exc.message)
+        return await self._online(associate, "A return", lambda token: self.store.client.order(token, order_id))
 
     @staticmethod
     def returnable(order: dict) -> list[dict]:
@@ -252,16 +245,14 @@ class CounterDesk:
                           for sku, qty in chosen.items()]}
         if note.strip():
             body["note"] = note.strip()[:500]
-        try:
-            token = self._token(associate)
+        async def take_back(token: str) -> tuple[dict, bytes]:
             record = await self.store.client.create_return(token, body)
-            receipt = await self.store.client.return_receipt(token, record["id"])
-        except _Offline as exc:
-            return None, exc.feedback("A return")
-        except CoreUnavailable:
-            return None, Feedback(Tone.ERROR, OFFLINE.format(what="A return") + " (tapping again is safe)")
-        except CoreRefused as exc:
-            return None, Feedback(Tone.ERROR, exc.message)
+            return record, await self.store.client.return_receipt(token, record["id"])
+
+        answer, problem = await self._online(associate, "A return", take_back, again=" (tapping again is safe)")
+        if problem:
+            return None, problem
+        record, receipt = answer
         back = sum(line["qty"] for line in record["lines"] if line["disposition"] == "restocked")
         aside = sum(line["qty"] for line in record["lines"]) - back
         document = self.store.documents.keep(f"return-{order['external_ref']}.pdf", receipt)
@@ -276,18 +267,17 @@ class CounterDesk:
         q = q.strip()
         if not q:
             return [], Feedback(Tone.WARNING, "Scan a barcode or type a product name")
-        try:
-            token = self._token(associate)
+        async def look_up(token: str) -> tuple[list[dict], dict | None]:
             products = await self.store.client.products(token, q)
-            if not products:
-                return [], Feedback(Tone.WARNING, f"No product matches {q!r}")
-            stock = await self.store.client.availability(token, [p["sku"] for p in products])
-        except _Offline as exc:
-            return [], exc.feedback("The network's stock")
-        except CoreUnavailable:
-            return [], Feedback(Tone.ERROR, OFFLINE.format(what="The network's stock"))
-        except CoreRefused as exc:
-            return [], Feedback(Tone.ERROR, exc.message)
+            stock = await self.store.client.availability(token, [p["sku"] for p in products]) if products else None
+            return products, stock
+
+        answer, problem = await self._online(associate, "The network's stock", look_up)
+        if problem:
+            return [], problem
+        products, stock = answer
+        if not products:
+            return [], Feedback(Tone.WARNING, f"No product matches {q!r}")
         here = associate.store
         for product in products:
             levels = [lv for lv in stock["locations"] if lv["sku"] == product["sku"]]
@@ -306,14 +296,10 @@ class CounterDesk:
         body = {"channel": "store", "lines": _lines(cart),
                 "destination": {"country": location.get("country") or "FR", "lat": location["lat"],
                                 "lon": location["lon"]}}
-        try:
-            answer = await self.store.client.promise(self._token(associate), body)
-        except _Offline as exc:
-            return [], exc.feedback("Delivery options")
-        except CoreUnavailable:
-            return [], Feedback(Tone.ERROR, OFFLINE.format(what="Delivery options"))
-        except CoreRefused as exc:
-            return [], Feedback(Tone.ERROR, exc.message)
+        answer, problem = await self._online(associate, "Delivery options",
+                                             lambda token: self.store.client.promise(token, body))
+        if problem:
+            return [], problem
         if not answer["options"]:
             return [], Feedback(Tone.WARNING, "The network cannot deliver this cart")
         return answer["options"], None
@@ -340,14 +326,11 @@ class CounterDesk:
                         | {"country": (address.get("country") or location.get("country") or "FR").strip().upper()}}
         body = {"channel": "store", "external_ref": order_ref, "customer": person, "delivery": delivery,
                 "lines": _lines(cart), "tags": ["endless_aisle"] + (["express"] if option["kind"] == "home_express" else [])}
-        try:
-            order = await self.store.client.place_order(self._token(associate), body, order_ref)
-        except _Offline as exc:
-            return None, exc.feedback("An endless-aisle order")
-        except CoreUnavailable:
-            return None, Feedback(Tone.ERROR, OFFLINE.format(what="An endless-aisle order") + " (placing again is safe)")
-        except CoreRefused as exc:
-            return None, Feedback(Tone.ERROR, exc.message)
+        order, problem = await self._online(associate, "An endless-aisle order",
+                                            lambda token: self.store.client.place_order(token, body, order_ref),
+                                            again=" (placing again is safe)")
+        if problem:
+            return None, problem
         # The core shows a store its own part only: what is not prepared here comes from the network.
         here = sum(line["qty"] for f in order["fulfilments"] if f["location"] == associate.store for line in f["lines"])
         missing = sum(u["qty"] for u in order.get("unfulfilled", []))
@@ -368,18 +351,21 @@ class CounterDesk:
     def new_id() -> str:
         return str(uuid.uuid4())
 
-    def _token(self, associate: Associate) -> str:
+    @staticmethod
+    async def _online(associate: Associate, what: str, ask: Callable[[str], Awaitable[T]],
+                      again: str = "") -> tuple[T | None, Feedback | None]:
+        """The core's answer to `ask(token)`, or what to tell the associate instead: they signed in
+        offline (no token), the core cannot be reached (`again`: whether trying again is safe), or
+        the core refused."""
         if not associate.token:
-            raise _Offline()
-        return associate.token
-
-
-class _Offline(Exception):
-    """Signed in offline: no token for the core."""
-
-    def feedback(self, what: str) -> Feedback:
-        return Feedback(Tone.WARNING, f"You signed in offline: {what.lower()} needs the core. Sign out and in "
-                                      "again once the badge says Online")
+            return None, Feedback(Tone.WARNING, f"You signed in offline: {what.lower()} needs the core. Sign out "
+                                                "and in again once the badge says Online")
+        try:
+            return await ask(associate.token), None
+        except CoreUnavailable:
+            return None, Feedback(Tone.ERROR, OFFLINE.format(what=what) + again)
+        except CoreRefused as exc:
+            return None, Feedback(Tone.ERROR, exc.message)
 
 
 def _lines(cart: dict[str, dict]) -> list[dict]:
