@@ -32,8 +32,10 @@ def web_app(store: StoreApp) -> flet_fastapi.FastAPI:
         kept = store.documents.get(document_id)
         if kept is None or kept.filename != filename:
             raise HTTPException(404, "this document is no longer kept: make it again from the order")
+        # A PDF shows in the browser; anything else (a CSV) is saved as a file.
+        disposition = "inline" if kept.media_type == "application/pdf" else "attachment"
         return Response(kept.content, media_type=kept.media_type,
-                        headers={"Content-Disposition": f'inline; filename="{kept.filename}"'})
+                        headers={"Content-Disposition": f'{disposition}; filename="{kept.filename}"'})
 
     @app.get("/healthz")
     def health() -> dict:

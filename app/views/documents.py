@@ -14,12 +14,16 @@ def DocumentButtons(feedback: Feedback | None, tell: Callable[[Feedback], Feedba
         return ft.Container()
     buttons: list[ft.Control] = []
     for document in feedback.documents:
-        if document.media_type in ("application/pdf", "text/csv"):
+        if document.media_type == "application/pdf":  # opened in a tab to look at, then print or keep
             buttons.append(ft.OutlinedButton(
-                f"Open {document.filename}",
-                icon=ft.Icons.PICTURE_AS_PDF if document.media_type == "application/pdf" else ft.Icons.TABLE_VIEW,
+                f"Open {document.filename}", icon=ft.Icons.PICTURE_AS_PDF,
                 # Opened within the click itself, so no popup blocker stops it.
                 action=ft.OpenUrl(shift.store.documents.url(document), target=ft.UrlTarget.BLANK),
+            ))
+        elif document.media_type == "text/csv":  # a file for a spreadsheet: downloaded, the app stays in place
+            buttons.append(ft.OutlinedButton(
+                f"Download {document.filename}", icon=ft.Icons.DOWNLOAD,
+                action=ft.OpenUrl(shift.store.documents.url(document), target=ft.UrlTarget.SELF),
             ))
     if any(d.media_type == "application/zpl" for d in feedback.documents):
         async def print_labels() -> None:

@@ -89,8 +89,8 @@ def Manager() -> ft.Control:
                              keyboard_type=ft.KeyboardType.NUMBER, width=180, hint_text="empty: no alert"),
                 ft.FilledButton("Set alert", icon=ft.Icons.NOTIFICATIONS, on_click=set_alert)], wrap=True),
         _section("Exports (CSV, this period)"),
-        ft.Row([ft.OutlinedButton(f"{kind.title()} CSV", icon=ft.Icons.DOWNLOAD,
-                                  on_click=_exporter(export, kind)) for kind in EXPORTS],
+        ft.Row([ft.OutlinedButton(f"{name} CSV", icon=ft.Icons.DOWNLOAD,
+                                  on_click=_exporter(export, kind)) for kind, name in EXPORTS.items()],
                wrap=True),
         DocumentButtons(papers, tell),
         _section("Store settings"),
@@ -177,5 +177,5 @@ def _alerts(alerts: dict | None) -> ft.Control:
                               ft.DataColumn(ft.Text("Alert at"), numeric=True)], rows=rows)
         if rows else ft.Text("No SKU at or below its alert threshold"),
         ft.Text(f"{len(missing)} SKU(s) reported missing at pick in the last 7 days" if missing else
-                "Nothing reported missing at pick in the last 7 days", size=13),
+                "Nothing reported missing at pick in the last 7 days", size=13, width=520),
     ], spacing=6))
