@@ -40,9 +40,7 @@ def post_movements(body: MovementsIn, session: SessionDep, settings: SettingsDep
 def post_counts(body: CountsIn, session: SessionDep, settings: SettingsDep, actor: StaffOrAdmin) -> dict:
     """Absolute counts (and optionally safety stock); the ledger records the difference."""
     _check(actor, [c.location for c in body.counts], settings.max_bulk_items)
-    keys = [(c.location, c.sku) for c in body.counts]
-    if len(set(keys)) != len(keys):
-        raise InvalidInput("duplicate_count", "the same location and SKU appear twice in one count")
+    _once_each([(c.location, c.sku) for c in body.counts], "duplicate_count")
     stock.require_known_pairs(session, {c.location for c in body.counts}, {c.sku for c in body.counts})
     stock.count(session, [(c.location, c.sku, c.on_hand, c.safety) for c in body.counts], actor.label, body.reference)
     session.commit()
@@ -71,9 +69,7 @@ def availability(
 def put_alert_thresholds(body: ThresholdsIn, session: SessionDep, settings: SettingsDep, actor: ManagerOrAdmin) -> dict:
     """Low-stock thresholds per SKU and location (a manager for the own store)."""
     _check(actor, [t.location for t in body.thresholds], settings.max_bulk_items)
-    keys = [(t.location, t.sku) for t in body.thresholds]
-    if len(set(keys)) != len(keys):
-        raise InvalidInput("duplicate_threshold", "the same location and SKU appear twice")
+    _once_each([(t.location, t.sku) for t in body.thresholds], "duplicate_threshold")
     stock_alerts.set_thresholds(session, [(t.location, t.sku, t.threshold) for t in body.thresholds], actor.label)
     session.commit()
     return {"thresholds": len(body.thresholds)}
@@ -88,6 +84,12 @@ def get_stock_alerts(
 ) -> dict:
     """SKUs at or below their threshold now, and units reported missing at pick in the period."""
     return stock_alerts.alerts(session, scoped_location(actor, location), period.start, period.end)
+
+
+def _once_each(pairs: list[tuple[str, str]], code: str) -> None:
+    """A count or a threshold is absolute: two for the same SKU and location in one call contradict."""
+    if len(set(pairs)) != len(pairs):
+        raise InvalidInput(code, "the same location and SKU appear twice in one call")
 
 
 def _check(actor: Actor, locations: list[str], max_items: int) -> None:
