@@ -167,8 +167,33 @@ class Screen:
     def button(self, name: str, within=None):  # noqa: ANN001, ANN201
         return (within or self.page).get_by_role("button", name=name, exact=True)
 
-    def textbox(self, name: str):  # noqa: ANN201
-        return self.page.get_by_role("textbox", name=name)
+    def textbox(self, name: str, within=None):  # noqa: ANN001, ANN201
+        return (within or self.page).get_by_role("textbox", name=name)
+
+    def choose(self, identifier: str, option: str) -> None:
+        """Open a tagged dropdown and pick an option (Flutter names the menu's items, not its button)."""
+        self.tap(self.tagged(identifier))
+        self.tap(self.button(option))
+
+    def tap(self, control) -> None:  # noqa: ANN001
+        """Click a control on a long, scrolling screen. Playwright scrolls the page's DOM and
+        Flutter follows frames later, so its click can land on a neighbour; a mouse wheel
+        scrolls Flutter itself. So: wheel the control into sight, let it settle, click."""
+        self.expect(control).to_be_attached()
+        height = self.page.viewport_size["height"]
+        for _ in range(20):
+            box = control.bounding_box()
+            if box is not None and 110 <= box["y"] and box["y"] + box["height"] <= height - 10:
+                break
+            self.page.mouse.move(self.page.viewport_size["width"] / 2, height / 2)
+            self.page.mouse.wheel(0, (box["y"] - height / 2) if box else -height / 2)
+            self.page.wait_for_function("""async (node) => {
+                const frames = () => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)));
+                const before = node.getBoundingClientRect();
+                for (let i = 0; i < 3; i++) await frames();
+                return before.top === node.getBoundingClientRect().top;
+            }""", arg=control.element_handle())
+        control.click()
 
     def sign_in(self, staff: str = "S001", pin: str = "1234", store: str | None = STORE) -> None:
         if store is not None and self.textbox("Store").is_editable():
@@ -182,15 +207,16 @@ class Screen:
         except AssertionError:
             said = self.page.evaluate("""[...document.querySelectorAll("[flt-semantics-identifier='sign-in-error']")]
                                          .map(e => e.textContent)""")
-            raise AssertionError(f"not signed in; the form says {said}") from None
+            shown = {label: self.textbox(label).input_value() for label in ("Store", "Staff code", "PIN")}
+            raise AssertionError(f"not signed in; the form says {said}, its fields show {shown}") from None
 
-    def type_into(self, label: str, text: str) -> None:
+    def type_into(self, label: str, text: str, within=None) -> None:  # noqa: ANN001
         """Focus a field and type, key by key, as a person or a keyboard-wedge scanner does."""
-        field = self.textbox(label)
+        field = self.textbox(label, within)
         # Keys typed while Flutter is still attaching its editor to the field are
         # overwritten when it attaches; a person would see that and type again.
         for _ in range(3):
-            field.click()
+            self.tap(field)
             self.expect(field).to_be_focused()
             self.page.keyboard.press("Control+A")
             self.page.keyboard.press("Backspace")
@@ -206,7 +232,16 @@ class Screen:
         field = self.page.get_by_role("textbox", name=re.compile("^Scan"))
         self.expect(field).to_be_focused(timeout=10_000)
         self.expect(field).to_have_value("")  # the last scan has been taken: the field is empty again
-        self.page.keyboard.type(code)
+        # Each scan gets a fresh field, and a key typed while the browser attaches its editor can
+        # be lost: an associate sees the code is short and scans again (issue 5 notes this).
+        for _ in range(3):
+            self.page.keyboard.type(code)
+            try:
+                self.expect(field).to_have_value(code, timeout=2_000)
+                break
+            except AssertionError:
+                self.page.keyboard.press("Control+A")
+                self.page.keyboard.press("Backspace")
         self.page.keyboard.press("Enter")
 
     def snap(self, name: str) -> None:

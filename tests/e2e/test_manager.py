@@ -1,6 +1,9 @@
 """The manager's and head office's screens, reached by clicking, on the real core and app."""
 
+import io
 import re
+from csv import DictReader
+from pathlib import Path
 
 import httpx
 
@@ -40,12 +43,19 @@ def test_the_manager_sees_the_kpis_of_a_shipped_order(shop, browser):
     screen.snap("manager-dashboard")
     screen.type_into("SKU", "JNS-BLK-32")
     screen.type_into("Alert at or below", "50")
-    screen.button("Set alert").click()
+    screen.tap(screen.button("Set alert"))
     screen.says("feedback", "JNS-BLK-32: alert at 50")
     screen.says("stock-alerts", "JNS-BLK-32")
-    screen.button("Orders CSV").click()
-    csv = screen.page.get_by_role("button", name=re.compile(r"^Open orders-\d{8}-\d{8}\.csv$"))
+    screen.tap(screen.button("Orders CSV"))
+    csv = screen.page.get_by_role("button", name=re.compile(r"^Download orders-\d{8}-\d{8}\.csv$"))
     screen.expect(csv).to_be_visible()
+    with screen.page.expect_download() as download:  # saved by the browser; the app stays where it is
+        screen.tap(csv)
+    rows = list(DictReader(io.StringIO(Path(download.value.path()).read_text())))
+    assert [(r["external_ref"], r["status"]) for r in rows] == [("W-KPI-1", "completed")]
+    screen.type_into("Orders a day, at most", "40")
+    screen.tap(screen.button("Save capacity"))
+    screen.says("feedback", "LYS-01: up to 40 orders a day, taking orders")
     screen.page.mouse.move(640, 500)
     screen.page.mouse.wheel(0, 2000)  # down to the alerts and exports
     screen.snap("manager-alerts-exports")
@@ -60,22 +70,46 @@ def test_head_office_edits_tries_and_puts_a_profile_in_force(shop, browser):
     screen.page.keyboard.press("Enter")
     screen.expect(screen.page.get_by_text("Routing profile · version 1 in force")).to_be_visible(timeout=20_000)
 
-    field = "Max parcels (Home delivery)"
-    screen.type_into(field, "many")
+    home = screen.tagged("rule-1")  # the home-delivery rule set
+    screen.type_into("Max parcels", "many", within=home)
     screen.page.keyboard.press("Tab")
     screen.says("profile-problems", "rule_sets[1].split.max_parcels")
     screen.snap("head-office-invalid")
-    screen.type_into(field, "1")
+    screen.type_into("Max parcels", "1", within=home)
     screen.page.keyboard.press("Tab")
     screen.says("profile-problems", "The draft is valid")
+
+    # A second test for the rule set: French and Belgian customers only; a wrong country code is named.
+    screen.tap(screen.button("Add a test", within=home))
+    screen.choose("choice-rule_sets[1].when.all[1].field", "country")
+    screen.choose("choice-rule_sets[1].when.all[1].op", "in")
+    screen.type_into("Value 2, comma-separated", "FR, france", within=home)
+    screen.page.keyboard.press("Tab")
+    screen.says("profile-problems", "'france' is not a country code")
+    screen.type_into("Value 2, comma-separated", "FR, BE", within=home)
+    screen.page.keyboard.press("Tab")
+    screen.says("profile-problems", "The draft is valid")
+    # Which locations: warehouses only, within 500 km, never LYS-01.
+    screen.tap(home.get_by_role("checkbox", name="store", exact=True))
+    screen.type_into("Max distance km, blank: any", "500", within=home)
+    screen.type_into("Never these locations, comma-separated", "LYS-01", within=home)
+    screen.page.keyboard.press("Tab")
+    screen.says("profile-problems", "The draft is valid")
+    screen.snap("head-office-rule-set")
+
     screen.button("Dry run").click()
-    screen.says("dry-run-summary", "1 recent order: 0 would go elsewhere")
+    screen.says("dry-run-summary", "1 recent order:")
     screen.snap("head-office-dry-run")
     screen.button("Put in force").click()
     screen.says("feedback", "Version 2 is in force")
     profile = httpx.get(f"{shop.core_url}/api/v1/routing/profile", headers={"Authorization": f"Bearer {shop.admin}"}).json()
     assert profile["version"] == 2
-    assert profile["profile"]["rule_sets"][1]["split"]["max_parcels"] == 1
+    rule = profile["profile"]["rule_sets"][1]
+    assert rule["split"]["max_parcels"] == 1
+    assert rule["when"] == {"all": [{"field": "method", "op": "eq", "value": "home"},
+                                    {"field": "country", "op": "in", "value": ["FR", "BE"]}]}
+    assert (rule["filters"]["location_types"], rule["filters"]["max_distance_km"], rule["filters"]["exclude"]) == (
+        ["warehouse"], 500, ["LYS-01"])
 
     screen.button("Versions").click()
     screen.button("Activate", within=screen.tagged("version-1")).click()
