@@ -55,9 +55,19 @@ class Typed(dict[str, str]):
     fast) and send an older value back over them; so typing only lands here,
     and a render for another reason passes it back as the fields' values."""
 
+    def __init__(self, **fields: str) -> None:
+        super().__init__(**fields)
+        self._refs: dict[str, tuple[ft.Ref, Callable[[str], str]]] = {}
+
     def keeper(self, name: str, transform: Callable[[str], str] = lambda text: text):  # noqa: ANN201
         """An on_change handler that keeps the field's text under `name`."""
         return lambda e: self.__setitem__(name, transform(e.control.value or ""))
+
+    def ref(self, name: str, transform: Callable[[str], str] = lambda text: text) -> ft.Ref:
+        """The field's control, for `settle` to read: a form that submits reads every field as it shows."""
+        if name not in self._refs:
+            self._refs[name] = (ft.Ref(), transform)
+        return self._refs[name][0]
 
     def settle(self, name: str, then: Callable, transform: Callable[[str], str] = lambda text: text):  # noqa: ANN201
         """An on_submit (or on_blur) handler: Enter follows the last keystroke, whose change event
@@ -69,6 +79,13 @@ class Typed(dict[str, str]):
                 await done
 
         return submit
+
+    def settle_all(self) -> None:
+        """Keep what every field given a `ref` shows: a form's submit reads them all, as `settle` does
+        for one field (a control's value arrives before its change event, which can be late)."""
+        for name, (ref, transform) in self._refs.items():
+            if ref.current is not None and ref.current.value is not None:
+                self[name] = transform(ref.current.value)
 
 
 def tagged(identifier: str, control: ft.Control) -> ft.Semantics:
