@@ -16,6 +16,7 @@ def _ScanField(on_scan, label: str, refocus: object) -> ft.Control:  # noqa: ANN
     # Each scan gets a fresh field: setting the old one's text to "" is not sent when
     # the field was last drawn empty (its typed text never went through a render).
     scans, set_scans = ft.use_state(0)
+    nothing_read, set_nothing_read = ft.use_state(False)
     field = ft.use_ref(None)
 
     async def keep_focus() -> None:
@@ -30,11 +31,14 @@ def _ScanField(on_scan, label: str, refocus: object) -> ft.Control:  # noqa: ANN
         code = (e.control.value or "").strip()
         typed["code"] = ""
         set_scans(lambda n: n + 1)
+        # An Enter with nothing before it is a scan whose code went astray: say so, never drop it silently.
+        set_nothing_read(not code)
         if code:
             await on_scan(code)
 
     return tagged("scan-field", ft.TextField(
         label=label, value=typed["code"], ref=field, autofocus=True, key=f"scan-{scans}", text_size=22,
+        error="Nothing was read: scan again" if nothing_read else None,
         prefix_icon=ft.Icons.QR_CODE_SCANNER, on_change=typed.keeper("code"), on_submit=submit,
     ))
 

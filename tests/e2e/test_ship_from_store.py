@@ -94,6 +94,9 @@ def pick_everything(screen: Screen, ref: str, wrong_items: bool = False) -> None
     screen.button("Pick", within=screen.tagged(f"card-{ref}")).click()
     screen.expect(screen.page.get_by_text(f"Pick {ref}")).to_be_visible()
     if wrong_items:
+        screen.expect(screen.page.get_by_role("textbox", name=re.compile("^Scan"))).to_be_focused()
+        screen.page.keyboard.press("Enter")  # a scan whose code went astray is not dropped silently
+        screen.expect(screen.page.get_by_text("Nothing was read: scan again")).to_be_visible()
         screen.scan(ITEMS["CAP-RED-U"][1])  # not in this order
         screen.says("pick-feedback", f"Wrong item: Cap red is not in {ref}")
         screen.snap("pick-wrong-item")
