@@ -92,16 +92,27 @@ def _scan_to_feedback(screen: Screen, scans: int) -> None:
     screen.says("feedback", "W-BIG accepted")
     screen.button("Pick").click()
     field = screen.page.get_by_role("textbox", name="Scan or type a barcode")
-    took = []
+    took, told, silent = [], 0, 0
+    astray = screen.page.get_by_text("Nothing was read: scan again")
     for n in range(1, scans + 1):
-        screen.expect(field).to_be_focused()  # the field is ready for the next scan, as in Screen.scan
-        screen.expect(field).to_have_value("")
-        screen.page.keyboard.type(ITEMS[TEE][1])
-        started = time.perf_counter()
-        screen.page.keyboard.press("Enter")
-        screen.says("pick-feedback", f": {n} of {scans}" if n < scans else "Everything is picked")
+        expected = f": {n} of {scans}" if n < scans else "Everything is picked"
+        for attempt in range(3):
+            screen.expect(field).to_be_focused()  # the field is ready for the next scan, as in Screen.scan
+            screen.expect(field).to_have_value("")
+            screen.page.keyboard.type(ITEMS[TEE][1])
+            started = time.perf_counter()
+            screen.page.keyboard.press("Enter")
+            try:
+                screen.says("pick-feedback", expected)
+                break
+            except AssertionError:
+                if attempt == 2:
+                    raise
+                # The code went astray (issue 5): the associate is told, or (worse) nothing happens.
+                told, silent = (told + 1, silent) if astray.count() else (told, silent + 1)
         took.append((time.perf_counter() - started) * 1000)
-    print(f"scan to feedback, {scans} scans: {summary(took)}")
+    print(f"scan to feedback, {scans} scans: {summary(took)}; "
+          f"scans lost and scanned again: {told} with the screen saying so, {silent} without a word")
 
 
 def _queue(screen: Screen, orders: int, cache_file: Path) -> None:
