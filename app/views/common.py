@@ -1,7 +1,6 @@
 """Small pieces every screen uses: the sync badge, action feedback, urgency chips."""
 
 import functools
-import inspect
 import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -53,39 +52,38 @@ class Typed(dict[str, str]):
 
     A render per keystroke would race the next keystrokes (a scanner types
     fast) and send an older value back over them; so typing only lands here,
-    and a render for another reason passes it back as the fields' values."""
+    and a render for another reason passes it back as the fields' values.
+
+    A field's change events can arrive late or, rarely, not at all, while its
+    value does reach its control: an action calls `settle()` first, and works
+    on what the fields show."""
 
     def __init__(self, **fields: str) -> None:
         super().__init__(**fields)
-        self._refs: dict[str, tuple[ft.Ref, Callable[[str], str]]] = {}
+        self._drawn: dict[str, tuple[ft.Ref, Callable[[str], str], str]] = {}
 
-    def keeper(self, name: str, transform: Callable[[str], str] = lambda text: text):  # noqa: ANN201
-        """An on_change handler that keeps the field's text under `name`."""
-        return lambda e: self.__setitem__(name, transform(e.control.value or ""))
+    def field(self, name: str, transform: Callable[[str], str] = lambda text: text, default: str = "") -> dict:
+        """A TextField's `value`, `on_change` and `ref` for the text kept under `name`."""
+        ref = self._drawn[name][0] if name in self._drawn else ft.Ref()  # one per field, for every render
+        self._drawn[name] = (ref, transform, default)
+        return {"value": self.get(name, default), "ref": ref,
+                "on_change": lambda e: self.__setitem__(name, transform(e.control.value or ""))}
 
-    def ref(self, name: str, transform: Callable[[str], str] = lambda text: text) -> ft.Ref:
-        """The field's control, for `settle` to read: a form that submits reads every field as it shows."""
-        if name not in self._refs:
-            self._refs[name] = (ft.Ref(), transform)
-        return self._refs[name][0]
-
-    def settle(self, name: str, then: Callable, transform: Callable[[str], str] = lambda text: text):  # noqa: ANN201
-        """An on_submit (or on_blur) handler: Enter follows the last keystroke, whose change event
-        can still be on its way, so the field's own text is kept under `name` before `then(event)` runs."""
-        async def submit(e) -> None:  # noqa: ANN001
-            self[name] = transform(e.control.value or "")
-            done = then(e)
-            if inspect.isawaitable(done):
-                await done
-
-        return submit
-
-    def settle_all(self) -> None:
-        """Keep what every field given a `ref` shows: a form's submit reads them all, as `settle` does
-        for one field (a control's value arrives before its change event, which can be late)."""
-        for name, (ref, transform) in self._refs.items():
+    def settle(self) -> None:
+        """Keep what every drawn field shows (an untouched field stays untyped)."""
+        for name, (ref, transform, default) in self._drawn.items():
             if ref.current is not None and ref.current.value is not None:
-                self[name] = transform(ref.current.value)
+                shown = transform(ref.current.value)
+                if shown != self.get(name, default):
+                    self[name] = shown
+
+    def __delitem__(self, name: str) -> None:  # forgotten: its field, drawn again, starts afresh
+        super().__delitem__(name)
+        self._drawn.pop(name, None)
+
+    def clear(self) -> None:
+        super().clear()
+        self._drawn.clear()
 
 
 def tagged(identifier: str, control: ft.Control) -> ft.Semantics:

@@ -15,9 +15,7 @@ from .pick import ScanField, say
 @ft.component
 def _TypedFields(typed: Typed, fields: tuple, on_submit, generation: object) -> ft.Control:  # noqa: ANN001
     return ft.Row([
-        ft.TextField(label=label, value=typed.get(name, ""), on_change=typed.keeper(name), width=width,
-                     key=f"{name}-{generation}",
-                     on_submit=typed.settle(name, on_submit) if on_submit else None,
+        ft.TextField(label=label, **typed.field(name), width=width, key=f"{name}-{generation}", on_submit=on_submit,
                      keyboard_type=ft.KeyboardType.NUMBER if numeric else ft.KeyboardType.TEXT)
         for name, label, width, numeric in fields
     ], wrap=True, spacing=10)
@@ -74,6 +72,7 @@ def Pickup() -> ft.Control:
         await say(speaker, tell(result.feedback))
 
     def check(fulfilment_id: str) -> None:
+        typed.settle()
         presented = typed.get("code", "")
         said = tell(desk.verify(fulfilment_id, presented))
         if said.tone is Tone.OK:
@@ -85,6 +84,7 @@ def Pickup() -> ft.Control:
             check(selected)
 
     def hand_over(fulfilment_id: str, some: bool) -> None:
+        typed.settle()
         taken = {k[5:]: v for k, v in typed.items() if k.startswith("take-")} if some else None
         said = tell(desk.collect(me, fulfilment_id, verified.get(fulfilment_id), taken, rest, reason))
         if said.tone is Tone.DONE:
@@ -214,6 +214,7 @@ def Arrivals() -> ft.Control:
 
     @use_latest
     async def scan(code: str) -> None:
+        typed.settle()
         await say(speaker, tell(desk.receive(shift.associate, code, typed.get("shelf"))))
 
     return ft.Column([

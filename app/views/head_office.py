@@ -32,6 +32,7 @@ def HeadOfficeSignIn(back) -> ft.Control:  # noqa: ANN001
     error, set_error = ft.use_state("")
 
     async def submit(_=None) -> None:  # noqa: ANN001
+        typed.settle()
         try:
             office = await Insights(shift.store).head_office(typed["key"])
         except DomainError as exc:
@@ -45,8 +46,8 @@ def HeadOfficeSignIn(back) -> ft.Control:  # noqa: ANN001
                     ft.Text("Head office", size=30, weight=ft.FontWeight.BOLD)]),
             ft.Text("Paste an admin API key. It stays in this browser session's memory only.", size=14,
                     color=ft.Colors.BLUE_GREY_600)], spacing=8)),
-        ft.TextField(label="Admin API key", value=typed["key"], password=True, can_reveal_password=True,
-                     on_change=typed.keeper("key"), on_submit=typed.settle("key", submit)),
+        ft.TextField(label="Admin API key", **typed.field("key"), password=True, can_reveal_password=True,
+                     on_submit=submit),
         tagged("head-office-error", ft.Text(error, color=ft.Colors.RED_800, weight=ft.FontWeight.W_600)),
         ft.FilledButton("Sign in to head office", icon=ft.Icons.ADMIN_PANEL_SETTINGS, on_click=submit,
                         width=360, height=48),
@@ -118,24 +119,30 @@ def RoutingProfile() -> ft.Control:
         return ft.Column([screen_title("Routing profile"), feedback_bar(feedback),
                           ft.Row([ft.ProgressRing(width=20, height=20), ft.Text("Reading the profile in force…")])])
 
+    def typed_draft() -> dict:
+        """The draft with what the fields show folded in."""
+        typed.settle()
+        return folded(draft, typed)
+
     def checked(_=None) -> None:  # noqa: ANN001
+        typed.settle()
         set_edits(edits + 1)
 
     def replace(change) -> None:  # noqa: ANN001
         """Apply a change to the draft with what is typed folded in first (paths may move)."""
-        new = change(folded(draft, typed))
+        new = change(typed_draft())
         typed.clear()
         set_draft(new)
 
     async def dry_run() -> None:
         try:
-            set_trial(await insights.dry_run(key, folded(draft, typed)))
+            set_trial(await insights.dry_run(key, typed_draft()))
         except DomainError as exc:
             tell(Feedback(Tone.ERROR, exc.message))
 
     async def put_in_force() -> None:
         try:
-            saved = await insights.put_in_force(key, folded(draft, typed))
+            saved = await insights.put_in_force(key, typed_draft())
         except DomainError as exc:
             tell(Feedback(Tone.ERROR, exc.message))  # the core names the field at fault
             return
@@ -148,9 +155,8 @@ def RoutingProfile() -> ft.Control:
     def entry(kind: str, path: str, label: str, width: int = 250, multiline: bool = False) -> ft.Control:
         """A typed field: its text is kept under kind:path and folded into the draft."""
         name = f"{kind}:{path}"
-        return ft.TextField(label=label, value=typed.get(name, shown(kind, at(now, path))), width=width, dense=True,
-                            on_change=typed.keeper(name), on_blur=typed.settle(name, checked),
-                            on_submit=typed.settle(name, checked), error=wrong.get(path),
+        return ft.TextField(label=label, **typed.field(name, default=shown(kind, at(now, path))), width=width,
+                            dense=True, on_blur=checked, on_submit=checked, error=wrong.get(path),
                             multiline=multiline, min_lines=2 if multiline else None)
 
     def choice(path: str, label: str, options: tuple[str, ...], on_choose, width: int = 200) -> ft.Control:  # noqa: ANN001

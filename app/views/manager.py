@@ -42,6 +42,7 @@ def Manager() -> ft.Control:
                           ft.Button("Back to the queue", on_click=lambda _: go("/"))])
 
     async def set_alert() -> None:
+        typed.settle()
         try:
             said = await insights.set_threshold(me.token, me.store, typed["sku"], typed["threshold"])
         except DomainError as exc:
@@ -65,6 +66,7 @@ def Manager() -> ft.Control:
         for key, label in PERIODS.items()
     ], spacing=8)
     async def set_operations(paused: bool) -> None:
+        typed.settle()
         try:
             tell(Feedback(Tone.OK, await insights.set_operations(me.token, me.store, typed["capacity"], paused)))
         except DomainError as exc:
@@ -83,9 +85,9 @@ def Manager() -> ft.Control:
           [ft.Row([ft.ProgressRing(width=20, height=20), ft.Text("Reading the core's numbers…")])]),
         _section("Stock alerts"),
         _alerts(alerts),
-        ft.Row([ft.TextField(label="SKU", value=typed["sku"], on_change=typed.keeper("sku", str.upper), width=200,
+        ft.Row([ft.TextField(label="SKU", **typed.field("sku", str.upper), width=200,
                              capitalization=ft.TextCapitalization.CHARACTERS),
-                ft.TextField(label="Alert at or below", value=typed["threshold"], on_change=typed.keeper("threshold"),
+                ft.TextField(label="Alert at or below", **typed.field("threshold"),
                              keyboard_type=ft.KeyboardType.NUMBER, width=180, hint_text="empty: no alert"),
                 ft.FilledButton("Set alert", icon=ft.Icons.NOTIFICATIONS, on_click=set_alert)], wrap=True),
         _section("Exports (CSV, this period)"),
@@ -96,8 +98,7 @@ def Manager() -> ft.Control:
         _section("Store settings"),
         ft.Text(f"Ship from store: {_yes(location.get('ship_from_store'))} · click & collect: "
                 f"{_yes(location.get('click_collect'))}"),
-        ft.Row([ft.TextField(label="Orders a day, at most", value=typed["capacity"],
-                             on_change=typed.keeper("capacity"), keyboard_type=ft.KeyboardType.NUMBER, width=220),
+        ft.Row([ft.TextField(label="Orders a day, at most", **typed.field("capacity"), keyboard_type=ft.KeyboardType.NUMBER, width=220),
                 ft.FilledButton("Save capacity", icon=ft.Icons.SAVE, on_click=save_capacity),
                 tagged("pause", ft.Switch(label="Pause: send this store no new orders",
                                           value=bool(location.get("paused")), on_change=toggle_pause))],

@@ -123,6 +123,7 @@ def RejectDialog(view: dict, products: dict, open_: bool, close, tell) -> ft.Con
     ft.use_effect(load, [])
 
     def confirm() -> None:
+        units.settle()
         counts = {sku: text.strip() for sku, text in units.items() if text.strip()}
         if not all(text.isdigit() for text in counts.values()):
             tell(Feedback(Tone.ERROR, "Quantities are whole numbers of units"))
@@ -143,8 +144,7 @@ def RejectDialog(view: dict, products: dict, open_: bool, close, tell) -> ft.Con
             ft.Text("Leave the quantities empty to give back the whole order, or say how many of each "
                     "you cannot send:", size=13),
             *[ft.TextField(label=f"{products.get(l['sku'], {}).get('name', l['sku'])} (of {l['qty']})",
-                           value=units.get(l["sku"], ""), keyboard_type=ft.KeyboardType.NUMBER,
-                           on_change=units.keeper(l["sku"]), width=320)
+                           **units.field(l["sku"]), keyboard_type=ft.KeyboardType.NUMBER, width=320)
               for l in view["lines"]],
             ft.Checkbox(label="The items are not in the store (take them off our stock)", value=missing,
                         on_change=lambda e: set_missing(e.control.value)),

@@ -17,11 +17,11 @@ def _ScanField(on_scan, label: str, refocus: object) -> ft.Control:  # noqa: ANN
     # the field was last drawn empty (its typed text never went through a render).
     scans, set_scans = ft.use_state(0)
     nothing_read, set_nothing_read = ft.use_state(False)
-    field = ft.use_ref(None)
+    field = typed.field("code")
 
     async def keep_focus() -> None:
         try:
-            await field.current.focus()
+            await field["ref"].current.focus()
         except (AttributeError, RuntimeError):
             pass  # not on the page (yet, or any more): nothing to focus
 
@@ -37,9 +37,9 @@ def _ScanField(on_scan, label: str, refocus: object) -> ft.Control:  # noqa: ANN
             await on_scan(code)
 
     return tagged("scan-field", ft.TextField(
-        label=label, value=typed["code"], ref=field, autofocus=True, key=f"scan-{scans}", text_size=22,
+        label=label, **field, autofocus=True, key=f"scan-{scans}", text_size=22,
         error="Nothing was read: scan again" if nothing_read else None,
-        prefix_icon=ft.Icons.QR_CODE_SCANNER, on_change=typed.keeper("code"), on_submit=submit,
+        prefix_icon=ft.Icons.QR_CODE_SCANNER, on_submit=submit,
     ))
 
 

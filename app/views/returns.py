@@ -29,6 +29,7 @@ def Returns() -> ft.Control:
     me = shift.associate
 
     async def search(_=None) -> None:  # noqa: ANN001
+        typed.settle()
         found, said = await desk.lookup(me, typed.get("q", ""))
         set_orders(found)
         tell(said)
@@ -57,12 +58,14 @@ def Returns() -> ft.Control:
         return handler
 
     def check_refund() -> None:
+        typed.settle()
         set_refund(desk.refund(order, _back(typed)))
 
     async def submit() -> None:
         if busy.current:
             return  # the first tap is still on its way; the same return id makes a later one harmless too
         busy.current = True
+        typed.settle()
         try:
             record, said = await desk.submit_return(me, return_id, order, _back(typed), conditions, reason or "")
         finally:

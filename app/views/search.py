@@ -22,6 +22,7 @@ def OrderSearch() -> ft.Control:
     insights = ft.use_memo(lambda: Insights(shift.store), [])
 
     async def search(_=None) -> None:  # noqa: ANN001
+        typed.settle()
         try:
             found = await insights.search_orders(token, typed["q"])
         except DomainError as exc:
@@ -53,8 +54,8 @@ def OrderSearch() -> ft.Control:
         for o in results or []]
     return ft.Column([
         screen_title("Find an order"),
-        ft.Row([ft.TextField(label="Order number, customer, phone, e-mail or SKU", value=typed["q"],
-                             on_change=typed.keeper("q"), on_submit=typed.settle("q", search), width=460, autofocus=True),
+        ft.Row([ft.TextField(label="Order number, customer, phone, e-mail or SKU", **typed.field("q"),
+                             on_submit=search, width=460, autofocus=True),
                 ft.FilledButton("Search", icon=ft.Icons.SEARCH, on_click=search)]),
         feedback_bar(feedback),
         ft.Column(rows, spacing=6),

@@ -21,6 +21,7 @@ def Settings() -> ft.Control:
     status = store.engine.status
 
     def save() -> None:
+        typed.settle()
         address = typed["printer"].strip()
         try:
             store.set_printer(address)
@@ -44,8 +45,8 @@ def Settings() -> ft.Control:
         screen_title("Settings"),
         feedback_bar(feedback),
         ft.Text("Label printer (ZPL, raw TCP port 9100)", size=18, weight=ft.FontWeight.BOLD),
-        ft.Row([ft.TextField(label="Printer address", hint_text="192.168.1.50:9100", value=typed["printer"],
-                             on_change=typed.keeper("printer"), width=320),
+        ft.Row([ft.TextField(label="Printer address", hint_text="192.168.1.50:9100", **typed.field("printer"),
+                             width=320),
                 ft.FilledButton("Save", on_click=save), ft.OutlinedButton("Test", on_click=test)]),
         ft.Text("Sync", size=18, weight=ft.FontWeight.BOLD),
         ft.Text(f"Core: {store.core_url}"),

@@ -26,7 +26,7 @@ def SignIn() -> ft.Control:
     head_office, set_head_office = ft.use_state(False)
 
     async def submit(_=None) -> None:  # noqa: ANN001
-        typed.settle_all()  # the Sign in button too: what the fields show is what is signed in with
+        typed.settle()
         if not (typed["store"] and typed["staff"] and typed["pin"]):
             outcome.error = "Enter the store, your staff code and your PIN"
             return
@@ -49,17 +49,12 @@ def SignIn() -> ft.Control:
             ft.Row([ft.Icon(ft.Icons.STOREFRONT, size=36, color=ft.Colors.BLUE_GREY_800),
                     ft.Text("Backroom", size=30, weight=ft.FontWeight.BOLD)]),
             ft.Text("Sign in to start your shift", size=16, color=ft.Colors.BLUE_GREY_600),
-            ft.TextField(label="Store", value=typed["store"], ref=typed.ref("store", str.upper),
-                         read_only=bool(known_store), autofocus=not known_store,
-                         capitalization=ft.TextCapitalization.CHARACTERS,
-                         on_change=typed.keeper("store", str.upper)),
-            ft.TextField(label="Staff code", value=typed["staff"], ref=typed.ref("staff", str.upper),
-                         autofocus=bool(known_store),
-                         capitalization=ft.TextCapitalization.CHARACTERS,
-                         on_change=typed.keeper("staff", str.upper)),
-            ft.TextField(label="PIN", value=typed["pin"], ref=typed.ref("pin"), password=True, can_reveal_password=True,
-                         keyboard_type=ft.KeyboardType.NUMBER, on_change=typed.keeper("pin"),
-                         on_submit=submit),
+            ft.TextField(label="Store", **typed.field("store", str.upper), read_only=bool(known_store),
+                         autofocus=not known_store, capitalization=ft.TextCapitalization.CHARACTERS),
+            ft.TextField(label="Staff code", **typed.field("staff", str.upper), autofocus=bool(known_store),
+                         capitalization=ft.TextCapitalization.CHARACTERS),
+            ft.TextField(label="PIN", **typed.field("pin"), password=True, can_reveal_password=True,
+                         keyboard_type=ft.KeyboardType.NUMBER, on_submit=submit),
             tagged("sign-in-error", ft.Text(outcome.error, color=ft.Colors.RED_800, weight=ft.FontWeight.W_600)),
             ft.FilledButton("Sign in", icon=ft.Icons.LOGIN, on_click=submit, disabled=outcome.busy, width=360,
                             height=48),

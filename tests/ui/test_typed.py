@@ -5,17 +5,37 @@ import flet as ft
 from app.views.common import Typed
 
 
-def test_a_submit_takes_what_the_fields_show_even_when_their_change_events_are_late():
-    typed = Typed(store="", staff="", pin="")
-    staff, pin = ft.TextField(value="s001"), ft.TextField(value="1234")  # drawn: the page holds them
-    typed.ref("staff", str.upper).current = staff
-    typed.ref("pin").current = pin
-    typed.ref("store")  # not drawn yet: what was typed stays
-    typed["store"] = "LYS-01"
-    typed.settle_all()
+def _draw(typed: Typed, name: str, shows: str, **how) -> ft.TextField:  # noqa: ANN003
+    """A field as the screen draws it, then as the associate left it."""
+    field = ft.TextField(**typed.field(name, **how))
+    field.value = shows
+    return field
+
+
+def test_an_action_takes_what_the_fields_show_even_when_their_change_events_are_late():
+    typed = Typed(store="LYS-01", staff="", pin="")
+    staff, pin = _draw(typed, "staff", "s001", transform=str.upper), _draw(typed, "pin", "1234")
+    typed.field("store")  # bound, but its control not drawn yet: what was typed stays
+    typed.settle()
     assert typed == {"store": "LYS-01", "staff": "S001", "pin": "1234"}
+    assert staff.value and pin.value  # (the page holds the controls while they are drawn)
 
 
-def test_a_field_is_bound_once_whatever_the_number_of_renders():
-    typed = Typed(code="")
-    assert typed.ref("code") is typed.ref("code")
+def test_an_untouched_field_stays_untyped():
+    typed = Typed()
+    field = _draw(typed, "rule_sets[0].name", "home", default="home")
+    typed.settle()
+    assert typed == {} and field.value == "home"
+
+
+def test_a_forgotten_field_is_not_brought_back_by_its_old_control():
+    typed = Typed()
+    field = _draw(typed, "take-TEE", "2")
+    typed.settle()
+    del typed["take-TEE"]
+    typed.settle()
+    assert typed == {} and field.value == "2"
+    field = _draw(typed, "q", "dupont")
+    typed.clear()
+    typed.settle()
+    assert typed == {} and field.value == "dupont"
