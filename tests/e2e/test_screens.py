@@ -14,6 +14,7 @@ def test_every_screen_draws(shop, browser):
     shop.place([(CAP, 2)], ref="W-1002")
     shop.place([(TEE, 1), (CAP, 1)], ref="W-1003", method="click_collect", store="LYS-01")
     screen = Screen(browser, shop.app_url)
+    screen.expect(screen.textbox("Staff code")).to_be_visible()  # drawn: a blank page also holds still
     screen.snap("sign-in")
     screen.sign_in()
     for ref in ("W-1001", "W-1002", "W-1003"):

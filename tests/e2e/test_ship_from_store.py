@@ -16,7 +16,6 @@ TEE, JNS = "TEE-BLU-M", "JNS-BLK-32"
 
 def test_ship_from_store(shop, browser, tmp_path):
     screen = Screen(browser, shop.app_url)
-    screen.snap("sign-in")
     screen.sign_in()
     screen.says("sync-badge", "Live", timeout=20_000)
 
@@ -97,6 +96,7 @@ def pick_everything(screen: Screen, ref: str, wrong_items: bool = False) -> None
         screen.expect(screen.page.get_by_role("textbox", name=re.compile("^Scan"))).to_be_focused()
         screen.page.keyboard.press("Enter")  # a scan whose code went astray is not dropped silently
         screen.expect(screen.page.get_by_text("Nothing was read: scan again")).to_be_visible()
+        screen.snap("pick-nothing-read")
         screen.scan(ITEMS["CAP-RED-U"][1])  # not in this order
         screen.says("pick-feedback", f"Wrong item: Cap red is not in {ref}")
         screen.snap("pick-wrong-item")
