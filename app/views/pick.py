@@ -1,51 +1,64 @@
 import flet as ft
 
 from ..work import Feedback, Tone
-from .common import Typed, feedback_bar, screen, screen_title, tagged
+from .common import feedback_bar, screen, screen_title, tagged
 from .context import SpeakerContext, go, use_feed, use_feedback, use_latest, use_shift
 
 
 @ft.component
-def _ScanField(on_scan, label: str, refocus: object) -> ft.Control:  # noqa: ANN001
+def ScanField(on_scan, label: str = "Scan or type a barcode", refocus: object = None) -> ft.Control:  # noqa: ANN001
     """Always focused: a keyboard-wedge scanner types digits then Enter, and so can a person.
 
-    Drawn only when its own scan or `refocus` (the screen's last feedback: a
-    button was used) changes: a redraw while a scanner types would send the
-    field's older text back over the keystrokes still on their way."""
-    typed = ft.use_memo(lambda: Typed(code=""), [])
-    # Each scan gets a fresh field: setting the old one's text to "" is not sent when
-    # the field was last drawn empty (its typed text never went through a render).
-    scans, set_scans = ft.use_state(0)
-    nothing_read, set_nothing_read = ft.use_state(False)
-    field = typed.field("code")
+    One field for the screen's life, kept across renders and changed only here,
+    directly: emptied when a scan is taken, focused again after it and whenever
+    `refocus` (the screen's last feedback: a button was used) changes. Drawn
+    afresh for each scan, keys typed while a new field took over were lost; drawn
+    declaratively, a render could send older text over keys on their way, and
+    the copy a render held could fall out of step with the one the browser
+    updates (an empty field never emptied, focus asked of a control no longer on
+    the page). `on_scan` must keep its identity across renders (see use_latest)."""
+    page = ft.context.page
 
-    async def keep_focus() -> None:
-        try:
-            await field["ref"].current.focus()
-        except (AttributeError, RuntimeError):
-            pass  # not on the page (yet, or any more): nothing to focus
-
-    ft.use_effect(keep_focus)  # after every render: whatever was clicked, the next scan lands here
-
-    async def submit(e) -> None:  # noqa: ANN001
-        code = (e.control.value or "").strip()
-        typed["code"] = ""
-        set_scans(lambda n: n + 1)
+    async def submit(_) -> None:  # noqa: ANN001
+        code = (field.value or "").strip()
         # An Enter with nothing before it is a scan whose code went astray: say so, never drop it silently.
-        set_nothing_read(not code)
+        _change(page, field, value="", error=None if code else "Nothing was read: scan again")
+        # A submitted text field lets the focus go: take it back before the scan is handled.
+        await _focus(page, field)
         if code:
             await on_scan(code)
 
-    return tagged("scan-field", ft.TextField(
-        label=label, **field, autofocus=True, key=f"scan-{scans}", text_size=22,
-        error="Nothing was read: scan again" if nothing_read else None,
-        prefix_icon=ft.Icons.QR_CODE_SCANNER, on_submit=submit,
-    ))
+    field = ft.use_memo(lambda: ft.TextField(label=label, autofocus=True, text_size=22, on_submit=submit,
+                                             prefix_icon=ft.Icons.QR_CODE_SCANNER), [])
+
+    async def focus_again() -> None:
+        await _focus(page, field)
+
+    ft.use_effect(focus_again, [refocus])  # whatever was clicked, the next scan lands here
+    return tagged("scan-field", field)
 
 
-def ScanField(on_scan, label: str = "Scan or type a barcode", refocus: object = None) -> ft.Control:  # noqa: ANN001
-    """`on_scan` must keep its identity across renders (see use_latest)."""
-    return ft.memo(_ScanField)(on_scan, label, refocus)
+def _change(page: ft.Page, field: ft.TextField, **values: object) -> None:
+    # A drawn control is frozen (renders replace it, they never change it); this one is
+    # kept for good and changed in place, so it is thawed for the change.
+    frozen = field.__dict__.pop("_frozen", None)
+    try:
+        for name, value in values.items():
+            setattr(field, name, value)
+        page.update(field)
+    finally:
+        if frozen is not None:
+            object.__setattr__(field, "_frozen", frozen)
+
+
+async def _focus(page: ft.Page, field: ft.TextField) -> None:
+    # Through the session, by the field's id: `field.focus()` needs the field's chain of parents,
+    # which a screen drawn again can leave pointing at controls no longer on the page. Only while
+    # the field is surely on the page: an answer for a control gone since breaks the connection.
+    try:
+        await page.session.invoke_method(field._i, "focus", None, timeout=5)
+    except (RuntimeError, TimeoutError):
+        pass  # the screen has gone: nothing to focus
 
 
 async def say(speaker, feedback: Feedback) -> None:  # noqa: ANN001
