@@ -198,6 +198,13 @@ class Screen:
             }""", arg=control.element_handle())
         control.click()
 
+    def accept(self, ref: str) -> None:
+        """Accept an order from its card in the queue, once it has arrived."""
+        card = self.tagged(f"card-{ref}")
+        self.expect(card).to_be_visible(timeout=10_000)
+        self.button("Accept", within=card).click()
+        self.says("feedback", f"{ref} accepted")
+
     def sign_in(self, staff: str = "S001", pin: str = "1234", store: str | None = STORE) -> None:
         if store is not None and self.textbox("Store").is_editable():
             self.type_into("Store", store)

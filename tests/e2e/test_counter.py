@@ -40,10 +40,7 @@ def test_click_and_collect_from_the_shelf_to_the_customer_then_a_return(shop, br
     fulfilment_id = order["fulfilments"][0]["id"]
     screen = Screen(browser, shop.app_url)
     screen.sign_in()
-    card = screen.tagged("card-W-CC-1")
-    screen.expect(card).to_be_visible(timeout=10_000)
-    screen.button("Accept", within=card).click()
-    screen.says("feedback", "W-CC-1 accepted")
+    screen.accept("W-CC-1")
     pick_everything(screen, "W-CC-1")
 
     # Ready for pickup asks where the order is put: the staging shelf is scanned.

@@ -50,10 +50,7 @@ def test_the_associate_finishes_offline_and_everything_arrives_once(shop, browse
     screen.says("sync-badge", "Live", timeout=20_000)
     order = shop.place([(TEE, 2), (JNS, 1)], ref="W-E2E-2")
     fulfilment_id = order["fulfilments"][0]["id"]
-    card = screen.tagged("card-W-E2E-2")
-    screen.expect(card).to_be_visible(timeout=10_000)
-    screen.button("Accept", within=card).click()
-    screen.says("feedback", "W-E2E-2 accepted")
+    screen.accept("W-E2E-2")
     _wait_for_core(shop, fulfilment_id, "accepted", screen)
 
     shop.stop_core()  # the shop's line drops mid-flow
@@ -151,10 +148,7 @@ def test_every_scan_at_a_scanners_pace_counts_once(shop, browser):
     order = shop.place([(TEE, units)], ref="W-LONG")
     screen = Screen(browser, shop.app_url)
     screen.sign_in()
-    card = screen.tagged("card-W-LONG")
-    screen.expect(card).to_be_visible(timeout=10_000)
-    screen.button("Accept", within=card).click()
-    screen.says("feedback", "W-LONG accepted")
+    screen.accept("W-LONG")
     screen.page.get_by_role("tab", name=re.compile("^To pick")).click()
     screen.button("Pick", within=screen.tagged("card-W-LONG")).click()
     for n in range(1, units):
