@@ -376,6 +376,17 @@ class OrderReturn(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
 
 
+class ClientLockout(SQLModel, table=True):
+    """Failed sign-ins and unknown credentials per caller address, counted in the
+    database so that every worker sees the same count (services/auth.ClientThrottle)."""
+
+    __tablename__ = "client_lockout"
+    client: str = Field(primary_key=True, max_length=64)
+    failures: int = 0  # since window_start
+    window_start: datetime = Field(default_factory=utcnow)
+    locked_until: datetime | None = None
+
+
 class AuditEntry(SQLModel, table=True):
     """Security-relevant actions, kept apart from order events: sign-ins (good
     and bad), refusals, lockouts, key and routing changes, revocations. Rows are

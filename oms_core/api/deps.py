@@ -16,7 +16,7 @@ from contract.errors import Forbidden, InvalidInput, Unauthorized
 from ..core.config import Settings
 from ..domain.actors import Actor, Role
 from ..models import utcnow
-from ..services import audit, auth
+from ..services import auth
 
 _bearer = HTTPBearer(auto_error=False, description="staff token or API key")
 
@@ -93,13 +93,7 @@ async def failed_credentials(request: Request) -> None:
     the failure that locks the address is audited, and a locked address is
     answered 429 rather than 401."""
     throttle: auth.ClientThrottle = request.app.state.throttle
-    client = client_address(request)
-    if throttle.failed(client):
-        await run_in_threadpool(
-            audit.record_now, request.app.state.engine, "client.locked_out", client=client,
-            path=request.url.path, seconds=throttle.lockout_seconds,
-        )
-    throttle.refuse_if_locked(client)
+    auth.refuse_locked_client(await run_in_threadpool(throttle.failed, client_address(request), request.url.path))
 
 
 def require(*roles: Role) -> Callable[[Actor], Awaitable[Actor]]:

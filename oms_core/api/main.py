@@ -71,7 +71,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = make_engine(settings)
     app.state.reader = reader(app.state.engine)
     app.state.credentials = CredentialCache(settings.auth_cache_seconds)
-    app.state.throttle = ClientThrottle(settings.client_max_failures, settings.client_lockout_seconds)
+    app.state.throttle = ClientThrottle(app.state.engine, settings.client_max_failures,
+                                         settings.client_lockout_seconds)
     app.state.live = LiveChanges()
     errors.install(app)
     if settings.cors_origins:

@@ -9,7 +9,7 @@ Two lockouts guard against guessing:
 - per staff account (in the database, shared by every worker): after
   `pin_max_attempts` wrong PINs in a row the account refuses even the right
   PIN for `pin_lockout_minutes`, doubling on each lockout;
-- per caller address (`ClientThrottle`, in each worker): after
+- per caller address (`ClientThrottle`, in the database): after
   `client_max_failures` failed sign-ins or unknown tokens/keys within
   `client_lockout_seconds`, that address may not sign in, and its unknown
   tokens are answered 429, for `client_lockout_seconds`. This stops one
@@ -18,22 +18,22 @@ Every sign-in, failure and lockout is written to the audit log.
 """
 
 import time
-from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Engine, delete, select, update
 from sqlmodel import Session
 
 from contract.errors import Conflict, Forbidden, InvalidInput, NotFound, TooManyAttempts, Unauthorized
 
 from ..core.config import Settings
-from ..core.db import session_scope
+from ..core.db import reader, session_scope
 from ..core.security import hash_pin, new_api_key, new_device_token, new_token, sha256, verify_pin
 from ..domain.actors import KEY_ROLES, STAFF_ROLES, Actor, Role
-from ..models import ApiKey, Device, Location, Staff, StaffToken, utcnow
+from ..models import ApiKey, ClientLockout, Device, Location, Staff, StaffToken, utcnow
 from . import audit
+from .db_util import insert_missing
 
 _BAD_SIGN_IN = "wrong store, staff code or PIN"
 # Verifying against this keeps the time of "no such staff" equal to "wrong PIN".
@@ -93,51 +93,70 @@ def sign_in(
 
 
 class ClientThrottle:
-    """Failed credentials per caller address, in this worker. A store's tablets
-    often share one address, so valid tokens from a locked address still work:
-    only sign-ins and unknown tokens are refused while it is locked."""
+    """Failed credentials per caller address, counted in the database so that
+    every worker sees the same count (with one count per worker, N workers
+    would give a guesser N times the attempts). A store's tablets often share
+    one address, so valid tokens from a locked address still work: only
+    sign-ins and unknown tokens are refused while it is locked."""
 
-    def __init__(self, max_failures: int, lockout_seconds: float, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, engine: Engine, max_failures: int, lockout_seconds: float,
+                 clock: Callable[[], datetime] = utcnow) -> None:
+        self.engine = engine
         self.max_failures = max_failures
         self.lockout_seconds = lockout_seconds
         self.clock = clock
-        self._failures: dict[str, deque[float]] = {}
-        self._locked_until: dict[str, float] = {}
 
     def locked_for(self, client: str) -> int:
         """Seconds this address stays locked; 0 when it is not."""
-        until = self._locked_until.get(client)
-        if until is None:
-            return 0
-        left = until - self.clock()
-        if left <= 0:
-            del self._locked_until[client]
-            return 0
-        return int(left) + 1
-
-    def failed(self, client: str) -> bool:
-        """Count a failure; True when it is the one that locks the address."""
+        with session_scope(reader(self.engine)) as session:
+            until = session.execute(
+                select(ClientLockout.locked_until).where(ClientLockout.client == client)
+            ).scalar_one_or_none()
         now = self.clock()
-        failures = self._failures.setdefault(client, deque())
-        failures.append(now)
-        while failures and failures[0] <= now - self.lockout_seconds:
-            failures.popleft()
-        if len(failures) < self.max_failures:
-            return False
-        del self._failures[client]
-        self._locked_until[client] = now + self.lockout_seconds
-        if len(self._locked_until) > 10_000:  # an address flood: keep the newest lockouts
-            for stale in [c for c, until in self._locked_until.items() if until <= now]:
-                del self._locked_until[stale]
-        return True
+        return _seconds(until - now) if until is not None and until > now else 0
+
+    def failed(self, client: str, path: str) -> int:
+        """Count a failure; returns the seconds the address is now locked for (0: not
+        locked). The failure that locks it is audited."""
+        now = self.clock()
+        window = timedelta(seconds=self.lockout_seconds)
+        with session_scope(self.engine) as session:
+            insert_missing(session, ClientLockout.__table__,
+                           [{"client": client, "failures": 0, "window_start": now}], ["client"])
+            row = session.execute(
+                select(ClientLockout).where(ClientLockout.client == client).with_for_update()
+            ).scalar_one()
+            if row.locked_until is not None and row.locked_until > now:
+                return _seconds(row.locked_until - now)
+            if row.window_start <= now - window:  # the failures counted so far are old: count afresh
+                row.failures, row.window_start = 0, now
+            row.failures += 1
+            if row.failures < self.max_failures:
+                return 0
+            row.failures, row.window_start, row.locked_until = 0, now, now + window
+            audit.record(session, "client.locked_out", client=client, path=path, seconds=self.lockout_seconds)
+            # Addresses that failed once, long ago, are forgotten whenever one is locked.
+            session.execute(delete(ClientLockout).where(
+                ClientLockout.window_start <= now - window,
+                ClientLockout.locked_until.is_(None) | (ClientLockout.locked_until <= now),
+            ))
+            return _seconds(window)
 
     def refuse_if_locked(self, client: str) -> None:
-        wait = self.locked_for(client)
-        if wait:
-            raise TooManyAttempts(
-                "client_locked_out", f"too many failed sign-ins from this address; try again in {wait} s",
-                retry_after=wait,
-            )
+        refuse_locked_client(self.locked_for(client))
+
+
+def refuse_locked_client(wait: int) -> None:
+    """A locked address is answered 429 (with when to try again), not 401."""
+    if wait:
+        raise TooManyAttempts(
+            "client_locked_out", f"too many failed sign-ins from this address; try again in {wait} s",
+            retry_after=wait,
+        )
+
+
+def _seconds(left: timedelta) -> int:
+    return int(left.total_seconds()) + 1
 
 
 @dataclass(frozen=True)

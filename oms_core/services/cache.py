@@ -7,7 +7,8 @@ from collections.abc import Callable
 from typing import Generic, TypeVar
 from weakref import WeakKeyDictionary
 
-from sqlalchemy import Engine, Select
+from sqlalchemy import Select
+from sqlalchemy.pool import Pool
 from sqlmodel import Session
 
 T = TypeVar("T")
@@ -24,11 +25,12 @@ class ProcessCache(Generic[T]):
         self._stamp = stamp
         self.check_every_s = check_every_s
         self._lock = threading.Lock()
-        self._entries: WeakKeyDictionary[Engine, tuple[float, tuple | None, T]] = WeakKeyDictionary()
+        # Kept per connection pool: an engine and its read-only view (db.reader) share one.
+        self._entries: WeakKeyDictionary[Pool, tuple[float, tuple | None, T]] = WeakKeyDictionary()
 
     def get(self, session: Session) -> T:
-        engine = session.get_bind()
-        entry = self._entries.get(engine)
+        database = session.get_bind().pool
+        entry = self._entries.get(database)
         now = time.monotonic()
         if entry is not None and now < entry[0]:
             return entry[2]
@@ -38,16 +40,16 @@ class ProcessCache(Generic[T]):
         else:
             value = self._load(session)
         with self._lock:
-            self._entries[engine] = (now + self.check_every_s, stamp, value)
+            self._entries[database] = (now + self.check_every_s, stamp, value)
         return value
 
     def change(self, session: Session, edit: Callable[[T], T]) -> None:
         """Apply a change this process made to the kept value (a new value: readers may hold the old one)."""
-        engine = session.get_bind()
+        database = session.get_bind().pool
         with self._lock:
-            entry = self._entries.get(engine)
+            entry = self._entries.get(database)
             if entry is not None:
-                self._entries[engine] = (entry[0], entry[1], edit(entry[2]))
+                self._entries[database] = (entry[0], entry[1], edit(entry[2]))
 
     def forget(self) -> None:
         """This process changed what is kept: read it again on next use."""

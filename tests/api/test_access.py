@@ -2,7 +2,11 @@
 log, readiness and request ids, with the real core in process."""
 
 import uuid
+from datetime import UTC, datetime, timedelta
 
+from fastapi.testclient import TestClient
+
+from oms_core.api.main import create_app
 from oms_core.core import migrate
 
 from .conftest import Core
@@ -21,7 +25,7 @@ def _audit(core: Core, action: str) -> list[dict]:
 def test_one_address_guessing_across_accounts_is_locked_out(network):
     network.add_staff("PAR-01")
     throttle = network.client.app.state.throttle
-    now = [1000.0]
+    now = [datetime(2030, 1, 1, 9, tzinfo=UTC)]
     throttle.clock = lambda: now[0]
     throttle.max_failures = 3
     working = network.sign_in("PAR-01", code="S002")
@@ -35,8 +39,22 @@ def test_one_address_guessing_across_accounts_is_locked_out(network):
     # A tablet already signed in behind the same address keeps working.
     assert network.client.get("/api/v1/fulfilments", headers=working).status_code == 200
     assert [e["client"] for e in _audit(network, "client.locked_out")] == ["testclient"]
-    now[0] += throttle.lockout_seconds
+    now[0] += timedelta(seconds=throttle.lockout_seconds)
     assert _sign_in(network).status_code == 200
+
+
+def test_guesses_spread_over_the_workers_lock_the_address_all_the_same(settings):
+    """Two workers of one core (two apps on one database): each sees every failure."""
+    workers = [create_app(settings) for _ in range(2)]
+    migrate.upgrade(workers[0].state.engine)
+    with TestClient(workers[0]) as first, TestClient(workers[1]) as second:
+        for worker in workers:
+            worker.state.throttle.max_failures = 4
+        guesses = [client.post("/api/v1/auth/token", json={"store": "PAR-01", "staff": f"S10{i}", "pin": "1234"})
+                   for i, client in enumerate([first, second, first, second])]
+        assert [g.status_code for g in guesses] == [401, 401, 401, 429]
+        assert first.post("/api/v1/auth/token", json={"store": "PAR-01", "staff": "S001", "pin": "1234"}).status_code == 429
+        assert second.get("/api/v1/locations", headers={"Authorization": "Bearer bk_guess"}).status_code == 429
 
 
 def test_sign_ins_and_their_failures_are_audited(network):

@@ -16,7 +16,7 @@ router = APIRouter(prefix="/auth", tags=["auth"])
 async def sign_in(body: TokenIn, request: Request, engine: EngineDep, settings: SettingsDep) -> dict:
     """Staff sign-in: store code, staff code and PIN give a bearer token for that store."""
     client = client_address(request)
-    request.app.state.throttle.refuse_if_locked(client)
+    await run_in_threadpool(request.app.state.throttle.refuse_if_locked, client)
     try:
         token, staff, expires = await run_in_threadpool(
             auth.sign_in, engine, settings, body.store, body.staff, body.pin, client
