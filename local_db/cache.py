@@ -13,7 +13,7 @@ import secrets
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -212,14 +212,20 @@ class LocalCache:
         return [v for v in views if wanted is None or v["status"] in wanted]
 
     def fulfilment(self, fulfilment_id: str) -> dict | None:
+        return next(iter(self.fulfilments_of([fulfilment_id])), None)
+
+    def fulfilments_of(self, fulfilment_ids: Sequence[str]) -> list[dict]:
+        """These fulfilments as associates see them, read together, in the order given
+        (those unknown here are left out)."""
+        wanted = set(fulfilment_ids)
         with self.engine.connect() as conn:
-            data = conn.execute(select(fulfilment.c.data).where(fulfilment.c.id == fulfilment_id)).scalar_one_or_none()
-            if data is None:
-                data = next((view for view in self._arrivals(conn) if view["id"] == fulfilment_id), None)
-            if data is None:
-                return None
-            intents = self._intents(conn, [fulfilment_id])
-        return optimistic.effective(data, intents.get(fulfilment_id, []))
+            rows = conn.execute(select(fulfilment.c.data).where(fulfilment.c.id.in_(wanted))).scalars().all()
+            if len(rows) < len(wanted):  # perhaps parcels scanned in here that the core has not confirmed yet
+                found = {row["id"] for row in rows}
+                rows = [*rows, *(view for view in self._arrivals(conn) if view["id"] in wanted - found)]
+            intents = self._intents(conn, [row["id"] for row in rows])
+        views = {row["id"]: optimistic.effective(row, intents.get(row["id"], [])) for row in rows}
+        return [views[f] for f in fulfilment_ids if f in views]
 
     def fulfilment_ids(self, status: str) -> set[str]:
         """Fulfilments the core says are in `status` (cheap: no views built)."""

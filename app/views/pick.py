@@ -1,3 +1,5 @@
+from typing import Optional
+
 import flet as ft
 
 from ..work import Feedback, Tone
@@ -5,34 +7,56 @@ from .common import feedback_bar, screen, screen_title, tagged
 from .context import SpeakerContext, go, use_feed, use_feedback, use_latest, use_shift
 
 
+@ft.control
+class _ScannerTextField(ft.TextField):
+    """A text field that keeps the focus when Enter is pressed.
+
+    `shift_enter` makes Flet's client take Enter as a submit itself and keep the focus,
+    so a scan needs no round trip to focus the field again before the next one. Such a
+    field must be focused through its `focus` property (a new value asks for the focus):
+    Flet's `focus()` method asks the focus node of a plain field, which a `shift_enter`
+    field does not use. The property exists in Flet's client but not in its Python class."""
+
+    focus: Optional[str] = None
+
+
 @ft.component
 def ScanField(on_scan, label: str = "Scan or type a barcode", refocus: object = None) -> ft.Control:  # noqa: ANN001
     """Always focused: a keyboard-wedge scanner types digits then Enter, and so can a person.
 
     One field for the screen's life, kept across renders and changed only here,
-    directly: emptied when a scan is taken, focused again after it and whenever
-    `refocus` (the screen's last feedback: a button was used) changes. Drawn
-    afresh for each scan, keys typed while a new field took over were lost; drawn
+    directly: emptied when a scan is taken, focused whenever `refocus` (the
+    screen's last feedback: a button was used) changes. Drawn afresh for each
+    scan, keys typed while a new field took over were lost; drawn
     declaratively, a render could send older text over keys on their way, and
     the copy a render held could fall out of step with the one the browser
-    updates (an empty field never emptied, focus asked of a control no longer on
-    the page). `on_scan` must keep its identity across renders (see use_latest)."""
+    updates (an empty field never emptied). `on_scan` must keep its identity
+    across renders (see use_latest)."""
     page = ft.context.page
 
-    async def submit(_) -> None:  # noqa: ANN001
-        code = (field.value or "").strip()
+    async def take(text: str) -> None:
+        codes = [line.strip() for line in text.split("\n")]
         # An Enter with nothing before it is a scan whose code went astray: say so, never drop it silently.
-        _change(page, field, value="", error=None if code else "Nothing was read: scan again")
-        # A submitted text field lets the focus go: take it back before the scan is handled.
-        await _focus(page, field)
-        if code:
+        _change(page, field, value="", error=None if any(codes) else "Nothing was read: scan again")
+        for code in filter(None, codes):
             await on_scan(code)
 
-    field = ft.use_memo(lambda: ft.TextField(label=label, autofocus=True, text_size=22, on_submit=submit,
-                                             prefix_icon=ft.Icons.QR_CODE_SCANNER), [])
+    async def submit(_) -> None:  # noqa: ANN001
+        await take(field.value or "")
 
-    async def focus_again() -> None:
-        await _focus(page, field)
+    async def changed(_) -> None:  # noqa: ANN001
+        # An on-screen keyboard's Enter (a tablet's) reaches the field as a new line, not as a key.
+        if "\n" in (field.value or ""):
+            await take(field.value)
+
+    field = ft.use_memo(lambda: _ScannerTextField(label=label, autofocus=True, shift_enter=True, text_size=22,
+                                                  on_submit=submit, on_change=changed,
+                                                  prefix_icon=ft.Icons.QR_CODE_SCANNER), [])
+    asked = ft.use_ref(0)
+
+    def focus_again() -> None:
+        asked.current += 1
+        _change(page, field, focus=str(asked.current))
 
     ft.use_effect(focus_again, [refocus])  # whatever was clicked, the next scan lands here
     return tagged("scan-field", field)
@@ -49,16 +73,6 @@ def _change(page: ft.Page, field: ft.TextField, **values: object) -> None:
     finally:
         if frozen is not None:
             object.__setattr__(field, "_frozen", frozen)
-
-
-async def _focus(page: ft.Page, field: ft.TextField) -> None:
-    # Through the session, by the field's id: `field.focus()` needs the field's chain of parents,
-    # which a screen drawn again can leave pointing at controls no longer on the page. Only while
-    # the field is surely on the page: an answer for a control gone since breaks the connection.
-    try:
-        await page.session.invoke_method(field._i, "focus", None, timeout=5)
-    except (RuntimeError, TimeoutError):
-        pass  # the screen has gone: nothing to focus
 
 
 async def say(speaker, feedback: Feedback) -> None:  # noqa: ANN001

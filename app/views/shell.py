@@ -67,8 +67,9 @@ def _selected() -> ft.ButtonStyle:
 
 def _banners(shift: Shift) -> list[ft.Control]:
     banners: list[ft.Control] = []
-    waiting = (shift.store.cache.fulfilment(f) for f in shift.new_orders[-20:])  # the latest few, not the queue
-    fresh = [view for view in waiting if view is not None and view["status"] == "assigned"]
+    # The latest few, not the queue: the shell is drawn again at every change.
+    latest = shift.store.cache.fulfilments_of(shift.new_orders[-20:])
+    fresh = [view for view in latest if view["status"] == "assigned"]
     if fresh:
         refs = ", ".join(v["order"]["external_ref"] for v in fresh[:4]) + ("…" if len(fresh) > 4 else "")
 
