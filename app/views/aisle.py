@@ -58,8 +58,8 @@ def EndlessAisle() -> ft.Control:
         tell(said or Feedback(Tone.OK, f"{len(found)} delivery option(s): choose one"))
 
     async def place() -> None:
-        typed.settle()
-        order, said = await desk.place(me, order_ref, cart, typed, option, typed)
+        customer = typed.shown()
+        order, said = await desk.place(me, order_ref, cart, customer, option, customer)
         tell(said)
         if order is not None:
             set_placed(order)

@@ -2,7 +2,7 @@
 
 import functools
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 
 import flet as ft
@@ -47,7 +47,7 @@ def screen(render: Callable[..., ft.Control]) -> Callable[..., ft.Control]:
     return guarded
 
 
-class Typed(dict[str, str]):
+class Typed:
     """What the associate is typing, field by field, kept outside rendering.
 
     A render per keystroke would race the next keystrokes (a scanner types
@@ -55,34 +55,49 @@ class Typed(dict[str, str]):
     and a render for another reason passes it back as the fields' values.
 
     A field's change events can arrive late or, rarely, not at all, while its
-    value does reach its control: an action calls `settle()` first, and works
-    on what the fields show."""
+    value does reach its control: so what the drawn control shows wins, when
+    the field is drawn again (else the render would empty a field whose change
+    event is still on its way) and when an action reads what was typed, which
+    it does only through `shown()`."""
 
     def __init__(self, **fields: str) -> None:
-        super().__init__(**fields)
+        self._kept: dict[str, str] = dict(fields)
         self._drawn: dict[str, tuple[ft.Ref, Callable[[str], str], str]] = {}
 
     def field(self, name: str, transform: Callable[[str], str] = lambda text: text, default: str = "") -> dict:
         """A TextField's `value`, `on_change` and `ref` for the text kept under `name`."""
         ref = self._drawn[name][0] if name in self._drawn else ft.Ref()  # one per field, for every render
         self._drawn[name] = (ref, transform, default)
-        return {"value": self.get(name, default), "ref": ref,
-                "on_change": lambda e: self.__setitem__(name, transform(e.control.value or ""))}
+        self._take_shown(name)
+        return {"value": self._kept.get(name, default), "ref": ref,
+                "on_change": lambda e: self._kept.__setitem__(name, transform(e.control.value or ""))}
 
-    def settle(self) -> None:
-        """Keep what every drawn field shows (an untouched field stays untyped)."""
-        for name, (ref, transform, default) in self._drawn.items():
-            if ref.current is not None and ref.current.value is not None:
-                shown = transform(ref.current.value)
-                if shown != self.get(name, default):
-                    self[name] = shown
+    def shown(self) -> dict[str, str]:
+        """What is typed, as the fields show it now (an untouched field stays untyped)."""
+        for name in self._drawn:
+            self._take_shown(name)
+        return dict(self._kept)
 
-    def __delitem__(self, name: str) -> None:  # forgotten: its field, drawn again, starts afresh
-        super().__delitem__(name)
-        self._drawn.pop(name, None)
+    def _take_shown(self, name: str) -> None:
+        ref, transform, default = self._drawn[name]
+        if ref.current is not None and ref.current.value is not None:
+            shown = transform(ref.current.value)
+            if shown != self._kept.get(name, default):
+                self._kept[name] = shown
+
+    def put(self, name: str, text: str) -> None:
+        """Replace what is typed under `name`: its field shows it when drawn again."""
+        self._kept[name] = text
+        self._drawn.pop(name, None)  # its old control's text must not win
+
+    def forget(self, names: Iterable[str]) -> None:
+        """Forget these fields: drawn again, they start afresh (their old controls are not read)."""
+        for name in list(names):
+            self._kept.pop(name, None)
+            self._drawn.pop(name, None)
 
     def clear(self) -> None:
-        super().clear()
+        self._kept.clear()
         self._drawn.clear()
 
 

@@ -72,8 +72,7 @@ def Pickup() -> ft.Control:
         await say(speaker, tell(result.feedback))
 
     def check(fulfilment_id: str) -> None:
-        typed.settle()
-        presented = typed.get("code", "")
+        presented = typed.shown().get("code", "")
         said = tell(desk.verify(fulfilment_id, presented))
         if said.tone is Tone.OK:
             set_verified(lambda known: {**known, fulfilment_id: presented.strip()})
@@ -84,15 +83,14 @@ def Pickup() -> ft.Control:
             check(selected)
 
     def hand_over(fulfilment_id: str, some: bool) -> None:
-        typed.settle()
-        taken = {k[5:]: v for k, v in typed.items() if k.startswith("take-")} if some else None
+        shown = typed.shown()
+        taken = {k[5:]: v for k, v in shown.items() if k.startswith("take-")} if some else None
         said = tell(desk.collect(me, fulfilment_id, verified.get(fulfilment_id), taken, rest, reason))
         if said.tone is Tone.DONE:
             set_partial(False)
-            for key in [k for k in typed if k.startswith("take-")]:
-                del typed[key]
+            typed.forget(k for k in shown if k.startswith("take-"))
 
-    views = [v for v in (shift.store.cache.fulfilment(f) for f in found) if v is not None]
+    views = shift.store.cache.fulfilments_of(found)
     chosen = next((v for v in views if v["id"] == selected), None)
     return ft.Column([
         screen_title("Click & collect counter", *counter_tabs("/counter")),
@@ -214,8 +212,7 @@ def Arrivals() -> ft.Control:
 
     @use_latest
     async def scan(code: str) -> None:
-        typed.settle()
-        await say(speaker, tell(desk.receive(shift.associate, code, typed.get("shelf"))))
+        await say(speaker, tell(desk.receive(shift.associate, code, typed.shown().get("shelf"))))
 
     return ft.Column([
         screen_title("Parcels arriving", *counter_tabs("/counter/arrivals")),

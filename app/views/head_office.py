@@ -32,9 +32,8 @@ def HeadOfficeSignIn(back) -> ft.Control:  # noqa: ANN001
     error, set_error = ft.use_state("")
 
     async def submit(_=None) -> None:  # noqa: ANN001
-        typed.settle()
         try:
-            office = await Insights(shift.store).head_office(typed["key"])
+            office = await Insights(shift.store).head_office(typed.shown()["key"])
         except DomainError as exc:
             set_error(exc.message)
             return
@@ -104,7 +103,7 @@ def RoutingProfile() -> ft.Control:
         set_draft(copy.deepcopy(profile["profile"]))
 
     ft.use_effect(load, [])
-    now = folded(draft, typed) if draft is not None else None
+    now = folded(draft, typed.shown()) if draft is not None else None
 
     async def check() -> None:
         if now is None:
@@ -121,11 +120,9 @@ def RoutingProfile() -> ft.Control:
 
     def typed_draft() -> dict:
         """The draft with what the fields show folded in."""
-        typed.settle()
-        return folded(draft, typed)
+        return folded(draft, typed.shown())
 
     def checked(_=None) -> None:  # noqa: ANN001
-        typed.settle()
         set_edits(edits + 1)
 
     def replace(change) -> None:  # noqa: ANN001

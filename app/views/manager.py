@@ -42,9 +42,9 @@ def Manager() -> ft.Control:
                           ft.Button("Back to the queue", on_click=lambda _: go("/"))])
 
     async def set_alert() -> None:
-        typed.settle()
+        shown = typed.shown()
         try:
-            said = await insights.set_threshold(me.token, me.store, typed["sku"], typed["threshold"])
+            said = await insights.set_threshold(me.token, me.store, shown["sku"], shown["threshold"])
         except DomainError as exc:
             tell(Feedback(Tone.ERROR, exc.message))
             return
@@ -66,9 +66,8 @@ def Manager() -> ft.Control:
         for key, label in PERIODS.items()
     ], spacing=8)
     async def set_operations(paused: bool) -> None:
-        typed.settle()
         try:
-            tell(Feedback(Tone.OK, await insights.set_operations(me.token, me.store, typed["capacity"], paused)))
+            tell(Feedback(Tone.OK, await insights.set_operations(me.token, me.store, typed.shown()["capacity"], paused)))
         except DomainError as exc:
             tell(Feedback(Tone.ERROR, exc.message))
 

@@ -123,8 +123,7 @@ def RejectDialog(view: dict, products: dict, open_: bool, close, tell) -> ft.Con
     ft.use_effect(load, [])
 
     def confirm() -> None:
-        units.settle()
-        counts = {sku: text.strip() for sku, text in units.items() if text.strip()}
+        counts = {sku: text.strip() for sku, text in units.shown().items() if text.strip()}
         if not all(text.isdigit() for text in counts.values()):
             tell(Feedback(Tone.ERROR, "Quantities are whole numbers of units"))
             return

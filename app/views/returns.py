@@ -29,8 +29,7 @@ def Returns() -> ft.Control:
     me = shift.associate
 
     async def search(_=None) -> None:  # noqa: ANN001
-        typed.settle()
-        found, said = await desk.lookup(me, typed.get("q", ""))
+        found, said = await desk.lookup(me, typed.shown().get("q", ""))
         set_orders(found)
         tell(said)
 
@@ -41,8 +40,7 @@ def Returns() -> ft.Control:
         if said is not None:
             tell(said)
             return
-        for key in [k for k in typed if k.startswith("back-")]:
-            del typed[key]
+        typed.forget(k for k in typed.shown() if k.startswith("back-"))
         set_order(full)
         set_return_id(desk.new_id())
         set_conditions({})
@@ -58,14 +56,12 @@ def Returns() -> ft.Control:
         return handler
 
     def check_refund() -> None:
-        typed.settle()
         set_refund(desk.refund(order, _back(typed)))
 
     async def submit() -> None:
         if busy.current:
             return  # the first tap is still on its way; the same return id makes a later one harmless too
         busy.current = True
-        typed.settle()
         try:
             record, said = await desk.submit_return(me, return_id, order, _back(typed), conditions, reason or "")
         finally:
@@ -97,7 +93,7 @@ def Returns() -> ft.Control:
 
 
 def _back(typed: Typed) -> dict[str, str]:
-    return {k[5:]: v for k, v in typed.items() if k.startswith("back-")}
+    return {k[5:]: v for k, v in typed.shown().items() if k.startswith("back-")}
 
 
 def _form(order: dict, products: dict, desk, typed: Typed, conditions: dict, set_conditions, reason, set_reason,  # noqa: ANN001

@@ -22,9 +22,8 @@ def OrderSearch() -> ft.Control:
     insights = ft.use_memo(lambda: Insights(shift.store), [])
 
     async def search(_=None) -> None:  # noqa: ANN001
-        typed.settle()
         try:
-            found = await insights.search_orders(token, typed["q"])
+            found = await insights.search_orders(token, typed.shown()["q"])
         except DomainError as exc:
             tell(Feedback(Tone.ERROR, exc.message))
             return

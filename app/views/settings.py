@@ -21,8 +21,7 @@ def Settings() -> ft.Control:
     status = store.engine.status
 
     def save() -> None:
-        typed.settle()
-        address = typed["printer"].strip()
+        address = typed.shown()["printer"].strip()
         try:
             store.set_printer(address)
         except DomainError as exc:

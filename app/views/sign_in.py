@@ -26,15 +26,15 @@ def SignIn() -> ft.Control:
     head_office, set_head_office = ft.use_state(False)
 
     async def submit(_=None) -> None:  # noqa: ANN001
-        typed.settle()
-        if not (typed["store"] and typed["staff"] and typed["pin"]):
+        shown = typed.shown()
+        if not (shown["store"] and shown["staff"] and shown["pin"]):
             outcome.error = "Enter the store, your staff code and your PIN"
             return
         outcome.busy = True
         try:
-            associate = await store.sign_in(typed["store"], typed["staff"], typed["pin"])
+            associate = await store.sign_in(shown["store"], shown["staff"], shown["pin"])
         except DomainError as exc:
-            typed["pin"] = ""
+            typed.put("pin", "")
             outcome.error, outcome.busy = exc.message, False
             return
         # Signed in: this form goes away, so its own state is left alone.

@@ -206,10 +206,8 @@ class Screen:
         self.says("feedback", f"{ref} accepted")
 
     def sign_in(self, staff: str = "S001", pin: str = "1234", store: str | None = STORE) -> None:
-        if store is not None and self.textbox("Store").is_editable():
-            self.type_into("Store", store)
-        self.type_into("Staff code", staff)
-        self.type_into("PIN", pin)
+        self.fill({"Store": store} if store is not None and self.textbox("Store").is_editable() else {})
+        self.fill({"Staff code": staff, "PIN": pin})
         # Enter follows the PIN's last keystroke in the same input stream (a click could overtake it).
         self.page.keyboard.press("Enter")
         try:  # the first sign-in also enrols the device and takes the store's snapshot: give a loaded machine time
@@ -219,6 +217,19 @@ class Screen:
                                          .map(e => e.textContent)""")
             shown = {label: self.textbox(label).input_value() for label in ("Store", "Staff code", "PIN")}
             raise AssertionError(f"not signed in; the form says {said}, its fields show {shown}") from None
+
+    def fill(self, values: dict[str, str]) -> None:
+        """Type into several fields, then look at them all again, as a person does before
+        going on: a field that lost its text meanwhile is typed into again. The last field
+        keeps the focus (an Enter may follow)."""
+        for label, text in values.items():
+            self.type_into(label, text)
+        lost = [label for label, text in values.items() if self.textbox(label).input_value() != text]
+        for label in lost:
+            self.type_into(label, values[label])
+        last = list(values)[-1:]
+        if lost and lost[-1:] != last:
+            self.type_into(last[0], values[last[0]])
 
     def type_into(self, label: str, text: str, within=None) -> None:  # noqa: ANN001
         """Focus a field and type, key by key, as a person or a keyboard-wedge scanner does."""

@@ -171,11 +171,8 @@ def test_an_endless_aisle_order_is_routed_to_another_location(shop, browser):
     screen.button("Delivery options").click()
     screen.says("aisle-feedback", "delivery option(s): choose one")
     screen.button("Choose", within=screen.tagged("option-home_standard")).click()
-    screen.type_into("Customer name", "Zoe Martin")
-    screen.type_into("Phone", "+33611111111")
-    screen.type_into("Street", "5 quai Saint-Antoine")
-    screen.type_into("Postcode", "69002")
-    screen.type_into("City", "Lyon")
+    screen.fill({"Customer name": "Zoe Martin", "Phone": "+33611111111", "Street": "5 quai Saint-Antoine",
+                 "Postcode": "69002", "City": "Lyon"})
     screen.snap("counter-aisle")
     screen.page.get_by_role("button", name=re.compile("^Place order")).click()
     screen.says("aisle-feedback", "1 item(s) sent from another location of the network")

@@ -16,26 +16,38 @@ def test_an_action_takes_what_the_fields_show_even_when_their_change_events_are_
     typed = Typed(store="LYS-01", staff="", pin="")
     staff, pin = _draw(typed, "staff", "s001", transform=str.upper), _draw(typed, "pin", "1234")
     typed.field("store")  # bound, but its control not drawn yet: what was typed stays
-    typed.settle()
-    assert typed == {"store": "LYS-01", "staff": "S001", "pin": "1234"}
+    assert typed.shown() == {"store": "LYS-01", "staff": "S001", "pin": "1234"}
     assert staff.value and pin.value  # (the page holds the controls while they are drawn)
 
 
 def test_an_untouched_field_stays_untyped():
     typed = Typed()
     field = _draw(typed, "rule_sets[0].name", "home", default="home")
-    typed.settle()
-    assert typed == {} and field.value == "home"
+    assert typed.shown() == {} and field.value == "home"
 
 
 def test_a_forgotten_field_is_not_brought_back_by_its_old_control():
     typed = Typed()
     field = _draw(typed, "take-TEE", "2")
-    typed.settle()
-    del typed["take-TEE"]
-    typed.settle()
-    assert typed == {} and field.value == "2"
+    assert typed.shown() == {"take-TEE": "2"}
+    typed.forget(["take-TEE"])
+    assert typed.shown() == {} and field.value == "2"
     field = _draw(typed, "q", "dupont")
     typed.clear()
-    typed.settle()
-    assert typed == {} and field.value == "dupont"
+    assert typed.shown() == {} and field.value == "dupont"
+
+
+def test_a_render_before_a_change_event_keeps_what_the_field_shows():
+    """Drawn again while the field's change event is still on its way, the field keeps
+    its text (a render from what was kept before would empty it under the associate)."""
+    typed = Typed(staff="")
+    field = _draw(typed, "staff", "s001", transform=str.upper)
+    assert typed.field("staff", transform=str.upper)["value"] == "S001"
+    assert field.value  # (the page holds the controls while they are drawn)
+
+
+def test_what_an_action_puts_in_a_field_replaces_what_it_showed():
+    typed = Typed(pin="")
+    field = _draw(typed, "pin", "9999")
+    typed.put("pin", "")  # a wrong PIN is cleared
+    assert typed.field("pin")["value"] == "" and typed.shown() == {"pin": ""} and field.value == "9999"
