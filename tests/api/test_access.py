@@ -1,6 +1,7 @@
 """Production access control: lockouts, revocation by head office, the audit
 log, readiness and request ids, with the real core in process."""
 
+import gc
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -126,6 +127,14 @@ def test_readiness_needs_the_database_at_the_codes_schema(core):
             connection.exec_driver_sql(f"UPDATE alembic_version SET version_num = '{head}'")
     assert behind.status_code == 503 and "0001" in behind.json()["problem"]
     assert core.client.get("/healthz").status_code == 200  # alive all the same: no restart loop
+
+
+def test_a_running_core_keeps_its_loaded_code_out_of_full_collections(settings):
+    # A full pass over everything loaded held an order (and SQLite's write lock) ~100 ms
+    # every few thousand orders: the core freezes what it loaded while it runs.
+    with TestClient(create_app(settings)):
+        assert gc.get_freeze_count() > 50_000
+    assert gc.get_freeze_count() == 0  # and lets it go when it stops
 
 
 def test_a_request_keeps_its_id_or_gets_one(core):
