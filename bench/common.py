@@ -101,7 +101,12 @@ class LeanClient:
             self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
         self.writer.write(head + body)
         assert self.reader is not None
-        status_line = await self.reader.readline()
+        try:
+            status_line = await self.reader.readline()
+        except ConnectionResetError:
+            if not reused:
+                raise
+            status_line = b""
         if not status_line and reused:  # the server closed the idle connection: once more on a new one
             await self.close()
             self.writer = None
@@ -134,4 +139,20 @@ def process_tree_cpu(pid: int) -> float:
         except OSError:
             continue
         pending.extend(int(c) for c in children)
+    return total
+
+
+def postgres_cpu() -> float:
+    """CPU seconds used so far by the PostgreSQL server's processes on this machine (Linux):
+    its backends run on the same cores as the core and the load generator."""
+    total = 0.0
+    tick = os.sysconf("SC_CLK_TCK")
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            name, fields = stat.read_text().split(" (", 1)[1].rsplit(")", 1)
+        except (OSError, ValueError):
+            continue
+        if name == "postgres":
+            values = fields.split()
+            total += (int(values[11]) + int(values[12])) / tick
     return total

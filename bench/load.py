@@ -7,9 +7,10 @@ their changes. PostgreSQL, the core with N workers, 127.0.0.1 only.
 
 Each store has one tablet: a held `GET /sync/events` stream, a pull of
 `/sync/changes` whenever it signals (and every 15 s, as the sync engine polls),
-over a pool of connections. The channels offer orders at the given rate (open
-loop: latency counts from the scheduled time), availability at a fifth and
-promise at a tenth of that rate. Bounded in time; prints throughput, p50/p95/p99
+over a pool of connections, following the feed from where it stood at the
+start. The channels offer orders at the given rate (open loop: latency counts
+from the scheduled time), availability at a fifth and promise at a tenth of
+that rate. Bounded in time; prints throughput, p50/p95/p99
 and errors per call type. Asserts nothing.
 
 The load generator runs on the same 2 cores as the core: its own CPU is
@@ -25,17 +26,17 @@ import tempfile
 import time
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from backroom.process import core_server  # noqa: E402
-from bench.common import LeanClient, database, machine, process_tree_cpu, summary  # noqa: E402
+from bench.common import LeanClient, database, machine, postgres_cpu, process_tree_cpu, summary  # noqa: E402
 from bench.orders import prepare  # noqa: E402
 from oms_core.core.config import Settings  # noqa: E402
 from oms_core.core.db import make_engine, session_scope  # noqa: E402
 from oms_core.domain.actors import Actor, Role  # noqa: E402
-from oms_core.models import Location  # noqa: E402
+from oms_core.models import Change, Location  # noqa: E402
 from oms_core.services import auth  # noqa: E402
 
 POLL_S = 15.0
@@ -52,26 +53,36 @@ class Calls:
     def record(self, kind: str, started: float, status: int | str) -> None:
         self.latencies.setdefault(kind, []).append((time.perf_counter() - started) * 1000)
         if status not in (200, 201):
-            errors = self.errors.setdefault(kind, {})
-            errors[str(status)] = errors.get(str(status), 0) + 1
+            self.refused(kind, str(status))
+
+    def refused(self, kind: str, why: str) -> None:
+        """An error, or a call never made: counted, but no latency (it would flatter the figures)."""
+        self.latencies.setdefault(kind, [])
+        errors = self.errors.setdefault(kind, {})
+        errors[why] = errors.get(why, 0) + 1
 
 
-def tablets(url: str, count: int) -> dict[str, str]:
-    """One enrolled tablet per store, for the first `count` stores: {store: device token}."""
+def tablets(url: str, count: int) -> tuple[dict[str, str], str]:
+    """One enrolled tablet per store, for the first `count` stores: {store: device token},
+    and the feed's cursor as it stands: tablets on a running network took their first
+    snapshot long ago and follow the feed from there (500 first snapshots of 20,000
+    products each would be a cold start of the whole network, not its daily load)."""
     engine = make_engine(Settings(database_url=url))
     with session_scope(engine) as session:
+        head = session.execute(select(func.max(Change.seq))).scalar() or 0
         stores = session.execute(select(Location.code).where(Location.type == "store").order_by(Location.code)
                                  .limit(count)).scalars().all()
         tokens = {store: auth.enrol_device(session, Actor(name="bench", role=Role.ASSOCIATE, store=store),
                                            f"bench-{store}", "bench tablet") for store in stores}
     engine.dispose()
-    return tokens
+    return tokens, f"seq:{head}"
 
 
-async def run(url: str, key: str, generator, tokens: dict[str, str], rate: float, seconds: float) -> Calls:  # noqa: ANN001
+async def run(url: str, key: str, generator, tokens: dict[str, str], cursor: str, rate: float,  # noqa: ANN001
+              seconds: float) -> Calls:
     calls = Calls()
     deadline = time.perf_counter() + seconds
-    cursors: dict[str, str | None] = dict.fromkeys(tokens)
+    cursors: dict[str, str] = dict.fromkeys(tokens, cursor)
     wanted: asyncio.Queue[str] = asyncio.Queue()
     queued: set[str] = set()
     host, port = url.split("://", 1)[1].split(":")
@@ -117,10 +128,9 @@ async def run(url: str, key: str, generator, tokens: dict[str, str], rate: float
             queued.discard(store)
             more = True
             while more:
-                since = f"&since={cursors[store]}" if cursors[store] else ""
                 client.fixed = client.fixed.split("Authorization")[0] + f"Authorization: Bearer {tokens[store]}\r\n"
                 started = time.perf_counter()
-                status, body = await client.request("GET", f"/api/v1/sync/changes?limit=500{since}")
+                status, body = await client.request("GET", f"/api/v1/sync/changes?limit=500&since={cursors[store]}")
                 calls.record("sync pull", started, status)
                 if status != 200:
                     break
@@ -155,7 +165,7 @@ async def run(url: str, key: str, generator, tokens: dict[str, str], rate: float
                 await asyncio.sleep(due - time.perf_counter())  # pacing arrivals, not synchronising
             n += 1
             if not free:
-                calls.record(kind, due, "generator saturated")
+                calls.refused(kind, "generator saturated")
                 continue
             task = asyncio.create_task(one(due, free.pop()))
             pending.add(task)
@@ -201,26 +211,28 @@ def main() -> None:
     print(f"machine: {machine()}")
     with tempfile.TemporaryDirectory() as tmp, database("postgres", Path(tmp)) as url:
         key, generator, seeded = prepare(url, args.stores, args.skus)
-        tokens = tablets(url, args.stores)
+        tokens, cursor = tablets(url, args.stores)
         print(f"network: {args.stores} stores with a tablet each, {args.skus} SKUs (seeded in {seeded:.0f} s); "
               f"core with {args.workers} workers on PostgreSQL; {args.seconds:.0f} s offered "
               f"{args.orders_per_minute:.0f} orders/min\n")
         with core_server(url, workers=args.workers) as server:
-            core_cpu = process_tree_cpu(server.process.pid)
-            own_cpu = time.process_time()
+            core_cpu, pg_cpu, own_cpu = process_tree_cpu(server.process.pid), postgres_cpu(), time.process_time()
             started = time.perf_counter()
-            calls = asyncio.run(run(server.url, key, generator, tokens, args.orders_per_minute / 60, args.seconds))
+            calls = asyncio.run(run(server.url, key, generator, tokens, cursor, args.orders_per_minute / 60,
+                                    args.seconds))
             elapsed = time.perf_counter() - started
             core_cpu = process_tree_cpu(server.process.pid) - core_cpu
+            pg_cpu = postgres_cpu() - pg_cpu
             own_cpu = time.process_time() - own_cpu
     for kind, latencies in sorted(calls.latencies.items()):
         errors = calls.errors.get(kind) or {}
-        ok = len(latencies) - sum(errors.values())
+        ok = len(latencies) - sum(n for why, n in errors.items() if why != "generator saturated")
         print(f"{kind:>17}: {ok / elapsed:7.1f}/s ok  {summary(latencies)}  errors {errors or 0}")
-    placed = len(calls.latencies.get("orders", [])) - sum((calls.errors.get("orders") or {}).values())
+    placed = len(calls.latencies.get("orders", [])) - sum(
+        n for why, n in (calls.errors.get("orders") or {}).items() if why != "generator saturated")
     print(f"\norders per minute sustained: {placed / elapsed * 60:.0f}")
-    print(f"CPU over {elapsed:.0f} s: core {core_cpu:.0f} s, load generator {own_cpu:.0f} s "
-          f"(of {2 * elapsed:.0f} s on 2 cores)")
+    print(f"CPU over {elapsed:.0f} s: core {core_cpu:.0f} s, PostgreSQL {pg_cpu:.0f} s, load generator "
+          f"{own_cpu:.0f} s (of {2 * elapsed:.0f} s on 2 cores)")
 
 
 if __name__ == "__main__":
