@@ -63,7 +63,12 @@ def test_a_reader_following_the_feed_never_skips_a_change(settings):
             "delivery": {"method": "click_collect", "store": "S1"},
             "lines": [{"sku": "X", "qty": 1, "unit_price": 1}],
         })
-        orders.place(engine, body, actor, None)
+        placed, _ = orders.place(engine, body, actor, None)
+        # Numbered before the call returns, by its own sequencing pass or a neighbour's.
+        with session_scope(engine) as session:
+            ids = [f["id"] for f in placed["fulfilments"]]  # none once the store is full for the day
+            assert session.execute(select(Change.id).where(
+                Change.entity_id.in_(ids), Change.seq.is_(None))).first() is None
 
     reader = threading.Thread(target=follow)
     reader.start()
