@@ -7,7 +7,7 @@ the stock first, StockShortage rolls this one back and the caller retries
 with fresh figures.
 """
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, fields, replace
 from datetime import datetime, timedelta
 from typing import TypeVar
@@ -15,7 +15,7 @@ from typing import TypeVar
 from sqlalchemy import Engine, and_, bindparam, case, func, insert, or_, select
 from sqlmodel import Session
 
-from ..core.db import session_scope
+from ..core.db import reader, session_scope
 from contract.errors import Conflict
 
 from ..domain.actors import Actor
@@ -28,6 +28,7 @@ from . import stock as stock_service
 from .cache import ProcessCache
 
 T = TypeVar("T")
+P = TypeVar("P")
 _ROUTING_ATTEMPTS = 8
 # How far back a location's rejections count, and how many fulfilments its
 # rate starts from (so that one early rejection does not condemn a new store).
@@ -108,20 +109,39 @@ def route(session: Session, request: RoutingRequest) -> Routing:
 
 def retrying(engine: Engine, work: Callable[[Session], T]) -> T:
     """Run `work` in a transaction of its own; again, on fresh figures, when
-    another transaction reserved the stock it routed to first (PostgreSQL,
-    several workers)."""
+    another transaction reserved the stock it routed to first."""
+    return planned_then_written(engine, lambda _session: None, lambda session, _nothing: work(session))
+
+
+def planned_then_written(engine: Engine, plan: Callable[[Session], P], write: Callable[[Session, P], T]) -> T:
+    """Make a plan by reading (routing), then write it (reservations); both again,
+    on fresh figures, when the stock the plan counted on was reserved first.
+
+    On SQLite writers take turns, so the plan is made in a read transaction
+    beside them and the write lock is held only to write: the conditional
+    reservations refuse what went meanwhile. On PostgreSQL writers run side by
+    side: plan and write share one transaction (one connection, fewer round trips).
+    """
+    planning = reader(engine) if engine.dialect.name == "sqlite" else None
     for _ in range(_ROUTING_ATTEMPTS):
         try:
+            if planning is not None:
+                with session_scope(planning) as session:
+                    planned = plan(session)
+                with session_scope(engine) as session:
+                    return write(session, planned)
             with session_scope(engine) as session:
-                return work(session)
+                return write(session, plan(session))
         except stock_service.StockShortage:
             continue
     raise Conflict("busy", "stock is changing too fast to route this order; retry")
 
 
-def assign(session: Session, order_id: str, routing: Routing, actor: Actor, now: datetime | None = None) -> list[dict]:
+def assign(session: Session, order_id: str, routing: Routing, actor: Actor, now: datetime | None = None,
+           timeline: Sequence[dict] = ()) -> list[dict]:
     """Reserve what the plan allocates and create its fulfilments (given at `now`,
-    the caller's clock); returns them as views."""
+    the caller's clock); returns them as views. The order's `timeline` events
+    are written first, with those of the fulfilments (one statement)."""
     now = now or utcnow()
     moves: list[stock_service.Move] = []
     views: list[dict] = []
@@ -146,20 +166,18 @@ def assign(session: Session, order_id: str, routing: Routing, actor: Actor, now:
                 "lines": lines,
             }
         )
-        moves.extend(stock_service.Move(allocation.location, sku, 0, qty, "reserve", fid) for sku, qty in allocation.lines.items())
+        moves.extend(stock_service.Move(allocation.location, sku, 0, qty, "reserve", fid)
+                     for sku, qty in allocation.lines.items())
+    events.write(session, [*timeline, *(
+        events.event(order_id, "fulfilment.assigned", actor, fulfilment_id=view["id"],
+                     to_status=FulfilmentStatus.ASSIGNED.value, location=view["location"])
+        for view in views
+    )])
     if not views:
         return views
     stock_service.apply(session, moves, actor.label)
     session.execute(insert(Fulfilment.__table__), [{k: v for k, v in view.items() if k != "lines"} for view in views])
     session.execute(insert(FulfilmentLine.__table__), [line for view in views for line in view["lines"]])
-    events.write(
-        session,
-        [
-            events.event(order_id, "fulfilment.assigned", actor, fulfilment_id=view["id"],
-                         to_status=FulfilmentStatus.ASSIGNED.value, location=view["location"])
-            for view in views
-        ],
-    )
     for view in views:
         notify_fulfilment(session, view["id"], view["location"], view["ship_to"])
     busy_cache.change(session, lambda busy: _with_assigned(busy, [view["location"] for view in views]))

@@ -3,6 +3,7 @@
 import hashlib
 import json
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
@@ -34,14 +35,19 @@ def place(engine: Engine, payload: OrderIn, actor: Actor, idempotency_key: str |
     A replay returns the first order."""
     digest = request_hash(payload)
 
-    def place_or_replay(session: Session) -> tuple[dict, bool]:
+    def plan(session: Session) -> dict | _Capture:
         existing = _replayed(session, actor, idempotency_key, digest)
         if existing is not None:
-            return get(session, existing), False
-        return _place(session, payload, actor, idempotency_key, digest), True
+            return get(session, existing)
+        return _plan(session, payload, actor, idempotency_key, digest)
+
+    def write(session: Session, planned: dict | _Capture) -> tuple[dict, bool]:
+        if isinstance(planned, dict):
+            return planned, False
+        return _write(session, planned, actor), True
 
     try:
-        return allocation.retrying(engine, place_or_replay)
+        return allocation.planned_then_written(engine, plan, write)
     except IntegrityError:
         # The unique constraints caught a second order with the same key or
         # reference (a concurrent retry, or a reference reused).
@@ -58,7 +64,8 @@ def _replayed(session: Session, actor: Actor, key: str | None, digest: str) -> s
     if key is None:
         return None
     row = session.execute(
-        select(Order.id, Order.request_hash).where(Order.idempotency_client == actor.label, Order.idempotency_key == key)
+        select(Order.id, Order.request_hash)
+        .where(Order.idempotency_client == actor.label, Order.idempotency_key == key)
     ).first()
     if row is None:
         return None
@@ -79,7 +86,16 @@ def _refuse_duplicate_reference(session: Session, payload: OrderIn) -> None:
         )
 
 
-def _place(session: Session, payload: OrderIn, actor: Actor, key: str | None, digest: str) -> dict:
+@dataclass(frozen=True)
+class _Capture:
+    """An order checked and routed, ready to be written with its reservations."""
+    order: dict
+    lines: list[dict]
+    routing: allocation.Routing
+    created: dict  # details of its order.created event
+
+
+def _plan(session: Session, payload: OrderIn, actor: Actor, key: str | None, digest: str) -> _Capture:
     require_known(session, Product.sku, {line.sku for line in payload.lines}, "unknown_sku", "SKU")
     delivery = payload.delivery
     if delivery.method == "click_collect":
@@ -128,20 +144,27 @@ def _place(session: Session, payload: OrderIn, actor: Actor, key: str | None, di
         routing_version=routing.profile_version,
         parked=plan.parked,
     )
-    session.execute(insert(Order.__table__), [order])
-    session.execute(insert(OrderLine.__table__), lines)
     # An endless-aisle order names the associate who placed it and their store.
     created = {"channel": payload.channel}
     if actor.is_staff:
         created |= {"associate": actor.name, "store": actor.store}
     if payload.promised_by is not None:
         created["promised_by"] = payload.promised_by.isoformat()
-    events.record(session, order["id"], "order.created", actor, details=created)
+    return _Capture(order, lines, routing, created)
+
+
+def _write(session: Session, capture: _Capture, actor: Actor) -> dict:
+    """Write the order and reserve what its plan allocates (StockShortage if the stock went meanwhile)."""
+    order = capture.order
+    session.execute(insert(Order.__table__), [order])
+    session.execute(insert(OrderLine.__table__), capture.lines)
+    timeline = [events.event(order["id"], "order.created", actor, details=capture.created)]
+    plan = capture.routing.plan
     if plan.parked:
-        _record_parked(session, order["id"], actor, plan.unfulfilled,
-                       "no rule set can serve these lines; the routing profile parks them for customer service")
-    fulfilments = allocation.assign(session, order["id"], routing, actor)
-    return order_view(order, lines, fulfilments)
+        timeline.append(_parked(order["id"], actor, plan.unfulfilled, "no rule set can serve these lines; "
+                                "the routing profile parks them for customer service"))
+    fulfilments = allocation.assign(session, order["id"], capture.routing, actor, timeline=timeline)
+    return order_view(order, capture.lines, fulfilments)
 
 
 def routing_request(order: Mapping, lines: Sequence[Mapping], demand: Mapping[str, int],
@@ -168,9 +191,9 @@ def routing_request(order: Mapping, lines: Sequence[Mapping], demand: Mapping[st
     )
 
 
-def _record_parked(session: Session, order_id: str, actor: Actor, unfulfilled: Mapping[str, int], why: str) -> None:
-    events.record(session, order_id, "order.parked", actor, to_status=OrderStatus.PARKED.value, reason=why,
-                  details={"lines": dict(unfulfilled)})
+def _parked(order_id: str, actor: Actor, unfulfilled: Mapping[str, int], why: str) -> dict:
+    return events.event(order_id, "order.parked", actor, to_status=OrderStatus.PARKED.value, reason=why,
+                        details={"lines": dict(unfulfilled)})
 
 
 def refresh_status(session: Session, order_id: str) -> OrderStatus:
@@ -331,5 +354,5 @@ def reroute(session: Session, order_id: str, demand: dict[str, int], actor: Acto
         why = (f"the pickup store {given_back_by} gave these lines back ({reason}) and no other location "
                "may ship them to it" if pickup_gave_back and not plan.parked else
                "no rule set can serve these lines; the routing profile parks them for customer service")
-        _record_parked(session, order_id, actor, plan.unfulfilled, why)
+        events.write(session, [_parked(order_id, actor, plan.unfulfilled, why)])
     refresh_status(session, order_id)
