@@ -9,7 +9,7 @@ from fastapi import FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from contract.errors import DomainError, Forbidden
@@ -49,6 +49,7 @@ RESPONSES: dict[int | str, dict] = {
         413: "request body too large",
         422: "invalid input; `details.errors` names each field at fault",
         429: "locked out after repeated failed sign-ins; see Retry-After",
+        503: "the database cannot be reached or is busy; retry after Retry-After seconds",
     }.items()
 }
 
@@ -96,6 +97,14 @@ def install(app: FastAPI) -> None:
         # Constraints are the last guard; the services check first, so this is a race.
         log.warning("integrity error: %s", exc.orig)
         return error_response(409, "conflict", "the change conflicts with data that changed meanwhile; retry")
+
+    @app.exception_handler(OperationalError)
+    async def _database_unavailable(request: Request, exc: OperationalError) -> JSONResponse:
+        # The database went away or stayed locked: nothing was changed, and the
+        # same call can be made again (Idempotency-Key makes an order safe to retry).
+        log.error("database unavailable on %s %s: %s", request.method, request.url.path, exc.orig)
+        return error_response(503, "database_unavailable", "the database cannot be reached just now; retry shortly",
+                              headers={"Retry-After": "5"})
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:

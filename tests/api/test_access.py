@@ -6,11 +6,16 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 from fastapi.testclient import TestClient
+from sqlalchemy import create_engine
 
 from oms_core.api.main import create_app
 from oms_core.core import migrate
+from oms_core.core.config import Settings
+from oms_core.core.db import make_engine, session_scope
+from oms_core.services import auth
 
-from .conftest import Core
+from ..conftest import PG_ADMIN_URL, need
+from .conftest import PARIS, TEE, Core
 
 
 def _sign_in(core: Core, store: str = "PAR-01", staff: str = "S001", pin: str = "1234"):  # noqa: ANN202
@@ -127,6 +132,38 @@ def test_readiness_needs_the_database_at_the_codes_schema(core):
             connection.exec_driver_sql(f"UPDATE alembic_version SET version_num = '{head}'")
     assert behind.status_code == 503 and "0001" in behind.json()["problem"]
     assert core.client.get("/healthz").status_code == 200  # alive all the same: no restart loop
+
+
+def test_a_database_gone_mid_flight_answers_503_with_retry_after(postgres_database):
+    """PostgreSQL disappears under a running core (here: its database is dropped):
+    calls get a clear, retryable 503, never a 500, and the core stays alive."""
+    need(postgres_database is not None, f"PostgreSQL not reachable at {PG_ADMIN_URL}")
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    name = f"backroom_gone_{uuid.uuid4().hex[:10]}"
+    with admin.connect() as connection:
+        connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    url = admin.url.set(database=name).render_as_string(hide_password=False)
+    try:
+        settings = Settings(database_url=url)
+        migrate.upgrade(make_engine(settings))
+        with TestClient(create_app(settings)) as client:
+            with session_scope(client.app.state.engine) as session:
+                headers = {"Authorization": f"Bearer {auth.create_api_key(session, 'webshop', 'channel')}"}
+            assert client.get("/api/v1/orders/nope", headers=headers).status_code == 404
+            with admin.connect() as connection:
+                connection.exec_driver_sql(f'DROP DATABASE "{name}" WITH (FORCE)')
+            for call in (client.get("/api/v1/orders/nope", headers=headers),
+                         client.post("/api/v1/orders", headers=headers, json={"channel": "web", "external_ref": "W1",
+                                     "customer": {"name": "Ana"}, "delivery": {"method": "home", "address": PARIS},
+                                     "lines": [{"sku": TEE, "qty": 1, "unit_price": 19.9}]})):
+                assert call.status_code == 503, call.text
+                assert call.json()["error"]["code"] == "database_unavailable"
+                assert call.headers["Retry-After"] == "5"
+            assert client.get("/healthz").status_code == 200
+    finally:
+        with admin.connect() as connection:
+            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()
 
 
 def test_a_running_core_keeps_its_loaded_code_out_of_full_collections(settings):
