@@ -1,11 +1,14 @@
 """Dependencies shared by the routes: the database, the caller and its rights."""
 
+import functools
+import inspect
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
 from fastapi import Depends, Query, Request
+from fastapi.routing import APIRoute
 from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import Engine
@@ -49,6 +52,32 @@ async def get_read_session(engine: Annotated[Engine, Depends(get_reader)]) -> As
     """A session for routes that only read (on SQLite it does not queue behind writers)."""
     with Session(engine) as session:
         yield session
+
+
+class SessionRoute(APIRoute):
+    """Every route of the core: a sync route gives its sessions' connections back
+    as soon as it returns, before FastAPI checks its answer. That check runs in
+    the thread pool too (for sync routes), so a connection held across it could
+    leave every thread waiting for a connection and every connection waiting for
+    a thread. Routes commit what they write themselves; closing rolls back the rest."""
+
+    def __init__(self, path: str, endpoint: Callable, **kwargs) -> None:  # noqa: ANN003
+        if not inspect.iscoroutinefunction(endpoint):
+            endpoint = _closing_sessions(endpoint)
+        super().__init__(path, endpoint, **kwargs)
+
+
+def _closing_sessions(endpoint: Callable) -> Callable:
+    @functools.wraps(endpoint)
+    def run(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        try:
+            return endpoint(*args, **kwargs)
+        finally:
+            for value in kwargs.values():
+                if isinstance(value, Session):
+                    value.close()
+
+    return run
 
 
 EngineDep = Annotated[Engine, Depends(get_engine)]

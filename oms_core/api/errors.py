@@ -10,6 +10,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from contract.errors import DomainError, Forbidden
@@ -99,10 +100,12 @@ def install(app: FastAPI) -> None:
         return error_response(409, "conflict", "the change conflicts with data that changed meanwhile; retry")
 
     @app.exception_handler(OperationalError)
-    async def _database_unavailable(request: Request, exc: OperationalError) -> JSONResponse:
-        # The database went away or stayed locked: nothing was changed, and the
-        # same call can be made again (Idempotency-Key makes an order safe to retry).
-        log.error("database unavailable on %s %s: %s", request.method, request.url.path, exc.orig)
+    @app.exception_handler(PoolTimeout)
+    async def _database_unavailable(request: Request, exc: OperationalError | PoolTimeout) -> JSONResponse:
+        # The database went away, stayed locked or had no free connection in time:
+        # nothing was changed, and the same call can be made again (Idempotency-Key
+        # makes an order safe to retry).
+        log.error("database unavailable on %s %s: %s", request.method, request.url.path, exc)
         return error_response(503, "database_unavailable", "the database cannot be reached just now; retry shortly",
                               headers={"Retry-After": "5"})
 

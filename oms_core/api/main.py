@@ -7,6 +7,7 @@ import logging
 from collections.abc import Callable
 from contextlib import asynccontextmanager
 
+import anyio.to_thread
 from fastapi import APIRouter, FastAPI
 from fastapi.concurrency import run_in_threadpool
 from fastapi.middleware.cors import CORSMiddleware
@@ -57,6 +58,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # as the process: kept out of the collector's full passes, which otherwise walked it
         # every few thousand orders and held a request (and SQLite's write lock) ~100 ms.
         gc.freeze()
+        anyio.to_thread.current_default_thread_limiter().total_tokens = settings.worker_threads
         yield
         gc.unfreeze()
         for task in (app.state.expiry, app.state.counter, app.state.notifier):

@@ -15,6 +15,11 @@ class Settings(BaseSettings):
     # Connections per worker process on PostgreSQL.
     db_pool_size: int = 10
     db_pool_overflow: int = 10
+    # Seconds a request waits for a free connection before it is answered 503.
+    db_pool_timeout: float = 30
+    # Threads per worker process running the routes that touch the database
+    # (FastAPI's thread pool; its default is 40).
+    worker_threads: int = 40
     log_level: str = "INFO"
     # "json": one JSON object a line, for log collectors; "text" for a terminal.
     log_format: str = "json"

@@ -37,7 +37,8 @@ def make_engine(settings: Settings) -> Engine:
         path = settings.sqlite_path()
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
-        pool = {"pool_size": settings.db_pool_size, "max_overflow": settings.db_pool_overflow} if path else {}
+        pool = {"pool_size": settings.db_pool_size, "max_overflow": settings.db_pool_overflow,
+                "pool_timeout": settings.db_pool_timeout} if path else {}
         engine = create_engine(
             settings.database_url,
             connect_args={"check_same_thread": False, "timeout": _WRITE_LOCK_TIMEOUT_S},
@@ -51,6 +52,7 @@ def make_engine(settings: Settings) -> Engine:
         settings.database_url,
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_pool_overflow,
+        pool_timeout=settings.db_pool_timeout,
         pool_pre_ping=True,
     )
 

@@ -6,13 +6,17 @@ from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 
 import httpx
+from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from backroom.process import core_server
+from oms_core.api.main import create_app
 from oms_core.core.db import make_engine, session_scope
 from oms_core.models import Stock, StockMovement
 from oms_core.services import auth, catalog
 from oms_core.services import stock as stock_service
+
+from .conftest import TEE, Core
 
 CLIENTS = 64
 SPREAD = {"WH-A": 4, "ST-B": 3, "ST-C": 2, "ST-D": 1}  # 10 units in the network
@@ -68,3 +72,22 @@ def test_64_clients_racing_for_10_units_get_exactly_10(settings):
         ledger = session.execute(select(func.sum(StockMovement.reserved_delta))).scalar_one()
         assert ledger == 10
     engine.dispose()
+
+
+def test_more_callers_than_threads_and_connections_are_all_answered(sqlite_settings):
+    """FastAPI checks a sync route's answer in a second hop to its thread pool. A
+    route's session still holding its connection meanwhile could leave every thread
+    waiting for a connection and every connection waiting for a thread, until the
+    pool gave up. With one thread and one connection for several callers at once,
+    every call is answered (and at once: a stuck call would give up after 5 s)."""
+    settings = sqlite_settings.model_copy(update={"worker_threads": 1, "db_pool_size": 1, "db_pool_overflow": 0,
+                                                  "db_pool_timeout": 5})
+    with TestClient(create_app(settings)) as client:
+        core = Core(client, settings)
+        core.load_network()
+
+        def availability(_: int) -> int:
+            return client.get("/api/v1/availability", params={"skus": TEE}, headers=core.admin).status_code
+
+        with ThreadPoolExecutor(4) as callers:
+            assert list(callers.map(availability, range(32))) == [200] * 32

@@ -14,9 +14,9 @@ from ...core.security import sha256
 from ...models import ApiKey
 from ...schemas import ApiKeyIn, ApiKeyOut, AuditEntryOut, DeviceRevokedOut, StaffRevokedOut
 from ...services import audit, auth
-from ..deps import Admin, ReadSessionDep, SessionDep, client_address
+from ..deps import Admin, ReadSessionDep, SessionDep, SessionRoute, client_address
 
-router = APIRouter(tags=["access"])
+router = APIRouter(tags=["access"], route_class=SessionRoute)
 
 Code = Annotated[str, Path(min_length=1, max_length=32)]
 

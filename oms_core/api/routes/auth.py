@@ -7,9 +7,19 @@ from contract.errors import DomainError
 
 from ...schemas import DeviceIn, DeviceOut, TokenIn, TokenOut
 from ...services import auth
-from ..deps import AnyActor, EngineDep, SessionDep, SettingsDep, Staff, client_address, failed_credentials, get_bearer
+from ..deps import (
+    AnyActor,
+    EngineDep,
+    SessionDep,
+    SessionRoute,
+    SettingsDep,
+    Staff,
+    client_address,
+    failed_credentials,
+    get_bearer,
+)
 
-router = APIRouter(prefix="/auth", tags=["auth"])
+router = APIRouter(prefix="/auth", tags=["auth"], route_class=SessionRoute)
 
 
 @router.post("/token", response_model=TokenOut)

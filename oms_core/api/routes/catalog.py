@@ -8,9 +8,9 @@ from contract.errors import InvalidInput, NotFound
 from ...models import Barcode, Product
 from ...schemas import BulkResult, ProductIn, ProductOut
 from ...services import catalog
-from ..deps import Admin, AnyActor, ReadSessionDep, SessionDep, SettingsDep
+from ..deps import Admin, AnyActor, ReadSessionDep, SessionDep, SessionRoute, SettingsDep
 
-router = APIRouter(tags=["catalog"])
+router = APIRouter(tags=["catalog"], route_class=SessionRoute)
 
 
 @router.put("/products", response_model=BulkResult)

@@ -6,9 +6,9 @@ from fastapi import APIRouter, Query
 
 from ...schemas import CounterOrderOut, FulfilmentOut, ReceiveIn
 from ...services import counter
-from ..deps import ReadSessionDep, SessionDep, Staff
+from ..deps import ReadSessionDep, SessionDep, SessionRoute, Staff
 
-router = APIRouter(prefix="/counter", tags=["counter"])
+router = APIRouter(prefix="/counter", tags=["counter"], route_class=SessionRoute)
 
 
 @router.get("/orders", response_model=list[CounterOrderOut])

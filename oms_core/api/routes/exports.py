@@ -4,9 +4,9 @@ from fastapi.responses import StreamingResponse
 from ...models import Location
 from ...services import exports
 from ...services.db_util import require_known
-from ..deps import ManagerOrAdmin, PeriodDep, ReaderDep, ReadSessionDep, scoped_location
+from ..deps import ManagerOrAdmin, PeriodDep, ReadSessionDep, ReaderDep, SessionRoute, scoped_location
 
-router = APIRouter(tags=["exports"])
+router = APIRouter(tags=["exports"], route_class=SessionRoute)
 
 
 @router.get("/exports/{export}.csv", response_class=StreamingResponse,

@@ -6,9 +6,9 @@ from contract.errors import InvalidInput
 from contract.fulfilment import Action, FulfilmentStatus
 from ...schemas import AcceptIn, CollectIn, FulfilmentOut, PackIn, PickIn, ReadyIn, RejectIn, ShipIn
 from ...services import fulfilments
-from ..deps import ReadSessionDep, SessionDep, Staff, StaffOrAdmin
+from ..deps import ReadSessionDep, SessionDep, SessionRoute, Staff, StaffOrAdmin
 
-router = APIRouter(prefix="/fulfilments", tags=["fulfilments"])
+router = APIRouter(prefix="/fulfilments", tags=["fulfilments"], route_class=SessionRoute)
 
 
 @router.get("", response_model=list[FulfilmentOut])

@@ -5,9 +5,9 @@ from fastapi import APIRouter, Query
 from ...models import Location
 from ...services import kpis
 from ...services.db_util import require_known
-from ..deps import ManagerOrAdmin, PeriodDep, ReadSessionDep, scoped_location
+from ..deps import ManagerOrAdmin, PeriodDep, ReadSessionDep, SessionRoute, scoped_location
 
-router = APIRouter(tags=["kpis"])
+router = APIRouter(tags=["kpis"], route_class=SessionRoute)
 
 
 @router.get("/kpis")

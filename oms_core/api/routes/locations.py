@@ -8,9 +8,9 @@ from contract.errors import InvalidInput, NotFound
 from ...models import Location
 from ...schemas import BulkResult, LocationIn, LocationOut, OperationsIn
 from ...services import catalog
-from ..deps import Admin, AnyActor, ManagerOrAdmin, ReadSessionDep, SessionDep, SettingsDep, require_store
+from ..deps import Admin, AnyActor, ManagerOrAdmin, ReadSessionDep, SessionDep, SessionRoute, SettingsDep, require_store
 
-router = APIRouter(prefix="/locations", tags=["locations"])
+router = APIRouter(prefix="/locations", tags=["locations"], route_class=SessionRoute)
 
 
 @router.put("", response_model=BulkResult)

@@ -4,9 +4,9 @@ from fastapi import APIRouter, Query
 
 from ...schemas import NotificationOut
 from ...services import notifications
-from ..deps import Admin, ReadSessionDep
+from ..deps import Admin, ReadSessionDep, SessionRoute
 
-router = APIRouter(prefix="/notifications", tags=["notifications"])
+router = APIRouter(prefix="/notifications", tags=["notifications"], route_class=SessionRoute)
 
 
 @router.get("", response_model=list[NotificationOut])

@@ -8,9 +8,18 @@ from contract.reasons import CANCEL_REASONS, REJECT_REASONS, RETURN_REASONS
 from ...domain.actors import Actor
 from ...schemas import CancelIn, OrderIn, OrderOut, OrderPage, OrderSummary, PickupOut, TimelineEvent
 from ...services import counter, order_lookup, orders
-from ..deps import AnyActor, EngineDep, OrderManager, OrderPlacer, ReadSessionDep, SessionDep, StaffOrAdmin
+from ..deps import (
+    AnyActor,
+    EngineDep,
+    OrderManager,
+    OrderPlacer,
+    ReadSessionDep,
+    SessionDep,
+    SessionRoute,
+    StaffOrAdmin,
+)
 
-router = APIRouter(tags=["orders"])
+router = APIRouter(tags=["orders"], route_class=SessionRoute)
 
 
 @router.post("/orders", response_model=OrderOut, status_code=201)

@@ -3,9 +3,9 @@ from fastapi import APIRouter
 from ...models import utcnow
 from ...schemas import PromiseIn, PromiseOut
 from ...services import promise as promise_service
-from ..deps import OrderPlacer, ReadSessionDep
+from ..deps import OrderPlacer, ReadSessionDep, SessionRoute
 
-router = APIRouter(tags=["promise"])
+router = APIRouter(tags=["promise"], route_class=SessionRoute)
 
 
 @router.post("/promise", response_model=PromiseOut)

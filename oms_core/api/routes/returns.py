@@ -6,9 +6,9 @@ from contract.errors import InvalidInput
 
 from ...schemas import ReturnIn, ReturnOut
 from ...services import returns
-from ..deps import EngineDep, ReadSessionDep, Staff, StaffOrAdmin
+from ..deps import EngineDep, ReadSessionDep, SessionRoute, Staff, StaffOrAdmin
 
-router = APIRouter(prefix="/returns", tags=["returns"])
+router = APIRouter(prefix="/returns", tags=["returns"], route_class=SessionRoute)
 
 
 @router.post("", response_model=ReturnOut, status_code=201)

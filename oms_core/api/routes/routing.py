@@ -4,9 +4,9 @@ from fastapi import APIRouter, Body, Path
 
 from ...schemas import DryRunIn, ProfileCheckOut, RoutingProfileOut, RoutingVersionOut
 from ...services import routing_profiles, routing_trial
-from ..deps import Admin, AnyActor, ReadSessionDep, SessionDep
+from ..deps import Admin, AnyActor, ReadSessionDep, SessionDep, SessionRoute
 
-router = APIRouter(prefix="/routing", tags=["routing"])
+router = APIRouter(prefix="/routing", tags=["routing"], route_class=SessionRoute)
 
 
 @router.get("/profile", response_model=RoutingProfileOut)

@@ -12,6 +12,7 @@ from ..deps import (
     ManagerOrAdmin,
     PeriodDep,
     ReadSessionDep,
+    SessionRoute,
     SessionDep,
     SettingsDep,
     StaffOrAdmin,
@@ -19,7 +20,7 @@ from ..deps import (
     scoped_location,
 )
 
-router = APIRouter(tags=["stock"])
+router = APIRouter(tags=["stock"], route_class=SessionRoute)
 
 
 @router.post("/stock/movements", status_code=201)

@@ -7,9 +7,9 @@ from fastapi.responses import Response, StreamingResponse
 
 from ...schemas import FeedPage, MutationsIn, MutationsOut
 from ...services import sync
-from ..deps import DeviceActor, EngineDep, ReadSessionDep, StoreActor
+from ..deps import DeviceActor, EngineDep, ReadSessionDep, SessionRoute, StoreActor
 
-router = APIRouter(prefix="/sync", tags=["sync"])
+router = APIRouter(prefix="/sync", tags=["sync"], route_class=SessionRoute)
 
 KEEP_ALIVE_S = 15.0
 
