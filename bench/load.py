@@ -24,6 +24,7 @@ import random
 import sys
 import tempfile
 import time
+from collections import Counter
 from pathlib import Path
 
 from sqlalchemy import func, select
@@ -202,6 +203,16 @@ async def run(url: str, key: str, generator, tokens: dict[str, str], cursor: str
     return calls
 
 
+def _error_of(log_line: str) -> str:
+    """What the core logged as an error, without the time and request id (so that they add up)."""
+    try:
+        entry = json.loads(log_line)
+    except ValueError:
+        return log_line.strip()[:200]
+    exception = entry.get("exception", "").strip().splitlines()
+    return f"{entry.get('message', '').strip()}: {exception[-1] if exception else ''}"[:300]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--stores", type=int, default=500)
@@ -226,12 +237,15 @@ def main() -> None:
             core_cpu = process_tree_cpu(server.process.pid) - core_cpu
             pg_cpu = postgres_cpu() - pg_cpu
             own_cpu = time.process_time() - own_cpu
+            server_errors = Counter(_error_of(line) for line in server.log if '"ERROR"' in line)
     for kind, latencies in sorted(calls.latencies.items()):
         ok = calls.answered.get(kind, 0)
         print(f"{kind:>17}: {ok / elapsed:7.1f}/s ok  {summary(latencies)}  errors {calls.errors.get(kind) or 0}")
     print(f"\norders per minute sustained: {calls.answered.get('orders', 0) / elapsed * 60:.0f}")
     print(f"CPU over {elapsed:.0f} s: core {core_cpu:.0f} s, PostgreSQL {pg_cpu:.0f} s, load generator "
           f"{own_cpu:.0f} s (of {2 * elapsed:.0f} s on 2 cores)")
+    for line, count in server_errors.most_common(5):
+        print(f"core logged {count} times: {line}")
 
 
 if __name__ == "__main__":
