@@ -7,7 +7,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="BACKROOM_", extra="ignore")
+    # An empty variable (as in the environment file example) means "not set".
+    model_config = SettingsConfigDict(env_prefix="BACKROOM_", extra="ignore", env_ignore_empty=True)
 
     # SQLite file by default (embedded); PostgreSQL in production, e.g.
     # postgresql+psycopg://user@host/backroom
