@@ -15,7 +15,7 @@ from typing import TypeVar
 from sqlalchemy import Engine, and_, bindparam, case, func, insert, or_, select
 from sqlmodel import Session
 
-from ..core.db import reader, session_scope
+from ..core.db import session_scope
 from contract.errors import Conflict
 
 from ..domain.actors import Actor
@@ -28,7 +28,6 @@ from . import stock as stock_service
 from .cache import ProcessCache
 
 T = TypeVar("T")
-P = TypeVar("P")
 _ROUTING_ATTEMPTS = 8
 # How far back a location's rejections count, and how many fulfilments its
 # rate starts from (so that one early rejection does not condemn a new store).
@@ -109,29 +108,12 @@ def route(session: Session, request: RoutingRequest) -> Routing:
 
 def retrying(engine: Engine, work: Callable[[Session], T]) -> T:
     """Run `work` in a transaction of its own; again, on fresh figures, when
-    another transaction reserved the stock it routed to first."""
-    return planned_then_written(engine, lambda _session: None, lambda session, _nothing: work(session))
-
-
-def planned_then_written(engine: Engine, plan: Callable[[Session], P], write: Callable[[Session, P], T]) -> T:
-    """Make a plan by reading (routing), then write it (reservations); both again,
-    on fresh figures, when the stock the plan counted on was reserved first.
-
-    On SQLite writers take turns, so the plan is made in a read transaction
-    beside them and the write lock is held only to write: the conditional
-    reservations refuse what went meanwhile. On PostgreSQL writers run side by
-    side: plan and write share one transaction (one connection, fewer round trips).
-    """
-    planning = reader(engine) if engine.dialect.name == "sqlite" else None
+    another transaction reserved the stock it routed to first (PostgreSQL,
+    several workers)."""
     for _ in range(_ROUTING_ATTEMPTS):
         try:
-            if planning is not None:
-                with session_scope(planning) as session:
-                    planned = plan(session)
-                with session_scope(engine) as session:
-                    return write(session, planned)
             with session_scope(engine) as session:
-                return write(session, plan(session))
+                return work(session)
         except stock_service.StockShortage:
             continue
     raise Conflict("busy", "stock is changing too fast to route this order; retry")

@@ -35,19 +35,14 @@ def place(engine: Engine, payload: OrderIn, actor: Actor, idempotency_key: str |
     A replay returns the first order."""
     digest = request_hash(payload)
 
-    def plan(session: Session) -> dict | _Capture:
+    def place_or_replay(session: Session) -> tuple[dict, bool]:
         existing = _replayed(session, actor, idempotency_key, digest)
         if existing is not None:
-            return get(session, existing)
-        return _plan(session, payload, actor, idempotency_key, digest)
-
-    def write(session: Session, planned: dict | _Capture) -> tuple[dict, bool]:
-        if isinstance(planned, dict):
-            return planned, False
-        return _write(session, planned, actor), True
+            return get(session, existing), False
+        return _write(session, _plan(session, payload, actor, idempotency_key, digest), actor), True
 
     try:
-        return allocation.planned_then_written(engine, plan, write)
+        return allocation.retrying(engine, place_or_replay)
     except IntegrityError:
         # The unique constraints caught a second order with the same key or
         # reference (a concurrent retry, or a reference reused).
@@ -154,7 +149,7 @@ def _plan(session: Session, payload: OrderIn, actor: Actor, key: str | None, dig
 
 
 def _write(session: Session, capture: _Capture, actor: Actor) -> dict:
-    """Write the order and reserve what its plan allocates (StockShortage if the stock went meanwhile)."""
+    """Write the order and reserve what its plan allocates (StockShortage if another transaction took it first)."""
     order = capture.order
     session.execute(insert(Order.__table__), [order])
     session.execute(insert(OrderLine.__table__), capture.lines)
