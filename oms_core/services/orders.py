@@ -3,7 +3,6 @@
 import hashlib
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
@@ -25,6 +24,9 @@ from . import allocation, events
 from .db_util import require_known
 
 
+_NO_RULE_SET = "no rule set can serve these lines; the routing profile parks them for customer service"
+
+
 def request_hash(payload: OrderIn) -> str:
     canonical = json.dumps(payload.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()
@@ -39,7 +41,7 @@ def place(engine: Engine, payload: OrderIn, actor: Actor, idempotency_key: str |
         existing = _replayed(session, actor, idempotency_key, digest)
         if existing is not None:
             return get(session, existing), False
-        return _write(session, _plan(session, payload, actor, idempotency_key, digest), actor), True
+        return _place(session, payload, actor, idempotency_key, digest), True
 
     try:
         return allocation.retrying(engine, place_or_replay)
@@ -81,16 +83,7 @@ def _refuse_duplicate_reference(session: Session, payload: OrderIn) -> None:
         )
 
 
-@dataclass(frozen=True)
-class _Capture:
-    """An order checked and routed, ready to be written with its reservations."""
-    order: dict
-    lines: list[dict]
-    routing: allocation.Routing
-    created: dict  # details of its order.created event
-
-
-def _plan(session: Session, payload: OrderIn, actor: Actor, key: str | None, digest: str) -> _Capture:
+def _place(session: Session, payload: OrderIn, actor: Actor, key: str | None, digest: str) -> dict:
     require_known(session, Product.sku, {line.sku for line in payload.lines}, "unknown_sku", "SKU")
     delivery = payload.delivery
     if delivery.method == "click_collect":
@@ -139,27 +132,20 @@ def _plan(session: Session, payload: OrderIn, actor: Actor, key: str | None, dig
         routing_version=routing.profile_version,
         parked=plan.parked,
     )
+    session.execute(insert(Order.__table__), [order])
+    session.execute(insert(OrderLine.__table__), lines)
     # An endless-aisle order names the associate who placed it and their store.
     created = {"channel": payload.channel}
     if actor.is_staff:
         created |= {"associate": actor.name, "store": actor.store}
     if payload.promised_by is not None:
         created["promised_by"] = payload.promised_by.isoformat()
-    return _Capture(order, lines, routing, created)
-
-
-def _write(session: Session, capture: _Capture, actor: Actor) -> dict:
-    """Write the order and reserve what its plan allocates (StockShortage if another transaction took it first)."""
-    order = capture.order
-    session.execute(insert(Order.__table__), [order])
-    session.execute(insert(OrderLine.__table__), capture.lines)
-    timeline = [events.event(order["id"], "order.created", actor, details=capture.created)]
-    plan = capture.routing.plan
+    # The order's own events go in one insert with those of its fulfilments.
+    timeline = [events.event(order["id"], "order.created", actor, details=created)]
     if plan.parked:
-        timeline.append(_parked(order["id"], actor, plan.unfulfilled, "no rule set can serve these lines; "
-                                "the routing profile parks them for customer service"))
-    fulfilments = allocation.assign(session, order["id"], capture.routing, actor, timeline=timeline)
-    return order_view(order, capture.lines, fulfilments)
+        timeline.append(_parked(order["id"], actor, plan.unfulfilled, _NO_RULE_SET))
+    fulfilments = allocation.assign(session, order["id"], routing, actor, timeline=timeline)
+    return order_view(order, lines, fulfilments)
 
 
 def routing_request(order: Mapping, lines: Sequence[Mapping], demand: Mapping[str, int],
@@ -347,7 +333,6 @@ def reroute(session: Session, order_id: str, demand: dict[str, int], actor: Acto
         )
     if park:
         why = (f"the pickup store {given_back_by} gave these lines back ({reason}) and no other location "
-               "may ship them to it" if pickup_gave_back and not plan.parked else
-               "no rule set can serve these lines; the routing profile parks them for customer service")
+               "may ship them to it" if pickup_gave_back and not plan.parked else _NO_RULE_SET)
         events.write(session, [_parked(order_id, actor, plan.unfulfilled, why)])
     refresh_status(session, order_id)

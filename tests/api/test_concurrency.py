@@ -6,11 +6,13 @@ from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 
 import httpx
+from fastapi.routing import iter_route_contexts
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from backroom.process import core_server
-from oms_core.api.main import create_app
+from oms_core.api.deps import SessionRoute
+from oms_core.api.main import API_PREFIX, create_app
 from oms_core.core.db import make_engine, session_scope
 from oms_core.models import Stock, StockMovement
 from oms_core.services import auth, catalog
@@ -91,3 +93,11 @@ def test_more_callers_than_threads_and_connections_are_all_answered(sqlite_setti
 
         with ThreadPoolExecutor(4) as callers:
             assert list(callers.map(availability, range(32))) == [200] * 32
+
+
+def test_every_api_route_gives_its_connections_back(sqlite_settings):
+    """A router created without SessionRoute would bring the stall above back."""
+    app = create_app(sqlite_settings)
+    plain = [route.path for route in iter_route_contexts(app.routes)
+             if route.path.startswith(API_PREFIX) and not isinstance(route.route, SessionRoute)]
+    assert plain == []
