@@ -22,7 +22,7 @@ from ..domain.actors import Actor
 from contract.fulfilment import OPEN, Action, FulfilmentStatus, next_status
 from ..domain.ids import uuid7
 from ..domain.routing import NO_LOAD, LocationLoad, NetworkView, RoutingPlan, RoutingRequest, Site
-from ..models import Fulfilment, FulfilmentLine, Location, Stock, utcnow
+from ..models import Fulfilment, FulfilmentLine, Location, utcnow
 from . import changes, events, routing_profiles
 from . import stock as stock_service
 from .cache import ProcessCache
@@ -76,8 +76,10 @@ def _load_busy(session: Session) -> dict[str, LocationLoad]:
 # seconds; this process counts what it assigns meanwhile itself.
 sites_cache = ProcessCache(_load_sites, stamp=select(func.count(), func.max(Location.updated_at)))
 busy_cache = ProcessCache(_load_busy, check_every_s=5.0)
-_ATP_OF = select(Stock.location, Stock.sku, stock_service.ATP).where(
-    Stock.sku.in_(bindparam("skus", expanding=True)), stock_service.ATP > 0
+# On the table's own columns (not the model's), so its rows skip the ORM's loading layer.
+_stock = stock_service.stock
+_ATP_OF = select(_stock.c.location, _stock.c.sku, stock_service.ATP).where(
+    _stock.c.sku.in_(bindparam("skus", expanding=True)), stock_service.ATP > 0
 )
 
 

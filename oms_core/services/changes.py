@@ -45,6 +45,12 @@ _NUMBER_POSTGRES = text(
 )
 
 
+_change = Change.__table__
+# SQLite serialises writers: the commit's rows take their ids as numbers.
+_NUMBER_SQLITE = update(_change).where(_change.c.seq.is_(None)).values(seq=_change.c.id)
+_INSERT = insert(_change)
+
+
 def record(session: Session, scope: str, entity: str, entity_id: str, op: str = "upsert") -> None:
     pending = session.info.setdefault(_PENDING, {})
     # One row per entity and transaction: the feed says "look again", not how.
@@ -121,14 +127,14 @@ def _write_pending(session: Session) -> None:
         return
     now = utcnow()
     session.execute(
-        insert(Change.__table__),
+        _INSERT,
         [
             {"scope": scope, "entity": entity, "entity_id": entity_id, "op": op, "at": now}
             for (scope, entity, entity_id), op in pending.items()
         ],
     )
     if session.get_bind().dialect.name != "postgresql":
-        session.execute(update(Change.__table__).where(Change.seq.is_(None)).values(seq=Change.id))
+        session.execute(_NUMBER_SQLITE)
     session.info[_COMMITTED] = {scope for scope, _, _ in pending}
     pending.clear()
 

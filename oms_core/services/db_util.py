@@ -1,8 +1,9 @@
 """Small SQL helpers shared by services: portable bulk upsert and existence checks."""
 
 from collections.abc import Iterable, Sequence
+from functools import lru_cache
 
-from sqlalchemy import Table, select
+from sqlalchemy import Column, Select, Table, bindparam, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session
@@ -38,6 +39,12 @@ def insert_missing(session: Session, table: Table, rows: Sequence[dict], keys: S
         session.execute(stmt, list(rows))
 
 
+@lru_cache(maxsize=None)
+def _present(column: Column) -> Select:
+    """Which of the given values the column holds: built once, as every order asks it."""
+    return select(column).where(column.in_(bindparam("values", expanding=True)))
+
+
 def require_known(session: Session, column, values: Iterable[str], code: str, what: str) -> None:
     """Raise InvalidInput naming every value that the column does not hold."""
     wanted = set(values)
@@ -45,9 +52,9 @@ def require_known(session: Session, column, values: Iterable[str], code: str, wh
         return
     found: set[str] = set()
     ordered = sorted(wanted)
+    present = _present(column.table.c[column.key])  # the bare table column: no ORM layer on the way
     for start in range(0, len(ordered), 500):  # stay under bind-parameter limits
-        chunk = ordered[start : start + 500]
-        found.update(session.execute(select(column).where(column.in_(chunk))).scalars())
+        found.update(session.execute(present, {"values": ordered[start : start + 500]}).scalars())
     missing = sorted(wanted - found)
     if missing:
         raise InvalidInput(code, f"unknown {what}: {', '.join(missing[:20])}", missing=missing[:100])
