@@ -35,14 +35,8 @@ _COMMITTED = "backroom_committed_scopes"
 # Called with the scopes that changed once their changes are numbered (live sync hooks in here).
 _sequenced_hooks: list[Callable[[set[str]], None]] = []
 
-_NUMBER_POSTGRES = text(
-    """
-    UPDATE change SET seq = numbered.seq
-    FROM (SELECT id, nextval('change_seq') AS seq
-          FROM (SELECT id FROM change WHERE seq IS NULL ORDER BY id) AS pending) AS numbered
-    WHERE change.id = numbered.id
-    """
-)
+# Lock, number and notify in one round trip (migration 0011), in a transaction of its own.
+_SEQUENCE_POSTGRES = text("SELECT backroom_sequence_changes(:lock_key, :channel, :scopes)")
 
 
 _change = Change.__table__
@@ -69,21 +63,19 @@ def sequence_pending(engine: Engine, scopes: set[str] = frozenset()) -> None:  #
     tell every worker's live streams which stores changed."""
     if engine.dialect.name != "postgresql":
         return
-    with engine.begin() as connection:
-        connection.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _SEQUENCER_LOCK})
-        connection.execute(_NUMBER_POSTGRES)
-        if scopes:
-            connection.execute(
-                text("SELECT pg_notify(:channel, :scopes)"),
-                {"channel": NOTIFY_CHANNEL, "scopes": json.dumps(sorted(scopes))},
-            )
+    with engine.execution_options(isolation_level="AUTOCOMMIT").connect() as connection:
+        connection.execute(
+            _SEQUENCE_POSTGRES,
+            {"lock_key": _SEQUENCER_LOCK, "channel": NOTIFY_CHANNEL,
+             "scopes": json.dumps(sorted(scopes)) if scopes else None},
+        )
 
 
 class _Passes:
     """Sequencing passes of this process on one database, one at a time. A commit
     waits for a pass that began after it; one pass serves every commit made before
     it began. Under load many commits find their rows numbered by a neighbour's
-    pass and skip its five round trips."""
+    pass and skip their own."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()  # the counters and scopes
