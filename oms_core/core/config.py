@@ -4,6 +4,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
 
 
 class Settings(BaseSettings):
@@ -83,8 +84,8 @@ class Settings(BaseSettings):
     def sqlite_path(self) -> Path | None:
         if not self.is_sqlite:
             return None
-        path = self.database_url.split("///", 1)[-1]
-        return None if path in ("", ":memory:") else Path(path)
+        path = make_url(self.database_url).database  # None for "sqlite://"; no "?query" part
+        return None if path in (None, "", ":memory:") else Path(path)
 
 
 @lru_cache
