@@ -16,7 +16,7 @@ from sqlalchemy import text
 
 from ..core import migrate
 from ..core.config import Settings, get_settings
-from ..core.db import checkpoint_in_background, make_engine, reader
+from ..core.db import make_engine, reader
 from ..core.logging import setup_logging
 from ..models import utcnow
 from ..services import changes, counter, notifications
@@ -54,8 +54,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.notifier = _every(settings.notify_interval_seconds, "sending notifications",
                                     lambda: notifications.deliver_due(engine, sender, utcnow(),
                                                                       settings.notify_max_attempts))
-        app.state.checkpointer = (_every(settings.sqlite_checkpoint_seconds, "checkpointing the SQLite log",
-                                         app.state.checkpoint) if app.state.checkpoint else None)
         # What is loaded by now (the code and its frameworks, ~170,000 objects) lives as long
         # as the process: kept out of the collector's full passes, which otherwise walked it
         # every few thousand orders and held a request (and SQLite's write lock) ~100 ms.
@@ -63,7 +61,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         anyio.to_thread.current_default_thread_limiter().total_tokens = settings.worker_threads
         yield
         gc.unfreeze()
-        for task in (app.state.expiry, app.state.counter, app.state.notifier, app.state.checkpointer):
+        for task in (app.state.expiry, app.state.counter, app.state.notifier):
             if task is not None:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
@@ -79,7 +77,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.engine = make_engine(settings)
-    app.state.checkpoint = checkpoint_in_background(app.state.engine) if settings.sqlite_checkpoint_seconds else None
     app.state.reader = reader(app.state.engine)
     app.state.credentials = CredentialCache(settings.auth_cache_seconds)
     app.state.throttle = ClientThrottle(app.state.engine, settings.client_max_failures,

@@ -19,10 +19,6 @@ class Settings(BaseSettings):
     db_pool_overflow: int = 10
     # Seconds a request waits for a free connection before it is answered 503.
     db_pool_timeout: float = 30
-    # SQLite: how often each worker copies the write-ahead log into the
-    # database (beside the writers, not in one of their commits); 0 leaves it
-    # to SQLite, in the commit that crosses 1,000 pages.
-    sqlite_checkpoint_seconds: float = 1.0
     # Threads per worker process running the routes that touch the database
     # (FastAPI's thread pool; its default is 40).
     worker_threads: int = 40

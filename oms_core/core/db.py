@@ -6,16 +6,13 @@ never finds the row changed under it. Writers queue on a lock of our own
 first (threads and worker processes alike), so a waiting writer is handed
 the database at once instead of sleeping in SQLite's busy handler. Read-only
 sessions (`reader()`) begin a plain deferred transaction beside writers.
-A server moves the log's pages into the database itself, on a schedule
-(`checkpoint_in_background`), rather than in whichever commit crosses
-SQLite's threshold.
 
 PostgreSQL (production): a connection pool; atomicity comes from conditional
 updates and row locks in services/.
 """
 
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -141,32 +138,6 @@ class _WriterLock:
         if self._file is not None:
             fcntl.flock(self._file, fcntl.LOCK_UN)
         self._threads.release()
-
-
-def checkpoint_in_background(engine: Engine) -> Callable[[], None] | None:
-    """On SQLite, stop commits from checkpointing and return the checkpoint for
-    the caller to run every second or so (None on PostgreSQL).
-
-    By default the commit that takes SQLite's log past 1,000 pages copies it
-    into the database, holding the write lock ~10 ms while every other writer
-    waits: one order in forty. A PASSIVE checkpoint beside the writers neither
-    waits for them nor stops them. Call before the engine's first connection."""
-    if engine.dialect.name != "sqlite":
-        return None
-
-    @event.listens_for(engine, "connect")
-    def _no_checkpoint_in_commits(dbapi_conn, _record) -> None:  # noqa: ANN001
-        dbapi_conn.execute("PRAGMA wal_autocheckpoint=0")
-
-    def checkpoint() -> None:
-        # On the bare connection: outside any transaction, and without the writers' lock.
-        connection = engine.raw_connection()
-        try:
-            connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
-        finally:
-            connection.close()
-
-    return checkpoint
 
 
 @contextmanager
