@@ -37,12 +37,10 @@ _sequenced_hooks: list[Callable[[set[str]], None]] = []
 
 # Lock, number and notify in one round trip (migration 0011), in a transaction of its own.
 _SEQUENCE_POSTGRES = text("SELECT backroom_sequence_changes(:lock_key, :channel, :scopes)")
-
-
 _change = Change.__table__
-# SQLite serialises writers: the commit's rows take their ids as numbers.
+# SQLite serialises writers: the commit's rows take their ids as numbers. On the
+# table's own columns, so that it skips the ORM's bulk-update layer.
 _NUMBER_SQLITE = update(_change).where(_change.c.seq.is_(None)).values(seq=_change.c.id)
-_INSERT = insert(_change)
 
 
 def record(session: Session, scope: str, entity: str, entity_id: str, op: str = "upsert") -> None:
@@ -119,7 +117,7 @@ def _write_pending(session: Session) -> None:
         return
     now = utcnow()
     session.execute(
-        _INSERT,
+        insert(_change),
         [
             {"scope": scope, "entity": entity, "entity_id": entity_id, "op": op, "at": now}
             for (scope, entity, entity_id), op in pending.items()
