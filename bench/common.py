@@ -146,7 +146,8 @@ def process_tree_cpu(pid: int) -> float:
 
 def postgres_cpu() -> float:
     """CPU seconds used so far by the PostgreSQL server's processes on this machine (Linux):
-    its backends run on the same cores as the core and the load generator."""
+    its backends run on the same cores as the core and the load generator. Backends that
+    have exited count too, through the server's children times (it waits for them)."""
     total = 0.0
     tick = os.sysconf("SC_CLK_TCK")
     for stat in Path("/proc").glob("[0-9]*/stat"):
@@ -156,5 +157,5 @@ def postgres_cpu() -> float:
             continue
         if name == "postgres":
             values = fields.split()
-            total += (int(values[11]) + int(values[12])) / tick
+            total += sum(int(v) for v in values[11:15]) / tick  # utime, stime, cutime, cstime
     return total
