@@ -55,29 +55,39 @@ async def get_read_session(engine: Annotated[Engine, Depends(get_reader)]) -> As
 
 
 class SessionRoute(APIRoute):
-    """Every route of the core: a sync route gives its sessions' connections back
-    as soon as it returns, before FastAPI checks its answer. That check runs in
-    the thread pool too (for sync routes), so a connection held across it could
-    leave every thread waiting for a connection and every connection waiting for
-    a thread. Routes commit what they write themselves; closing rolls back the rest."""
+    """Every route of the core. A sync route runs in one hop to the thread pool,
+    and gives its sessions' connections back there, as soon as it returns.
+
+    Left to itself FastAPI would hop to the pool a second time to check a sync
+    route's answer: one more handover between the event loop and a thread per
+    request (the interpreter lock changes hands each time), and a connection
+    held across that hop could leave every thread waiting for a connection and
+    every connection waiting for a thread. The route is therefore handed to
+    FastAPI as a coroutine, which has its answer checked on the event loop.
+    Routes commit what they write themselves; closing rolls back the rest."""
 
     def __init__(self, path: str, endpoint: Callable, **kwargs) -> None:  # noqa: ANN003
         if not inspect.iscoroutinefunction(endpoint):
-            endpoint = _closing_sessions(endpoint)
+            endpoint = _in_thread_closing_sessions(endpoint)
         super().__init__(path, endpoint, **kwargs)
 
 
-def _closing_sessions(endpoint: Callable) -> Callable:
-    @functools.wraps(endpoint)
-    def run(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+def _in_thread_closing_sessions(endpoint: Callable) -> Callable:
+    def run(kwargs: dict) -> object:
         try:
-            return endpoint(*args, **kwargs)
+            return endpoint(**kwargs)
         finally:
             for value in kwargs.values():
                 if isinstance(value, Session):
                     value.close()
 
-    return run
+    # FastAPI reads the parameters through functools.wraps (__wrapped__); it
+    # passes them all by name.
+    @functools.wraps(endpoint)
+    async def in_thread(**kwargs) -> object:  # noqa: ANN003
+        return await run_in_threadpool(run, kwargs)
+
+    return in_thread
 
 
 EngineDep = Annotated[Engine, Depends(get_engine)]
