@@ -67,7 +67,9 @@ class SessionRoute(APIRoute):
     Routes commit what they write themselves; closing rolls back the rest."""
 
     def __init__(self, path: str, endpoint: Callable, **kwargs) -> None:  # noqa: ANN003
-        if not inspect.iscoroutinefunction(endpoint):
+        # Plain functions only: a generator (sync or async) is a streaming route.
+        if not (inspect.iscoroutinefunction(endpoint) or inspect.isasyncgenfunction(endpoint)
+                or inspect.isgeneratorfunction(endpoint)):
             endpoint = _in_thread_closing_sessions(endpoint)
         super().__init__(path, endpoint, **kwargs)
 

@@ -1,11 +1,13 @@
 """No oversell under real concurrency: a real server with two worker processes,
 64 clients racing for a SKU that has 10 units in the whole network."""
 
+import json
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 
 import httpx
+from fastapi import APIRouter, FastAPI
 from fastapi.routing import iter_route_contexts
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
@@ -77,7 +79,7 @@ def test_64_clients_racing_for_10_units_get_exactly_10(settings):
 
 
 def test_more_callers_than_threads_and_connections_are_all_answered(sqlite_settings):
-    """FastAPI checks a sync route's answer in a second hop to its thread pool. A
+    """FastAPI would check a sync route's answer in a second hop to its thread pool. A
     route's session still holding its connection meanwhile could leave every thread
     waiting for a connection and every connection waiting for a thread, until the
     pool gave up. With one thread and one connection for several callers at once,
@@ -101,3 +103,20 @@ def test_every_api_route_gives_its_connections_back(sqlite_settings):
     plain = [route.path for route in iter_route_contexts(app.routes)
              if route.path.startswith(API_PREFIX) and not isinstance(route.route, SessionRoute)]
     assert plain == []
+
+
+def test_session_routes_stream_what_a_generator_route_yields():
+    """SessionRoute runs plain sync routes in one hop to the thread pool; a route
+    written as a generator streams, and must be left to FastAPI as it is."""
+    router = APIRouter(route_class=SessionRoute)
+
+    @router.get("/lines")
+    async def lines():  # noqa: ANN202
+        for i in range(3):
+            yield {"i": i}
+
+    app = FastAPI()
+    app.include_router(router)
+    with TestClient(app) as client:
+        answer = client.get("/lines")
+        assert [json.loads(line) for line in answer.text.splitlines() if line] == [{"i": 0}, {"i": 1}, {"i": 2}]
