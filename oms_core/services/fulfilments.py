@@ -5,7 +5,7 @@ state machine whether it is allowed, applies its stock effect and records it."""
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, and_, or_, select
 from sqlmodel import Session
 
 from contract.errors import InvalidInput, NotFound
@@ -24,11 +24,25 @@ _EXPIRED = "not accepted in time"
 _EXPIRE_BATCH = 500  # per run; the next run takes the rest
 
 
-def list_for_location(session: Session, location: str, statuses: Sequence[str] | None) -> list[dict]:
+def list_for_location(session: Session, location: str, statuses: Sequence[str] | None, limit: int,
+                      after: str | None = None) -> tuple[list[dict], bool]:
+    """A page of the location's fulfilments, oldest first, from the one after `after`;
+    and whether more follow."""
     where = [Fulfilment.location == location]
     if statuses:
         where.append(Fulfilment.status.in_(list(statuses)))
-    return orders.fulfilment_views(session, *where)
+    if after is not None:
+        # Keyset paging on the listing's own order: a page never repeats or skips
+        # a fulfilment, however many are created while a caller pages through.
+        anchor = session.execute(
+            select(Fulfilment.created_at, Fulfilment.id).where(Fulfilment.id == after, Fulfilment.location == location)
+        ).first()
+        if anchor is None:
+            raise InvalidInput("invalid_cursor", f"no fulfilment {after} here: page on from an id this listing gave")
+        where.append(or_(Fulfilment.created_at > anchor.created_at,
+                         and_(Fulfilment.created_at == anchor.created_at, Fulfilment.id > anchor.id)))
+    views = orders.fulfilment_views(session, *where, limit=limit + 1)
+    return views[:limit], len(views) > limit
 
 
 def get(session: Session, fulfilment_id: str, actor: Actor) -> dict:

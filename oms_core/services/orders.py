@@ -206,12 +206,13 @@ def _fulfilments(session: Session, order_id: str) -> list[Fulfilment]:
     )
 
 
-def fulfilment_views(session: Session, *where) -> list[dict]:  # noqa: ANN002
-    """Fulfilments (as plain dicts, with their lines) matching the conditions, oldest first."""
+def fulfilment_views(session: Session, *where, limit: int | None = None) -> list[dict]:  # noqa: ANN002
+    """Fulfilments (as plain dicts, with their lines) matching the conditions, oldest first
+    (the first `limit` of them)."""
     views = [
         {**row, "lines": []}
         for row in session.execute(
-            select(Fulfilment.__table__).where(*where).order_by(Fulfilment.created_at, Fulfilment.id)
+            select(Fulfilment.__table__).where(*where).order_by(Fulfilment.created_at, Fulfilment.id).limit(limit)
         ).mappings()
     ]
     by_id = {view["id"]: view for view in views}

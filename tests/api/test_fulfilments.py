@@ -1,5 +1,7 @@
 """What a store does with its fulfilments, through the API."""
 
+import re
+
 from .conftest import CAP, CAP_EAN, JNS, PARIS, TEE, TEE_EAN
 
 
@@ -43,6 +45,43 @@ def test_listing_shows_only_the_stores_own_fulfilments_by_status(network):
     network.act(lyon, fid, "accept")
     assert network.client.get("/api/v1/fulfilments?status=assigned", headers=lyon).json() == []
     assert len(network.client.get("/api/v1/fulfilments?status=accepted&status=picking", headers=lyon).json()) == 1
+
+
+def _next_page(response) -> str | None:
+    link = re.fullmatch(r'<([^>]+)>; rel="next"', response.headers.get("link", ""))
+    return link.group(1) if link else None
+
+
+def test_listing_pages_through_a_long_history_without_repeating_or_skipping(network):
+    lyon, paris = network.sign_in("LYS-01"), network.sign_in("PAR-01")
+    network.load_network({("LYS-01", TEE): 50})
+    placed = [_order_at(network, "LYS-01", [(TEE, 1)])[1] for _ in range(5)]
+    first = network.client.get("/api/v1/fulfilments?limit=2", headers=lyon)
+    assert [f["id"] for f in first.json()] == placed[:2]
+    seen, url = [f["id"] for f in first.json()], _next_page(first)
+    # Created while the caller pages through: it comes last, not in the page being read.
+    placed.append(_order_at(network, "LYS-01", [(TEE, 1)])[1])
+    while url is not None:
+        page = network.client.get(url, headers=lyon)
+        assert page.status_code == 200 and len(page.json()) <= 2
+        seen += [f["id"] for f in page.json()]
+        url = _next_page(page)
+    assert seen == placed
+    # The last page says so by having no next link; a whole listing fits the default page.
+    everything = network.client.get("/api/v1/fulfilments", headers=lyon)
+    assert [f["id"] for f in everything.json()] == placed and _next_page(everything) is None
+    # Filters carry over to the next page.
+    network.act(lyon, placed[0], "accept")
+    assigned = network.client.get("/api/v1/fulfilments?status=assigned&limit=4", headers=lyon)
+    assert [f["id"] for f in assigned.json()] == placed[1:5]
+    rest = network.client.get(_next_page(assigned), headers=lyon).json()
+    assert [f["id"] for f in rest] == placed[5:]
+    # A cursor this listing did not give is refused, not taken as "from the start".
+    for after in ("nope", placed[0]):
+        r = network.client.get(f"/api/v1/fulfilments?after={after}", headers=paris)
+        assert r.status_code == 422 and r.json()["error"]["code"] == "invalid_cursor"
+    for limit in ("0", "1001", "ten"):
+        assert network.client.get(f"/api/v1/fulfilments?limit={limit}", headers=lyon).status_code == 422
 
 
 def test_a_store_cannot_see_or_touch_another_stores_fulfilment(network):

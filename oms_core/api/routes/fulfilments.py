@@ -1,6 +1,6 @@
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Query
+from fastapi import APIRouter, Body, Query, Request, Response
 
 from contract.errors import InvalidInput
 from contract.fulfilment import Action, FulfilmentStatus
@@ -13,16 +13,26 @@ router = APIRouter(prefix="/fulfilments", tags=["fulfilments"], route_class=Sess
 
 @router.get("", response_model=list[FulfilmentOut])
 def list_fulfilments(
+    request: Request,
+    response: Response,
     session: ReadSessionDep,
     actor: StaffOrAdmin,
     status: Annotated[list[FulfilmentStatus] | None, Query()] = None,
     location: Annotated[str | None, Query(max_length=32, description="admin only; staff see their store")] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 500,
+    after: Annotated[str | None, Query(max_length=64, description="the last id of the previous page")] = None,
 ) -> list[dict]:
-    """The fulfilments of the caller's store (an admin names the location)."""
+    """The fulfilments of the caller's store (an admin names the location), oldest first, a page
+    at a time: when more follow, the answer's `Link` header gives the next page (rel="next")."""
     where = actor.store if actor.is_store_bound else location
     if where is None:
         raise InvalidInput("location_required", "give ?location= to list a location's fulfilments")
-    return fulfilments.list_for_location(session, where, [s.value for s in status] if status else None)
+    page, more = fulfilments.list_for_location(session, where, [s.value for s in status] if status else None,
+                                               limit, after)
+    if more:
+        following = request.url.include_query_params(after=page[-1]["id"])
+        response.headers["Link"] = f'<{following.path}?{following.query}>; rel="next"'
+    return page
 
 
 @router.get("/{fulfilment_id}", response_model=FulfilmentOut)
