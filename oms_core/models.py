@@ -164,6 +164,8 @@ class OrderLine(SQLModel, table=True):
 class Fulfilment(SQLModel, table=True):
     __table_args__ = (
         Index("ix_fulfilment_location_status", "location", "status"),
+        # A location's listing, a page at a time in its own order (GET /fulfilments).
+        Index("ix_fulfilment_location_created", "location", "created_at", "id"),
         # How busy each location is: fulfilments given to it today and lately.
         Index("ix_fulfilment_created_at", "created_at"),
         # One arrival per parcel, however many devices scan it in.

@@ -32,8 +32,9 @@ def list_for_location(session: Session, location: str, statuses: Sequence[str] |
     if statuses:
         where.append(Fulfilment.status.in_(list(statuses)))
     if after is not None:
-        # Keyset paging on the listing's own order: a page never repeats or skips
-        # a fulfilment, however many are created while a caller pages through.
+        # Keyset paging on the listing's own order: pages do not repeat or shift as
+        # fulfilments are created. One stamped before a page was read but committed
+        # after it (another worker's transaction) shows in the next listing only.
         anchor = session.execute(
             select(Fulfilment.created_at, Fulfilment.id).where(Fulfilment.id == after, Fulfilment.location == location)
         ).first()

@@ -52,7 +52,7 @@ def _next_page(response) -> str | None:
     return link.group(1) if link else None
 
 
-def test_listing_pages_through_a_long_history_without_repeating_or_skipping(network):
+def test_listing_pages_through_a_long_history_in_order(network):
     lyon, paris = network.sign_in("LYS-01"), network.sign_in("PAR-01")
     network.load_network({("LYS-01", TEE): 50})
     placed = [_order_at(network, "LYS-01", [(TEE, 1)])[1] for _ in range(5)]

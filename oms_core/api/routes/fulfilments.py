@@ -11,7 +11,12 @@ from ..deps import ReadSessionDep, SessionDep, SessionRoute, Staff, StaffOrAdmin
 router = APIRouter(prefix="/fulfilments", tags=["fulfilments"], route_class=SessionRoute)
 
 
-@router.get("", response_model=list[FulfilmentOut])
+_NEXT_PAGE = {"headers": {"Link": {
+    "description": 'the next page, as `<path?query>; rel="next"`; absent on the last page',
+    "schema": {"type": "string"}}}}
+
+
+@router.get("", response_model=list[FulfilmentOut], responses={200: _NEXT_PAGE})
 def list_fulfilments(
     request: Request,
     response: Response,
