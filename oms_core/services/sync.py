@@ -98,17 +98,17 @@ def _latest_seq(session: Session) -> int:
 
 def _snapshot(session: Session, store: str, watermark: int, phase: str, after: str, limit: int, first: bool) -> dict:
     """One page of the store's current state, phase by phase, in key order."""
-    items: list[dict] = []
+    wanted: dict[str, list[str]] = {}
     taken = 0
     while True:
         room = limit - taken
         keys = _snapshot_keys(session, store, phase, after, room) if room > 0 else []
-        items.extend(_entities(session, store, phase, keys))
+        wanted[phase] = keys
         taken += len(keys)
         if room <= 0 or len(keys) == room:  # page full: this phase may go on
             after = keys[-1] if keys else after
             return {
-                "items": items,
+                "items": _items(session, store, wanted),
                 "cursor": f"snap:{watermark}:{phase}:{after}",
                 "more": True,
                 "snapshot": "start" if first else "continue",
@@ -116,7 +116,7 @@ def _snapshot(session: Session, store: str, watermark: int, phase: str, after: s
         following = _SNAPSHOT_PHASES.index(phase) + 1
         if following == len(_SNAPSHOT_PHASES):
             # What changed since the snapshot began comes next, from the feed.
-            return {"items": items, "cursor": f"seq:{watermark}", "more": True,
+            return {"items": _items(session, store, wanted), "cursor": f"seq:{watermark}", "more": True,
                     "snapshot": "start_end" if first else "end"}
         phase, after = _SNAPSHOT_PHASES[following], ""
 
@@ -162,8 +162,8 @@ def _changes(session: Session, store: str, since: int, limit: int) -> dict:
         ids = wanted.setdefault(entity, [])
         if entity_id not in ids:
             ids.append(entity_id)
-    items = [item for entity, ids in wanted.items() for item in _entities(session, store, entity, ids)]
-    return {"items": items, "cursor": f"seq:{rows[-1].seq if rows else since}", "more": len(rows) == limit, "snapshot": None}
+    return {"items": _items(session, store, wanted), "cursor": f"seq:{rows[-1].seq if rows else since}",
+            "more": len(rows) == limit, "snapshot": None}
 
 
 def _visible_to(store: str):  # noqa: ANN202
@@ -171,12 +171,26 @@ def _visible_to(store: str):  # noqa: ANN202
     return or_(Fulfilment.location == store, Fulfilment.ship_to == store)
 
 
-def _entities(session: Session, store: str, entity: str, ids: list[str]) -> list[dict]:
-    """Current state of each entity, a tombstone where it is gone or not the store's."""
+def _items(session: Session, store: str, wanted: dict[str, list[str]]) -> list[dict]:
+    """The wanted entities' items, then, once each, the products they name (the tablet
+    shows a fulfilment's and a stock level's product; a page often names one twice)."""
+    items: list[dict] = []
+    named: set[str] = set()
+    for entity, ids in wanted.items():
+        found, skus = _entities(session, store, entity, ids)
+        items += found
+        named |= skus
+    named -= set(wanted.get("product", ()))
+    return items + _entities(session, store, "product", sorted(named))[0]
+
+
+def _entities(session: Session, store: str, entity: str, ids: list[str]) -> tuple[list[dict], set[str]]:
+    """Current state of each entity, a tombstone where it is gone or not the store's;
+    and the SKUs of the products they name."""
     if not ids:
-        return []
+        return [], set()
     found: dict[str, dict] = {}
-    extra: list[dict] = []
+    named: set[str] = set()
     if entity == "fulfilment":
         views = orders.fulfilment_views(session, Fulfilment.id.in_(ids), _visible_to(store))
         summaries = _order_summaries(session, {v["order_id"] for v in views})
@@ -191,7 +205,7 @@ def _entities(session: Session, store: str, entity: str, ids: list[str]) -> list
             }
             for v in views
         }
-        extra = _entities(session, store, "product", sorted({l["sku"] for v in views for l in v["lines"]}))
+        named = {line["sku"] for v in views for line in v["lines"]}
     elif entity == "stock":
         found = {
             row["sku"]: dict(row)
@@ -200,7 +214,7 @@ def _entities(session: Session, store: str, entity: str, ids: list[str]) -> list
                 .where(Stock.location == store, Stock.sku.in_(ids))
             ).mappings()
         }
-        extra = _entities(session, store, "product", sorted(found))
+        named = set(found)
     elif entity == "product":
         found = _products(session, ids)
     elif entity == "location":
@@ -215,7 +229,7 @@ def _entities(session: Session, store: str, entity: str, ids: list[str]) -> list
         else {"entity": entity, "id": key, "op": "delete", "data": None}
         for key in ids
     ]
-    return items + extra
+    return items, named
 
 
 def _pickup_secret(session: Session, store: str) -> str | None:

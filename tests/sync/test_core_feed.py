@@ -52,6 +52,20 @@ def test_snapshot_then_changes(network):
     }
 
 
+def test_a_page_brings_each_product_it_names_once(network):
+    device, _ = enrol(network, "LYS-01")
+    _, cursor, _ = pull_all(network, device)
+    order = network.place([(TEE, 1)])  # a fulfilment at LYS-01 and its stock change, both naming TEE
+    items, _, _ = pull_all(network, device, cursor)
+    assert {(i["entity"], i["id"]) for i in items} >= {("fulfilment", order["fulfilments"][0]["id"]), ("stock", TEE)}
+    products = [i["id"] for i in items if i["entity"] == "product"]
+    assert products == [TEE]
+    # The first snapshot too: every product of the store's stock, once each.
+    snapshot, _, _ = pull_all(network, device, limit=5000)
+    products = [i["id"] for i in snapshot if i["entity"] == "product"]
+    assert len(products) == len(set(products)) and set(products) >= {TEE, CAP}
+
+
 def test_the_feed_is_the_stores_own(network):
     device, _ = enrol(network, "PAR-01")
     network.place([(TEE, 1)])  # to LYS-01
