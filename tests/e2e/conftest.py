@@ -232,13 +232,25 @@ class Screen:
             self.type_into(last[0], values[last[0]])
 
     def type_into(self, label: str, text: str, within=None) -> None:  # noqa: ANN001
-        """Focus a field and type, key by key, as a person or a keyboard-wedge scanner does."""
-        field = self.textbox(label, within)
-        # Keys typed while Flutter is still attaching its editor to the field are
-        # overwritten when it attaches; a person would see that and type again.
+        """Focus a field and type, key by key, as a person does."""
+        self._type(self.textbox(label, within), text, tap=True)
+
+    def scan(self, code: str) -> None:
+        """What a keyboard-wedge scanner does in the focused scan field: the code's keys, then Enter."""
+        field = self.page.get_by_role("textbox", name=re.compile("^Scan"))
+        self.expect(field).to_be_focused(timeout=10_000)
+        self.expect(field).to_have_value("")  # the last scan has been taken: the field is empty again
+        self._type(field, code, tap=False)
+        self.page.keyboard.press("Enter")
+
+    def _type(self, field, text: str, tap: bool) -> None:  # noqa: ANN001
+        # Keys typed while Flutter is still attaching its editor to a field that just
+        # took the focus are overwritten when it attaches (CI once lost a scan's first
+        # character so); a person would see that and type again.
         for _ in range(3):
-            self.tap(field)
-            self.expect(field).to_be_focused()
+            if tap:
+                self.tap(field)
+                self.expect(field).to_be_focused()
             self.page.keyboard.press("Control+A")
             self.page.keyboard.press("Backspace")
             self.page.keyboard.type(text)
@@ -248,13 +260,6 @@ class Screen:
             except AssertionError:
                 continue
         self.expect(field).to_have_value(text)
-
-    def scan(self, code: str) -> None:
-        field = self.page.get_by_role("textbox", name=re.compile("^Scan"))
-        self.expect(field).to_be_focused(timeout=10_000)
-        self.expect(field).to_have_value("")  # the last scan has been taken: the field is empty again
-        self.page.keyboard.type(code)
-        self.page.keyboard.press("Enter")
 
     def snap(self, name: str) -> None:
         """Keep a screenshot once the picture has settled (the canvas lags the page's text)."""
