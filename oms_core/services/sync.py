@@ -157,6 +157,11 @@ def _changes(session: Session, store: str, since: int, limit: int) -> dict:
         .order_by(Change.seq)
         .limit(limit)
     ).all()
+    if not rows and since > _latest_seq(session):
+        # A cursor the feed has not reached: the core's database was restored from an
+        # older backup. Following it would skip every change up to it, unseen.
+        raise Conflict("cursor_expired", "this cursor is ahead of the feed (was the core's database restored?); "
+                                         "take a new snapshot")
     wanted: dict[str, list[str]] = {}
     for _, entity, entity_id in rows:
         ids = wanted.setdefault(entity, [])

@@ -75,6 +75,18 @@ def test_an_expired_cursor_takes_a_new_snapshot(network, tablet):
     assert cache.get_meta("cursor").startswith("seq:")
 
 
+def test_a_cursor_ahead_of_the_feed_takes_a_new_snapshot(network, tablet):
+    """After the core's database is restored from an older backup, the tablets' cursors
+    are ahead of its feed: following them would skip every change up to them."""
+    cache, engine = tablet
+    assert run(engine.sync_once())
+    cache.set_meta(cursor="seq:1000000")  # what a restore to an older backup looks like from the tablet
+    fid = network.place([(TEE, 1)])["fulfilments"][0]["id"]
+    assert run(engine.sync_once())
+    assert cache.server_fulfilment(fid) is not None
+    assert int(cache.get_meta("cursor").removeprefix("seq:")) < 1000000
+
+
 def test_a_snapshot_drops_what_the_core_no_longer_sends(network, tablet):
     cache, engine = tablet
     run(engine.sync_once())
