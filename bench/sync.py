@@ -90,7 +90,7 @@ def _all_skus(cache: LocalCache) -> list[str]:
 
 async def live_latency(url: str, key: str, workdir: Path, count: int) -> list[float]:
     skus = [p["sku"] for p in generate_products(1000)]
-    cache = LocalCache(workdir / "live.db")
+    cache = LocalCache(workdir / f"live-{time.monotonic_ns()}.db")  # a new tablet for each engine
     client = CoreClient(url)
     engine = SyncEngine(cache, client, poll_interval=3600, live=True)
     loop = asyncio.get_running_loop()
