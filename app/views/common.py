@@ -58,7 +58,11 @@ class Typed:
     value does reach its control: so what the drawn control shows wins, when
     the field is drawn again (else the render would empty a field whose change
     event is still on its way) and when an action reads what was typed, which
-    it does only through `shown()`."""
+    it does only through `shown()`.
+
+    The text is kept as typed and a field's transform (upper case, say) applies
+    only when it is read: a render that sent the transformed text back would
+    differ from what the field shows, and overwrite the keys typed meanwhile."""
 
     def __init__(self, **fields: str) -> None:
         self._kept: dict[str, str] = dict(fields)
@@ -70,20 +74,19 @@ class Typed:
         self._drawn[name] = (ref, transform, default)
         self._take_shown(name)
         return {"value": self._kept.get(name, default), "ref": ref,
-                "on_change": lambda e: self._kept.__setitem__(name, transform(e.control.value or ""))}
+                "on_change": lambda e: self._kept.__setitem__(name, e.control.value or "")}
 
     def shown(self) -> dict[str, str]:
-        """What is typed, as the fields show it now (an untouched field stays untyped)."""
+        """What is typed, as the fields show it now, transformed (an untouched field stays untyped)."""
         for name in self._drawn:
             self._take_shown(name)
-        return dict(self._kept)
+        return {name: self._drawn[name][1](text) if name in self._drawn else text for name, text in self._kept.items()}
 
     def _take_shown(self, name: str) -> None:
-        ref, transform, default = self._drawn[name]
+        ref, _, default = self._drawn[name]
         if ref.current is not None and ref.current.value is not None:
-            shown = transform(ref.current.value)
-            if shown != self._kept.get(name, default):
-                self._kept[name] = shown
+            if ref.current.value != self._kept.get(name, default):
+                self._kept[name] = ref.current.value
 
     def put(self, name: str, text: str) -> None:
         """Replace what is typed under `name`: its field shows it when drawn again."""

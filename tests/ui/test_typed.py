@@ -42,8 +42,20 @@ def test_a_render_before_a_change_event_keeps_what_the_field_shows():
     its text (a render from what was kept before would empty it under the associate)."""
     typed = Typed(staff="")
     field = _draw(typed, "staff", "s001", transform=str.upper)
-    assert typed.field("staff", transform=str.upper)["value"] == "S001"
+    assert typed.field("staff", transform=str.upper)["value"] == "s001"
     assert field.value  # (the page holds the controls while they are drawn)
+
+
+def test_a_render_sends_back_the_text_as_typed_and_an_action_reads_it_transformed():
+    """A render that sent "S0" back to a field showing "s0" would overwrite the "01" typed
+    meanwhile: the field gets its own text, the action the upper-cased code."""
+    typed = Typed()
+    field = _draw(typed, "staff", "s0", transform=str.upper)
+    field.on_change(type("Change", (), {"control": field})())  # its change event arrives
+    redrawn = ft.TextField(**typed.field("staff", transform=str.upper))
+    assert redrawn.value == "s0"
+    redrawn.value = "s001"  # the rest of the keys
+    assert typed.shown() == {"staff": "S001"}
 
 
 def test_what_an_action_puts_in_a_field_replaces_what_it_showed():
