@@ -246,15 +246,17 @@ class Screen:
     def _type(self, field, text: str, tap: bool) -> None:  # noqa: ANN001
         # Keys typed while Flutter is still attaching its editor to a field that just
         # took the focus are overwritten when it attaches (CI once lost a scan's first
-        # character so); a person would see that and type again.
+        # character so); a screen's scan field takes the focus once it is drawn, which
+        # on a busy machine can come after the tap on another field. A person would
+        # see either and tap or type again.
         for _ in range(3):
-            if tap:
-                self.tap(field)
-                self.expect(field).to_be_focused()
-            self.page.keyboard.press("Control+A")
-            self.page.keyboard.press("Backspace")
-            self.page.keyboard.type(text)
             try:
+                if tap:
+                    self.tap(field)
+                    self.expect(field).to_be_focused(timeout=2_000)
+                self.page.keyboard.press("Control+A")
+                self.page.keyboard.press("Backspace")
+                self.page.keyboard.type(text)
                 self.expect(field).to_have_value(text, timeout=2_000)
                 return
             except AssertionError:
