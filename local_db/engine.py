@@ -115,11 +115,13 @@ class SyncEngine:
     async def _run(self) -> None:
         failures = 0
         while True:
+            # Cleared before the sync, not after: a request that comes while it runs
+            # (the feed already read) must bring another sync, not wait for the poll.
+            self._wake.clear()
             ok = await self.sync_once()
             failures = 0 if ok else failures + 1
             wait = self.poll_interval if ok else min(self.max_backoff, 2 ** failures * 0.5)
             wait *= random.uniform(0.8, 1.2)  # tablets of a store do not all retry at once
-            self._wake.clear()
             try:
                 await asyncio.wait_for(self._wake.wait(), timeout=wait)
             except TimeoutError:

@@ -87,6 +87,42 @@ def test_a_cursor_ahead_of_the_feed_takes_a_new_snapshot(network, tablet):
     assert int(cache.get_meta("cursor").removeprefix("seq:")) < 1000000
 
 
+def test_a_sync_asked_for_during_a_sync_is_not_dropped(network, tablet):
+    """The live stream (or an associate's action) asks for a sync while one is running,
+    after it read the feed: that request must bring a sync, not wait for the next poll."""
+    cache, engine = tablet
+    engine.poll_interval = 3600  # no poll will come to the rescue
+    assert run(engine.sync_once())
+    pull, feed_read, go_on = engine.client.pull, asyncio.Event(), asyncio.Event()
+
+    async def pull_held_once(*args):  # noqa: ANN002
+        page = await pull(*args)
+        if not feed_read.is_set():
+            feed_read.set()
+            await go_on.wait()
+        return page
+
+    engine.client.pull = pull_held_once
+
+    async def scenario() -> bool:
+        engine.start()
+        await feed_read.wait()
+        fid = network.place([(TEE, 1)])["fulfilments"][0]["id"]  # comes in after the feed was read
+        arrived = asyncio.Event()
+        engine.subscribe(lambda status: arrived.set() if cache.server_fulfilment(fid) else None)
+        engine.request_sync()
+        go_on.set()
+        try:
+            await asyncio.wait_for(arrived.wait(), timeout=10)
+            return True
+        except TimeoutError:
+            return False
+        finally:
+            await engine.stop()
+
+    assert run(scenario()), "the order waited for the next poll"
+
+
 def test_a_snapshot_drops_what_the_core_no_longer_sends(network, tablet):
     cache, engine = tablet
     run(engine.sync_once())
