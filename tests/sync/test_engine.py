@@ -87,40 +87,61 @@ def test_a_cursor_ahead_of_the_feed_takes_a_new_snapshot(network, tablet):
     assert int(cache.get_meta("cursor").removeprefix("seq:")) < 1000000
 
 
-def test_a_sync_asked_for_during_a_sync_is_not_dropped(network, tablet):
-    """The live stream (or an associate's action) asks for a sync while one is running,
-    after it read the feed: that request must bring a sync, not wait for the next poll."""
-    cache, engine = tablet
-    engine.poll_interval = 3600  # no poll will come to the rescue
-    assert run(engine.sync_once())
-    pull, feed_read, go_on = engine.client.pull, asyncio.Event(), asyncio.Event()
+def _hold_the_first_pull(engine: SyncEngine) -> tuple[asyncio.Event, asyncio.Event]:
+    """The engine's next pull waits, once it has its page, until `go_on` is set."""
+    pull, page_read, go_on = engine.client.pull, asyncio.Event(), asyncio.Event()
 
-    async def pull_held_once(*args):  # noqa: ANN002
+    async def held(*args):  # noqa: ANN002, ANN202
         page = await pull(*args)
-        if not feed_read.is_set():
-            feed_read.set()
+        if not page_read.is_set():
+            page_read.set()
             await go_on.wait()
         return page
 
-    engine.client.pull = pull_held_once
+    engine.client.pull = held
+    return page_read, go_on
 
-    async def scenario() -> bool:
-        engine.start()
-        await feed_read.wait()
-        fid = network.place([(TEE, 1)])["fulfilments"][0]["id"]  # comes in after the feed was read
-        arrived = asyncio.Event()
-        engine.subscribe(lambda status: arrived.set() if cache.server_fulfilment(fid) else None)
+
+async def _running(engine: SyncEngine, done, during) -> bool:  # noqa: ANN001
+    """Start the engine; once its first pull read the feed, do `during()`; True when
+    `done()` comes true within 10 s (no poll will come: poll_interval is an hour)."""
+    engine.poll_interval = 3600
+    page_read, go_on = _hold_the_first_pull(engine)
+    engine.start()
+    await page_read.wait()
+    during()
+    arrived = asyncio.Event()
+    engine.subscribe(lambda status: arrived.set() if done() else None)
+    go_on.set()
+    try:
+        await asyncio.wait_for(arrived.wait(), timeout=10)
+        return True
+    except TimeoutError:
+        return False
+    finally:
+        await engine.stop()
+
+
+def test_a_change_announced_during_a_sync_brings_another_sync(network, tablet):
+    """The live stream says the feed moved while a sync runs, after it read the feed."""
+    cache, engine = tablet
+    assert run(engine.sync_once())
+    placed = []
+
+    def an_order_comes_in() -> None:
+        placed.append(network.place([(TEE, 1)])["fulfilments"][0]["id"])
         engine.request_sync()
-        go_on.set()
-        try:
-            await asyncio.wait_for(arrived.wait(), timeout=10)
-            return True
-        except TimeoutError:
-            return False
-        finally:
-            await engine.stop()
 
-    assert run(scenario()), "the order waited for the next poll"
+    assert run(_running(engine, lambda: cache.server_fulfilment(placed[0]), an_order_comes_in)), \
+        "the order waited for the next poll"
+
+
+def test_an_action_taken_during_a_sync_brings_another_sync(network, tablet):
+    cache, engine = tablet
+    fid = network.place([(TEE, 1)])["fulfilments"][0]["id"]
+    assert run(engine.sync_once())
+    assert run(_running(engine, lambda: cache.server_fulfilment(fid)["status"] == "accepted",
+                        lambda: cache.enqueue("accept", "S001", fid, {}))), "the accept waited for the next poll"
 
 
 def test_a_snapshot_drops_what_the_core_no_longer_sends(network, tablet):
