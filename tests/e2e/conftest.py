@@ -103,6 +103,9 @@ def shop(tmp_path: Path) -> Iterator[Shop]:
         core = core_stack.enter_context(core_server(database_url, port=core_port))
         app = app_stack.enter_context(store_app_server(core.url, str(tmp_path / "store")))
         yield Shop(core.url, app.url, key, admin, database_url, str(tmp_path / "store"), core_port, core_stack)
+        # Shown by pytest only when the test failed: what the servers said last.
+        print("--- store app log (last 60 lines) ---\n", *app.log[-60:], "--- core log (last 30 lines) ---\n",
+              *core.log[-30:], sep="")
         # A browser's connection the app broke is reconnected and looks fine, but what was in flight is gone.
         broken = [line for line in app.log if "Receive loop error" in line]
         assert not broken, "".join(broken)
