@@ -23,6 +23,7 @@ from ..services import changes, counter, notifications
 from ..services import fulfilments as fulfilment_service
 from ..services.auth import ClientThrottle, CredentialCache
 from . import errors
+from .deps import EngineDep
 from .limits import BodyLimit
 from .live import LiveChanges
 from .requests import RequestId
@@ -107,10 +108,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return {"status": "ok"}
 
     @app.get("/readyz", tags=["ops"], responses={503: {"description": "not ready: see `problem`"}})
-    def readyz() -> JSONResponse:
+    def readyz(engine: EngineDep) -> JSONResponse:
         """Readiness: the database answers and its schema is the one this code expects."""
+        # The engine comes as a dependency, not from `app`: FastAPI keeps the routes'
+        # functions in a process-wide cache, and one closing over its app kept the app.
         try:
-            with app.state.engine.connect() as connection:
+            with engine.connect() as connection:
                 connection.execute(text("SELECT 1"))
                 current = migrate.current_revision(connection)
         except Exception as exc:  # noqa: BLE001 - any failure to reach the database means "not ready"
