@@ -122,6 +122,11 @@ class SyncEngine:
             failures = 0 if ok else failures + 1
             wait = self.poll_interval if ok else min(self.max_backoff, 2 ** failures * 0.5)
             wait *= random.uniform(0.8, 1.2)  # tablets of a store do not all retry at once
+            if not ok:
+                # The retry pushes and pulls everything: what asked for this sync is in it. Left
+                # set, it would end the backoff at once and hammer a core that is down.
+                self._feed_news.clear()
+                self._outbox_news.clear()
             news = [asyncio.ensure_future(self._feed_news.wait()), asyncio.ensure_future(self._outbox_news.wait())]
             try:
                 await asyncio.wait(news, timeout=wait, return_when=asyncio.FIRST_COMPLETED)
