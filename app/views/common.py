@@ -66,12 +66,14 @@ class Typed:
 
     def __init__(self, **fields: str) -> None:
         self._kept: dict[str, str] = dict(fields)
-        self._drawn: dict[str, tuple[ft.Ref, Callable[[str], str], str]] = {}
+        self._drawn: dict[str, tuple[ft.Ref, str]] = {}
+        self._transforms: dict[str, Callable[[str], str]] = {}  # kept when `put` forgets the drawn control
 
     def field(self, name: str, transform: Callable[[str], str] = lambda text: text, default: str = "") -> dict:
         """A TextField's `value`, `on_change` and `ref` for the text kept under `name`."""
         ref = self._drawn[name][0] if name in self._drawn else ft.Ref()  # one per field, for every render
-        self._drawn[name] = (ref, transform, default)
+        self._drawn[name] = (ref, default)
+        self._transforms[name] = transform
         self._take_shown(name)
         return {"value": self._kept.get(name, default), "ref": ref,
                 "on_change": lambda e: self._kept.__setitem__(name, e.control.value or "")}
@@ -80,10 +82,10 @@ class Typed:
         """What is typed, as the fields show it now, transformed (an untouched field stays untyped)."""
         for name in self._drawn:
             self._take_shown(name)
-        return {name: self._drawn[name][1](text) if name in self._drawn else text for name, text in self._kept.items()}
+        return {name: self._transforms.get(name, str)(text) for name, text in self._kept.items()}
 
     def _take_shown(self, name: str) -> None:
-        ref, _, default = self._drawn[name]
+        ref, default = self._drawn[name]
         if ref.current is not None and ref.current.value is not None:
             if ref.current.value != self._kept.get(name, default):
                 self._kept[name] = ref.current.value
@@ -98,10 +100,12 @@ class Typed:
         for name in list(names):
             self._kept.pop(name, None)
             self._drawn.pop(name, None)
+            self._transforms.pop(name, None)
 
     def clear(self) -> None:
         self._kept.clear()
         self._drawn.clear()
+        self._transforms.clear()
 
 
 def tagged(identifier: str, control: ft.Control) -> ft.Semantics:

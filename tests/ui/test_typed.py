@@ -63,3 +63,10 @@ def test_what_an_action_puts_in_a_field_replaces_what_it_showed():
     field = _draw(typed, "pin", "9999")
     typed.put("pin", "")  # a wrong PIN is cleared
     assert typed.field("pin")["value"] == "" and typed.shown() == {"pin": ""} and field.value == "9999"
+
+
+def test_what_an_action_puts_in_a_field_is_read_transformed_too():
+    typed = Typed()
+    _draw(typed, "sku", "tee", transform=str.upper)
+    typed.put("sku", "jns-blk")
+    assert typed.shown() == {"sku": "JNS-BLK"}
