@@ -91,9 +91,12 @@ def pull(session: Session, store: str, since: str | None, limit: int) -> dict:
 
 def _latest_seq(session: Session) -> int:
     """Where the feed stands now (never below what was pruned, even if nothing is left)."""
-    latest = session.execute(select(func.coalesce(func.max(Change.seq), 0))).scalar_one()
     pruned = session.execute(select(FeedRetention.pruned_through)).scalar_one_or_none() or 0
-    return max(latest, pruned)
+    return max(_newest_change(session), pruned)
+
+
+def _newest_change(session: Session) -> int:
+    return session.execute(select(func.coalesce(func.max(Change.seq), 0))).scalar_one()
 
 
 def _snapshot(session: Session, store: str, watermark: int, phase: str, after: str, limit: int, first: bool) -> dict:
@@ -157,7 +160,7 @@ def _changes(session: Session, store: str, since: int, limit: int) -> dict:
         .order_by(Change.seq)
         .limit(limit)
     ).all()
-    if not rows and since > _latest_seq(session):
+    if not rows and since > max(pruned, _newest_change(session)):  # (pruned was read above)
         # A cursor the feed has not reached: the core's database was restored from an
         # older backup. Following it would skip every change up to it, unseen.
         raise Conflict("cursor_expired", "this cursor is ahead of the feed (was the core's database restored?); "
