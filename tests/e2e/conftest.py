@@ -250,8 +250,9 @@ class Screen:
         # Keys typed while Flutter is still attaching its editor to a field that just
         # took the focus are overwritten when it attaches (CI once lost a scan's first
         # character so); a screen's scan field takes the focus once it is drawn, which
-        # on a busy machine can come after the tap on another field. A person would
-        # see either and tap or type again.
+        # on a busy machine can come after the tap on another field. So the text must
+        # still be there once Flutter has drawn a few frames. A person would see either
+        # and tap or type again.
         for _ in range(3):
             try:
                 if tap:
@@ -261,10 +262,21 @@ class Screen:
                 self.page.keyboard.press("Backspace")
                 self.page.keyboard.type(text)
                 self.expect(field).to_have_value(text, timeout=2_000)
-                return
+                if self._settled_value(field) == text:
+                    return
             except AssertionError:
                 continue
         self.expect(field).to_have_value(text)
+        assert self._settled_value(field) == text, f"{text!r} typed did not stay in the field"
+
+    def _settled_value(self, field) -> str:  # noqa: ANN001
+        """The field's text once Flutter has drawn a few frames: keys typed before it attached its
+        editor to the field are by then overwritten with what it knew (the app never heard of them)."""
+        return field.evaluate("""async (node) => {
+            const frames = () => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)));
+            for (let i = 0; i < 3; i++) await frames();
+            return node.value;
+        }""")
 
     def snap(self, name: str) -> None:
         """Keep a screenshot once the picture has settled (the canvas lags the page's text)."""
