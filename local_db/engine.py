@@ -23,7 +23,6 @@ log = logging.getLogger("backroom.sync")
 class SyncStatus:
     online: bool = False  # the last exchange with the core worked
     live: bool = False  # the event stream is open: new orders arrive within a second
-    syncing: bool = False
     pending: int = 0  # actions not yet confirmed by the core
     last_sync_at: str | None = None
     last_error: str | None = None
@@ -46,7 +45,11 @@ class SyncEngine:
             enrolled=cache.get_meta("device_token") is not None,
         )
         self._listeners: list[Callable[[SyncStatus], None]] = []
-        self._wake = asyncio.Event()
+        # Why to sync before the next poll. Each is cleared just before the work that
+        # answers it starts (a push reads the outbox, a pull asks for a page), so one
+        # that comes while a sync runs, too late for it, brings another sync.
+        self._feed_news = asyncio.Event()  # the core said its feed moved (or someone asked)
+        self._outbox_news = asyncio.Event()  # an associate acted
         self._enrolled = asyncio.Event()
         if self._status.enrolled:
             self._enrolled.set()
@@ -82,7 +85,7 @@ class SyncEngine:
     def _set_pending(self, pending: int) -> None:
         self._set(pending=pending)
         if pending:
-            self._wake.set()
+            self._outbox_news.set()
 
     # --- enrolment -----------------------------------------------------------
 
@@ -92,7 +95,7 @@ class SyncEngine:
         self.cache.set_meta(device_token=token)
         self._set(enrolled=True, last_error=None)
         self._enrolled.set()
-        self._wake.set()
+        self._feed_news.set()
 
     # --- running -------------------------------------------------------------
 
@@ -110,7 +113,7 @@ class SyncEngine:
         self._unsubscribe()
 
     def request_sync(self) -> None:
-        self._wake.set()
+        self._feed_news.set()
 
     async def _run(self) -> None:
         failures = 0
@@ -119,11 +122,17 @@ class SyncEngine:
             failures = 0 if ok else failures + 1
             wait = self.poll_interval if ok else min(self.max_backoff, 2 ** failures * 0.5)
             wait *= random.uniform(0.8, 1.2)  # tablets of a store do not all retry at once
-            self._wake.clear()
+            if not ok:
+                # The retry pushes and pulls everything: what asked for this sync is in it. Left
+                # set, it would end the backoff at once and hammer a core that is down.
+                self._feed_news.clear()
+                self._outbox_news.clear()
+            news = [asyncio.ensure_future(self._feed_news.wait()), asyncio.ensure_future(self._outbox_news.wait())]
             try:
-                await asyncio.wait_for(self._wake.wait(), timeout=wait)
-            except TimeoutError:
-                pass
+                await asyncio.wait(news, timeout=wait, return_when=asyncio.FIRST_COMPLETED)
+            finally:
+                for waiting in news:
+                    waiting.cancel()
 
     async def _listen(self) -> None:
         failures = 0
@@ -138,7 +147,7 @@ class SyncEngine:
                     if event in ("ready", "changes"):
                         failures = 0
                         self._set(live=True)
-                        self._wake.set()
+                        self._feed_news.set()
             except (CoreUnavailable, CoreRefused) as exc:
                 log.info("event stream: %s", exc)
             self._set(live=False)
@@ -149,29 +158,34 @@ class SyncEngine:
         """Push, then pull until the feed has nothing more. True when it all worked."""
         token = self.cache.get_meta("device_token")
         if token is None:
+            self._feed_news.clear()  # nothing to do until an enrolment asks again
+            self._outbox_news.clear()
             self._set(enrolled=False)
             return True
         async with self._cycle_lock:
-            self._set(syncing=True)
             try:
                 await self._push(token)
                 await self._pull(token)
             except CoreUnavailable as exc:
-                self._set(online=False, syncing=False, last_error=str(exc))
+                self._set(online=False, last_error=str(exc))
                 return False
             except CoreRefused as exc:
                 if exc.status == 401:
                     # The device was revoked: an associate must sign in online to enrol it again.
                     self.cache.set_meta(device_token=None)
                     self._set(enrolled=False)
-                self._set(online=exc.status != 401, syncing=False, last_error=exc.message)
+                self._set(online=exc.status != 401, last_error=exc.message)
                 return False
-            self._set(online=True, syncing=False, last_error=None, last_sync_at=self.cache.get_meta("last_sync_at"),
+            self._set(online=True, last_error=None, last_sync_at=self.cache.get_meta("last_sync_at"),
                       pending=self.cache.pending_count())
             return True
 
     async def _push(self, token: str) -> None:
-        while batch := self.cache.pending(self.PUSH_BATCH):
+        while True:
+            self._outbox_news.clear()  # an action taken after this read brings another sync
+            batch = self.cache.pending(self.PUSH_BATCH)
+            if not batch:
+                return
             mutations = [
                 {"id": m["id"], "type": m["type"], "staff": m["staff"], "fulfilment": m["fulfilment_id"],
                  "args": m["args"], "at": m["created_at"]}
@@ -199,7 +213,7 @@ class SyncEngine:
         """Pull pages until the feed has nothing more. The next page is fetched while
         this one is written to the cache; each page is written with its cursor."""
         cursor = self.cache.get_meta("cursor")
-        fetch: asyncio.Future | None = asyncio.ensure_future(self.client.pull(token, cursor, self.PAGE))
+        fetch: asyncio.Future | None = self._fetch(token, cursor)
         try:
             while fetch is not None:
                 try:
@@ -210,11 +224,16 @@ class SyncEngine:
                     # Too far behind the core's history: take a new snapshot.
                     cursor = None
                     self.cache.set_meta(cursor=None)
-                    fetch = asyncio.ensure_future(self.client.pull(token, None, self.PAGE))
+                    fetch = self._fetch(token, None)
                     continue
                 cursor = page["cursor"]
-                fetch = asyncio.ensure_future(self.client.pull(token, cursor, self.PAGE)) if page["more"] else None
+                fetch = self._fetch(token, cursor) if page["more"] else None
                 await asyncio.to_thread(self.cache.apply_page, page)
         finally:
             if fetch is not None and not fetch.done():
                 fetch.cancel()
+
+    def _fetch(self, token: str, cursor: str | None) -> asyncio.Future:
+        """Ask for the page after `cursor`: it holds every change announced until now."""
+        self._feed_news.clear()
+        return asyncio.ensure_future(self.client.pull(token, cursor, self.PAGE))

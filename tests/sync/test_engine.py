@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from local_db.cache import LocalCache
-from local_db.client import CoreClient
+from local_db.client import CoreClient, CoreUnavailable
 from local_db.engine import SyncEngine
 from oms_core.core.db import session_scope
 from oms_core.services import sync
@@ -85,6 +85,95 @@ def test_a_cursor_ahead_of_the_feed_takes_a_new_snapshot(network, tablet):
     assert run(engine.sync_once())
     assert cache.server_fulfilment(fid) is not None
     assert int(cache.get_meta("cursor").removeprefix("seq:")) < 1000000
+
+
+def _hold_the_first_pull(engine: SyncEngine) -> tuple[asyncio.Event, asyncio.Event]:
+    """The engine's next pull waits, once it has its page, until `go_on` is set."""
+    pull, page_read, go_on = engine.client.pull, asyncio.Event(), asyncio.Event()
+
+    async def held(*args):  # noqa: ANN002, ANN202
+        page = await pull(*args)
+        if not page_read.is_set():
+            page_read.set()
+            await go_on.wait()
+        return page
+
+    engine.client.pull = held
+    return page_read, go_on
+
+
+async def _running(engine: SyncEngine, done, during) -> bool:  # noqa: ANN001
+    """Start the engine; once its first pull read the feed, do `during()`; True when
+    `done()` comes true within 10 s (no poll will come: poll_interval is an hour)."""
+    engine.poll_interval = 3600
+    page_read, go_on = _hold_the_first_pull(engine)
+    engine.start()
+    await asyncio.wait_for(page_read.wait(), timeout=10)
+    during()
+    arrived = asyncio.Event()
+    engine.subscribe(lambda status: arrived.set() if done() else None)
+    go_on.set()
+    try:
+        await asyncio.wait_for(arrived.wait(), timeout=10)
+        return True
+    except TimeoutError:
+        return False
+    finally:
+        await engine.stop()
+
+
+def test_a_change_announced_during_a_sync_brings_another_sync(network, tablet):
+    """The live stream says the feed moved while a sync runs, after it read the feed."""
+    cache, engine = tablet
+    assert run(engine.sync_once())
+    placed = []
+
+    def an_order_comes_in() -> None:
+        placed.append(network.place([(TEE, 1)])["fulfilments"][0]["id"])
+        engine.request_sync()
+
+    assert run(_running(engine, lambda: cache.server_fulfilment(placed[0]), an_order_comes_in)), \
+        "the order waited for the next poll"
+
+
+def test_an_action_taken_during_a_sync_brings_another_sync(network, tablet):
+    cache, engine = tablet
+    fid = network.place([(TEE, 1)])["fulfilments"][0]["id"]
+    assert run(engine.sync_once())
+    assert run(_running(engine, lambda: cache.server_fulfilment(fid)["status"] == "accepted",
+                        lambda: cache.enqueue("accept", "S001", fid, {}))), "the accept waited for the next poll"
+
+
+def test_a_failed_sync_waits_its_backoff_whatever_asked_for_it(network, tablet):
+    """The associate taps "sync now" with an action waiting while the core is down: the
+    failed sync is retried after its backoff (at least 0.8 s the first time), not at once."""
+    cache, engine = tablet
+    fid = network.place([(TEE, 1)])["fulfilments"][0]["id"]
+    attempts = []
+
+    async def scenario() -> None:
+        first_failed, second_try = asyncio.Event(), asyncio.Event()
+
+        async def core_down(*_):  # noqa: ANN002, ANN202
+            attempts.append(1)
+            if len(attempts) > 1:
+                second_try.set()
+            raise CoreUnavailable("the core cannot be reached")
+
+        engine.client.push = core_down
+        engine.subscribe(lambda status: first_failed.set() if status.last_error else None)
+        cache.enqueue("accept", "S001", fid, {})
+        engine.request_sync()
+        engine.start()
+        try:
+            await asyncio.wait_for(first_failed.wait(), timeout=10)
+            with pytest.raises(TimeoutError):
+                await asyncio.wait_for(second_try.wait(), timeout=0.5)
+        finally:
+            await engine.stop()
+
+    run(scenario())
+    assert len(attempts) == 1
 
 
 def test_a_snapshot_drops_what_the_core_no_longer_sends(network, tablet):
