@@ -10,7 +10,7 @@ import asyncio
 import contextvars
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import httpx
@@ -19,7 +19,7 @@ from contract.errors import DomainError, Forbidden, InvalidInput, Unauthorized
 from contract.reasons import REJECT_REASONS
 from local_db.cache import LocalCache
 from local_db.client import CoreClient, CoreRefused, CoreUnavailable
-from local_db.engine import SyncEngine
+from local_db.engine import SyncEngine, SyncStatus
 
 from .documents import Documents
 
@@ -70,8 +70,19 @@ class StoreApp:
         def later(kinds: set[str]) -> None:
             loop.call_soon_threadsafe(on_change, kinds, context=context)
 
+        shown = replace(self.engine.status, last_sync_at=None)
+
+        def sync_changed(status: SyncStatus) -> None:
+            # The time of the last sync moves at every sync, even one that brought nothing;
+            # the badge reads it whenever it is drawn (the clock draws every 15 s), so it
+            # alone draws nothing.
+            nonlocal shown
+            if replace(status, last_sync_at=None) != shown:
+                shown = replace(status, last_sync_at=None)
+                later({"sync"})
+
         stop_cache = self.cache.subscribe(later)
-        stop_sync = self.engine.subscribe(lambda _status: later({"sync"}))
+        stop_sync = self.engine.subscribe(sync_changed)
 
         def stop() -> None:
             stop_cache()

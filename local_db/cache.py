@@ -111,8 +111,10 @@ class LocalCache:
     # --- feed --------------------------------------------------------------
 
     def apply_page(self, page: dict) -> set[str]:
-        """Apply one feed page and its cursor in one transaction; returns what changed."""
-        kinds = {item["entity"] for item in page["items"]} | {"meta"}
+        """Apply one feed page and its cursor in one transaction; returns what changed.
+        The cursor and the time of the sync are the engine's own: listeners hear only of
+        what the page brought, so an empty page (an idle tablet's poll) disturbs no one."""
+        kinds = {item["entity"] for item in page["items"]}
         if page.get("snapshot") in ("end", "start_end"):
             kinds |= set(_SNAPSHOT_TABLES)
         with self._write(*kinds) as conn:
