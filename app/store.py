@@ -77,8 +77,9 @@ class StoreApp:
             # the badge reads it whenever it is drawn (the clock draws every 15 s), so it
             # alone draws nothing.
             nonlocal shown
-            if replace(status, last_sync_at=None) != shown:
-                shown = replace(status, last_sync_at=None)
+            news = replace(status, last_sync_at=None)
+            if news != shown:
+                shown = news
                 later({"sync"})
 
         stop_cache = self.cache.subscribe(later)
