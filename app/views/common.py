@@ -69,7 +69,7 @@ class Typed:
         self._drawn: dict[str, tuple[ft.Ref, str]] = {}
         self._transforms: dict[str, Callable[[str], str]] = {}  # kept when `put` forgets the drawn control
 
-    def field(self, name: str, transform: Callable[[str], str] = lambda text: text, default: str = "") -> dict:
+    def field(self, name: str, transform: Callable[[str], str] = str, default: str = "") -> dict:
         """A TextField's `value`, `on_change` and `ref` for the text kept under `name`."""
         ref = self._drawn[name][0] if name in self._drawn else ft.Ref()  # one per field, for every render
         self._drawn[name] = (ref, default)
