@@ -8,7 +8,7 @@ from collections.abc import Callable
 from contextlib import asynccontextmanager
 
 import anyio.to_thread
-from fastapi import APIRouter, FastAPI
+from fastapi import FastAPI
 from fastapi.concurrency import run_in_threadpool
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
@@ -95,11 +95,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # Outermost, so even a refused oversized body is logged with its request id.
     app.add_middleware(RequestId)
 
-    api = APIRouter(prefix=API_PREFIX, responses=errors.RESPONSES)
+    # Each router straight on the app: FastAPI matches a request against a nested
+    # router's routes once more per level of nesting.
     for module in (auth, catalog, locations, stock, promise, orders, fulfilments, routing, sync, kpis, exports,
                    counter_routes, returns, notification_routes, access):
-        api.include_router(module.router)
-    app.include_router(api)
+        app.include_router(module.router, prefix=API_PREFIX, responses=errors.RESPONSES)
 
     @app.get("/healthz", tags=["ops"])
     async def healthz() -> dict:
