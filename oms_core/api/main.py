@@ -69,6 +69,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                     await task
         app.state.live.stop()
         app.state.engine.dispose()
+        app.state.reader.dispose()
 
     app = FastAPI(
         title="Backroom OMS core",

@@ -8,16 +8,21 @@ the database at once instead of sleeping in SQLite's busy handler. Read-only
 sessions (`reader()`) begin a plain deferred transaction beside writers.
 
 PostgreSQL (production): a connection pool; atomicity comes from conditional
-updates and row locks in services/.
+updates and row locks in services/. Read-only sessions have a pool of their
+own, in autocommit and read-only for the whole connection: a read needs no
+BEGIN and no ROLLBACK round trip (at READ COMMITTED, a transaction would not
+give its statements one snapshot anyway), and a write there is refused.
 """
 
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from weakref import WeakKeyDictionary
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.pool import Pool
 from sqlmodel import Session
 
 from .config import Settings
@@ -30,6 +35,10 @@ except ImportError:  # Windows: threads still queue; processes fall back on SQLi
 _READ_ONLY = "backroom_read_only"
 _WRITER = "backroom_writer"
 _WRITE_LOCK_TIMEOUT_S = 30
+
+# An engine of make_engine's -> its read-only view; a read-only pool -> the writers' pool.
+_readers: WeakKeyDictionary[Engine, Engine] = WeakKeyDictionary()
+_read_pools: WeakKeyDictionary[Pool, Pool] = WeakKeyDictionary()
 
 
 def make_engine(settings: Settings) -> Engine:
@@ -47,22 +56,26 @@ def make_engine(settings: Settings) -> Engine:
             **pool,
         )
         _configure_sqlite(engine, path)
+        _readers[engine] = engine.execution_options(**{_READ_ONLY: True})
         return engine
-    return create_engine(
-        settings.database_url,
-        pool_size=settings.db_pool_size,
-        max_overflow=settings.db_pool_overflow,
-        pool_timeout=settings.db_pool_timeout,
-        pool_pre_ping=True,
-    )
+    pool = {"pool_size": settings.db_pool_size, "max_overflow": settings.db_pool_overflow,
+            "pool_timeout": settings.db_pool_timeout, "pool_pre_ping": True}
+    engine = create_engine(settings.database_url, **pool)
+    read_only = create_engine(settings.database_url, isolation_level="AUTOCOMMIT",
+                              connect_args={"options": "-c default_transaction_read_only=on"}, **pool)
+    _readers[engine] = read_only
+    _read_pools[read_only.pool] = engine.pool
+    return engine
 
 
 def reader(engine: Engine) -> Engine:
-    """The same database for sessions that only read."""
-    options = {_READ_ONLY: True}
-    if engine.dialect.name == "postgresql":
-        options["postgresql_readonly"] = True
-    return engine.execution_options(**options)
+    """The same database for sessions that only read (an engine of make_engine's)."""
+    return _readers[engine]
+
+
+def database_of(bind: Engine) -> Pool:
+    """One key for a database, whether a session reads or writes it."""
+    return _read_pools.get(bind.pool, bind.pool)
 
 
 def _configure_sqlite(engine: Engine, path: Path | None) -> None:

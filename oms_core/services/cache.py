@@ -11,6 +11,8 @@ from sqlalchemy import Select
 from sqlalchemy.pool import Pool
 from sqlmodel import Session
 
+from ..core.db import database_of
+
 T = TypeVar("T")
 
 
@@ -25,11 +27,11 @@ class ProcessCache(Generic[T]):
         self._stamp = stamp
         self.check_every_s = check_every_s
         self._lock = threading.Lock()
-        # Kept per connection pool: an engine and its read-only view (db.reader) share one.
+        # Kept per database: an engine and its read-only view (db.reader) share one entry.
         self._entries: WeakKeyDictionary[Pool, tuple[float, tuple | None, T]] = WeakKeyDictionary()
 
     def get(self, session: Session) -> T:
-        database = session.get_bind().pool
+        database = database_of(session.get_bind())
         entry = self._entries.get(database)
         now = time.monotonic()
         if entry is not None and now < entry[0]:
@@ -45,7 +47,7 @@ class ProcessCache(Generic[T]):
 
     def change(self, session: Session, edit: Callable[[T], T]) -> None:
         """Apply a change this process made to the kept value (a new value: readers may hold the old one)."""
-        database = session.get_bind().pool
+        database = database_of(session.get_bind())
         with self._lock:
             entry = self._entries.get(database)
             if entry is not None:

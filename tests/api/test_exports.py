@@ -74,7 +74,7 @@ def _peak(engine, days: int) -> tuple[int, int, int]:  # noqa: ANN001
 
 
 def test_a_month_of_orders_streams_in_bounded_memory(busy_month):
-    engine = busy_month.client.app.state.reader
+    engine = busy_month.client.app.state.engine  # as the route does
     _peak(engine, 1)  # compiles the statements and fills SQLAlchemy's caches
     # Three days already fill more than one batch (360 orders a day).
     few_days, _, _ = _peak(engine, 3)

@@ -4,10 +4,10 @@ from oms_core.core.db import make_engine, reader, session_scope
 from oms_core.services.cache import ProcessCache
 
 
-def test_read_only_sessions_share_what_the_writers_keep(sqlite_settings):
+def test_read_only_sessions_share_what_the_writers_keep(settings):
     """Availability and delivery promises are answered in read-only sessions: they see
     the value kept for the database and this process's own changes to it."""
-    engine = make_engine(sqlite_settings)
+    engine = make_engine(settings)
     loads: list[int] = []
     cache = ProcessCache(lambda session: loads.append(1) or len(loads), check_every_s=3600)
     with session_scope(engine) as session:

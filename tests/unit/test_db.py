@@ -1,0 +1,42 @@
+"""Engines and sessions: what read-only sessions are on PostgreSQL."""
+
+import pytest
+from psycopg.pq import TransactionStatus
+from sqlalchemy import select, text
+from sqlalchemy.exc import DBAPIError
+
+from oms_core.core.config import Settings
+from oms_core.core.db import make_engine, reader, session_scope
+from oms_core.models import Location
+
+from ..conftest import PG_ADMIN_URL, QUIET, need
+
+
+@pytest.fixture
+def postgres_engine(postgres_database):  # noqa: ANN001, ANN201
+    need(postgres_database is not None, f"PostgreSQL not reachable at {PG_ADMIN_URL}")
+    engine = make_engine(Settings(database_url=postgres_database, **QUIET))
+    yield engine
+    engine.dispose()
+    reader(engine).dispose()
+
+
+@pytest.mark.postgres
+def test_a_read_sends_no_begin_and_leaves_no_transaction_open(postgres_engine):
+    """Reads run in autocommit: no BEGIN before them, no ROLLBACK round trip after."""
+    with session_scope(reader(postgres_engine)) as session:
+        session.execute(select(Location.code).limit(1)).all()
+        driver = session.connection().connection.driver_connection
+        assert driver.info.transaction_status == TransactionStatus.IDLE
+    with session_scope(postgres_engine) as session:  # the writers' sessions still hold a transaction
+        session.execute(select(Location.code).limit(1)).all()
+        driver = session.connection().connection.driver_connection
+        assert driver.info.transaction_status == TransactionStatus.INTRANS
+
+
+@pytest.mark.postgres
+def test_a_read_only_session_cannot_write(postgres_engine):
+    with session_scope(reader(postgres_engine)) as session, pytest.raises(DBAPIError, match="read-only transaction"):
+        session.execute(text("UPDATE location SET name = name"))
+    with session_scope(postgres_engine) as session:
+        session.execute(text("UPDATE location SET name = name"))
