@@ -1,12 +1,14 @@
 from typing import Annotated
 
 from fastapi import APIRouter, Query
+from fastapi.responses import Response
 
 from contract.errors import InvalidInput
 
 from ...domain.actors import Actor
 from ...schemas import AvailabilityOut, CountsIn, MovementsIn, StockAlertsOut, ThresholdsIn
 from ...services import stock, stock_alerts
+from ..answers import as_built
 from ..deps import (
     AnyActor,
     ManagerOrAdmin,
@@ -54,7 +56,7 @@ def availability(
     _: AnyActor,
     skus: Annotated[str, Query(min_length=1, max_length=5000, description="comma-separated SKUs")],
     location: Annotated[list[str] | None, Query(max_length=500)] = None,
-) -> dict:
+) -> Response:
     """Available to promise per location for the given SKUs, and the network total."""
     wanted = sorted({s.strip() for s in skus.split(",") if s.strip()})
     if not wanted or len(wanted) > 200:
@@ -63,7 +65,7 @@ def availability(
     totals = {sku: 0 for sku in wanted}
     for level in levels:
         totals[level["sku"]] += level["atp"]
-    return {"skus": totals, "locations": levels}
+    return as_built({"skus": totals, "locations": levels})
 
 
 @router.put("/stock/alerts")

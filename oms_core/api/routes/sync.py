@@ -7,6 +7,7 @@ from fastapi.responses import Response, StreamingResponse
 
 from ...schemas import FeedPage, MutationsIn, MutationsOut
 from ...services import sync
+from ..answers import as_built
 from ..deps import DeviceActor, EngineDep, ReadSessionDep, SessionRoute, StoreActor
 
 router = APIRouter(prefix="/sync", tags=["sync"], route_class=SessionRoute)
@@ -23,9 +24,7 @@ def changes(
 ) -> Response:
     """The store's changes after `since`, in pages (a full snapshot first)."""
     assert actor.store is not None
-    # Pages are large and built from validated rows: sent as they are, without
-    # a second validation pass (a first sync moves 100,000 rows).
-    return Response(json.dumps(sync.pull(session, actor.store, since, limit)), media_type="application/json")
+    return as_built(sync.pull(session, actor.store, since, limit))
 
 
 @router.post("/mutations", response_model=MutationsOut)
