@@ -96,10 +96,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # Outermost, so even a refused oversized body is logged with its request id.
     app.add_middleware(RequestId)
 
-    # Each router straight on the app: FastAPI matches a request against a nested
-    # router's routes once more per level of nesting.
-    for module in (auth, catalog, locations, stock, promise, orders, fulfilments, routing, sync, kpis, exports,
-                   counter_routes, returns, notification_routes, access):
+    # Each router straight on the app, the busiest first: FastAPI tries a request
+    # against the routes in turn (no two modules' paths overlap: the order changes
+    # nothing else), and against a nested router's once more per level of nesting.
+    for module in (sync, orders, stock, promise, fulfilments, counter_routes, returns, auth, catalog, locations,
+                   routing, kpis, exports, notification_routes, access):
         app.include_router(module.router, prefix=API_PREFIX, responses=errors.RESPONSES)
 
     @app.get("/healthz", tags=["ops"])
