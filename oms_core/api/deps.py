@@ -25,7 +25,9 @@ _bearer = HTTPBearer(auto_error=False, description="staff token or API key")
 
 
 # Dependencies that never block are `async def`: FastAPI then calls them on the
-# event loop instead of hopping to a worker thread for each one.
+# event loop instead of hopping to a worker thread for each one. Those every
+# request needs read the engines off the app themselves: each dependency costs
+# FastAPI a walk of its parameters on every request.
 
 
 async def get_engine(request: Request) -> Engine:
@@ -36,21 +38,17 @@ async def get_settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
-async def get_reader(request: Request) -> Engine:
-    return request.app.state.reader
-
-
-async def get_session(engine: Annotated[Engine, Depends(get_engine)]) -> AsyncIterator[Session]:
+async def get_session(request: Request) -> AsyncIterator[Session]:
     """A session per request. Routes that write call session.commit() themselves,
     before they answer, so a failed commit can never follow a success reply.
     (Creating a session does no I/O; the route uses it in its worker thread.)"""
-    with Session(engine, expire_on_commit=False) as session:
+    with Session(request.app.state.engine, expire_on_commit=False) as session:
         yield session
 
 
-async def get_read_session(engine: Annotated[Engine, Depends(get_reader)]) -> AsyncIterator[Session]:
+async def get_read_session(request: Request) -> AsyncIterator[Session]:
     """A session for routes that only read (on SQLite it does not queue behind writers)."""
-    with Session(engine) as session:
+    with Session(request.app.state.reader) as session:
         yield session
 
 
@@ -93,7 +91,6 @@ def _in_thread_closing_sessions(endpoint: Callable) -> Callable:
 
 
 EngineDep = Annotated[Engine, Depends(get_engine)]
-ReaderDep = Annotated[Engine, Depends(get_reader)]
 ReadSessionDep = Annotated[Session, Depends(get_read_session)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 SessionDep = Annotated[Session, Depends(get_session)]
@@ -110,13 +107,13 @@ def client_address(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
-async def get_actor(request: Request, engine: ReaderDep, bearer: Annotated[str, Depends(get_bearer)]) -> Actor:
+async def get_actor(request: Request, bearer: Annotated[str, Depends(get_bearer)]) -> Actor:
     credentials: auth.CredentialCache = request.app.state.credentials
     actor = credentials.get(bearer)
     if actor is None:
 
         def lookup() -> auth.Recognised:
-            with Session(engine) as session:
+            with Session(request.app.state.reader) as session:
                 return auth.authenticate(session, bearer)
 
         try:
