@@ -112,6 +112,17 @@ class Core:
         return self.client.post(f"/api/v1/fulfilments/{fulfilment_id}/{action}", json=body, headers=headers)
 
 
+def http_scope(method: str, path: str, headers: dict) -> dict:
+    """An ASGI request as a server hands it over: for streams, which a test drives
+    by hand (when to hang up)."""
+    return {
+        "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": method, "scheme": "http",
+        "path": path, "raw_path": path.encode(), "root_path": "", "query_string": b"",
+        "headers": [(k.lower().encode(), v.encode()) for k, v in headers.items()],
+        "client": ("testclient", 50000), "server": ("testserver", 80), "state": {},
+    }
+
+
 @pytest.fixture
 def core(settings: Settings) -> Iterator[Core]:
     app = create_app(settings)

@@ -1,6 +1,7 @@
 """The change feed: what stores hear about, numbered so that a reader who
 follows it by number, while writers commit in parallel, never skips a change."""
 
+import asyncio
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
@@ -14,7 +15,7 @@ from oms_core.schemas import OrderIn
 from oms_core.services import catalog, orders
 from oms_core.services import stock as stock_service
 
-from .conftest import TEE
+from .conftest import TEE, http_scope
 
 
 def _feed(network, store):
@@ -30,6 +31,37 @@ def test_a_store_hears_of_its_fulfilments_and_stock(network):
     network.client.post(f"/api/v1/orders/{order['id']}/cancel", json={}, headers=network.channel)
     assert sorted(_feed(network, "LYS-01")[before["LYS-01"] + 2:]) == [("fulfilment", "upsert"), ("stock", "upsert")]
     assert len(_feed(network, "PAR-01")) == before["PAR-01"]  # other stores hear nothing
+
+
+def test_a_tablet_that_hangs_up_leaves_no_listener_behind(network):
+    """The event stream ends when its tablet goes, and stops waking for that tablet."""
+    headers = network.sign_in("PAR-01")
+    live = network.client.app.state.live
+    listening: list[int] = []
+    scope = http_scope("GET", "/api/v1/sync/events", headers)
+
+    async def connect_then_hang_up() -> None:
+        hung_up = asyncio.Event()
+        requested = False
+
+        async def receive() -> dict:
+            nonlocal requested
+            if not requested:
+                requested = True
+                return {"type": "http.request", "body": b""}
+            await hung_up.wait()
+            return {"type": "http.disconnect"}
+
+        async def send(message: dict) -> None:
+            if message["type"] == "http.response.body" and b"event: ready" in message.get("body", b""):
+                listening.append(len(live._streams.get("PAR-01", ())))
+                hung_up.set()
+
+        await asyncio.wait_for(network.client.app(scope, receive, send), 10)  # a bound, not a synchronisation
+
+    network.client.portal.call(connect_then_hang_up)
+    assert listening == [1]
+    assert not live._streams.get("PAR-01")
 
 
 def test_a_reader_following_the_feed_never_skips_a_change(settings):

@@ -22,7 +22,7 @@ from fastapi.testclient import TestClient
 from oms_core.api.main import create_app
 from oms_core.core.config import Settings
 
-from .conftest import TEE, Core
+from .conftest import TEE, Core, http_scope
 
 ACTORS = ("none", "channel", "admin", "associate", "manager", "device", "other_store")
 EVERYONE = "none channel admin associate manager device other_store"
@@ -207,13 +207,7 @@ class Callers:
             if message["type"] == "http.response.start":
                 started.append(message["status"])
 
-        scope = {
-            "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "GET", "scheme": "http",
-            "path": path, "raw_path": path.encode(), "root_path": "", "query_string": b"",
-            "headers": [(k.lower().encode(), v.encode()) for k, v in headers.items()],
-            "client": ("testclient", 50000), "server": ("testserver", 80), "state": {},
-        }
-        self.core.client.portal.call(self.core.client.app, scope, receive, send)
+        self.core.client.portal.call(self.core.client.app, http_scope("GET", path, headers), receive, send)
         return started[0]
 
 
