@@ -177,30 +177,35 @@ async def run(url: str, key: str, generator, tokens: dict[str, str], cursor: str
         for lane in lanes:
             await lane.close()
 
-    def order() -> tuple[str, str, bytes]:
-        return "POST", "/api/v1/orders", json.dumps(generator.order()).encode()
-
-    def availability() -> tuple[str, str, bytes]:
-        skus = ",".join(random.sample(generator.skus[:2000], 3))
-        return "GET", f"/api/v1/availability?skus={skus}", b""
-
-    def promise() -> tuple[str, str, bytes]:
-        body = generator.order()
-        address = body["delivery"].get("address") or {"country": "FR", "lat": 48.85, "lon": 2.35}
-        return "POST", "/api/v1/promise", json.dumps({
-            "lines": body["lines"],
-            "destination": {"country": address["country"], "lat": address["lat"], "lon": address["lon"]}}).encode()
-
     streams = [asyncio.create_task(live(store, token)) for store, token in tokens.items()]
     await asyncio.gather(
         poll(), *(puller() for _ in range(PULL_CONNECTIONS)),
-        channel("orders", rate, order), channel("availability", rate / 5, availability),
-        channel("promise", rate / 10, promise),
+        channel("orders", rate, lambda: order(generator)),
+        channel("availability", rate / 5, lambda: availability(generator)),
+        channel("promise", rate / 10, lambda: promise(generator)),
     )
     for stream in streams:
         stream.cancel()
     await asyncio.gather(*streams, return_exceptions=True)
     return calls
+
+
+def order(generator) -> tuple[str, str, bytes]:  # noqa: ANN001
+    """A channel's call: (method, path, body)."""
+    return "POST", "/api/v1/orders", json.dumps(generator.order()).encode()
+
+
+def availability(generator) -> tuple[str, str, bytes]:  # noqa: ANN001
+    skus = ",".join(random.sample(generator.skus[:2000], 3))
+    return "GET", f"/api/v1/availability?skus={skus}", b""
+
+
+def promise(generator) -> tuple[str, str, bytes]:  # noqa: ANN001
+    body = generator.order()
+    address = body["delivery"].get("address") or {"country": "FR", "lat": 48.85, "lon": 2.35}
+    return "POST", "/api/v1/promise", json.dumps({
+        "lines": body["lines"],
+        "destination": {"country": address["country"], "lat": address["lat"], "lon": address["lon"]}}).encode()
 
 
 def _error_of(log_line: str) -> str:
