@@ -61,8 +61,10 @@ def make_engine(settings: Settings) -> Engine:
     pool = {"pool_size": settings.db_pool_size, "max_overflow": settings.db_pool_overflow,
             "pool_timeout": settings.db_pool_timeout, "pool_pre_ping": True}
     engine = create_engine(settings.database_url, **pool)
+    # Added to the URL's own server options, which connect_args would replace.
+    options = f"{engine.url.query.get('options', '')} -c default_transaction_read_only=on".strip()
     read_only = create_engine(settings.database_url, isolation_level="AUTOCOMMIT",
-                              connect_args={"options": "-c default_transaction_read_only=on"}, **pool)
+                              connect_args={"options": options}, **pool)
     _readers[engine] = read_only
     _read_pools[read_only.pool] = engine.pool
     return engine

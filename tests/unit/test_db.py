@@ -40,3 +40,17 @@ def test_a_read_only_session_cannot_write(postgres_engine):
         session.execute(text("UPDATE location SET name = name"))
     with session_scope(postgres_engine) as session:
         session.execute(text("UPDATE location SET name = name"))
+
+
+@pytest.mark.postgres
+def test_reads_keep_the_server_options_the_database_url_sets(postgres_database):
+    need(postgres_database is not None, f"PostgreSQL not reachable at {PG_ADMIN_URL}")
+    engine = make_engine(Settings(database_url=f"{postgres_database}?options=-c%20statement_timeout%3D4321",
+                                  **QUIET))
+    try:
+        with session_scope(reader(engine)) as session:
+            assert session.execute(text("SHOW statement_timeout")).scalar() == "4321ms"
+            assert session.execute(text("SHOW default_transaction_read_only")).scalar() == "on"
+    finally:
+        engine.dispose()
+        reader(engine).dispose()
