@@ -38,6 +38,10 @@ async def get_settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
+async def get_reader(request: Request) -> Engine:
+    return request.app.state.reader
+
+
 async def get_session(request: Request) -> AsyncIterator[Session]:
     """A session per request. Routes that write call session.commit() themselves,
     before they answer, so a failed commit can never follow a success reply.
@@ -91,6 +95,7 @@ def _in_thread_closing_sessions(endpoint: Callable) -> Callable:
 
 
 EngineDep = Annotated[Engine, Depends(get_engine)]
+ReaderDep = Annotated[Engine, Depends(get_reader)]
 ReadSessionDep = Annotated[Session, Depends(get_read_session)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 SessionDep = Annotated[Session, Depends(get_session)]

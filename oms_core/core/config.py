@@ -15,10 +15,10 @@ class Settings(BaseSettings):
     # postgresql+psycopg://user@host/backroom
     database_url: str = "sqlite:///var/backroom.db"
     # Connections per worker process (PostgreSQL, or a SQLite file), kept open;
-    # on PostgreSQL per pool, and a worker has two: one writes, one only reads.
+    # on PostgreSQL split in half between two pools: one writes, one only reads.
     # Connections over the pool's size are opened for a request and closed after
     # it: under steady load that made PostgreSQL start 6-7 sessions a second.
-    db_pool_size: int = 10
+    db_pool_size: int = 20
     db_pool_overflow: int = 0
     # Seconds a request waits for a free connection before it is answered 503.
     db_pool_timeout: float = 30

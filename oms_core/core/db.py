@@ -15,12 +15,13 @@ give its statements one snapshot anyway), and a write there is refused.
 """
 
 import threading
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from weakref import WeakKeyDictionary
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.pool import Pool
 from sqlmodel import Session
@@ -36,9 +37,10 @@ _READ_ONLY = "backroom_read_only"
 _WRITER = "backroom_writer"
 _WRITE_LOCK_TIMEOUT_S = 30
 
-# An engine of make_engine's -> its read-only view; a read-only pool -> the writers' pool.
+# PostgreSQL: an engine of make_engine's -> its readers' engine, and back (weakly:
+# neither keeps the other alive).
 _readers: WeakKeyDictionary[Engine, Engine] = WeakKeyDictionary()
-_read_pools: WeakKeyDictionary[Pool, Pool] = WeakKeyDictionary()
+_writers: WeakKeyDictionary[Engine, weakref.ref[Engine]] = WeakKeyDictionary()
 
 
 def make_engine(settings: Settings) -> Engine:
@@ -56,9 +58,9 @@ def make_engine(settings: Settings) -> Engine:
             **pool,
         )
         _configure_sqlite(engine, path)
-        _readers[engine] = engine.execution_options(**{_READ_ONLY: True})
         return engine
-    pool = {"pool_size": settings.db_pool_size, "max_overflow": settings.db_pool_overflow,
+    # A worker's connections, split between the writers' pool and the readers'.
+    pool = {"pool_size": _half(settings.db_pool_size), "max_overflow": _half(settings.db_pool_overflow),
             "pool_timeout": settings.db_pool_timeout, "pool_pre_ping": True}
     engine = create_engine(settings.database_url, **pool)
     # Added to the URL's own server options, which connect_args would replace.
@@ -66,18 +68,36 @@ def make_engine(settings: Settings) -> Engine:
     read_only = create_engine(settings.database_url, isolation_level="AUTOCOMMIT",
                               connect_args={"options": options}, **pool)
     _readers[engine] = read_only
-    _read_pools[read_only.pool] = engine.pool
+    _writers[read_only] = weakref.ref(engine)
     return engine
+
+
+def _half(connections: int) -> int:
+    return (connections + 1) // 2
 
 
 def reader(engine: Engine) -> Engine:
     """The same database for sessions that only read (an engine of make_engine's)."""
-    return _readers[engine]
+    if engine.dialect.name == "postgresql":
+        return _readers[engine]
+    return engine.execution_options(**{_READ_ONLY: True})
 
 
 def database_of(bind: Engine) -> Pool:
-    """One key for a database, whether a session reads or writes it."""
-    return _read_pools.get(bind.pool, bind.pool)
+    """One key for a database, whether a session reads or writes it: the writers' pool
+    (as it is now: disposing of an engine gives it a new one)."""
+    writer = _writers.get(bind)
+    return ((writer and writer()) or bind).pool
+
+
+@contextmanager
+def streaming(engine: Engine) -> Iterator[Connection]:
+    """A connection of a read-only engine for a server-side cursor, which needs a
+    transaction: on PostgreSQL the readers' connections otherwise run in autocommit."""
+    with engine.connect() as connection:
+        if connection.dialect.name == "postgresql":
+            connection = connection.execution_options(isolation_level="READ COMMITTED")
+        yield connection
 
 
 def _configure_sqlite(engine: Engine, path: Path | None) -> None:

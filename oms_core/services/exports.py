@@ -16,6 +16,7 @@ from enum import StrEnum
 from sqlalchemy import Engine, func, or_, select
 from sqlmodel import Session
 
+from ..core.db import streaming
 from ..domain.kpis import Durations, Kpis, Ratio
 from ..models import Event, Fulfilment, FulfilmentLine, Order, OrderLine
 from . import kpis
@@ -95,7 +96,7 @@ _QUERIES = {Export.ORDERS: _orders, Export.FULFILMENTS: _fulfilments, Export.RET
 
 
 def _rows(engine: Engine, query) -> Iterator[Sequence]:  # noqa: ANN001
-    with engine.connect() as conn:
+    with streaming(engine) as conn:
         yield from conn.execution_options(stream_results=True, yield_per=_BATCH).execute(query)
 
 

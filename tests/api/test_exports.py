@@ -2,12 +2,14 @@
 
 import csv
 import io
+import threading
 import tracemalloc
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import insert
+from sqlalchemy import insert, update
 
+from oms_core.core.db import session_scope
 from oms_core.models import Event, Fulfilment, FulfilmentLine, Order, OrderLine
 from oms_core.services import exports
 
@@ -74,7 +76,7 @@ def _peak(engine, days: int) -> tuple[int, int, int]:  # noqa: ANN001
 
 
 def test_a_month_of_orders_streams_in_bounded_memory(busy_month):
-    engine = busy_month.client.app.state.engine  # as the route does
+    engine = busy_month.client.app.state.reader
     _peak(engine, 1)  # compiles the statements and fills SQLAlchemy's caches
     # Three days already fill more than one batch (360 orders a day).
     few_days, _, _ = _peak(engine, 3)
@@ -84,6 +86,26 @@ def test_a_month_of_orders_streams_in_bounded_memory(busy_month):
     # Ten times the rows, and no more memory than a few days' worth: one batch at a time.
     assert month < 1.5 * few_days, f"{month} bytes at peak for a month, {few_days} for three days"
     assert month < size, f"{month} bytes at peak for {size} bytes of CSV"
+
+
+def test_an_export_being_read_holds_up_no_writer(busy_month):
+    """An export streams from a read-only connection: orders keep being written while a
+    manager's download is under way (on SQLite a writer's connection would lock them out)."""
+    pieces = exports.stream(busy_month.client.app.state.reader, exports.Export.ORDERS, None, START,
+                            START + timedelta(days=31))
+    next(pieces)  # its cursor is open, most rows still unread
+    written = threading.Event()
+
+    def write() -> None:
+        with session_scope(busy_month.engine) as session:
+            session.execute(update(Order.__table__).where(Order.id == "order-000000").values(tags=["late"]))
+        written.set()
+
+    try:
+        threading.Thread(target=write, daemon=True).start()
+        assert written.wait(10), "a writer waited for the export"  # a bound, not a synchronisation
+    finally:
+        pieces.close()
 
 
 def test_head_office_exports_everything_and_a_manager_the_own_store(busy_month):

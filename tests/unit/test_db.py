@@ -1,4 +1,8 @@
-"""Engines and sessions: what read-only sessions are on PostgreSQL."""
+"""Engines and sessions: what read-only sessions are on PostgreSQL, and how
+an engine and its readers' engine live and die together."""
+
+import gc
+import weakref
 
 import pytest
 from psycopg.pq import TransactionStatus
@@ -6,7 +10,7 @@ from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
 
 from oms_core.core.config import Settings
-from oms_core.core.db import make_engine, reader, session_scope
+from oms_core.core.db import database_of, make_engine, reader, session_scope
 from oms_core.models import Location
 
 from ..conftest import PG_ADMIN_URL, QUIET, need
@@ -54,3 +58,26 @@ def test_reads_keep_the_server_options_the_database_url_sets(postgres_database):
     finally:
         engine.dispose()
         reader(engine).dispose()
+
+
+def test_an_engine_let_go_is_freed_with_its_readers(settings):
+    engine = make_engine(settings)
+    with session_scope(reader(engine)) as session:
+        session.execute(select(Location.code).limit(1)).all()
+    engine.dispose()
+    reader(engine).dispose()
+    engine_ref, reader_ref = weakref.ref(engine), weakref.ref(reader(engine))
+    del engine, session
+    gc.collect()  # frees the engine, which lets its readers' engine go ...
+    gc.collect()  # ... and the next pass frees that one
+    assert engine_ref() is None
+    assert reader_ref() is None
+
+
+def test_readers_and_writers_share_a_database_key_after_a_dispose(settings):
+    """Process caches keep one entry per database; disposing of an engine gives it a new pool."""
+    engine = make_engine(settings)
+    assert database_of(reader(engine)) is database_of(engine)
+    engine.dispose()
+    reader(engine).dispose()
+    assert database_of(reader(engine)) is database_of(engine)

@@ -4,7 +4,7 @@ from fastapi.responses import StreamingResponse
 from ...models import Location
 from ...services import exports
 from ...services.db_util import require_known
-from ..deps import EngineDep, ManagerOrAdmin, PeriodDep, ReadSessionDep, SessionRoute, scoped_location
+from ..deps import ManagerOrAdmin, PeriodDep, ReadSessionDep, ReaderDep, SessionRoute, scoped_location
 
 router = APIRouter(tags=["exports"], route_class=SessionRoute)
 
@@ -12,12 +12,10 @@ router = APIRouter(tags=["exports"], route_class=SessionRoute)
 @router.get("/exports/{export}.csv", response_class=StreamingResponse,
             responses={200: {"content": {"text/csv": {}}, "description": "the rows, streamed"}})
 def export_csv(
-    export: exports.Export, session: ReadSessionDep, engine: EngineDep, actor: ManagerOrAdmin, period: PeriodDep,
+    export: exports.Export, session: ReadSessionDep, engine: ReaderDep, actor: ManagerOrAdmin, period: PeriodDep,
     location: str | None = None,
 ) -> StreamingResponse:
     """Orders, fulfilments, daily KPIs or returns of the period as CSV (managers: their store)."""
-    # The rows come through a server-side cursor, which needs a transaction: the
-    # writers' engine has them (the readers' runs in autocommit).
     where = scoped_location(actor, location)
     if where is not None:
         require_known(session, Location.code, {where}, "unknown_location", "location")
