@@ -101,10 +101,17 @@ SettingsDep = Annotated[Settings, Depends(get_settings)]
 SessionDep = Annotated[Session, Depends(get_session)]
 
 
-async def get_bearer(credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> str:
+Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+
+
+def _token(credentials: HTTPAuthorizationCredentials | None) -> str:
     if credentials is None or not credentials.credentials:
         raise Unauthorized("missing_token", "send Authorization: Bearer <staff token or API key>")
     return credentials.credentials
+
+
+async def get_bearer(credentials: Credentials) -> str:
+    return _token(credentials)
 
 
 def client_address(request: Request) -> str:
@@ -112,7 +119,7 @@ def client_address(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
-async def get_actor(request: Request, bearer: Annotated[str, Depends(get_bearer)]) -> Actor:
+async def _recognised(request: Request, bearer: str) -> Actor:
     credentials: auth.CredentialCache = request.app.state.credentials
     actor = credentials.get(bearer)
     if actor is None:
@@ -139,10 +146,13 @@ async def failed_credentials(request: Request) -> None:
     auth.refuse_locked_client(await run_in_threadpool(throttle.failed, client_address(request), request.url.path))
 
 
-def require(*roles: Role) -> Callable[[Actor], Awaitable[Actor]]:
+def require(*roles: Role) -> Callable[..., Awaitable[Actor]]:
     allowed = frozenset(roles)
 
-    async def check(actor: Annotated[Actor, Depends(get_actor)]) -> Actor:
+    # One dependency for who calls and what they may do: FastAPI walks each
+    # dependency's parameters on every request.
+    async def check(request: Request, credentials: Credentials) -> Actor:
+        actor = await _recognised(request, _token(credentials))
         if actor.role not in allowed:
             raise Forbidden(
                 "forbidden", f"a {actor.role} may not do this (needs {' or '.join(sorted(allowed))})"
