@@ -91,12 +91,14 @@ def pull(session: Session, store: str, since: str | None, limit: int) -> dict:
 
 def _latest_seq(session: Session) -> int:
     """Where the feed stands now (never below what was pruned, even if nothing is left)."""
-    pruned = session.execute(select(FeedRetention.pruned_through)).scalar_one_or_none() or 0
-    return max(_newest_change(session), pruned)
+    return max(_feed_bounds(session))
 
 
-def _newest_change(session: Session) -> int:
-    return session.execute(select(func.coalesce(func.max(Change.seq), 0))).scalar_one()
+def _feed_bounds(session: Session) -> tuple[int, int]:
+    """What was pruned and the newest change, in one round trip."""
+    pruned = select(FeedRetention.pruned_through).scalar_subquery()
+    newest = select(func.max(Change.seq)).scalar_subquery()
+    return tuple(session.execute(select(func.coalesce(pruned, 0), func.coalesce(newest, 0))).one())
 
 
 def _snapshot(session: Session, store: str, watermark: int, phase: str, after: str, limit: int, first: bool) -> dict:
@@ -143,7 +145,8 @@ def _snapshot_keys(session: Session, store: str, phase: str, after: str, limit: 
 
 
 def _changes(session: Session, store: str, since: int, limit: int) -> dict:
-    pruned = session.execute(select(FeedRetention.pruned_through)).scalar_one_or_none() or 0
+    # Read before the changes: a cursor given out earlier is never past the newest change then.
+    pruned, newest = _feed_bounds(session)
     if since < pruned:
         raise Conflict("cursor_expired", "this cursor is older than the feed's history; take a new snapshot")
     held = select(Stock.sku).where(Stock.location == store)
@@ -160,7 +163,7 @@ def _changes(session: Session, store: str, since: int, limit: int) -> dict:
         .order_by(Change.seq)
         .limit(limit)
     ).all()
-    if not rows and since > max(pruned, _newest_change(session)):  # (pruned was read above)
+    if not rows and since > max(pruned, newest):
         # A cursor the feed has not reached: the core's database was restored from an
         # older backup. Following it would skip every change up to it, unseen.
         raise Conflict("cursor_expired", "this cursor is ahead of the feed (was the core's database restored?); "
@@ -245,16 +248,22 @@ def _pickup_secret(session: Session, store: str) -> str | None:
 
 
 def _products(session: Session, skus: Iterable[str]) -> dict[str, dict]:
-    skus = list(skus)
-    products = {
-        row["sku"]: {**row, "price": float(row["price"]), "barcodes": []}
-        for row in session.execute(
-            select(Product.sku, Product.name, Product.price, Product.weight_kg, Product.image_url, Product.tags)
-            .where(Product.sku.in_(skus))
-        ).mappings()
-    }
-    for code, sku in session.execute(select(Barcode.code, Barcode.sku).where(Barcode.sku.in_(skus)).order_by(Barcode.code)):
-        products[sku]["barcodes"].append(code)
+    """The products and their barcodes, in one query (a row per barcode)."""
+    products: dict[str, dict] = {}
+    rows = session.execute(
+        select(Product.sku, Product.name, Product.price, Product.weight_kg, Product.image_url, Product.tags,
+               Barcode.code)
+        .outerjoin(Barcode, Barcode.sku == Product.sku)
+        .where(Product.sku.in_(list(skus)))
+        .order_by(Product.sku, Barcode.code)
+    )
+    for sku, name, price, weight_kg, image_url, tags, code in rows:
+        product = products.get(sku)
+        if product is None:
+            product = products[sku] = {"sku": sku, "name": name, "price": float(price), "weight_kg": weight_kg,
+                                       "image_url": image_url, "tags": tags, "barcodes": []}
+        if code is not None:
+            product["barcodes"].append(code)
     return products
 
 
