@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import Engine, insert, select, update
+from sqlalchemy import Engine, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
@@ -206,6 +206,15 @@ def _fulfilments(session: Session, order_id: str) -> list[Fulfilment]:
     )
 
 
+# Built once: every view of a fulfilment reads its lines (see sync.py on why).
+_line = FulfilmentLine.__table__.c
+_FULFILMENT_LINES = (
+    select(FulfilmentLine.__table__)
+    .where(_line.fulfilment_id.in_(bindparam("ids", expanding=True)))
+    .order_by(_line.fulfilment_id, _line.sku)
+)
+
+
 def fulfilment_views(session: Session, *where, limit: int | None = None) -> list[dict]:  # noqa: ANN002
     """Fulfilments (as plain dicts, with their lines) matching the conditions, oldest first
     (the first `limit` of them)."""
@@ -218,11 +227,7 @@ def fulfilment_views(session: Session, *where, limit: int | None = None) -> list
     by_id = {view["id"]: view for view in views}
     ids = list(by_id)
     for start in range(0, len(ids), 500):  # stay under bind-parameter limits
-        for line in session.execute(
-            select(FulfilmentLine.__table__)
-            .where(FulfilmentLine.fulfilment_id.in_(ids[start : start + 500]))
-            .order_by(FulfilmentLine.fulfilment_id, FulfilmentLine.sku)
-        ).mappings():
+        for line in session.execute(_FULFILMENT_LINES, {"ids": ids[start : start + 500]}).mappings():
             by_id[line["fulfilment_id"]]["lines"].append(dict(line))
     return views
 

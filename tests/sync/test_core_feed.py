@@ -112,6 +112,16 @@ def test_only_devices_push_and_staff_cannot_read_other_feeds(network):
     assert network.client.get("/api/v1/sync/changes?since=garbage", headers=staff).status_code == 422
 
 
+def test_a_cursor_the_feed_did_not_give_is_refused(network):
+    device, _ = enrol(network, "LYS-01")
+    for cursor in ("garbage", "seq:", "seq:ten", "snap:1", "snap:x:stock:", "snap:1:orders:", "snap::location:"):
+        response = network.client.get("/api/v1/sync/changes", params={"since": cursor}, headers=device)
+        assert response.status_code == 422 and response.json()["error"]["code"] == "invalid_cursor", cursor
+    # Those it gives are taken, whatever phase a snapshot stopped in.
+    for cursor in ("seq:0", "snap:0:location:", "snap:0:stock:", f"snap:0:fulfilment:{'z' * 8}"):
+        assert network.client.get("/api/v1/sync/changes", params={"since": cursor}, headers=device).status_code == 200
+
+
 def test_an_expired_cursor_asks_for_a_new_snapshot(network):
     from datetime import timedelta
 
