@@ -12,6 +12,7 @@ from sqlalchemy.exc import DBAPIError
 from oms_core.core.config import Settings
 from oms_core.core.db import database_of, make_engine, reader, session_scope
 from oms_core.models import Location
+from oms_core.services import changes
 
 from ..conftest import PG_ADMIN_URL, QUIET, need
 
@@ -36,6 +37,23 @@ def test_a_read_sends_no_begin_and_leaves_no_transaction_open(postgres_engine):
         session.execute(select(Location.code).limit(1)).all()
         driver = session.connection().connection.driver_connection
         assert driver.info.transaction_status == TransactionStatus.INTRANS
+
+
+@pytest.mark.postgres
+def test_the_sequencing_pass_leaves_the_writers_connection_in_transactions(postgres_database):
+    """It numbers the change feed in autocommit, on a writer's connection, for that checkout only."""
+    need(postgres_database is not None, f"PostgreSQL not reachable at {PG_ADMIN_URL}")
+    engine = make_engine(Settings(database_url=postgres_database, db_pool_size=2, db_pool_overflow=0, **QUIET))
+    try:
+        changes.sequence_pending(engine, {"LYS-01"})
+        assert engine.pool.checkedin() == 1  # the one writer connection, given back
+        with session_scope(engine) as session:
+            session.execute(select(Location.code).limit(1)).all()
+            driver = session.connection().connection.driver_connection
+            assert not driver.autocommit and driver.info.transaction_status == TransactionStatus.INTRANS
+    finally:
+        engine.dispose()
+        reader(engine).dispose()
 
 
 @pytest.mark.postgres
