@@ -3,7 +3,7 @@
 but no socket: what each call type costs the server, without the noise of a
 load test. PostgreSQL's CPU per call is measured beside it.
 
-    python bench/calls.py [--stores 500] [--skus 20000] [--calls 1000]
+    python bench/calls.py [--stores 500] [--skus 20000] [--calls 1000] [--database-url URL]
 
 The calls are those of bench/load.py: an order from a channel, the pull that
 brings its store's tablet the new fulfilment, availability of 3 SKUs
@@ -21,7 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import database, machine, postgres_cpu  # noqa: E402
+from bench.common import KEPT_DATABASE_HELP, database, machine, postgres_cpu  # noqa: E402
 from bench.load import availability, order, promise, tablets  # noqa: E402
 from bench.orders import prepare  # noqa: E402
 from oms_core.api.main import create_app  # noqa: E402
@@ -91,12 +91,13 @@ def main() -> None:
     parser.add_argument("--stores", type=int, default=500)
     parser.add_argument("--skus", type=int, default=20000)
     parser.add_argument("--calls", type=int, default=1000, help="orders measured (and as many of each other call)")
+    parser.add_argument("--database-url", help=KEPT_DATABASE_HELP)
     args = parser.parse_args()
     print(f"machine: {machine()}")
-    with tempfile.TemporaryDirectory() as tmp, database("postgres", Path(tmp)) as url:
+    with tempfile.TemporaryDirectory() as tmp, database("postgres", Path(tmp), args.database_url) as url:
         key, generator, seeded = prepare(url, args.stores, args.skus)
         tokens, cursor = tablets(url, args.stores)
-        print(f"network: {args.stores} stores, {args.skus} SKUs (seeded in {seeded:.0f} s); PostgreSQL\n")
+        print(f"network: {len(tokens)} stores, {len(generator.skus)} SKUs ({seeded}); PostgreSQL\n")
         asyncio.run(measure(url, key, generator, tokens, cursor, args.calls))
 
 

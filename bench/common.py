@@ -17,6 +17,8 @@ from oms_core.core.config import Settings
 from oms_core.core.db import make_engine
 
 PG_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+KEPT_DATABASE_HELP = ("run on this database and keep it (seeded first if empty): two versions of the code "
+                      "compare better on one network, one after the other, than each on a fresh one")
 
 
 def machine() -> str:
@@ -33,8 +35,15 @@ def machine() -> str:
 
 
 @contextmanager
-def database(engine_name: str, workdir: Path):
-    """A fresh, migrated database: a SQLite file or a new PostgreSQL database."""
+def database(engine_name: str, workdir: Path, kept: str | None = None):
+    """A fresh, migrated database: a SQLite file or a new PostgreSQL database; or, with
+    `kept`, that database's URL, migrated and left in place afterwards."""
+    if kept:
+        engine = make_engine(Settings(database_url=kept))
+        migrate.upgrade(engine)
+        engine.dispose()
+        yield kept
+        return
     if engine_name == "sqlite":
         path = workdir / f"bench-{uuid.uuid4().hex[:8]}.db"
         url = f"sqlite:///{path}"

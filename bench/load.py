@@ -3,7 +3,7 @@ channels while hundreds of store tablets hold their live event stream and pull
 their changes. PostgreSQL, the core with N workers, 127.0.0.1 only.
 
     python bench/load.py [--stores 500] [--skus 20000] [--orders-per-minute 10000]
-                         [--seconds 60] [--workers 2]
+                         [--seconds 60] [--workers 2] [--database-url URL]
 
 Each store has one tablet: a held `GET /sync/events` stream, a pull of
 `/sync/changes` whenever it signals (and every 15 s, as the sync engine polls),
@@ -32,7 +32,15 @@ from sqlalchemy import func, select
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from backroom.process import core_server  # noqa: E402
-from bench.common import LeanClient, database, machine, postgres_cpu, process_tree_cpu, summary  # noqa: E402
+from bench.common import (  # noqa: E402
+    KEPT_DATABASE_HELP,
+    LeanClient,
+    database,
+    machine,
+    postgres_cpu,
+    process_tree_cpu,
+    summary,
+)
 from bench.orders import prepare  # noqa: E402
 from oms_core.core.config import Settings  # noqa: E402
 from oms_core.core.db import make_engine, session_scope  # noqa: E402
@@ -225,12 +233,13 @@ def main() -> None:
     parser.add_argument("--orders-per-minute", type=float, default=10000)
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--database-url", help=KEPT_DATABASE_HELP)
     args = parser.parse_args()
     print(f"machine: {machine()}")
-    with tempfile.TemporaryDirectory() as tmp, database("postgres", Path(tmp)) as url:
+    with tempfile.TemporaryDirectory() as tmp, database("postgres", Path(tmp), args.database_url) as url:
         key, generator, seeded = prepare(url, args.stores, args.skus)
         tokens, cursor = tablets(url, args.stores)
-        print(f"network: {args.stores} stores with a tablet each, {args.skus} SKUs (seeded in {seeded:.0f} s); "
+        print(f"network: {len(tokens)} stores with a tablet each, {len(generator.skus)} SKUs ({seeded}); "
               f"core with {args.workers} workers on PostgreSQL; {args.seconds:.0f} s offered "
               f"{args.orders_per_minute:.0f} orders/min\n")
         with core_server(url, workers=args.workers) as server:

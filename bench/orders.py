@@ -15,7 +15,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -24,18 +24,25 @@ from backroom.traffic import OrderGenerator  # noqa: E402
 from bench.common import LeanClient, database, machine, process_tree_cpu, summary  # noqa: E402
 from oms_core.core.config import Settings  # noqa: E402
 from oms_core.core.db import make_engine, session_scope  # noqa: E402
-from oms_core.models import Location, Product  # noqa: E402
+from oms_core.models import ApiKey, Location, Product  # noqa: E402
 from oms_core.seed import seed  # noqa: E402
 from oms_core.services import auth  # noqa: E402
 
 
-def prepare(url: str, stores: int, skus: int) -> tuple[str, OrderGenerator, float]:
+def prepare(url: str, stores: int, skus: int) -> tuple[str, OrderGenerator, str]:
+    """A channel's key, plausible orders for the network, and how the network came to be:
+    seeded now, or found (a kept database seeded by an earlier run)."""
     engine = make_engine(Settings(database_url=url))
+    with session_scope(engine) as session:
+        found = session.execute(select(Location.code).limit(1)).first() is not None
     started = time.perf_counter()
-    seed(engine, stores=stores, skus=skus)
-    seeded = time.perf_counter() - started
+    if not found:
+        seed(engine, stores=stores, skus=skus)
+    seeded = "seeded by an earlier run" if found else f"seeded in {time.perf_counter() - started:.0f} s"
     with session_scope(engine) as session:
         key = auth.create_api_key(session, "bench", "channel")
+        # Each run's order references are its own: a kept database holds earlier runs' orders.
+        run = session.execute(select(func.count()).where(ApiKey.name == "bench")).scalar_one()
         products = session.execute(select(Product.sku, Product.price).order_by(Product.sku)).all()
         pickup = session.execute(select(Location.code).where(Location.click_collect.is_(True))).scalars().all()
     engine.dispose()
@@ -43,7 +50,7 @@ def prepare(url: str, stores: int, skus: int) -> tuple[str, OrderGenerator, floa
     order = {p.sku: i for i, p in enumerate(products)}
     skus_by_rank = sorted(order, key=lambda s: _rank(s))
     prices = {p.sku: float(p.price) for p in products}
-    return key, OrderGenerator(skus_by_rank, prices, list(pickup), seed=3, prefix="BENCH"), seeded
+    return key, OrderGenerator(skus_by_rank, prices, list(pickup), seed=3, prefix=f"BENCH{run}"), seeded
 
 
 def _rank(sku: str) -> tuple[int, str]:
@@ -105,7 +112,7 @@ def main() -> None:
         for engine_name in args.engines.split(","):
             with database(engine_name, Path(tmp)) as url:
                 key, generator, seeded = prepare(url, args.stores, args.skus)
-                print(f"[{engine_name}] seeded in {seeded:.1f} s")
+                print(f"[{engine_name}] {seeded}")
                 with core_server(url, workers=args.workers) as server:
                     asyncio.run(load(server.url, key, [generator.order() for _ in range(300)], args.concurrency))
                     runs = [("capacity", None, args.concurrency)] + [
