@@ -22,10 +22,11 @@ from ..domain.actors import Actor
 from contract.fulfilment import OPEN, Action, FulfilmentStatus, next_status
 from ..domain.ids import uuid7
 from ..domain.routing import NO_LOAD, LocationLoad, NetworkView, RoutingPlan, RoutingRequest, Site
-from ..models import Fulfilment, FulfilmentLine, Location, utcnow
+from ..models import Fulfilment, FulfilmentLine, Location, Product, utcnow
 from . import changes, events, routing_profiles
 from . import stock as stock_service
 from .cache import ProcessCache
+from .db_util import refuse_unknown
 
 T = TypeVar("T")
 _ROUTING_ATTEMPTS = 8
@@ -78,17 +79,25 @@ sites_cache = ProcessCache(_load_sites, stamp=select(func.count(), func.max(Loca
 busy_cache = ProcessCache(_load_busy, check_every_s=5.0)
 # On the table's own columns (not the model's), so its rows skip the ORM's loading layer.
 _stock = stock_service.stock
-_ATP_OF = select(_stock.c.location, _stock.c.sku, stock_service.ATP).where(
-    _stock.c.sku.in_(bindparam("skus", expanding=True)), stock_service.ATP > 0
+_product = Product.__table__
+# The SKUs asked about that the catalog holds, each with its ATP wherever there is some
+# (a row without a location when there is none anywhere): the check for unknown SKUs
+# and the stock read in one round trip.
+_ATP_OF = (
+    select(_product.c.sku, _stock.c.location, stock_service.ATP)
+    .select_from(_product.outerjoin(_stock, and_(_stock.c.sku == _product.c.sku, stock_service.ATP > 0)))
+    .where(_product.c.sku.in_(bindparam("skus", expanding=True)))
 )
 
 
 def load_network(session: Session, skus: list[str]) -> NetworkView:
-    """Every location, how busy it is, and the ATP of the given SKUs wherever there is some."""
+    """Every location, how busy it is, and the ATP of the given SKUs wherever there is some.
+    Refused (unknown_sku) if the catalog lacks any of them."""
     rows = session.execute(_ATP_OF, {"skus": skus}).all()
+    refuse_unknown(set(skus) - {sku for sku, _, _ in rows}, "unknown_sku", "SKU")
     return NetworkView(
         sites=sites_cache.get(session),
-        atp={(loc, sku): qty for loc, sku, qty in rows},
+        atp={(loc, sku): qty for sku, loc, qty in rows if loc is not None},
         load=busy_cache.get(session),
     )
 

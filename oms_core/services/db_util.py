@@ -55,6 +55,11 @@ def require_known(session: Session, column, values: Iterable[str], code: str, wh
     present = _present(column.table.c[column.key])  # the bare table column: no ORM layer on the way
     for start in range(0, len(ordered), 500):  # stay under bind-parameter limits
         found.update(session.execute(present, {"values": ordered[start : start + 500]}).scalars())
-    missing = sorted(wanted - found)
+    refuse_unknown(wanted - found, code, what)
+
+
+def refuse_unknown(missing: Iterable[str], code: str, what: str) -> None:
+    """Raise InvalidInput naming the values that are not known, if any."""
+    missing = sorted(missing)
     if missing:
         raise InvalidInput(code, f"unknown {what}: {', '.join(missing[:20])}", missing=missing[:100])

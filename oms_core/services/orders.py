@@ -18,10 +18,9 @@ from ..domain.actors import Actor
 from ..domain.ids import uuid7
 from ..domain.orders import OrderStatus, counted, demand_by_sku, order_status, unfulfilled_by_sku
 from ..domain.routing import RoutingRequest
-from ..models import Fulfilment, FulfilmentLine, Order, OrderLine, Product, utcnow
+from ..models import Fulfilment, FulfilmentLine, Order, OrderLine, utcnow
 from ..schemas import OrderIn
 from . import allocation, events
-from .db_util import require_known
 
 
 _NO_RULE_SET = "no rule set can serve these lines; the routing profile parks them for customer service"
@@ -84,7 +83,7 @@ def _refuse_duplicate_reference(session: Session, payload: OrderIn) -> None:
 
 
 def _place(session: Session, payload: OrderIn, actor: Actor, key: str | None, digest: str) -> dict:
-    require_known(session, Product.sku, {line.sku for line in payload.lines}, "unknown_sku", "SKU")
+    # Unknown SKUs are refused where routing reads their stock (allocation.load_network).
     delivery = payload.delivery
     if delivery.method == "click_collect":
         store = allocation.sites_cache.get(session).get(delivery.store or "")

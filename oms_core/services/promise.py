@@ -8,14 +8,11 @@ from sqlmodel import Session
 
 from ..domain.orchestration.promise import delivery_options
 from ..domain.orders import demand_by_sku
-from ..models import Product
 from ..schemas import PromiseIn
 from . import allocation, orders, routing_profiles
-from .db_util import require_known
 
 
 def promise(session: Session, cart: PromiseIn, now: datetime) -> dict:
-    require_known(session, Product.sku, {line.sku for line in cart.lines}, "unknown_sku", "SKU")
     router = routing_profiles.router(session)
     demand = demand_by_sku((line.sku, line.qty) for line in cart.lines)
     to = cart.destination

@@ -84,6 +84,31 @@ def test_order_lines_are_checked(network, lines, code):
     assert response.json()["error"]["code"] == code
 
 
+def test_an_order_naming_an_unknown_sku_is_refused_whole(network):
+    before = network.atp("LYS-01", TEE)
+    body = network.order_body([(TEE, 1), ("NOPE-2", 1), ("NOPE-1", 3)])
+    response = network.client.post("/api/v1/orders", json=body, headers=network.channel)
+    _assert_error(response, 422)
+    error = response.json()["error"]
+    assert error["code"] == "unknown_sku" and error["details"]["missing"] == ["NOPE-1", "NOPE-2"]
+    assert network.atp("LYS-01", TEE) == before  # nothing reserved
+    found = network.client.get("/api/v1/orders", params={"q": body["external_ref"]}, headers=network.channel)
+    assert found.status_code == 200 and found.json()["items"] == []
+
+
+def test_a_catalog_sku_held_nowhere_is_known_not_refused(network):
+    product = {"sku": "NEW-SKU-1", "name": "Not yet in stock", "price": 5}
+    assert network.client.put("/api/v1/products", json=[product], headers=network.admin).status_code == 200
+    response = network.client.post("/api/v1/orders", json=network.order_body([("NEW-SKU-1", 1)]),
+                                   headers=network.channel)
+    assert response.status_code == 201, response.text
+    assert response.json()["unfulfilled"] == [{"sku": "NEW-SKU-1", "qty": 1}]
+    promise = network.client.post("/api/v1/promise", headers=network.channel, json={
+        "lines": [{"sku": "NEW-SKU-1", "qty": 1, "unit_price": 5}],
+        "destination": {"country": "FR", "lat": 45.76, "lon": 4.84}})
+    assert promise.status_code == 200, promise.text
+
+
 def test_order_delivery_is_checked(network):
     body = network.order_body([(TEE, 1)], method="click_collect", store="WH-LYS")
     response = network.client.post("/api/v1/orders", json=body, headers=network.channel)
