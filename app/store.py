@@ -39,11 +39,11 @@ class Associate:
 
 class StoreApp:
     def __init__(self, core_url: str, data_dir: Path, *, transport: httpx.AsyncBaseTransport | None = None,
-                 live: bool = True, poll_interval: float = 15.0) -> None:
+                 live: bool = True) -> None:
         self.core_url = core_url
         self.cache = LocalCache(Path(data_dir) / "store.db")
         self.client = CoreClient(core_url, transport=transport)
-        self.engine = SyncEngine(self.cache, self.client, live=live, poll_interval=poll_interval)
+        self.engine = SyncEngine(self.cache, self.client, live=live)
         self.documents = Documents()
         self._started = False
 

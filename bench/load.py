@@ -6,9 +6,9 @@ their changes. PostgreSQL, the core with N workers, 127.0.0.1 only.
                          [--seconds 60] [--workers 2] [--database-url URL]
 
 Each store has one tablet: a held `GET /sync/events` stream, a pull of
-`/sync/changes` whenever it signals (and every 15 s, as the sync engine polls),
-over a pool of connections, following the feed from where it stood at the
-start. The channels offer orders at the given rate (open loop: latency counts
+`/sync/changes` whenever it signals (and every LIVE_POLL_S seconds, as the sync
+engine polls while its stream is open), over a pool of connections, following
+the feed from where it stood at the start. The channels offer orders at the given rate (open loop: latency counts
 from the scheduled time), availability at a fifth and promise at a tenth of
 that rate. Bounded in time; prints throughput, p50/p95/p99 and errors per call
 type. Asserts nothing.
@@ -42,13 +42,13 @@ from bench.common import (  # noqa: E402
     summary,
 )
 from bench.orders import prepare  # noqa: E402
+from local_db.engine import LIVE_POLL_S  # noqa: E402
 from oms_core.core.config import Settings  # noqa: E402
 from oms_core.core.db import make_engine, session_scope  # noqa: E402
 from oms_core.domain.actors import Actor, Role  # noqa: E402
 from oms_core.models import Change, Location  # noqa: E402
 from oms_core.services import auth  # noqa: E402
 
-POLL_S = 15.0
 PULL_CONNECTIONS = 16
 
 
@@ -121,13 +121,13 @@ async def run(url: str, key: str, generator, tokens: dict[str, str], cursor: str
                 return
 
     async def poll() -> None:
-        """As the sync engine does besides the stream: every store pulls every 15 s."""
+        """As the sync engine does besides an open stream: every store pulls every LIVE_POLL_S."""
         stores = list(tokens)
         random.shuffle(stores)
         while time.perf_counter() < deadline:
             for store in stores:
                 want_pull(store)
-                await asyncio.sleep(POLL_S / len(stores))  # spreading the polls over the period
+                await asyncio.sleep(LIVE_POLL_S / len(stores))  # spreading the polls over the period
 
     async def puller() -> None:
         client = LeanClient(url, {})

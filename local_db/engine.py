@@ -2,9 +2,11 @@
 
 Each cycle pushes the outbox in order, then pulls the feed page by page (each
 page applied with its cursor in one local transaction). A cycle runs when an
-associate acts, when the core signals a change on the event stream, and every
-`poll_interval` seconds as a fallback; after a failure the next try waits
-longer each time (capped), and the state says what went wrong.
+associate acts, when the core signals a change on the event stream, and
+every `poll_interval` seconds while the event stream is down, every
+`live_poll_interval` seconds (a safety net) while it is open; after a failure
+the next try waits longer each time (capped), and the state says what went
+wrong. A stream that drops brings a sync at once.
 """
 
 import asyncio
@@ -17,6 +19,12 @@ from .cache import LocalCache
 from .client import CoreClient, CoreRefused, CoreUnavailable
 
 log = logging.getLogger("backroom.sync")
+
+POLL_S = 15.0
+# With the stream open the core says when to pull: it signals every change, says "ready"
+# on each connection and wakes every stream after any gap in what it heard. Polling
+# often as well would be 500 stores' tablets asking for nothing every few seconds.
+LIVE_POLL_S = 120.0
 
 
 @dataclass(frozen=True)
@@ -33,11 +41,12 @@ class SyncEngine:
     PUSH_BATCH = 100
     PAGE = 1000
 
-    def __init__(self, cache: LocalCache, client: CoreClient, *, poll_interval: float = 15.0,
-                 live: bool = True, max_backoff: float = 30.0) -> None:
+    def __init__(self, cache: LocalCache, client: CoreClient, *, poll_interval: float = POLL_S,
+                 live_poll_interval: float = LIVE_POLL_S, live: bool = True, max_backoff: float = 30.0) -> None:
         self.cache = cache
         self.client = client
         self.poll_interval = poll_interval
+        self.live_poll_interval = live_poll_interval
         self.use_live = live
         self.max_backoff = max_backoff
         self._status = SyncStatus(
@@ -120,13 +129,15 @@ class SyncEngine:
         while True:
             ok = await self.sync_once()
             failures = 0 if ok else failures + 1
-            wait = self.poll_interval if ok else min(self.max_backoff, 2 ** failures * 0.5)
-            wait *= random.uniform(0.8, 1.2)  # tablets of a store do not all retry at once
-            if not ok:
+            if ok:
+                wait = self.live_poll_interval if self._status.live else self.poll_interval
+            else:
+                wait = min(self.max_backoff, 2 ** failures * 0.5)
                 # The retry pushes and pulls everything: what asked for this sync is in it. Left
                 # set, it would end the backoff at once and hammer a core that is down.
                 self._feed_news.clear()
                 self._outbox_news.clear()
+            wait *= random.uniform(0.8, 1.2)  # tablets of a store do not all retry at once
             news = [asyncio.ensure_future(self._feed_news.wait()), asyncio.ensure_future(self._outbox_news.wait())]
             try:
                 await asyncio.wait(news, timeout=wait, return_when=asyncio.FIRST_COMPLETED)
@@ -150,6 +161,8 @@ class SyncEngine:
                         self._feed_news.set()
             except (CoreUnavailable, CoreRefused) as exc:
                 log.info("event stream: %s", exc)
+            if self._status.live:
+                self._feed_news.set()  # changes may go unsignalled from now on: catch up, then poll
             self._set(live=False)
             failures += 1
             await asyncio.sleep(min(self.max_backoff, 0.5 * 2 ** min(failures, 6)))

@@ -3,8 +3,10 @@
 A store's open `GET /sync/events` streams are woken as soon as changes for
 that store are numbered: by this worker directly, and on PostgreSQL by any
 worker through LISTEN/NOTIFY (the sequencer notifies in its transaction).
-A signal only says "pull now"; it carries no data, so a lost or doubled
-signal costs at most one extra pull.
+A signal only says "pull now"; it carries no data, so a doubled signal costs
+at most one extra pull. Signals sent while a worker's listener was cut off
+are lost: once it is back, it wakes every stream it holds, so a tablet that
+stayed connected to that worker misses nothing and need not poll often.
 """
 
 import asyncio
@@ -25,6 +27,7 @@ class LiveChanges:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._streams: dict[str, set[asyncio.Queue]] = {}
         self._stop = threading.Event()
+        self.listening = threading.Event()  # the listener hears other workers' changes
         self._unhook = lambda: None
 
     def start(self, engine: Engine) -> None:
@@ -59,16 +62,21 @@ class LiveChanges:
                     queue.put_nowait(True)
 
     def _listen(self, url: str) -> None:
-        backoff = 0.5
+        backoff, reconnecting = 0.5, False
         while not self._stop.is_set():
             try:
                 with psycopg.connect(url, autocommit=True) as conn:
                     conn.execute(f"LISTEN {changes.NOTIFY_CHANNEL}")
                     backoff = 0.5
+                    self.listening.set()
+                    if reconnecting:
+                        self.publish({changes.NETWORK})  # what was said meanwhile is lost: pull once
+                    reconnecting = True
                     while not self._stop.is_set():
                         for notice in conn.notifies(timeout=1.0):
                             self.publish(set(json.loads(notice.payload)))
             except (psycopg.Error, OSError, ValueError) as exc:
+                self.listening.clear()
                 if self._stop.is_set():
                     return
                 log.warning("live changes listener: %s; reconnecting", exc)

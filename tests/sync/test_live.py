@@ -6,14 +6,18 @@ import asyncio
 from decimal import Decimal
 
 import httpx
+from sqlalchemy import text
 
 from backroom.process import core_server
 from local_db.cache import LocalCache
 from local_db.client import CoreClient
 from local_db.engine import SyncEngine
+from oms_core.api.live import LiveChanges
+from oms_core.core.config import Settings
 from oms_core.core.db import make_engine, session_scope
-from oms_core.services import auth, catalog
+from oms_core.services import auth, catalog, changes
 from oms_core.services import stock as stock_service
+from tests.conftest import PG_ADMIN_URL, need
 
 WAIT_S = 20  # an upper bound for a slow CI machine, not a synchronisation
 
@@ -71,3 +75,62 @@ async def _scenario(url: str, key: str, store: str, tmp_path) -> None:  # noqa: 
         await engine.stop()
         await client.aclose()
         cache.close()
+
+
+def test_a_worker_whose_listener_was_cut_off_wakes_every_stream_once_back(postgres_database):
+    """Changes announced while a worker's LISTEN connection was down are not heard by
+    it: once back, it tells every stream it holds to pull, or its tablets would wait
+    for their next poll."""
+    need(postgres_database is not None, f"PostgreSQL not reachable at {PG_ADMIN_URL}")
+    engine = make_engine(Settings(database_url=postgres_database))
+
+    async def scenario() -> None:
+        live = LiveChanges()
+        live.start(engine)
+        stream = live.subscribe("LIV-01")
+        try:
+            assert await asyncio.to_thread(live.listening.wait, WAIT_S)
+            with engine.connect() as connection:
+                cut = connection.execute(text(
+                    "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND query = :listen"
+                ), {"listen": f"LISTEN {changes.NOTIFY_CHANNEL}"}).scalar_one()
+            assert cut == 1
+            assert stream.empty()  # nothing changed: only the reconnection can signal
+            await asyncio.wait_for(stream.get(), WAIT_S)
+        finally:
+            live.stop()
+
+    try:
+        asyncio.run(scenario())
+    finally:
+        engine.dispose()
+
+
+def test_a_tablet_whose_event_stream_drops_syncs_at_once(sqlite_settings, tmp_path):
+    """While the stream is open the tablet hardly polls; when it drops, changes may go
+    unsignalled, so the tablet syncs at once (here: finds the core gone and says so)
+    instead of waiting for its next poll."""
+    key, store = _prepare(sqlite_settings)
+
+    async def scenario(server) -> None:  # noqa: ANN001
+        cache = LocalCache(tmp_path / "store.db")
+        client = CoreClient(server.url)
+        engine = SyncEngine(cache, client, poll_interval=3600, live_poll_interval=3600, live=True)
+        synced_live, offline = asyncio.Event(), asyncio.Event()
+        engine.subscribe(lambda status: status.live and status.online and synced_live.set())
+        engine.subscribe(lambda status: not status.online and status.last_error and offline.set())
+        await engine.enrol((await client.sign_in(store, "S001", "1234"))["access_token"])
+        engine.start()
+        try:
+            await asyncio.wait_for(synced_live.wait(), WAIT_S)
+            server.process.kill()  # the core goes away (a crash, a cable): no goodbye on the stream
+            await asyncio.wait_for(offline.wait(), WAIT_S)
+            assert not engine.status.live
+        finally:
+            await engine.stop()
+            await client.aclose()
+            cache.close()
+
+    with core_server(sqlite_settings.database_url) as server:
+        asyncio.run(scenario(server))
