@@ -124,10 +124,11 @@ async def run(url: str, key: str, generator, tokens: dict[str, str], cursor: str
         """As the sync engine does besides an open stream: every store pulls every LIVE_POLL_S."""
         stores = list(tokens)
         random.shuffle(stores)
+        turn = 0
         while time.perf_counter() < deadline:
-            for store in stores:
-                want_pull(store)
-                await asyncio.sleep(LIVE_POLL_S / len(stores))  # spreading the polls over the period
+            want_pull(stores[turn % len(stores)])
+            turn += 1
+            await asyncio.sleep(LIVE_POLL_S / len(stores))  # spreading the polls over the period
 
     async def puller() -> None:
         client = LeanClient(url, {})
