@@ -17,6 +17,7 @@ from sqlalchemy import (
     Numeric,
     UniqueConstraint,
     false,
+    text,
 )
 from sqlmodel import Field, SQLModel
 
@@ -231,6 +232,8 @@ class Change(SQLModel, table=True):
     __table_args__ = (
         Index("ix_change_scope_seq", "scope", "seq"),
         Index("ix_change_seq", "seq", unique=True),
+        # What is still to be numbered (migration 0013 says why).
+        Index("ix_change_unsequenced", "id", postgresql_where=text("seq IS NULL"), sqlite_where=text("seq IS NULL")),
     )
     id: int | None = Field(default=None, sa_column=Column(BigId, primary_key=True, autoincrement=True))
     seq: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
