@@ -20,7 +20,12 @@ class ProcessCache(Generic[T]):
     """A value each process keeps per database engine, looked at again at most
     every `check_every_s`: read again when `stamp` (a cheap query) has changed,
     or every time when there is no stamp. Other processes' changes show within
-    that delay; this process's own changes show at once (`forget`, `change`)."""
+    that delay; this process's own changes show at once (`forget`, `change`).
+
+    One thread looks again while the others go on with the kept value: under load
+    every request thread found it stale at once and read it again too (how busy
+    the locations are, a scan of a week of fulfilments, was read 56 times in 30 s
+    instead of 12)."""
 
     def __init__(self, load: Callable[[Session], T], stamp: Select | None = None, check_every_s: float = 1.0) -> None:
         self._load = load
@@ -29,6 +34,7 @@ class ProcessCache(Generic[T]):
         self._lock = threading.Lock()
         # Kept per database: an engine and its read-only view (db.reader) share one entry.
         self._entries: WeakKeyDictionary[Pool, tuple[float, tuple | None, T]] = WeakKeyDictionary()
+        self._looking: WeakKeyDictionary[Pool, bool] = WeakKeyDictionary()  # a thread is reading it again
 
     def get(self, session: Session) -> T:
         database = database_of(session.get_bind())
@@ -36,13 +42,21 @@ class ProcessCache(Generic[T]):
         now = time.monotonic()
         if entry is not None and now < entry[0]:
             return entry[2]
-        stamp = tuple(session.execute(self._stamp).one()) if self._stamp is not None else None
-        if entry is not None and stamp is not None and entry[1] == stamp:
-            value = entry[2]
-        else:
-            value = self._load(session)
         with self._lock:
-            self._entries[database] = (now + self.check_every_s, stamp, value)
+            if entry is not None and self._looking.get(database):
+                return entry[2]
+            self._looking[database] = True
+        try:
+            stamp = tuple(session.execute(self._stamp).one()) if self._stamp is not None else None
+            if entry is not None and stamp is not None and entry[1] == stamp:
+                value = entry[2]
+            else:
+                value = self._load(session)
+            with self._lock:
+                self._entries[database] = (now + self.check_every_s, stamp, value)
+        finally:
+            with self._lock:
+                self._looking.pop(database, None)
         return value
 
     def change(self, session: Session, edit: Callable[[T], T]) -> None:
