@@ -8,9 +8,9 @@ their changes. PostgreSQL, the core with N workers, 127.0.0.1 only.
 Each store has one tablet: a held `GET /sync/events` stream, a pull of
 `/sync/changes` whenever it signals (and every LIVE_POLL_S seconds, as the sync
 engine polls while its stream is open), over a pool of connections, following
-the feed from where it stood at the start. The channels offer orders at the given rate (open loop: latency counts
-from the scheduled time), availability at a fifth and promise at a tenth of
-that rate. Bounded in time; prints throughput, p50/p95/p99 and errors per call
+the feed from where it stood at the start. The channels offer orders at the
+given rate (open loop: latency counts from the scheduled time), availability at
+a fifth and promise at a tenth of that rate. Bounded in time; prints throughput, p50/p95/p99 and errors per call
 type. Asserts nothing.
 
 The load generator runs on the same 2 cores as the core: its own CPU is

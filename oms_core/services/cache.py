@@ -23,9 +23,9 @@ class ProcessCache(Generic[T]):
     that delay; this process's own changes show at once (`forget`, `change`).
 
     One thread looks again while the others go on with the kept value: under load
-    every request thread found it stale at once and read it again too (how busy
-    the locations are, a scan of a week of fulfilments, was read 56 times in 30 s
-    instead of 12)."""
+    several request threads found it stale at once and each read it again (how
+    busy the locations are, a scan of a week of fulfilments, was read 19 times in
+    30 s where two workers need 12)."""
 
     def __init__(self, load: Callable[[Session], T], stamp: Select | None = None, check_every_s: float = 1.0) -> None:
         self._load = load

@@ -95,7 +95,7 @@ def test_a_worker_whose_listener_was_cut_off_wakes_every_stream_once_back(postgr
                     "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
                     "WHERE datname = current_database() AND query = :listen"
                 ), {"listen": f"LISTEN {changes.NOTIFY_CHANNEL}"}).scalar_one()
-            assert cut == 1
+            assert cut >= 1  # ours (an earlier test's listener may still be on its way out)
             assert stream.empty()  # nothing changed: only the reconnection can signal
             await asyncio.wait_for(stream.get(), WAIT_S)
         finally:
