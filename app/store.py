@@ -98,6 +98,11 @@ class StoreApp:
         """The store this install serves (set when it was enrolled)."""
         return self.cache.get_meta("store")
 
+    def work_here(self, statuses: list[str] | None = None) -> list[dict]:
+        """The fulfilments this store prepares, as associates see them: not the parcels other
+        locations prepare and ship here for collection (the counter's arrivals)."""
+        return self.cache.fulfilments(statuses, location=self.store_code)
+
     async def sign_in(self, store: str, code: str, pin: str) -> Associate:
         """Online when the core answers (and remember a verifier for offline
         sign-ins); offline against that verifier when it does not."""

@@ -59,6 +59,9 @@ class Work:
         view = self.cache.fulfilment(fulfilment_id)
         if view is None:
             return Feedback(Tone.ERROR, "This order is no longer on this device")
+        elsewhere = prepared_elsewhere(view, self.store.store_code)
+        if elsewhere:
+            return Feedback(Tone.ERROR, elsewhere)
         try:
             optimistic.apply(copy.deepcopy(view), kind, args)
         except DomainError as exc:
@@ -213,7 +216,7 @@ class Work:
     def scan_parcel(self, associate: Associate, code: str) -> Feedback:
         """Scan a packed parcel into today's manifest of its carrier."""
         code = code.strip().upper()
-        for view in self.cache.fulfilments(["packed"]):
+        for view in self.store.work_here(["packed"]):
             for parcel in view["parcels"]:
                 if parcel.get("tracking_number") == code:
                     carrier = view.get("carrier") or "colissimo"
@@ -277,3 +280,12 @@ def _explain(exc: DomainError, view: dict, product: Callable[[str], dict | None]
             return f"Not possible now: {_ref(view)} is {status}"
         case _:
             return exc.message
+
+
+def prepared_elsewhere(view: dict, store: str | None) -> str | None:
+    """Why this store has nothing to do with a fulfilment it can see (another location prepares
+    it and ships it here for collection), or None when it is this store's own."""
+    if view["location"] == store:
+        return None
+    return (f"{_ref(view)} is prepared at {view['location']} and shipped here for collection: "
+            "nothing to do until it arrives")

@@ -197,8 +197,10 @@ class LocalCache:
 
     # --- reads for the screens --------------------------------------------
 
-    def fulfilments(self, statuses: Iterable[str] | None = None) -> list[dict]:
-        """Fulfilments as associates see them (their own pending actions included), oldest first."""
+    def fulfilments(self, statuses: Iterable[str] | None = None, location: str | None = None) -> list[dict]:
+        """Fulfilments as associates see them (their own pending actions included), oldest first;
+        with `location`, only those prepared there (the cache also holds the parcels other
+        locations ship to this store for collection)."""
         query = select(fulfilment.c.data).order_by(fulfilment.c.created_at, fulfilment.c.id)
         wanted = set(statuses) if statuses is not None else None
         if wanted is not None:
@@ -211,7 +213,8 @@ class LocalCache:
             rows = [*rows, *self._arrivals(conn)]
             intents = self._intents(conn, [row["id"] for row in rows])
         views = [optimistic.effective(row, intents.get(row["id"], [])) for row in rows]
-        return [v for v in views if wanted is None or v["status"] in wanted]
+        return [v for v in views
+                if (wanted is None or v["status"] in wanted) and (location is None or v["location"] == location)]
 
     def fulfilment(self, fulfilment_id: str) -> dict | None:
         return next(iter(self.fulfilments_of([fulfilment_id])), None)
@@ -229,10 +232,11 @@ class LocalCache:
         views = {row["id"]: optimistic.effective(row, intents.get(row["id"], [])) for row in rows}
         return [views[f] for f in fulfilment_ids if f in views]
 
-    def fulfilment_ids(self, status: str) -> set[str]:
-        """Fulfilments the core says are in `status` (cheap: no views built)."""
+    def fulfilment_ids(self, status: str, location: str | None) -> set[str]:
+        """Fulfilments prepared at `location` that the core says are in `status` (cheap: no views built)."""
         with self.engine.connect() as conn:
-            return set(conn.execute(select(fulfilment.c.id).where(fulfilment.c.status == status)).scalars())
+            return set(conn.execute(select(fulfilment.c.id).where(
+                fulfilment.c.status == status, fulfilment.c.data["location"].as_string() == location)).scalars())
 
     def server_fulfilment(self, fulfilment_id: str) -> dict | None:
         """What the core last said, without local intents."""

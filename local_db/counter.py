@@ -49,7 +49,7 @@ class Counter:
     def shelf(self) -> list[dict]:
         """What waits for customers, on which shelf, oldest first."""
         store, _ = self._store()
-        waiting = [v for v in self.cache.fulfilments(["ready_for_pickup"]) if v["location"] == store]
+        waiting = self.cache.fulfilments(["ready_for_pickup"], location=store)
         return sorted(waiting, key=lambda v: (v.get("ready_at") is None, v.get("ready_at") or "", v["id"]))
 
     def inbound(self) -> list[dict]:

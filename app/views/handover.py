@@ -18,7 +18,7 @@ def Handover() -> ft.Control:
     papers, set_papers = ft.use_state(None)
     manifests = shift.work.manifests
     open_manifests = manifests.open()
-    waiting = shift.store.cache.fulfilments(["packed"])
+    waiting = shift.store.work_here(["packed"])
     on_manifests = manifests.scanned()
 
     @use_latest

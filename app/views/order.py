@@ -3,7 +3,7 @@ from datetime import UTC, datetime
 import flet as ft
 
 from ..queue import countdown, due_of
-from ..work import Feedback, Tone
+from ..work import Feedback, Tone, prepared_elsewhere
 from .common import METHOD_WORDS, Typed, chip, feedback_bar, screen, screen_title, tagged
 from .context import go, use_feed, use_feedback, use_latest, use_shift
 from .counter import use_desk
@@ -67,6 +67,9 @@ def OrderDetail() -> ft.Control:
     if status in ("assigned", "accepted", "picking", "picked"):
         actions.append(ft.OutlinedButton("Reject…", icon=ft.Icons.UNDO, on_click=lambda _: set_rejecting(True),
                                          style=ft.ButtonStyle(color=ft.Colors.RED_800)))
+    elsewhere = prepared_elsewhere(view, shift.store.store_code)
+    if elsewhere:  # none of the preparation's steps is this store's
+        actions = [tagged("prepared-elsewhere", ft.Text(elsewhere, italic=True, color=ft.Colors.BLUE_GREY_700))]
 
     destination = view.get("destination") or {}
     customer = order.get("customer") or {}

@@ -13,7 +13,7 @@ def PickList() -> ft.Control:
     feedback, tell = use_feedback()
     speaker = ft.use_context(SpeakerContext)
     chosen, set_chosen = ft.use_state([])
-    ready = shift.store.cache.fulfilments(["accepted", "picking"])
+    ready = shift.store.work_here(["accepted", "picking"])
     selected = [fid for fid in chosen if any(v["id"] == fid for v in ready)]
     wanted = shift.work.pick_list(selected)
 

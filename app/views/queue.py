@@ -25,7 +25,7 @@ def Queue() -> ft.Control:
     tab, set_tab = ft.use_state(0)
     shown, set_shown = ft.use_state(CARDS_AT_ONCE)
     store = shift.store
-    views = store.cache.fulfilments()
+    views = store.work_here()
     products = store.cache.products({line["sku"] for v in views for line in v["lines"]})
     queue = cards(views, products, datetime.fromtimestamp(feed.now, UTC))
     stages = list(Stage)

@@ -35,14 +35,14 @@ def App(store: StoreApp) -> ft.Control:
     page = ft.context.page
 
     def follow_the_store():  # noqa: ANN202
-        seen = store.cache.fulfilment_ids("assigned")
+        seen = store.cache.fulfilment_ids("assigned", store.store_code)
 
         def changed(kinds: set[str]) -> None:
             nonlocal seen
             if page.session.connection is None:
                 return  # the browser went away; a screen that comes back renders afresh
             if "fulfilment" in kinds:
-                assigned = store.cache.fulfilment_ids("assigned")
+                assigned = store.cache.fulfilment_ids("assigned", store.store_code)
                 fresh = sorted(assigned - seen)
                 seen |= assigned
                 if fresh and shift.associate is not None:

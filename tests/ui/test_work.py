@@ -4,7 +4,7 @@ import pytest
 
 from app.work import PlannedParcel, Tone
 from contract.errors import InvalidInput, Unauthorized
-from tests.api.conftest import CAP_EAN, TEE, TEE_EAN
+from tests.api.conftest import CAP_EAN, JNS, TEE, TEE_EAN
 
 
 def test_sign_in_enrols_the_device_for_its_store(shop):
@@ -132,3 +132,21 @@ def test_a_printer_address_that_cannot_work_is_refused(shop):
     assert shop.app.printer() == ("10.0.0.7", 9100)  # the last good address stays
     shop.app.set_printer("  ")
     assert shop.app.printer() is None
+
+
+def test_a_parcel_another_location_prepares_for_collection_here_is_not_this_stores_work(shop, network):
+    """A click & collect order whose goods come from another location shows at the pickup
+    store as a parcel on its way (the counter's arrivals), not as an order to accept, pick
+    or hand over there: the tablet once offered 'Accept' on it, which the core refuses."""
+    counts = {"counts": [{"location": "WH-LYS", "sku": JNS, "on_hand": 0}]}
+    assert network.client.post("/api/v1/stock/counts", json=counts, headers=network.admin).status_code == 201
+    order = network.place([(JNS, 1)], method="click_collect", store="LYS-01")  # only PAR-01 has jeans
+    parcel = next(f for f in order["fulfilments"] if f["delivery_method"] == "ship_to_store")
+    own = shop.order([(TEE, 1)])
+    assert parcel["location"] == "PAR-01" and shop.app.cache.fulfilment(parcel["id"]) is not None
+    assert [v["id"] for v in shop.app.work_here()] == [own]
+    assert shop.app.cache.fulfilment_ids("assigned", "LYS-01") == {own}  # the chime's "new order to accept"
+    refused = shop.work.accept(shop.associate, parcel["id"])
+    assert refused.tone is Tone.ERROR and "prepared at PAR-01 and shipped here for collection" in refused.message
+    assert shop.app.cache.pending_count() == 0
+    assert shop.work.accept(shop.associate, own).tone is Tone.OK
