@@ -17,7 +17,8 @@ from pathlib import Path
 from sqlalchemy import Engine, func, insert, select
 
 from .core.db import session_scope
-from .models import Barcode, Location, Product, Stock, StockMovement, utcnow
+from .services import catalog
+from .models import Barcode, Product, Stock, StockMovement, utcnow
 from .domain.opening_hours import DEFAULT_HOURS
 
 ASSETS = Path(__file__).resolve().parent.parent / "assets" / "demo"
@@ -162,7 +163,8 @@ def seed(engine: Engine, stores: int, skus: int, warehouses: int | None = None, 
             for index in sorted(held):
                 stock_rows.append({"location": loc["code"], "sku": sku_list[index], "on_hand": rng.randint(1, 6)})
     with session_scope(engine) as session:
-        session.execute(insert(Location.__table__), [{**loc, "updated_at": now} for loc in locations])
+        # As any integration's locations: each store gets its pickup key and the feed hears of it.
+        catalog.upsert_locations(session, locations)
         for chunk in _chunks([{k: v for k, v in p.items() if k != "barcodes"} | {"updated_at": now} for p in products]):
             session.execute(insert(Product.__table__), chunk)
         for chunk in _chunks([{"code": p["barcodes"][0], "sku": p["sku"]} for p in products]):

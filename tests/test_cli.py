@@ -54,6 +54,11 @@ def test_seed_keys_staff_and_serve(tmp_path):
     with core_server(db_url) as server:
         token = httpx.post(f"{server.url}/api/v1/auth/token", json={"store": store, "staff": "S001", "pin": "1234"})
         assert token.status_code == 200
+        # The store's tablet gets its pickup key with its location: the counter checks codes with it.
+        snapshot = httpx.get(f"{server.url}/api/v1/sync/changes?limit=10",
+                             headers={"Authorization": f"Bearer {token.json()['access_token']}"})
+        (location,) = [item["data"] for item in snapshot.json()["items"] if item["entity"] == "location"]
+        assert location["code"] == store and location["pickup_secret"]
         products = httpx.get(f"{server.url}/api/v1/products?q=T-shirt&limit=5",
                              headers={"Authorization": f"Bearer {key.stdout.strip()}"})
         assert products.status_code == 200 and len(products.json()) == 5
