@@ -17,9 +17,9 @@ from pathlib import Path
 from sqlalchemy import Engine, func, insert, select
 
 from .core.db import session_scope
-from .services import catalog
-from .models import Barcode, Product, Stock, StockMovement, utcnow
 from .domain.opening_hours import DEFAULT_HOURS
+from .models import Barcode, Product, Stock, StockMovement, utcnow
+from .services import catalog
 
 ASSETS = Path(__file__).resolve().parent.parent / "assets" / "demo"
 _STREETS = ["rue de Rivoli", "rue de la République", "avenue Jean Jaurès", "rue du Commerce", "place du Marché",

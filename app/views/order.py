@@ -28,7 +28,9 @@ def OrderDetail() -> ft.Control:
                           ft.Button("Back to the queue", on_click=lambda _: go("/"))])
     order = view["order"]
     products = shift.store.cache.products(line["sku"] for line in view["lines"])
-    urgency, text = countdown(due_of(view), datetime.fromtimestamp(feed.now, UTC))
+    elsewhere = prepared_elsewhere(view, shift.store.store_code)
+    # The preparing location's deadlines are not this store's to watch.
+    urgency, text = countdown(None if elsewhere else due_of(view), datetime.fromtimestamp(feed.now, UTC))
     status = view["status"]
     me = shift.associate
 
@@ -67,7 +69,6 @@ def OrderDetail() -> ft.Control:
     if status in ("assigned", "accepted", "picking", "picked"):
         actions.append(ft.OutlinedButton("Reject…", icon=ft.Icons.UNDO, on_click=lambda _: set_rejecting(True),
                                          style=ft.ButtonStyle(color=ft.Colors.RED_800)))
-    elsewhere = prepared_elsewhere(view, shift.store.store_code)
     if elsewhere:  # none of the preparation's steps is this store's
         actions = [tagged("prepared-elsewhere", ft.Text(elsewhere, italic=True, color=ft.Colors.BLUE_GREY_700))]
 

@@ -135,9 +135,9 @@ def test_a_printer_address_that_cannot_work_is_refused(shop):
 
 
 def test_a_parcel_another_location_prepares_for_collection_here_is_not_this_stores_work(shop, network):
-    """A click & collect order whose goods come from another location shows at the pickup
-    store as a parcel on its way (the counter's arrivals), not as an order to accept, pick
-    or hand over there: the tablet once offered 'Accept' on it, which the core refuses."""
+    """A click & collect order whose goods come from another location is the counter's
+    business at the pickup store (an arrival once shipped), not an order to accept, pick or
+    hand over there: the tablet once offered 'Accept' on it, which the core refuses."""
     counts = {"counts": [{"location": "WH-LYS", "sku": JNS, "on_hand": 0}]}
     assert network.client.post("/api/v1/stock/counts", json=counts, headers=network.admin).status_code == 201
     order = network.place([(JNS, 1)], method="click_collect", store="LYS-01")  # only PAR-01 has jeans
