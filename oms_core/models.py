@@ -3,7 +3,7 @@
 Timestamps are timezone-aware UTC (SQLModel stores them as UTC on both engines).
 """
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 from sqlalchemy import (
@@ -21,12 +21,19 @@ from sqlalchemy import (
 )
 from sqlmodel import Field, SQLModel
 
+from contract.fulfilment import OPEN
+
 # SQLite only auto-numbers INTEGER PRIMARY KEY columns.
 BigId = BigInteger().with_variant(Integer, "sqlite")
 
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+# Fulfilments still open (contract.fulfilment.OPEN) as SQL: the predicate of a partial
+# index, which a query uses only when it says the same.
+OPEN_FULFILMENT = text(f"status IN ({', '.join(repr(status.value) for status in sorted(OPEN))})")
 
 
 def money_column() -> Column:
@@ -167,8 +174,12 @@ class Fulfilment(SQLModel, table=True):
         Index("ix_fulfilment_location_status", "location", "status"),
         # A location's listing, a page at a time in its own order (GET /fulfilments).
         Index("ix_fulfilment_location_created", "location", "created_at", "id"),
-        # How busy each location is: fulfilments given to it today and lately.
+        # A period's fulfilments (exports).
         Index("ix_fulfilment_created_at", "created_at"),
+        # How many fulfilments each location has open, for routing (migration 0014); with
+        # the status, it answers alone, which SQLite's planner needs to prefer it.
+        Index("ix_fulfilment_open", "location", "status", postgresql_where=OPEN_FULFILMENT,
+              sqlite_where=OPEN_FULFILMENT),
         # One arrival per parcel, however many devices scan it in.
         Index("ux_fulfilment_arrived_from", "arrived_from", unique=True),
     )
@@ -195,6 +206,18 @@ class Fulfilment(SQLModel, table=True):
     version: int = 1
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
+
+
+class LocationDay(SQLModel, table=True):
+    """What each location was given (fulfilments routed to it) and gave back (rejected
+    or let expire) each day, UTC: counted as it happens, so that routing reads how
+    busy the network is from a week of these rows, not from the fulfilments."""
+
+    __tablename__ = "location_day"
+    day: date = Field(primary_key=True)
+    location: str = Field(primary_key=True, foreign_key="location.code", max_length=32)
+    given: int = 0
+    gave_back: int = 0
 
 
 class FulfilmentLine(SQLModel, table=True):

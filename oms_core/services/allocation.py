@@ -8,32 +8,28 @@ with fresh figures.
 """
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
 from typing import TypeVar
 
-from sqlalchemy import Engine, and_, bindparam, case, func, insert, or_, select
+from sqlalchemy import Engine, and_, bindparam, func, insert, select
 from sqlmodel import Session
 
-from ..core.db import session_scope
 from contract.errors import Conflict
+from contract.fulfilment import Action, FulfilmentStatus, next_status
 
+from ..core.db import session_scope
 from ..domain.actors import Actor
-from contract.fulfilment import OPEN, Action, FulfilmentStatus, next_status
 from ..domain.ids import uuid7
-from ..domain.routing import NO_LOAD, LocationLoad, NetworkView, RoutingPlan, RoutingRequest, Site
+from ..domain.routing import NetworkView, RoutingPlan, RoutingRequest, Site
 from ..models import Fulfilment, FulfilmentLine, Location, Product, utcnow
-from . import changes, events, routing_profiles
+from . import changes, events, location_load, routing_profiles
 from . import stock as stock_service
 from .cache import ProcessCache
 from .db_util import refuse_unknown
 
 T = TypeVar("T")
 _ROUTING_ATTEMPTS = 8
-# How far back a location's rejections count, and how many fulfilments its
-# rate starts from (so that one early rejection does not condemn a new store).
-_REJECT_WINDOW = timedelta(days=7)
-_REJECT_RATE_PRIOR = 5
 
 
 _SITE_FIELDS = [f.name for f in fields(Site)]  # each is a column of Location
@@ -46,37 +42,9 @@ def _load_sites(session: Session) -> dict[str, Site]:
     }
 
 
-def _load_busy(session: Session) -> dict[str, LocationLoad]:
-    """Per location: fulfilments given today (UTC), still open, and rejected or expired lately."""
-    f = Fulfilment.__table__
-    now = utcnow()
-    today = now.replace(hour=0, minute=0, second=0, microsecond=0)
-    since = now - _REJECT_WINDOW
-    is_open = f.c.status.in_([s.value for s in OPEN])
-    recent = f.c.created_at >= since
-    gave_back = f.c.status.in_([FulfilmentStatus.REJECTED.value, FulfilmentStatus.EXPIRED.value])
-    rows = session.execute(
-        select(
-            f.c.location,
-            func.sum(case((f.c.created_at >= today, 1), else_=0)),
-            func.sum(case((is_open, 1), else_=0)),
-            func.sum(case((recent, 1), else_=0)),
-            func.sum(case((and_(recent, gave_back), 1), else_=0)),
-        )
-        .where(or_(recent, is_open))
-        .group_by(f.c.location)
-    )
-    return {
-        location: LocationLoad(int(today_count), int(open_count), int(rejected) / (int(lately) + _REJECT_RATE_PRIOR))
-        for location, today_count, open_count, lately, rejected in rows
-    }
-
-
 # Locations change rarely and every order needs them: a paused store stops
-# receiving orders within a second. How busy locations are is read every few
-# seconds; this process counts what it assigns meanwhile itself.
+# receiving orders within a second.
 sites_cache = ProcessCache(_load_sites, stamp=select(func.count(), func.max(Location.updated_at)))
-busy_cache = ProcessCache(_load_busy, check_every_s=5.0)
 # On the table's own columns (not the model's), so its rows skip the ORM's loading layer.
 _stock = stock_service.stock
 _product = Product.__table__
@@ -98,7 +66,7 @@ def load_network(session: Session, skus: list[str]) -> NetworkView:
     return NetworkView(
         sites=sites_cache.get(session),
         atp={(loc, sku): qty for sku, loc, qty in rows if loc is not None},
-        load=busy_cache.get(session),
+        load=location_load.cache.get(session),
     )
 
 
@@ -173,16 +141,8 @@ def assign(session: Session, order_id: str, routing: Routing, actor: Actor, now:
     session.execute(insert(FulfilmentLine.__table__), [line for view in views for line in view["lines"]])
     for view in views:
         notify_fulfilment(session, view["id"], view["location"], view["ship_to"])
-    busy_cache.change(session, lambda busy: _with_assigned(busy, [view["location"] for view in views]))
+    location_load.given(session, [view["location"] for view in views])
     return views
-
-
-def _with_assigned(busy: dict[str, LocationLoad], locations: list[str]) -> dict[str, LocationLoad]:
-    busy = dict(busy)
-    for location in locations:
-        load = busy.get(location, NO_LOAD)
-        busy[location] = replace(load, assigned_today=load.assigned_today + 1, open=load.open + 1)
-    return busy
 
 
 def notify_fulfilment(session: Session, fulfilment_id: str, location: str, ship_to: str | None) -> None:
@@ -221,6 +181,8 @@ def transition(
     """Move to `target`, record the event and tell the stores concerned."""
     previous = fulfilment.status
     fulfilment.status = target.value
+    if target in (FulfilmentStatus.REJECTED, FulfilmentStatus.EXPIRED):
+        location_load.gave_back(session, fulfilment.location)
     touch(session, fulfilment)
     events.record(
         session,

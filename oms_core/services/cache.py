@@ -24,8 +24,7 @@ class ProcessCache(Generic[T]):
 
     One thread looks again while the others go on with the kept value: under load
     several request threads found it stale at once and each read it again (how
-    busy the locations are, a scan of a week of fulfilments, was read 19 times in
-    30 s where two workers need 12)."""
+    busy the locations are was read 19 times in 30 s where two workers need 12)."""
 
     def __init__(self, load: Callable[[Session], T], stamp: Select | None = None, check_every_s: float = 1.0) -> None:
         self._load = load

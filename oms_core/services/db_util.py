@@ -1,4 +1,4 @@
-"""Small SQL helpers shared by services: portable bulk upsert and existence checks."""
+"""Small SQL helpers shared by services: portable bulk upsert, counters and existence checks."""
 
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
@@ -30,6 +30,21 @@ def upsert(session: Session, table: Table, rows: Sequence[dict], keys: Sequence[
     else:
         stmt = stmt.on_conflict_do_nothing(index_elements=list(keys))
     session.execute(stmt, list(rows))
+
+
+@lru_cache(maxsize=None)
+def _adding(dialect: str, table: Table, keys: tuple[str, ...], counted: tuple[str, ...]):
+    stmt = (pg_insert if dialect == "postgresql" else sqlite_insert)(table)
+    return stmt.on_conflict_do_update(index_elements=list(keys),
+                                      set_={c: table.c[c] + stmt.excluded[c] for c in counted})
+
+
+def add_up(session: Session, table: Table, rows: Sequence[dict], keys: Sequence[str]) -> None:
+    """INSERT ... ON CONFLICT (keys) DO UPDATE: every other given column is added to
+    what the row holds (counters). Built once per table, as every order counts."""
+    if rows:
+        counted = tuple(c for c in rows[0] if c not in keys)
+        session.execute(_adding(session.get_bind().dialect.name, table, tuple(keys), counted), list(rows))
 
 
 def insert_missing(session: Session, table: Table, rows: Sequence[dict], keys: Sequence[str]) -> None:
