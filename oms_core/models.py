@@ -210,8 +210,8 @@ class Fulfilment(SQLModel, table=True):
 
 class LocationDay(SQLModel, table=True):
     """What each location was given (fulfilments routed to it) and gave back (rejected
-    or let expire) each day, UTC: counted as it happens, so that routing reads how
-    busy the network is from a week of these rows, not from the fulfilments."""
+    or let expire) each day, UTC, so that routing reads how busy the network is
+    from a week of these rows, not from the fulfilments (services/location_load.py)."""
 
     __tablename__ = "location_day"
     day: date = Field(primary_key=True)

@@ -19,7 +19,7 @@ from ..core.config import Settings, get_settings
 from ..core.db import make_engine, reader
 from ..core.logging import setup_logging
 from ..models import utcnow
-from ..services import changes, counter, notifications
+from ..services import changes, counter, location_load, notifications
 from ..services import fulfilments as fulfilment_service
 from ..services.auth import ClientThrottle, CredentialCache
 from . import errors
@@ -68,6 +68,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
         app.state.live.stop()
+        try:
+            location_load.write_counted(engine)  # what this worker counted in its last second
+        except Exception:  # noqa: BLE001 - the database may be what is going away
+            log.exception("writing the locations' counts at shutdown failed")
         app.state.engine.dispose()
         app.state.reader.dispose()
 

@@ -83,11 +83,16 @@ def reader(engine: Engine) -> Engine:
     return engine.execution_options(**{_READ_ONLY: True})
 
 
+def writer_of(bind: Engine) -> Engine:
+    """The engine that writes the database `bind` reads (itself, for a writer)."""
+    writer = _writers.get(bind)
+    return (writer and writer()) or bind
+
+
 def database_of(bind: Engine) -> Pool:
     """One key for a database, whether a session reads or writes it: the writers' pool
     (as it is now: disposing of an engine gives it a new one)."""
-    writer = _writers.get(bind)
-    return ((writer and writer()) or bind).pool
+    return writer_of(bind).pool
 
 
 @contextmanager

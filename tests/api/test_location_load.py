@@ -1,11 +1,13 @@
 """How busy each location is, as routing reads it: counted as fulfilments are
-given and given back, the open ones through their own index; the migration
-that brought the counts fills them from the fulfilments the same way."""
+given and given back (each process writes its counts every second), the open
+ones through their own index; the migration that brought the counts fills
+them from the fulfilments the same way."""
 
 from datetime import timedelta
 
 from alembic import command
 from sqlalchemy import select, text
+from sqlalchemy.exc import OperationalError
 
 from oms_core.core import migrate
 from oms_core.core.db import session_scope
@@ -25,6 +27,7 @@ def _load(network) -> dict[str, LocationLoad]:
 
 
 def _days(network) -> list[tuple]:
+    location_load.write_counted(network.engine)
     with session_scope(network.engine) as session:
         return session.execute(select(LocationDay.day, LocationDay.location, LocationDay.given, LocationDay.gave_back)
                                .order_by(LocationDay.day, LocationDay.location)).all()
@@ -86,3 +89,28 @@ def test_the_open_fulfilments_are_counted_through_their_index(network):
             plan = [row[-1] for row in connection.execute(text(f"EXPLAIN QUERY PLAN {query}"))]
         assert any("ix_fulfilment_open" in line for line in plan), plan
         assert dict(connection.execute(location_load.OPEN_BY_LOCATION).all()) == {"PAR-01": 1, "WH-LYS": 2}
+
+
+def test_what_a_process_counted_and_has_not_written_yet_is_part_of_what_it_reads(network, monkeypatch):
+    monkeypatch.setattr(location_load, "WRITE_EVERY_S", 3600.0)
+    network.place([(TEE, 1)], address=PARIS)
+    with session_scope(network.engine) as session:
+        assert session.execute(select(LocationDay)).all() == []  # not written: no statement of its own per order
+    unwritten = _load(network)
+    assert unwritten["PAR-01"] == LocationLoad(assigned_today=1, open=1, reject_rate=0.0)
+    location_load.write_counted(network.engine)
+    assert _days(network) == [(utcnow().date(), "PAR-01", 1, 0)]
+    assert _load(network) == unwritten  # counted once, written or not
+
+
+def test_counts_that_cannot_be_written_are_kept_and_the_order_placed_all_the_same(network, monkeypatch):
+    def database_gone(*_args, **_kwargs):
+        raise OperationalError("INSERT INTO location_day", {}, Exception("server closed the connection"))
+
+    monkeypatch.setattr(location_load, "WRITE_EVERY_S", 0.0)  # every commit writes
+    monkeypatch.setattr(location_load, "add_up", database_gone)
+    order = network.place([(TEE, 1)], address=PARIS)  # asserts 201
+    assert order["fulfilments"][0]["location"] == "PAR-01"
+    monkeypatch.undo()
+    assert _load(network)["PAR-01"].assigned_today == 1
+    assert _days(network) == [(utcnow().date(), "PAR-01", 1, 0)]
