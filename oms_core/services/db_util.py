@@ -41,7 +41,7 @@ def _adding(dialect: str, table: Table, keys: tuple[str, ...], counted: tuple[st
 
 def add_up(session: Session, table: Table, rows: Sequence[dict], keys: Sequence[str]) -> None:
     """INSERT ... ON CONFLICT (keys) DO UPDATE: every other given column is added to
-    what the row holds (counters). Built once per table, as every order counts."""
+    what the row holds (counters). The statement is built once per table and engine kind."""
     if rows:
         counted = tuple(c for c in rows[0] if c not in keys)
         session.execute(_adding(session.get_bind().dialect.name, table, tuple(keys), counted), list(rows))

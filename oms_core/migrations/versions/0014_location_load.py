@@ -4,8 +4,8 @@ Routing read it from a scan of a week of fulfilments (those given today, those
 open, those rejected or expired), 13 to 80 ms every 5 s per worker on a
 network that had taken 50,000 orders, and growing with the business: a week at
 10,000 orders a minute is 100 million rows. Now a row per location and day
-counts what it was given and gave back, and a partial index holds the open
-fulfilments only. The last week's rows are filled from the fulfilments
+counts what it was given and gave back (services/location_load.py), and a
+partial index holds the open fulfilments only. The last week's rows are filled from the fulfilments
 (rejections counted on the day their fulfilment was given).
 
 Revision ID: 0014
