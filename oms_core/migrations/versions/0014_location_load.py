@@ -8,6 +8,9 @@ counts what it was given and gave back (services/location_load.py), and a
 partial index holds the open fulfilments only. The last week's rows are filled from the fulfilments
 (rejections counted on the day their fulfilment was given).
 
+Building the index reads the whole fulfilment table and holds writes to it
+meanwhile (as 0012's did): on a large network, upgrade in a quiet hour.
+
 Revision ID: 0014
 Revises: 0013
 """
