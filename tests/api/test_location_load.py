@@ -18,9 +18,12 @@ from oms_core.services.fulfilments import expire_overdue
 
 from .conftest import LYON, PARIS, TEE
 
+PRIOR = location_load.REJECT_RATE_PRIOR
+
 
 def _load(network) -> dict[str, LocationLoad]:
-    """As another worker reads it: from the database, not from what this process counted."""
+    """Read again (the database's counts and what this process has not written yet), not the
+    kept value that this process edits as it gives fulfilments."""
     location_load.cache.forget()
     with session_scope(network.engine) as session:
         return location_load.cache.get(session)
@@ -49,7 +52,7 @@ def _give_and_take_back(network) -> None:
 def test_the_load_counts_what_each_location_was_given_gave_back_and_has_open(network):
     _give_and_take_back(network)
     load = _load(network)
-    assert load["LYS-01"] == LocationLoad(assigned_today=2, open=0, reject_rate=2 / (2 + location_load.REJECT_RATE_PRIOR))
+    assert load["LYS-01"] == LocationLoad(assigned_today=2, open=0, reject_rate=2 / (2 + PRIOR))
     assert load["WH-LYS"] == LocationLoad(assigned_today=2, open=2, reject_rate=0.0)
     assert load["PAR-01"] == LocationLoad(assigned_today=2, open=1, reject_rate=0.0)
     assert "PAR-02" not in load  # given nothing, nothing open
@@ -63,7 +66,7 @@ def test_a_rejection_rate_counts_the_past_week_only(network):
         session.add(LocationDay(day=today - timedelta(days=6), location="LYS-01", given=5, gave_back=5))
         session.add(LocationDay(day=today - timedelta(days=7), location="PAR-01", given=5, gave_back=5))
     load = _load(network)
-    assert load["LYS-01"] == LocationLoad(assigned_today=0, open=0, reject_rate=5 / (5 + location_load.REJECT_RATE_PRIOR))
+    assert load["LYS-01"] == LocationLoad(assigned_today=0, open=0, reject_rate=5 / (5 + PRIOR))
     assert "PAR-01" not in load
 
 
