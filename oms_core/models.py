@@ -95,6 +95,11 @@ class Stock(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow)
 
 
+# The most units one location may hold of one SKU: counts and movements stop
+# there, far below what the integer columns overflow at.
+MAX_UNITS = 10_000_000
+
+
 class StockMovement(SQLModel, table=True):
     """Append-only ledger: every change of on hand or reserved, with why and who."""
 

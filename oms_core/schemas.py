@@ -21,6 +21,7 @@ from pydantic import (
 )
 
 from .domain.opening_hours import DEFAULT_HOURS
+from .models import MAX_UNITS
 
 Code = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=32)]
 Sku = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
@@ -28,6 +29,7 @@ Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max
 Money = Annotated[
     Decimal, Field(ge=0, max_digits=12, decimal_places=2), PlainSerializer(float, return_type=float, when_used="json")
 ]
+_MONEY_CEILING = Decimal(10**10)  # twelve digits, two after the point
 Qty = Annotated[int, Field(gt=0, le=100_000)]
 Country = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
 
@@ -129,8 +131,8 @@ class MovementsIn(Strict):
 class CountIn(Strict):
     location: Code
     sku: Sku
-    on_hand: int = Field(ge=0, le=10_000_000)
-    safety: int | None = Field(default=None, ge=0, le=10_000_000)
+    on_hand: int = Field(ge=0, le=MAX_UNITS)
+    safety: int | None = Field(default=None, ge=0, le=MAX_UNITS)
 
 
 class CountsIn(Strict):
@@ -155,7 +157,7 @@ class AvailabilityOut(BaseModel):
 class ThresholdIn(Strict):
     location: Code
     sku: Sku
-    threshold: int | None = Field(ge=0, le=10_000_000, description="alert at or below this ATP; null stops the alert")
+    threshold: int | None = Field(ge=0, le=MAX_UNITS, description="alert at or below this ATP; null stops the alert")
 
 
 class ThresholdsIn(Strict):
@@ -244,6 +246,13 @@ class OrderIn(Strict):
         default=None,
         description="what checkout promised: every unit shipped, or ready for pickup, by then (the promise-kept KPI)",
     )
+
+    @model_validator(mode="after")
+    def _total_fits(self) -> "OrderIn":
+        # The total is kept with twelve digits, as every price is.
+        if sum(line.qty * line.unit_price for line in self.lines) >= _MONEY_CEILING:
+            raise ValueError(f"the order's total must be under {_MONEY_CEILING:,.2f}")
+        return self
 
 
 class SkuQty(BaseModel):
@@ -347,7 +356,7 @@ class RejectIn(Strict):
     reason: str = Field(min_length=1, max_length=64)
     note: str | None = Field(default=None, max_length=500)
     # Only these lines (a partial rejection); all of them when absent.
-    lines: list[RejectLine] | None = Field(default=None, max_length=200)
+    lines: list[RejectLine] | None = Field(default=None, min_length=1, max_length=200)
     stock_missing: bool = Field(
         default=False, description="the units are not in the store: take them off its stock (a discrepancy)"
     )

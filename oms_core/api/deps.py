@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
-from fastapi import Depends, Query, Request
+from fastapi import Depends, Path, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -99,6 +99,10 @@ ReaderDep = Annotated[Engine, Depends(get_reader)]
 ReadSessionDep = Annotated[Session, Depends(get_read_session)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 SessionDep = Annotated[Session, Depends(get_session)]
+
+
+# A key's or a routing version's number: an `integer` column, 32 bits on PostgreSQL.
+IntegerId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
 
 Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
@@ -204,15 +208,27 @@ async def get_period(
     start: Annotated[datetime | None, Query(alias="from", description="start, included (default: 30 days before `to`)")] = None,
     end: Annotated[datetime | None, Query(alias="to", description="end, excluded (default: now); times without a zone are UTC")] = None,
 ) -> Period:
-    end = _utc(end) if end is not None else utcnow()
-    start = _utc(start) if start is not None else end - _DEFAULT_PERIOD
+    end = _utc(end, "to") if end is not None else utcnow()
+    start = _utc(start, "from") if start is not None else end - _DEFAULT_PERIOD
     if start >= end:
         raise InvalidInput("invalid_period", "`from` must be before `to`")
     return Period(start, end)
 
 
-def _utc(moment: datetime) -> datetime:
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+# Reports reach back to the first order and a little past today; well inside both
+# bounds, adding a day or a month to a moment can never leave what Python holds.
+_EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+_LATEST = datetime(9000, 1, 1, tzinfo=UTC)
+
+
+def _utc(moment: datetime, name: str) -> datetime:
+    try:
+        moment = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    except OverflowError:  # e.g. 9999-12-31T23:59:59-01:00 is past year 9999 in UTC
+        moment = _LATEST
+    if not _EARLIEST <= moment < _LATEST:
+        raise InvalidInput("invalid_period", f"`{name}` must be between 1970 and 9000")
+    return moment
 
 
 PeriodDep = Annotated[Period, Depends(get_period)]

@@ -9,7 +9,7 @@ from fastapi import FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -29,6 +29,7 @@ _HTTP_CODES = {
     405: "method_not_allowed",
     413: "payload_too_large",
     415: "unsupported_media_type",
+    422: "invalid_request",
     429: "too_many_requests",
 }
 
@@ -98,6 +99,13 @@ def install(app: FastAPI) -> None:
         # Constraints are the last guard; the services check first, so this is a race.
         log.warning("integrity error: %s", exc.orig)
         return error_response(409, "conflict", "the change conflicts with data that changed meanwhile; retry")
+
+    @app.exception_handler(DataError)
+    async def _unstorable(_request: Request, exc: DataError) -> JSONResponse:
+        # The schemas bound every value first, so this is a bound we missed: still
+        # the caller's value, and nothing was written (the route had not committed).
+        log.error("value the database cannot store: %s", exc.orig)
+        return error_response(422, "invalid_request", "a value is out of range or cannot be stored")
 
     @app.exception_handler(OperationalError)
     @app.exception_handler(PoolTimeout)

@@ -24,7 +24,7 @@ from ..services import fulfilments as fulfilment_service
 from ..services.auth import ClientThrottle, CredentialCache
 from . import errors
 from .deps import EngineDep
-from .limits import BodyLimit
+from .limits import InputGuard
 from .live import LiveChanges
 from .requests import RequestId
 from .routes import (access, auth, catalog, exports, fulfilments, kpis, locations, orders, promise, returns, routing,
@@ -96,7 +96,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             allow_methods=["*"],
             allow_headers=["*"],
         )
-    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(InputGuard, max_bytes=settings.max_body_bytes)
     # Outermost, so even a refused oversized body is logged with its request id.
     app.add_middleware(RequestId)
 

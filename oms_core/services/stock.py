@@ -15,7 +15,7 @@ from sqlalchemy import Update, bindparam, case, insert, select, update
 from sqlmodel import Session
 
 from contract.errors import Conflict
-from ..models import Location, Product, Stock, StockMovement, utcnow
+from ..models import MAX_UNITS, Location, Product, Stock, StockMovement, utcnow
 from . import changes
 from .db_util import insert_missing, require_known
 
@@ -63,6 +63,11 @@ def apply(session: Session, moves: Sequence[Move], actor: str | None) -> None:
             statement, {"b_location": m.location, "b_sku": m.sku, "b_on_hand": m.on_hand_delta,
                         "b_reserved": m.reserved_delta, "b_now": now}
         )
+        if result.rowcount != 1 and m.on_hand_delta > 0:
+            raise Conflict(
+                "too_much_stock", f"{m.location} would hold more than {MAX_UNITS:,} units of {m.sku}",
+                location=m.location, sku=m.sku,
+            )
         if result.rowcount != 1:
             raise StockShortage(
                 "insufficient_stock",
@@ -82,6 +87,8 @@ def _conditional_update(on_hand_sign: int, reserved_sign: int) -> Update:
     """The UPDATE for one kind of move, built once (orders run it all day)."""
     on_hand, reserved = bindparam("b_on_hand"), bindparam("b_reserved")
     where = [stock.c.location == bindparam("b_location"), stock.c.sku == bindparam("b_sku")]
+    if on_hand_sign > 0:
+        where.append(stock.c.on_hand + on_hand <= MAX_UNITS)
     if on_hand_sign < 0:
         where.append(stock.c.on_hand + on_hand >= 0)
         if reserved_sign == 0:

@@ -1,5 +1,7 @@
 """Bad input on every endpoint gets a clear 4xx in the error shape, never a 500."""
 
+import json
+
 import pytest
 from fastapi.routing import APIRoute
 
@@ -179,3 +181,63 @@ def test_paging_past_a_database_integer_is_refused(network):
     response = network.client.get("/api/v1/products", params={"offset": 2**63}, headers=network.admin)
     _assert_error(response, 422)
     assert network.client.get("/api/v1/products", params={"offset": 10_000}, headers=network.admin).json() == []
+
+
+def test_the_nul_character_is_refused_wherever_it_comes(network):
+    """PostgreSQL cannot store NUL in text: it was a 500 there, from a body, a path or a query."""
+    body = network.order_body([(TEE, 1)])
+    body["customer"]["name"] = "Zoé\u0000"
+    before = network.atp("LYS-01", TEE)
+    _assert_error(network.client.post("/api/v1/orders", json=body, headers=network.channel), 422)
+    assert network.atp("LYS-01", TEE) == before
+    _assert_error(network.client.get("/api/v1/products/TEE%00", headers=network.admin), 422)
+    _assert_error(network.client.get("/api/v1/orders", params={"q": "ab\u0000"}, headers=network.admin), 422)
+
+    def chunks():  # the escape split across two chunks of a streamed body
+        text = json.dumps([{"sku": "NUL-1", "name": "a\u0000b", "price": 1}]).encode()
+        cut = text.index(b"u0000") - 2
+        yield text[:cut]
+        yield text[cut:]
+
+    response = network.client.put("/api/v1/products", content=chunks(),
+                                  headers={**network.admin, "Content-Type": "application/json"})
+    _assert_error(response, 422)
+    assert "NUL" in response.json()["error"]["message"]
+    # An escaped backslash followed by "u0000" is ordinary text.
+    product = {"sku": "NUL-2", "name": "C:\\u0000", "price": 1}
+    assert network.client.put("/api/v1/products", json=[product], headers=network.admin).status_code == 200
+    assert network.client.get("/api/v1/products/NUL-2", headers=network.admin).json()["name"] == "C:\\u0000"
+
+
+@pytest.mark.parametrize("query", [
+    {"to": "0001-01-10T00:00:00"}, {"to": "9999-12-31T23:59:59-01:00"}, {"from": "0001-01-01T00:00:00+01:00"},
+])
+def test_report_periods_past_the_calendar_are_refused(network, query):
+    for path in ("/api/v1/kpis", "/api/v1/stock/alerts", "/api/v1/exports/orders.csv"):
+        response = network.client.get(path, params=query, headers=network.admin)
+        _assert_error(response, 422)
+        assert response.json()["error"]["code"] == "invalid_period", (path, response.text)
+
+
+@pytest.mark.parametrize("path", ["/api/v1/routing/profile/versions/2147483648/activate",
+                                  "/api/v1/keys/2147483648/revoke"])
+def test_ids_past_a_database_integer_are_refused(network, path):
+    _assert_error(network.client.post(path, headers=network.admin), 422)
+
+
+def test_an_order_total_past_twelve_digits_is_refused_before_reserving(network):
+    before = network.atp("LYS-01", TEE)
+    body = network.order_body([(TEE, 1)])
+    body["lines"][0].update(qty=2, unit_price="9999999999.99")
+    response = network.client.post("/api/v1/orders", json=body, headers=network.channel)
+    _assert_error(response, 422)
+    assert "total" in response.json()["error"]["message"]
+    assert network.atp("LYS-01", TEE) == before
+
+
+def test_stock_stops_at_ten_million_units(network):
+    moves = [{"location": "PAR-01", "sku": TEE, "delta": 1_000_000, "kind": "receipt"}] * 11
+    response = network.client.post("/api/v1/stock/movements", json={"movements": moves}, headers=network.admin)
+    _assert_error(response, 409)
+    assert response.json()["error"]["code"] == "too_much_stock"
+    assert network.level("PAR-01", TEE)["on_hand"] == 5  # nothing half-applied

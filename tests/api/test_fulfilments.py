@@ -138,6 +138,8 @@ def test_reject_needs_a_known_reason(network):
     assert r.status_code == 422 and r.json()["error"]["code"] == "unknown_reason"
     reasons = network.client.get("/api/v1/reasons", headers=store).json()
     assert "out_of_stock" in reasons["reject"]
+    r = network.act(store, fid, "reject", {"reason": "out_of_stock", "lines": []})  # names nothing: no rejection
+    assert r.status_code == 422 and network.level("LYS-01", TEE)["reserved"] == 1
 
 
 def test_partial_reject_keeps_the_rest_and_reroutes_the_lines(network):

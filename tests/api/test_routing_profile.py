@@ -2,6 +2,7 @@
 admins only, validated, versioned, and remembered by the orders it routed."""
 
 import copy
+import json
 
 from oms_core.domain.orchestration.profile import DEFAULT_PROFILE
 
@@ -85,3 +86,16 @@ def test_a_draft_is_checked_without_being_saved(network):
     assert network.client.get(PROFILE, headers=network.admin).json()["version"] == 1  # nothing saved
     store = network.sign_in("PAR-01", role="manager")
     assert network.client.post(f"{PROFILE}/check", json=body, headers=store).status_code == 403
+
+
+def test_an_order_value_that_is_not_a_finite_amount_is_refused(network):
+    """NaN, Infinity and 1e400 (JSON that Python reads as infinite) were a 500 on PostgreSQL."""
+    for value in ("NaN", "Infinity", "1e400", "-Infinity"):
+        body = copy.deepcopy(DEFAULT_PROFILE)
+        body["rule_sets"][0]["when"] = {"field": "value", "op": "gte", "value": 0}
+        text = json.dumps(body).replace('"value": 0}', f'"value": {value}}}')
+        response = network.client.put(PROFILE, content=text,
+                                      headers={**network.admin, "Content-Type": "application/json"})
+        assert response.status_code == 422, (value, response.text)
+        assert response.json()["error"]["details"]["errors"][0]["field"] == "rule_sets[0].when.value"
+    assert network.client.get(PROFILE, headers=network.admin).json()["version"] == 1

@@ -14,7 +14,7 @@ from ...core.security import sha256
 from ...models import ApiKey
 from ...schemas import ApiKeyIn, ApiKeyOut, AuditEntryOut, DeviceRevokedOut, StaffRevokedOut
 from ...services import audit, auth
-from ..deps import Admin, ReadSessionDep, SessionDep, SessionRoute, client_address
+from ..deps import Admin, IntegerId, ReadSessionDep, SessionDep, SessionRoute, client_address
 
 router = APIRouter(tags=["access"], route_class=SessionRoute)
 
@@ -36,7 +36,7 @@ def list_keys(session: ReadSessionDep, _: Admin) -> list[ApiKey]:
 
 
 @router.post("/keys/{key_id}/revoke", response_model=ApiKeyOut)
-def revoke_key(key_id: Annotated[int, Path(ge=1, le=2**62)], request: Request, session: SessionDep,
+def revoke_key(key_id: IntegerId, request: Request, session: SessionDep,
                actor: Admin) -> ApiKey:
     """The key stops working at once on this worker, within auth_cache_seconds on the others."""
     key = auth.revoke_api_key(session, key_id, actor, client_address(request))

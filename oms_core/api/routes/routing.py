@@ -1,10 +1,10 @@
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Path
+from fastapi import APIRouter, Body
 
 from ...schemas import DryRunIn, ProfileCheckOut, RoutingProfileOut, RoutingVersionOut
 from ...services import routing_profiles, routing_trial
-from ..deps import Admin, AnyActor, ReadSessionDep, SessionDep, SessionRoute
+from ..deps import Admin, AnyActor, IntegerId, ReadSessionDep, SessionDep, SessionRoute
 
 router = APIRouter(prefix="/routing", tags=["routing"], route_class=SessionRoute)
 
@@ -47,7 +47,7 @@ def list_versions(session: ReadSessionDep, _: AnyActor) -> list[dict]:
 
 
 @router.post("/profile/versions/{version}/activate", response_model=RoutingProfileOut)
-def activate_version(version: Annotated[int, Path(ge=1)], session: SessionDep, actor: Admin) -> dict:
+def activate_version(version: IntegerId, session: SessionDep, actor: Admin) -> dict:
     """Roll back: put an earlier version in force again (as a new version)."""
     saved = routing_profiles.activate(session, version, actor)
     session.commit()

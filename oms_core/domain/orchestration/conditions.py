@@ -96,8 +96,9 @@ def parse_condition(body: object, path: str, problems: Problems, depth: int = 0)
 
 def _test_value(name: str, op: str, value: object, path: str, problems: Problems) -> object:
     if name == "value":
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            problems.add(path, "must be a number (the order's value)")
+        # NaN fails the comparison; an order's value has twelve digits at most.
+        if isinstance(value, bool) or not isinstance(value, int | float) or not -1e10 < value < 1e10:
+            problems.add(path, "must be a number (the order's value), under 10,000,000,000")
             return 0.0
         return float(value)
     many = op in LIST_OPERATORS
