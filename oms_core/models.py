@@ -347,6 +347,9 @@ class SyncMutation(SQLModel, table=True):
     type: str = Field(max_length=24)
     status: str = Field(max_length=16)  # applied | rejected
     result: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    # What was asked (type, staff, fulfilment, args), so that a retry can be told
+    # from another action under the same id; None before migration 0015.
+    request_hash: str | None = Field(default=None, max_length=64)
     at: datetime = Field(default_factory=utcnow)
 
 

@@ -12,6 +12,8 @@ record of its outcome, keyed by (device, mutation id); a retry gets the
 recorded outcome back and nothing runs twice.
 """
 
+import hashlib
+import json
 from collections.abc import Iterable
 from datetime import timedelta
 
@@ -20,7 +22,7 @@ from sqlalchemy import Engine, bindparam, delete, func, or_, select, true, updat
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from contract.errors import Conflict, DomainError, InvalidInput
+from contract.errors import Conflict, DomainError, Forbidden, InvalidInput
 from contract.fulfilment import OPEN, Action
 
 from ..core.db import session_scope
@@ -130,16 +132,19 @@ def pull(session: Session, store: str, since: str | None, limit: int) -> dict:
     return _snapshot(session, store, number, phase, after, limit, first=False)
 
 
+_LARGEST_SEQ = 2**63 - 1  # the change sequence is a 64-bit integer
+
+
 def _read_cursor(since: str) -> tuple[str, int, str, str]:
     """(kind, number, snapshot phase, key after) of a cursor the feed gave out. Only reading
     it is guarded: a fault further on is the core's, not the cursor's."""
     kind, _, rest = since.partition(":")
     try:
-        if kind == "seq":
+        if kind == "seq" and 0 <= int(rest) <= _LARGEST_SEQ:
             return kind, int(rest), "", ""
         if kind == "snap":
             watermark, phase, after = rest.split(":", 2)
-            if phase in _SNAPSHOT_PHASES:
+            if phase in _SNAPSHOT_PHASES and 0 <= int(watermark) <= _LARGEST_SEQ:
                 return kind, int(watermark), phase, after
     except ValueError:
         pass
@@ -354,9 +359,10 @@ def push(engine: Engine, device: Actor, mutations: list[MutationIn]) -> list[dic
 
 
 def _push_one(engine: Engine, device: Actor, device_id: str, mutation: MutationIn) -> dict:
+    digest = _request_hash(mutation)
     try:
         with session_scope(engine) as session:
-            seen = _recorded(session, device_id, mutation.id)
+            seen = _recorded(session, device_id, mutation.id, digest)
             if seen is not None:
                 return seen
             try:
@@ -367,29 +373,41 @@ def _push_one(engine: Engine, device: Actor, device_id: str, mutation: MutationI
                 result, outcome, error = {}, "rejected", {"code": exc.code, "message": exc.message, "details": exc.details}
             session.add(
                 SyncMutation(device_id=device_id, mutation_id=mutation.id, type=mutation.type, status=outcome,
-                             result={"result": result, "error": error})
+                             result={"result": result, "error": error}, request_hash=digest)
             )
         return {"id": mutation.id, "status": outcome, "outcome": outcome, "error": error, "result": result}
     except IntegrityError:
         # The same mutation arrived twice at once (a retry racing the first try).
         with session_scope(engine) as session:
-            seen = _recorded(session, device_id, mutation.id)
+            seen = _recorded(session, device_id, mutation.id, digest)
         if seen is None:
             raise
         return seen
 
 
-def _recorded(session: Session, device_id: str, mutation_id: str) -> dict | None:
+def _request_hash(mutation: MutationIn) -> str:
+    # `at` is left out: it says when, not what.
+    asked = mutation.model_dump(mode="json", include={"type", "staff", "fulfilment", "args"})
+    return hashlib.sha256(json.dumps(asked, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+
+
+def _recorded(session: Session, device_id: str, mutation_id: str, digest: str) -> dict | None:
     record = session.get(SyncMutation, (device_id, mutation_id))
     if record is None:
         return None
+    if record.request_hash not in (None, digest):
+        error = {"code": "mutation_id_reused", "details": {},
+                 "message": "this mutation id was used before for another action; give each action its own id"}
+        return {"id": mutation_id, "status": "rejected", "outcome": "rejected", "error": error, "result": {}}
     return {"id": mutation_id, "status": "duplicate", "outcome": record.status, **record.result}
 
 
 def _apply(session: Session, actor: Actor, mutation: MutationIn) -> dict:
     try:
         if mutation.type == "count":
-            count = CountIn.model_validate({"location": actor.store, **mutation.args})
+            if mutation.args.get("location", actor.store) != actor.store:
+                raise Forbidden("other_store", f"this device counts stock at {actor.store} only")
+            count = CountIn.model_validate({**mutation.args, "location": actor.store})
             stock_service.require_known_pairs(session, [count.location], [count.sku])
             stock_service.count(session, [(count.location, count.sku, count.on_hand, count.safety)], actor.label)
             return {"sku": count.sku, "on_hand": count.on_hand}

@@ -104,6 +104,38 @@ def test_mutations_name_active_staff_of_the_devices_store(network):
     assert result["status"] == "rejected" and result["error"]["code"] == "unknown_staff"
 
 
+def test_a_device_counts_its_own_store_only(network):
+    device, _ = enrol(network, "LYS-01")
+    before = network.level("PAR-01", TEE)["on_hand"]
+    result = network.client.post("/api/v1/sync/mutations", headers=device, json={"mutations": [
+        {"id": str(uuid.uuid4()), "type": "count", "staff": "S001",
+         "args": {"location": "PAR-01", "sku": TEE, "on_hand": 0}}]}).json()["results"][0]
+    assert result["status"] == "rejected" and result["error"]["code"] == "other_store"
+    assert network.level("PAR-01", TEE)["on_hand"] == before
+    result = network.client.post("/api/v1/sync/mutations", headers=device, json={"mutations": [
+        {"id": str(uuid.uuid4()), "type": "count", "staff": "S001", "args": {"sku": TEE, "on_hand": 7}}]}).json()
+    assert result["results"][0]["status"] == "applied"
+    assert network.level("LYS-01", TEE)["on_hand"] == 7
+
+
+def test_a_mutation_id_sent_again_with_another_action_is_refused(network):
+    device, _ = enrol(network, "LYS-01")
+    fid = network.place([(TEE, 2)])["fulfilments"][0]["id"]
+    mutation_id = str(uuid.uuid4())
+    accept = {"id": mutation_id, "type": "accept", "staff": "S001", "fulfilment": fid}
+    first = network.client.post("/api/v1/sync/mutations", json={"mutations": [accept]}, headers=device).json()
+    assert first["results"][0]["status"] == "applied"
+    retried = {**accept, "at": "2026-12-07T10:00:00Z"}  # the same action, stamped: a retry
+    again = network.client.post("/api/v1/sync/mutations", json={"mutations": [retried]}, headers=device).json()
+    assert (again["results"][0]["status"], again["results"][0]["outcome"]) == ("duplicate", "applied")
+    pick = {"id": mutation_id, "type": "pick", "staff": "S001", "fulfilment": fid, "args": {"items": [{"sku": TEE}]}}
+    reused = network.client.post("/api/v1/sync/mutations", json={"mutations": [pick]}, headers=device).json()
+    assert reused["results"][0]["status"] == "rejected"
+    assert reused["results"][0]["error"]["code"] == "mutation_id_reused"
+    line = network.client.get(f"/api/v1/fulfilments/{fid}", headers=network.sign_in("LYS-01"))
+    assert line.json()["lines"][0]["picked"] == 0
+
+
 def test_only_devices_push_and_staff_cannot_read_other_feeds(network):
     staff = network.sign_in("LYS-01")
     body = {"mutations": [{"id": str(uuid.uuid4()), "type": "accept", "staff": "S001", "fulfilment": "x"}]}
@@ -114,7 +146,8 @@ def test_only_devices_push_and_staff_cannot_read_other_feeds(network):
 
 def test_a_cursor_the_feed_did_not_give_is_refused(network):
     device, _ = enrol(network, "LYS-01")
-    for cursor in ("garbage", "seq:", "seq:ten", "snap:1", "snap:x:stock:", "snap:1:orders:", "snap::location:"):
+    for cursor in ("garbage", "seq:", "seq:ten", "seq:-5", "seq:9223372036854775808", "snap:1", "snap:x:stock:",
+                   "snap:1:orders:", "snap::location:", "snap:-1:stock:"):
         response = network.client.get("/api/v1/sync/changes", params={"since": cursor}, headers=device)
         assert response.status_code == 422 and response.json()["error"]["code"] == "invalid_cursor", cursor
     # Those it gives are taken, whatever phase a snapshot stopped in.
