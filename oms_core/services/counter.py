@@ -87,8 +87,11 @@ def collect(session: Session, fulfilment: Fulfilment, lines: list[FulfilmentLine
     store on a collected fulfilment; what is left stays on this one, on its
     shelf, or is cancelled and goes back to stock."""
     status = FulfilmentStatus(fulfilment.status)
-    if body.collected_id and session.get(Fulfilment, body.collected_id) is not None:
-        return  # this partial handover was done already (a retry)
+    if body.collected_id and (done := session.get(Fulfilment, body.collected_id)) is not None:
+        if (done.order_id, done.location, done.status) == (
+                fulfilment.order_id, fulfilment.location, FulfilmentStatus.COLLECTED.value) and done.id != fulfilment.id:
+            return  # this partial handover was done already (a retry)
+        raise InvalidInput("collected_id_in_use", "collected_id names another fulfilment; make a new one")
     if next_status(status, Action.COLLECT, collect_here=True) is None:
         return
     checked = "none"

@@ -38,10 +38,15 @@ def create(engine: Engine, body: ReturnIn, actor: Actor, idempotency_key: str | 
     digest = hashlib.sha256(json.dumps(body.model_dump(mode="json"), sort_keys=True).encode()).hexdigest()
     try:
         with session_scope(engine) as session:
+            # One return of an order at a time, so that two counters never refund
+            # the same units, and a retry that waited on the first try finds it.
+            order = session.execute(select(Order).where(Order.id == body.order_id).with_for_update()).scalar_one_or_none()
             existing = _replayed(session, body, actor, idempotency_key, digest)
             if existing is not None:
                 return existing, False
-            return _create(session, body, actor, idempotency_key, digest), True
+            if order is None:
+                raise NotFound("order_not_found", f"no order {body.order_id}")
+            return _create(session, order, body, actor, idempotency_key, digest), True
     except IntegrityError:
         # The same return arrived twice at once: the first one stands.
         with session_scope(engine) as session:
@@ -68,17 +73,13 @@ def _replayed(session: Session, body: ReturnIn, actor: Actor, key: str | None, d
     return view(found)
 
 
-def _create(session: Session, body: ReturnIn, actor: Actor, key: str | None, digest: str) -> dict:
+def _create(session: Session, order: Order, body: ReturnIn, actor: Actor, key: str | None, digest: str) -> dict:
     store = session.get(Location, actor.store or "")
     if store is None or not store.returns:
         raise Forbidden("returns_not_taken", f"{actor.store} does not take returns")
     if body.reason not in RETURN_REASONS:
         raise InvalidInput("unknown_reason", f"reason must be one of {', '.join(RETURN_REASONS)}",
                            allowed=list(RETURN_REASONS))
-    # One return of an order at a time, so that two counters never refund the same units.
-    order = session.execute(select(Order).where(Order.id == body.order_id).with_for_update()).scalar_one_or_none()
-    if order is None:
-        raise NotFound("order_not_found", f"no order {body.order_id}")
     earlier = session.execute(select(OrderReturn).where(OrderReturn.order_id == order.id)).scalars().all()
     returned: dict[str, int] = {}
     for record in earlier:

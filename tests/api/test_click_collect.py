@@ -107,6 +107,10 @@ def test_a_partial_handover_keeps_the_rest_on_the_shelf(network):
     assert sorted((line["sku"], line["qty"]) for line in left["lines"]) == [(CAP, 1), (TEE, 1)]
     again = network.act(store, ready["id"], "collect", body)  # a retry hands nothing more over
     assert again.json()["lines"] == left["lines"]
+    # An id naming any other fulfilment is no retry: refused, nothing handed over.
+    elsewhere = {"lines": [{"sku": TEE, "qty": 1}], "collected_id": ready["id"]}
+    refused = network.act(store, ready["id"], "collect", elsewhere)
+    assert refused.status_code == 422 and refused.json()["error"]["code"] == "collected_id_in_use"
     tee = network.level("PAR-01", TEE)
     assert (tee["on_hand"], tee["reserved"]) == (4, 1)
     view = _order(network, order["id"])

@@ -1,5 +1,7 @@
 """Returns at the counter: refunds from what was paid, never over, restock and damage."""
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 
 from sqlalchemy import select
@@ -131,3 +133,20 @@ def test_any_order_of_any_channel_can_be_found_for_a_return(network):
     for blank in ("", "   "):
         r = network.client.get(f"{API}/orders/lookup", params={"q": blank}, headers=paris)
         assert r.status_code == 422, r.text
+
+
+def test_a_return_sent_several_times_at_once_is_recorded_once(network):
+    """Retries racing the first try: each waits for the order's lock, then finds the return made."""
+    order = _delivered_home(network, [(TEE, 1)])
+    paris = network.sign_in("PAR-01")
+    start = threading.Barrier(4)
+
+    def send(_: int):  # noqa: ANN202
+        start.wait()
+        return _return(network, paris, order["id"], [(TEE, 1, "resellable")], id="0190bbbb-0000-7000-8000-000000000001")
+
+    with ThreadPoolExecutor(4) as counters:
+        answers = list(counters.map(send, range(4)))
+    assert sorted(a.status_code for a in answers) == [200, 200, 200, 201], [a.text for a in answers]
+    assert len({a.json()["id"] for a in answers}) == 1
+    assert network.level("PAR-01", TEE)["on_hand"] == 6  # restocked once
