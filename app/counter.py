@@ -11,7 +11,7 @@ is one return, one order.
 
 import uuid
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import TypeVar
@@ -74,6 +74,58 @@ class Found:
     views: list[dict]
     feedback: Feedback | None = None
     verified: dict[str, str] = field(default_factory=dict)  # fulfilment id -> what the customer presented
+
+
+@dataclass(frozen=True)
+class Sale:
+    """One endless-aisle sale as the counter puts it together: the cart, the delivery
+    options asked for it, the one chosen, and the reference the core knows the order by.
+
+    The reference stays with the sale until the core confirms the order, whatever
+    happens on the way: a retry after a dropped connection or a second tap sends the
+    same order again, and the core answers with the first one instead of placing two.
+    Once confirmed, the next sale starts empty with a reference of its own (the core
+    refuses a reference used for another cart). Each change is a new Sale, so a
+    screen keeps it in its state as it is."""
+
+    store: str
+    ref: str
+    cart: dict = field(default_factory=dict)  # sku -> {"qty", "price", "name"}
+    options: tuple = ()  # as the core's promise lists them
+    option: dict | None = None  # the one chosen
+    placed: dict | None = None  # the order the last sale became (shown until this one starts)
+
+    @classmethod
+    def start(cls, store: str, placed: dict | None = None) -> "Sale":
+        return cls(store, CounterDesk.new_order_ref(store), placed=placed)
+
+    def add(self, product: dict) -> "Sale":
+        item = self.cart.get(product["sku"], {"qty": 0, "price": product["price"], "name": product["name"]})
+        return self._changed({**self.cart, product["sku"]: {**item, "qty": item["qty"] + 1}})
+
+    def remove(self, sku: str) -> "Sale":
+        return self._changed({k: v for k, v in self.cart.items() if k != sku})
+
+    def _changed(self, cart: dict) -> "Sale":
+        # Another cart: its delivery options must be asked again.
+        return replace(self, cart=cart, options=(), option=None, placed=None)
+
+    def offer(self, options: list[dict]) -> "Sale":
+        return replace(self, options=tuple(options), option=None)
+
+    def choose(self, option: dict) -> "Sale":
+        return replace(self, option=option)
+
+    def confirmed(self, order: dict) -> "Sale":
+        """The core placed this sale as `order`: the next one starts afresh, and shows this one's
+        confirmation. An answer for an earlier sale (a second tap's) changes nothing."""
+        if order.get("external_ref") != self.ref:
+            return self
+        return Sale.start(self.store, placed=order)
+
+    @property
+    def items_total(self) -> float:
+        return round(sum(item["qty"] * float(item["price"]) for item in self.cart.values()), 2)
 
 
 class CounterDesk:
@@ -326,9 +378,12 @@ class CounterDesk:
                         | {"country": (address.get("country") or location.get("country") or "FR").strip().upper()}}
         body = {"channel": "store", "external_ref": order_ref, "customer": person, "delivery": delivery,
                 "lines": _lines(cart), "tags": ["endless_aisle"] + (["express"] if option["kind"] == "home_express" else [])}
-        order, problem = await self._online(associate, "An endless-aisle order",
-                                            lambda token: self.store.client.place_order(token, body, order_ref),
-                                            again=" (placing again is safe)")
+        order, problem = await self._online(
+            associate, "An endless-aisle order", lambda token: self.store.client.place_order(token, body, order_ref),
+            again=" (placing again is safe)",
+            refusals={"idempotency_key_reused": f"Order {order_ref} already reached the core with the cart as it was "
+                                                "before the connection dropped: find it under Find an order, or "
+                                                "start a New cart"})
         if problem:
             return None, problem
         # The core shows a store its own part only: what is not prepared here comes from the network.
@@ -353,10 +408,10 @@ class CounterDesk:
 
     @staticmethod
     async def _online(associate: Associate, what: str, ask: Callable[[str], Awaitable[T]],
-                      again: str = "") -> tuple[T | None, Feedback | None]:
+                      again: str = "", refusals: dict[str, str] | None = None) -> tuple[T | None, Feedback | None]:
         """The core's answer to `ask(token)`, or what to tell the associate instead: they signed in
         offline (no token), the core cannot be reached (`again`: whether trying again is safe), or
-        the core refused."""
+        the core refused (in its words, or those `refusals` give its code)."""
         if not associate.token:
             return None, Feedback(Tone.WARNING, f"You signed in offline: {what.lower()} needs the core. Sign out "
                                                 "and in again once the badge says Online")
@@ -365,7 +420,7 @@ class CounterDesk:
         except CoreUnavailable:
             return None, Feedback(Tone.ERROR, OFFLINE.format(what=what) + again)
         except CoreRefused as exc:
-            return None, Feedback(Tone.ERROR, exc.message)
+            return None, Feedback(Tone.ERROR, (refusals or {}).get(exc.code, exc.message))
 
 
 def _lines(cart: dict[str, dict]) -> list[dict]:

@@ -4,6 +4,7 @@ the customer, place the order (channel store). Rules in app/counter.py."""
 
 import flet as ft
 
+from ..counter import Sale
 from ..work import Feedback, Tone
 from .common import Typed, feedback_bar, screen, screen_title, tagged
 from .context import SpeakerContext, use_feedback, use_latest, use_shift
@@ -22,11 +23,9 @@ def EndlessAisle() -> ft.Control:
     speaker = ft.use_context(SpeakerContext)
     me = shift.associate
     products, set_products = ft.use_state([])
-    cart, set_cart = ft.use_state({})  # sku -> {"qty", "price", "name"}
-    options, set_options = ft.use_state([])
-    option, set_option = ft.use_state(None)
-    placed, set_placed = ft.use_state(None)
-    order_ref, set_order_ref = ft.use_state(lambda: desk.new_order_ref(me.store))  # a retry is the same order
+    sale, set_sale = ft.use_state(lambda: Sale.start(me.store))  # the cart, the delivery, the order's reference
+    busy = ft.use_ref(False)
+    confirmed = ft.use_ref(None)  # the reference the core last confirmed
     typed = ft.use_memo(Typed, [])  # customer and address fields
 
     @use_latest
@@ -37,50 +36,46 @@ def EndlessAisle() -> ft.Control:
         await say(speaker, shown)
 
     def add(product: dict) -> None:
-        def more(items: dict) -> dict:
-            item = items.get(product["sku"], {"qty": 0, "price": product["price"], "name": product["name"]})
-            return {**items, product["sku"]: {**item, "qty": item["qty"] + 1}}
-
-        set_cart(more)
-        set_options([])  # the cart changed: the options must be asked again
-        set_option(None)
-        set_placed(None)
+        set_sale(lambda current: current.add(product))
 
     def remove(sku: str) -> None:
-        set_cart(lambda items: {k: v for k, v in items.items() if k != sku})
-        set_options([])
-        set_option(None)
+        set_sale(lambda current: current.remove(sku))
 
     async def ask_options() -> None:
-        found, said = await desk.options(me, cart)
-        set_options(found)
-        set_option(None)
+        asked = sale
+        found, said = await desk.options(me, asked.cart)
+        # Offered only if the cart is still the one asked about.
+        set_sale(lambda current: current.offer(found) if current.cart == asked.cart else current)
         tell(said or Feedback(Tone.OK, f"{len(found)} delivery option(s): choose one"))
 
     async def place() -> None:
-        customer = typed.shown()
-        order, said = await desk.place(me, order_ref, cart, customer, option, customer)
+        if busy.current or confirmed.current == sale.ref:
+            return  # a second tap, while the first is on its way or once it is confirmed
+        busy.current = True
+        try:
+            customer = typed.shown()
+            order, said = await desk.place(me, sale.ref, sale.cart, customer, sale.option, customer)
+        finally:
+            busy.current = False
         tell(said)
         if order is not None:
-            set_placed(order)
+            confirmed.current = sale.ref
+            set_sale(lambda current: current.confirmed(order))
+            typed.clear()  # the next customer's details
 
     def start_again() -> None:
-        set_cart({})
         set_products([])
-        set_options([])
-        set_option(None)
-        set_placed(None)
-        set_order_ref(desk.new_order_ref(me.store))
+        set_sale(Sale.start(me.store))
         typed.clear()
         tell(Feedback(Tone.OK, "New cart"))
 
-    total = sum(item["qty"] * float(item["price"]) for item in cart.values())
+    cart = sale.cart
     return ft.Column([
         screen_title("Endless aisle", ft.OutlinedButton("New cart", icon=ft.Icons.ADD_SHOPPING_CART,
                                                         on_click=lambda _: start_again())),
         ft.Container(ScanField(scan, label="Scan a product or type its name", refocus=feedback), width=640),
         feedback_bar(feedback, "aisle-feedback"),
-        _confirmation(placed) if placed else ft.Container(),
+        _confirmation(sale.placed) if sale.placed else ft.Container(),
         ft.Column([_product(p, me.store, add) for p in products], spacing=6),
         ft.Text("Cart", size=18, weight=ft.FontWeight.BOLD),
         ft.Column([tagged(f"cart-{sku}", ft.Row([
@@ -88,13 +83,14 @@ def EndlessAisle() -> ft.Control:
             ft.Text(f"{item['qty'] * float(item['price']):.2f}", size=16, width=90),
             ft.IconButton(ft.Icons.DELETE_OUTLINE, tooltip="Remove", on_click=lambda _, s=sku: remove(s)),
         ])) for sku, item in cart.items()] or [ft.Text("Empty: add products found above.")]),
-        ft.Row([ft.Text(f"Total {total:.2f}", size=18, weight=ft.FontWeight.BOLD, expand=True),
+        ft.Row([ft.Text(f"Total {sale.items_total:.2f}", size=18, weight=ft.FontWeight.BOLD, expand=True),
                 ft.FilledButton("Delivery options", icon=ft.Icons.LOCAL_SHIPPING, on_click=ask_options,
                                 disabled=not cart)]),
-        ft.Column([_option(o, o == option, set_option) for o in options], spacing=6),
-        _customer(typed, option, order_ref),
-        ft.FilledButton(f"Place order {order_ref}", icon=ft.Icons.SHOPPING_CART_CHECKOUT, on_click=place,
-                        disabled=not cart or option is None or placed is not None),
+        ft.Column([_option(o, o == sale.option, lambda o: set_sale(lambda current: current.choose(o)))
+                   for o in sale.options], spacing=6),
+        _customer(typed, sale.option, sale.ref),
+        ft.FilledButton(f"Place order {sale.ref}", icon=ft.Icons.SHOPPING_CART_CHECKOUT, on_click=place,
+                        disabled=not cart or sale.option is None),
     ], expand=True, scroll=ft.ScrollMode.AUTO, spacing=12)
 
 

@@ -182,4 +182,20 @@ def test_an_endless_aisle_order_is_routed_to_another_location(shop, browser):
     placed = _admin(shop, "GET", f"/orders/{found['id']}")
     assert placed["channel"] == "store" and placed["customer"]["phone"] == "+33611111111"
     assert [(f["location"], f["lines"]) for f in placed["fulfilments"]] == [("WH-LYS", [{"sku": JNS, "qty": 1, "picked": 0}])]
+
+    # The next customer, in the same session: a cart and an order reference of their own.
+    screen.expect(screen.page.get_by_text("Empty: add products found above.")).to_be_visible()
+    screen.expect(screen.page.get_by_role("button", name=f"Place order {placed['external_ref']}")).to_have_count(0)
+    screen.tap(screen.button("Add to cart", within=screen.tagged(f"product-{JNS}")))
+    screen.says(f"cart-{JNS}", "× 1")
+    screen.tap(screen.button("Delivery options"))
+    screen.says("aisle-feedback", "delivery option(s): choose one")
+    screen.tap(screen.button("Choose", within=screen.tagged("option-click_collect-LYS-01")))
+    screen.fill({"Customer name": "Max Petit", "Phone": "+33622222222"})
+    screen.tap(screen.page.get_by_role("button", name=re.compile("^Place order")))
+    screen.says("aisle-confirmation", "confirmed")
+    screen.says("aisle-confirmation", "Max Petit")
+    screen.snap("counter-aisle-second")
+    (second,) = _admin(shop, "GET", "/orders/lookup", params={"q": "Max Petit"})
+    assert second["external_ref"] != placed["external_ref"] and second["pickup_store"] == STORE
     screen.close()

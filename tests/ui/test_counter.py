@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from app.counter import CounterDesk, waited
+from app.counter import CounterDesk, Sale, waited
 from app.work import Tone
 from tests.api.conftest import CAP, JNS, TEE, TEE_EAN
 
@@ -131,6 +131,45 @@ def test_endless_aisle_orders_from_the_network(shop, desk, network):
     again, _ = shop.run(desk.place(shop.associate, "LYS-01-T1", cart, {"name": "Zoe", "phone": "0611"}, home,
                                    address))
     assert again["id"] == order["id"]  # the same cart placed twice is one order
+
+
+def test_a_confirmed_sale_leaves_an_empty_cart_with_a_new_reference(shop, desk, network):
+    shop.sync()
+    me = shop.associate
+    (jeans,), _ = shop.run(desk.search(me, "jeans"))
+    (cap,), _ = shop.run(desk.search(me, "cap"))
+    address = {"line1": "2 rue X", "postcode": "69002", "city": "Lyon"}
+
+    def offered(sale: Sale) -> Sale:
+        options, said = shop.run(desk.options(me, sale.cart))
+        assert said is None
+        sale = sale.offer(options)
+        return sale.choose(next(o for o in sale.options if o["kind"] == "home_standard"))
+
+    sale = offered(Sale.start("LYS-01").add(jeans))
+    first = sale.ref
+    _, said = shop.run(desk.place(me, sale.ref, sale.cart, {"name": "Zoe"}, sale.option, {}))
+    assert said.tone is Tone.WARNING  # no address: nothing sent, the sale goes on as it was
+    sale = offered(sale.add(jeans))
+    assert (sale.ref, sale.cart[JNS]["qty"]) == (first, 2)
+    order, said = shop.run(desk.place(me, sale.ref, sale.cart, {"name": "Zoe"}, sale.option, address))
+    assert said.tone is Tone.DONE and order["external_ref"] == first
+    again, _ = shop.run(desk.place(me, sale.ref, sale.cart, {"name": "Zoe"}, sale.option, address))
+    assert again["id"] == order["id"]  # a retry (a dropped answer, a second tap) is the same order
+
+    after = sale.confirmed(order)
+    assert (after.cart, after.options, after.option, after.placed) == ({}, (), None, order)
+    assert after.ref != first and after.ref.startswith("LYS-01-")
+    assert after.confirmed(order) is after  # the answer to a second tap changes nothing
+    following = offered(after.add(cap))
+    assert following.placed is None  # the last confirmation goes once the next sale starts
+    second, said = shop.run(desk.place(me, following.ref, following.cart, {"name": "Max"}, following.option, address))
+    assert said.tone is Tone.DONE and second["id"] != order["id"]
+    assert second["external_ref"] == following.ref
+
+    # Had the first answer been lost and the cart changed since, the core knows that reference already.
+    _, said = shop.run(desk.place(me, first, following.cart, {"name": "Zoe"}, following.option, address))
+    assert said.tone is Tone.ERROR and said.message.startswith(f"Order {first} already reached the core")
 
 
 def test_online_calls_say_so_when_signed_in_offline(shop, desk):
