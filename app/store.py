@@ -148,6 +148,30 @@ class StoreApp:
         remembered = self.cache.get_meta("reject_reasons")
         return json.loads(remembered) if remembered else dict(REJECT_REASONS)
 
+    # --- the store's pause switch (its manager's) --------------------------------
+
+    async def set_paused(self, associate: Associate, paused: bool) -> "PauseAnswer":
+        """Pause the store (routing sends it no new orders) or let it take orders again.
+        Answers how the switch stands now and what to tell the manager: when the core
+        refuses or cannot be reached, it stands as it was."""
+        store = associate.store
+        doing = "pause" if paused else "take orders again for"
+        still = f"{store} {'still takes orders' if paused else 'is still paused'}"
+        if not associate.token:
+            return PauseAnswer(not paused, False, f"Could not {doing} {store}: you signed in offline. {still}")
+        try:
+            body = await self.client.request("PATCH", f"/locations/{store}/operations", associate.token,
+                                             json={"paused": paused})
+        except CoreUnavailable:
+            return PauseAnswer(not paused, False, f"Could not {doing} {store}: the core cannot be reached. {still}; "
+                                                  "try again when the badge says Online")
+        except CoreRefused as exc:
+            return PauseAnswer(not paused, False, f"Could not {doing} {store}: {exc.message}. {still}")
+        self.engine.request_sync()  # every screen of the store shows it once the change comes back
+        now = bool(body["paused"])
+        return PauseAnswer(now, True, f"{store} is paused: the network sends it no new orders until you switch "
+                                      "this off" if now else f"{store} takes new orders again")
+
     # --- settings kept on this device ----------------------------------------
 
     def printer(self) -> tuple[str, int] | None:
@@ -160,6 +184,21 @@ class StoreApp:
         if address:
             printer_address(address)  # refuse what could never be reached
         self.cache.set_meta(printer=address or None)
+
+
+@dataclass(frozen=True)
+class PauseAnswer:
+    paused: bool  # how the switch stands now
+    done: bool  # False: the core refused or could not be reached, and nothing changed
+    message: str
+
+
+def paused_notice(location: dict | None) -> str | None:
+    """What every associate of a paused store must know (None when it takes orders)."""
+    if not (location or {}).get("paused"):
+        return None
+    return (f"{location.get('name') or location.get('code')} is paused: the network sends it no new orders. "
+            "Orders already here are still to be prepared; a manager switches the pause off in Manager")
 
 
 def printer_address(address: str) -> tuple[str, int]:

@@ -12,6 +12,9 @@ from local_db.engine import SyncStatus
 from ..queue import Urgency
 from ..work import Feedback, Tone
 
+# Dark amber: reads on the amber backgrounds of warnings (Material's amber 900 does not).
+WARNING_TEXT = "#7A4A00"
+
 TONE_COLOURS = {
     Tone.OK: (ft.Colors.GREEN_50, ft.Colors.GREEN_800, ft.Icons.CHECK_CIRCLE),
     Tone.DONE: (ft.Colors.GREEN_100, ft.Colors.GREEN_900, ft.Icons.TASK_ALT),
@@ -156,6 +159,20 @@ def feedback_bar(feedback: Feedback | None, identifier: str = "feedback") -> ft.
         ft.Row([ft.Icon(icon, color=foreground, size=28),
                 ft.Text(feedback.message, color=foreground, size=18, weight=ft.FontWeight.W_600, expand=True)]),
         bgcolor=background, border_radius=10, padding=14,
+        border=ft.Border.all(2, foreground) if feedback.tone is Tone.ERROR else None,
+    ))
+
+
+def inline_feedback(feedback: Feedback | None, identifier: str) -> ft.Control:
+    """What a control's action did, said right beside it (a bar at the top of a long screen is out of sight)."""
+    if feedback is None:
+        return tagged(identifier, ft.Container(expand=True))
+    background, foreground, icon = TONE_COLOURS[feedback.tone]
+    return tagged(identifier, ft.Container(
+        ft.Row([ft.Icon(icon, color=foreground, size=22),
+                ft.Text(feedback.message, color=foreground, size=15, weight=ft.FontWeight.W_600, expand=True)],
+               spacing=8),
+        bgcolor=background, border_radius=8, padding=ft.Padding.symmetric(horizontal=12, vertical=8), expand=True,
         border=ft.Border.all(2, foreground) if feedback.tone is Tone.ERROR else None,
     ))
 

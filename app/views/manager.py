@@ -8,7 +8,7 @@ from contract.errors import DomainError
 
 from ..insights import EXPORTS, PERIODS, Dashboard, Insights
 from ..work import Feedback, Tone
-from .common import Typed, feedback_bar, screen, screen_title, tagged
+from .common import Typed, feedback_bar, inline_feedback, screen, screen_title, tagged
 from .context import go, use_feedback, use_shift
 from .documents import DocumentButtons
 
@@ -24,6 +24,9 @@ def Manager() -> ft.Control:
     papers, set_papers = ft.use_state(None)
     location = shift.store.cache.location() or {}
     typed = ft.use_memo(lambda: Typed(sku="", threshold="", capacity=str(location.get("daily_capacity", ""))), [])
+    paused, set_paused = ft.use_state(bool(location.get("paused")))  # as the core last said
+    capacity_said, tell_capacity = ft.use_state(None)  # said next to its control, not at the top
+    pause_said, tell_pause = ft.use_state(None)
     insights = ft.use_memo(lambda: Insights(shift.store), [])
 
     async def load() -> None:
@@ -65,17 +68,20 @@ def Manager() -> ft.Control:
                                           if key == period else None))
         for key, label in PERIODS.items()
     ], spacing=8)
-    async def set_operations(paused: bool) -> None:
-        try:
-            tell(Feedback(Tone.OK, await insights.set_operations(me.token, me.store, typed.shown()["capacity"], paused)))
-        except DomainError as exc:
-            tell(Feedback(Tone.ERROR, exc.message))
 
     async def save_capacity() -> None:
-        await set_operations(bool(location.get("paused")))
+        try:
+            said = await insights.set_operations(me.token, me.store, typed.shown()["capacity"], paused)
+        except DomainError as exc:
+            tell_capacity(Feedback(Tone.ERROR, exc.message))
+            return
+        tell_capacity(Feedback(Tone.OK, said))
 
     async def toggle_pause(e) -> None:  # noqa: ANN001
-        await set_operations(bool(e.control.value))
+        answer = await shift.store.set_paused(me, bool(e.control.value))
+        set_paused(answer.paused)  # refused: the switch goes back to how it stands
+        tone = Tone.ERROR if not answer.done else Tone.WARNING if answer.paused else Tone.OK
+        tell_pause(Feedback(tone, answer.message))
 
     return ft.Column([
         screen_title(f"Manager · {me.store}", periods),
@@ -99,9 +105,10 @@ def Manager() -> ft.Control:
                 f"{_yes(location.get('click_collect'))}"),
         ft.Row([ft.TextField(label="Orders a day, at most", **typed.field("capacity"), keyboard_type=ft.KeyboardType.NUMBER, width=220),
                 ft.FilledButton("Save capacity", icon=ft.Icons.SAVE, on_click=save_capacity),
-                tagged("pause", ft.Switch(label="Pause: send this store no new orders",
-                                          value=bool(location.get("paused")), on_change=toggle_pause))],
-               wrap=True),
+                inline_feedback(capacity_said, "capacity-feedback")]),
+        ft.Row([tagged("pause", ft.Switch(label="Pause: send this store no new orders", value=paused,
+                                          on_change=toggle_pause)),
+                inline_feedback(pause_said, "pause-feedback")]),
         ft.OutlinedButton("Label printer settings", icon=ft.Icons.PRINT, on_click=lambda _: go("/settings")),
     ], scroll=ft.ScrollMode.AUTO, expand=True, spacing=14)
 

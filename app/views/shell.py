@@ -4,7 +4,8 @@ and the banners that must not be missed (new orders, refused actions)."""
 import flet as ft
 
 from ..session import Shift
-from .common import screen, sync_badge, tagged
+from ..store import paused_notice
+from .common import WARNING_TEXT, screen, sync_badge, tagged
 from .context import go, use_feed, use_shift
 
 NAVIGATION = [  # (path, label, icon, managers only)
@@ -67,6 +68,12 @@ def _selected() -> ft.ButtonStyle:
 
 def _banners(shift: Shift) -> list[ft.Control]:
     banners: list[ft.Control] = []
+    paused = paused_notice(shift.store.cache.location())
+    if paused:
+        banners.append(tagged("paused-banner", ft.Container(
+            ft.Row([ft.Icon(ft.Icons.PAUSE_CIRCLE, color=WARNING_TEXT),
+                    ft.Text(paused, size=16, weight=ft.FontWeight.W_600, color=WARNING_TEXT, expand=True)]),
+            bgcolor=ft.Colors.AMBER_100, padding=ft.Padding.symmetric(horizontal=16, vertical=8))))
     # The latest few, not the queue: the shell is drawn again at every change.
     latest = shift.store.cache.fulfilments_of(shift.new_orders[-20:])
     fresh = [view for view in latest if view["status"] == "assigned"]

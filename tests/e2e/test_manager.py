@@ -52,7 +52,7 @@ def test_the_manager_sees_the_kpis_of_a_shipped_order(shop, browser):
     assert [(r["external_ref"], r["status"]) for r in rows] == [("W-KPI-1", "completed")]
     screen.type_into("Orders a day, at most", "40")
     screen.tap(screen.button("Save capacity"))
-    screen.says("feedback", "LYS-01: up to 40 orders a day, taking orders")
+    screen.says("capacity-feedback", "LYS-01: up to 40 orders a day, taking orders")
     screen.page.mouse.move(640, 500)
     screen.page.mouse.wheel(0, 2000)  # down to the alerts and exports
     screen.snap("manager-alerts-exports")
@@ -113,3 +113,45 @@ def test_head_office_edits_tries_and_puts_a_profile_in_force(shop, browser):
     screen.says("feedback", "Version 1 is in force again, as version 3")
     screen.snap("head-office-versions")
     screen.close()
+
+
+def test_the_pause_switch_says_what_the_core_did_and_every_associate_sees_the_pause(shop, browser):
+    screen = Screen(browser, shop.app_url)
+    screen.sign_in(staff="M001", pin="4321")
+    screen.says("sync-badge", "Live", timeout=20_000)
+    screen.button("Manager").click()
+    switch = screen.page.get_by_role("switch")
+    screen.tap(switch)
+    screen.says("pause-feedback", "LYS-01 is paused: the network sends it no new orders until you switch this off")
+    screen.says("paused-banner", "Lyon Bellecour is paused: the network sends it no new orders", timeout=20_000)
+    screen.expect(switch).to_be_checked()
+    _in_sight(screen, screen.tagged("pause-feedback"))  # said beside the switch, where the manager looks
+    assert _location(shop)["paused"] is True
+    screen.snap("manager-paused")
+
+    shop.stop_core()  # switching it off now fails: the switch stays on, and says why next to it
+    try:
+        screen.tap(switch)
+        screen.says("pause-feedback", "Could not take orders again for LYS-01: the core cannot be reached. "
+                                         "LYS-01 is still paused")
+        screen.expect(switch).to_be_checked()
+        _in_sight(screen, screen.tagged("pause-feedback"))
+        screen.snap("manager-pause-refused")
+    finally:
+        shop.start_core()
+    assert _location(shop)["paused"] is True
+
+    screen.page.get_by_role("button", name="Sign out").click()
+    screen.sign_in()  # an associate: the banner is on every screen
+    screen.says("paused-banner", "Orders already here are still to be prepared")
+    screen.snap("associate-paused-banner")
+    screen.close()
+
+
+def _in_sight(screen: Screen, control) -> None:  # noqa: ANN001
+    box = control.bounding_box()
+    assert box is not None and 0 <= box["y"] and box["y"] + box["height"] <= screen.page.viewport_size["height"], box
+
+
+def _location(shop) -> dict:  # noqa: ANN001
+    return httpx.get(f"{shop.core_url}/api/v1/locations/LYS-01", headers={"Authorization": f"Bearer {shop.admin}"}).json()

@@ -1,8 +1,11 @@
 """The store app's process-wide part: what the screens are told to draw again."""
 
 import asyncio
+from dataclasses import replace
 
+from app.store import paused_notice
 from tests.api.conftest import TEE
+from tests.ui.test_work import _Down
 
 
 async def _settled() -> None:
@@ -34,3 +37,29 @@ def test_screens_are_told_of_what_a_sync_brings_not_of_every_sync(shop, network)
 
     heard = shop.run(scenario())
     assert any("fulfilment" in kinds for kinds in heard), heard
+
+
+def test_a_manager_pauses_the_store_and_every_screen_can_say_so(shop, network):
+    shop.sync()
+    assert paused_notice(shop.app.cache.location()) is None
+    network.add_staff("LYS-01", "M001", "4321", role="manager")
+    manager = shop.run(shop.app.sign_in("LYS-01", "M001", "4321"))
+
+    refused = shop.run(shop.app.set_paused(shop.associate, True))  # not an associate's switch
+    assert (refused.paused, refused.done) == (False, False)
+    assert refused.message.startswith("Could not pause LYS-01: ") and refused.message.endswith("LYS-01 still takes orders")
+
+    paused = shop.run(shop.app.set_paused(manager, True))
+    assert (paused.paused, paused.done) == (True, True)
+    assert paused.message == "LYS-01 is paused: the network sends it no new orders until you switch this off"
+    shop.sync()
+    assert paused_notice(shop.app.cache.location()) == (
+        "Lyon Bellecour is paused: the network sends it no new orders. Orders already here are still to be "
+        "prepared; a manager switches the pause off in Manager")
+
+    shop.app.client._http._transport = _Down()
+    down = shop.run(shop.app.set_paused(manager, False))  # the switch stays on: nothing changed
+    assert (down.paused, down.done) == (True, False)
+    assert "the core cannot be reached. LYS-01 is still paused" in down.message
+    offline = shop.run(shop.app.set_paused(replace(manager, token=None), False))
+    assert (offline.paused, offline.done) == (True, False) and "signed in offline" in offline.message
