@@ -12,7 +12,7 @@ is one return, one order.
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import TypeVar
 
@@ -94,10 +94,11 @@ class Sale:
     options: tuple = ()  # as the core's promise lists them
     option: dict | None = None  # the one chosen
     placed: dict | None = None  # the order the last sale became (shown until this one starts)
+    placed_option: dict | None = None  # and how it reaches the customer
 
     @classmethod
-    def start(cls, store: str, placed: dict | None = None) -> "Sale":
-        return cls(store, CounterDesk.new_order_ref(store), placed=placed)
+    def start(cls, store: str, placed: dict | None = None, placed_option: dict | None = None) -> "Sale":
+        return cls(store, CounterDesk.new_order_ref(store), placed=placed, placed_option=placed_option)
 
     def add(self, product: dict) -> "Sale":
         item = self.cart.get(product["sku"], {"qty": 0, "price": product["price"], "name": product["name"]})
@@ -108,7 +109,7 @@ class Sale:
 
     def _changed(self, cart: dict) -> "Sale":
         # Another cart: its delivery options must be asked again.
-        return replace(self, cart=cart, options=(), option=None, placed=None)
+        return replace(self, cart=cart, options=(), option=None, placed=None, placed_option=None)
 
     def offer(self, options: list[dict]) -> "Sale":
         return replace(self, options=tuple(options), option=None)
@@ -121,11 +122,50 @@ class Sale:
         confirmation. An answer for an earlier sale (a second tap's) changes nothing."""
         if order.get("external_ref") != self.ref:
             return self
-        return Sale.start(self.store, placed=order)
+        return Sale.start(self.store, placed=order, placed_option=self.option)
 
     @property
     def items_total(self) -> float:
         return round(sum(item["qty"] * float(item["price"]) for item in self.cart.values()), 2)
+
+    @property
+    def delivery_cost(self) -> float:
+        return delivery_cost(self.option)
+
+    @property
+    def total(self) -> float:
+        """What the customer is told: the items and the delivery chosen."""
+        return round(self.items_total + self.delivery_cost, 2)
+
+
+OPTION_WORDS = {"home_standard": "Home delivery", "home_express": "Home express",
+                "click_collect": "Click & collect", "express_pickup": "Express pickup"}
+
+
+def delivery_cost(option: dict | None) -> float:
+    """What the delivery option costs, as the core's promise prices it."""
+    return round(float((option or {}).get("cost") or 0), 2)
+
+
+def option_words(option: dict) -> str:
+    where = f" at {option['store']}" if option.get("store") else ""
+    return f"{OPTION_WORDS.get(option['kind'], option['kind'])}{where}"
+
+
+def when(option: dict, today: date) -> str:
+    """When the option delivers, or is ready, the way a person says it to a customer:
+    "today by 15:30", "tomorrow by 11:00", "Thu 10 Dec" (the promise's day is the
+    network's local day, and an express pickup's hour is the network's local time)."""
+    day = date.fromisoformat(option["date"])
+    if day == today:
+        said = "today"
+    elif day == today + timedelta(days=1):
+        said = "tomorrow"
+    else:
+        said = f"{day:%a} {day.day} {day:%b}" + (f" {day.year}" if day.year != today.year else "")
+    if option.get("ready_by"):
+        said += f" by {datetime.fromisoformat(option['ready_by']):%H:%M}"
+    return said
 
 
 class CounterDesk:
@@ -368,16 +408,22 @@ class CounterDesk:
             return None, Feedback(Tone.WARNING, "The customer's name is needed")
         person = {"name": name} | {k: customer[k].strip() for k in ("email", "phone") if (customer.get(k) or "").strip()}
         location = self.cache.location() or {}
+        # The option chosen is the order placed: its store, its speed (a tag routing rules
+        # can read) and, for an express pickup, the hour promised (the promise-kept KPI).
+        extra: dict = {}
         if option["kind"] in ("click_collect", "express_pickup"):
             delivery: dict = {"method": "click_collect", "store": option["store"]}
+            if option["kind"] == "express_pickup" and option.get("ready_by"):
+                extra["promised_by"] = option["ready_by"]
         else:
             missing = [k for k in ("line1", "postcode", "city") if not (address.get(k) or "").strip()]
             if missing:
                 return None, Feedback(Tone.WARNING, "Home delivery needs the customer's street, postcode and city")
             delivery = {"method": "home", "address": {k: address[k].strip() for k in ("line1", "postcode", "city")}
                         | {"country": (address.get("country") or location.get("country") or "FR").strip().upper()}}
+        tags = ["endless_aisle"] + {"home_express": ["express"], "express_pickup": ["express_pickup"]}.get(option["kind"], [])
         body = {"channel": "store", "external_ref": order_ref, "customer": person, "delivery": delivery,
-                "lines": _lines(cart), "tags": ["endless_aisle"] + (["express"] if option["kind"] == "home_express" else [])}
+                "lines": _lines(cart), "tags": tags, **extra}
         order, problem = await self._online(
             associate, "An endless-aisle order", lambda token: self.store.client.place_order(token, body, order_ref),
             again=" (placing again is safe)",

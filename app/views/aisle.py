@@ -2,18 +2,16 @@
 see this store's and the network's stock, fill a cart, choose how it reaches
 the customer, place the order (channel store). Rules in app/counter.py."""
 
+from datetime import date
+
 import flet as ft
 
-from ..counter import Sale
+from ..counter import Sale, delivery_cost, option_words, when
 from ..work import Feedback, Tone
 from .common import Typed, feedback_bar, screen, screen_title, tagged
 from .context import SpeakerContext, use_feedback, use_latest, use_shift
 from .counter import TypedFields, use_desk
 from .pick import ScanField, say
-
-OPTION_WORDS = {"home_standard": "Home delivery", "home_express": "Home express",
-                "click_collect": "Click & collect", "express_pickup": "Express pickup"}
-
 
 @screen
 def EndlessAisle() -> ft.Control:
@@ -70,12 +68,13 @@ def EndlessAisle() -> ft.Control:
         tell(Feedback(Tone.OK, "New cart"))
 
     cart = sale.cart
+    today = date.today()  # the device's day: the store's
     return ft.Column([
         screen_title("Endless aisle", ft.OutlinedButton("New cart", icon=ft.Icons.ADD_SHOPPING_CART,
                                                         on_click=lambda _: start_again())),
         ft.Container(ScanField(scan, label="Scan a product or type its name", refocus=feedback), width=640),
         feedback_bar(feedback, "aisle-feedback"),
-        _confirmation(sale.placed) if sale.placed else ft.Container(),
+        _confirmation(sale.placed, sale.placed_option, today) if sale.placed else ft.Container(),
         ft.Column([_product(p, me.store, add) for p in products], spacing=6),
         ft.Text("Cart", size=18, weight=ft.FontWeight.BOLD),
         ft.Column([tagged(f"cart-{sku}", ft.Row([
@@ -83,11 +82,14 @@ def EndlessAisle() -> ft.Control:
             ft.Text(f"{item['qty'] * float(item['price']):.2f}", size=16, width=90),
             ft.IconButton(ft.Icons.DELETE_OUTLINE, tooltip="Remove", on_click=lambda _, s=sku: remove(s)),
         ])) for sku, item in cart.items()] or [ft.Text("Empty: add products found above.")]),
-        ft.Row([ft.Text(f"Total {sale.items_total:.2f}", size=18, weight=ft.FontWeight.BOLD, expand=True),
+        ft.Row([ft.Text(f"Items {sale.items_total:.2f}", size=18, weight=ft.FontWeight.BOLD, expand=True),
                 ft.FilledButton("Delivery options", icon=ft.Icons.LOCAL_SHIPPING, on_click=ask_options,
                                 disabled=not cart)]),
-        ft.Column([_option(o, o == sale.option, lambda o: set_sale(lambda current: current.choose(o)))
+        ft.Column([_option(o, o == sale.option, lambda o: set_sale(lambda current: current.choose(o)), today)
                    for o in sale.options], spacing=6),
+        tagged("aisle-total", ft.Text(
+            f"Total {sale.total:.2f} ({sale.items_total:.2f} + delivery {sale.delivery_cost:.2f})" if sale.option
+            else "Total: choose a delivery option", size=20, weight=ft.FontWeight.BOLD)) if cart else ft.Container(),
         _customer(typed, sale.option, sale.ref),
         ft.FilledButton(f"Place order {sale.ref}", icon=ft.Icons.SHOPPING_CART_CHECKOUT, on_click=place,
                         disabled=not cart or sale.option is None),
@@ -108,16 +110,15 @@ def _product(product: dict, store: str, add) -> ft.Control:  # noqa: ANN001
     ], spacing=12), padding=10, border_radius=8, border=ft.Border.all(1, ft.Colors.BLUE_GREY_100)))
 
 
-def _option(option: dict, chosen: bool, choose) -> ft.Control:  # noqa: ANN001
-    where = f" at {option['store']}" if option.get("store") else ""
-    when = option["ready_by"][11:16] if option.get("ready_by") else option["date"]
+def _option(option: dict, chosen: bool, choose, today: date) -> ft.Control:  # noqa: ANN001
     return tagged(f"option-{option['kind']}{'-' + option['store'] if option.get('store') else ''}", ft.Container(ft.Row([
         ft.Icon(ft.Icons.RADIO_BUTTON_CHECKED if chosen else ft.Icons.RADIO_BUTTON_UNCHECKED, color=ft.Colors.BLUE_700),
-        ft.Text(f"{OPTION_WORDS.get(option['kind'], option['kind'])}{where}", size=16, weight=ft.FontWeight.W_600,
-                expand=True),
-        ft.Text(f"by {when}", size=15, width=130),
-        ft.Text(f"from {', '.join(option['sources'])}", size=14, width=200),
-        ft.Text(f"{option['carbon_kg']:.2f} kg CO2", size=13, width=100),
+        ft.Text(option_words(option), size=16, weight=ft.FontWeight.W_600, expand=True),
+        ft.Text(f"{'ready' if option['kind'] in ('click_collect', 'express_pickup') else 'delivered'} "
+                f"{when(option, today)}", size=15, width=220),
+        ft.Text(f"delivery {delivery_cost(option):.2f}", size=15, width=110, weight=ft.FontWeight.W_600),
+        ft.Text(f"from {', '.join(option['sources'])}", size=14, width=150),
+        ft.Text(f"{option['carbon_kg']:.2f} kg CO2", size=13, width=90),
         ft.Button("Choose", on_click=lambda _: choose(option), disabled=chosen),
     ], spacing=12), padding=8, border_radius=8, bgcolor=ft.Colors.AMBER_50 if chosen else None,
         border=ft.Border.all(1, ft.Colors.BLUE_GREY_100)))
@@ -134,12 +135,17 @@ def _customer(typed: Typed, option: dict | None, generation: object) -> ft.Contr
     ], spacing=8)
 
 
-def _confirmation(order: dict) -> ft.Control:
+def _confirmation(order: dict, option: dict | None, today: date) -> ft.Control:
     lines = sum(line["qty"] for line in order["lines"])
+    items = float(order["total_value"])
+    delivery = delivery_cost(option)
+    how = f"{option_words(option)}, {when(option, today)}" if option else ""
     return tagged("aisle-confirmation", ft.Container(ft.Column([
         ft.Row([ft.Icon(ft.Icons.TASK_ALT, color=ft.Colors.GREEN_800, size=30),
                 ft.Text(f"Order {order['external_ref']} confirmed", size=20, weight=ft.FontWeight.BOLD,
                         color=ft.Colors.GREEN_900)]),
-        ft.Text(f"{lines} item(s) · {float(order['total_value']):.2f} · {order['status']}", size=16),
+        ft.Text(f"{lines} item(s) {items:.2f} + delivery {delivery:.2f} = {items + delivery:.2f} · {order['status']}",
+                size=16),
+        ft.Text(how, size=16) if how else ft.Container(),
         ft.Text(f"Customer: {(order.get('customer') or {}).get('name', '')}", size=16),
     ], spacing=6), padding=16, border_radius=10, bgcolor=ft.Colors.GREEN_50))

@@ -183,18 +183,33 @@ def test_an_endless_aisle_order_is_routed_to_another_location(shop, browser):
     assert placed["channel"] == "store" and placed["customer"]["phone"] == "+33611111111"
     assert [(f["location"], f["lines"]) for f in placed["fulfilments"]] == [("WH-LYS", [{"sku": JNS, "qty": 1, "picked": 0}])]
 
-    # The next customer, in the same session: a cart and an order reference of their own.
+    # The next customer, in the same session: a cart and an order reference of their own. The cap
+    # is on this store's shelves: ready within hours, and the order placed says so.
     screen.expect(screen.page.get_by_text("Empty: add products found above.")).to_be_visible()
     screen.expect(screen.page.get_by_role("button", name=f"Place order {placed['external_ref']}")).to_have_count(0)
-    screen.tap(screen.button("Add to cart", within=screen.tagged(f"product-{JNS}")))
-    screen.says(f"cart-{JNS}", "× 1")
+    screen.type_into("Scan a product or type its name", "cap")
+    screen.page.keyboard.press("Enter")
+    screen.tap(screen.button("Add to cart", within=screen.tagged(f"product-{CAP}")))
+    screen.says(f"cart-{CAP}", "× 1")
     screen.tap(screen.button("Delivery options"))
     screen.says("aisle-feedback", "delivery option(s): choose one")
-    screen.tap(screen.button("Choose", within=screen.tagged("option-click_collect-LYS-01")))
+    express = screen.tagged(f"option-express_pickup-{STORE}")
+    screen.says(f"option-express_pickup-{STORE}", "Express pickup at LYS-01")
+    promised = next(o for o in _admin(shop, "POST", "/promise", json={
+        "channel": "store", "lines": [{"sku": CAP, "qty": 1, "unit_price": 14.9}],
+        "destination": {"country": "FR", "lat": 45.7578, "lon": 4.8320}})["options"] if o["kind"] == "express_pickup")
+    screen.says(f"option-express_pickup-{STORE}", f"by {promised['ready_by'][11:16]}")  # and the day: today, tomorrow…
+    screen.tap(screen.button("Choose", within=express))
+    screen.says("aisle-total", f"Total {14.9 + promised['cost']:.2f} (14.90 + delivery {promised['cost']:.2f})")
     screen.fill({"Customer name": "Max Petit", "Phone": "+33622222222"})
+    screen.snap("counter-aisle-express")
     screen.tap(screen.page.get_by_role("button", name=re.compile("^Place order")))
     screen.says("aisle-confirmation", "confirmed")
     screen.says("aisle-confirmation", "Max Petit")
+    screen.says("aisle-confirmation", "Express pickup at LYS-01")
+    (second,) = _admin(shop, "GET", "/orders/lookup", params={"q": "Max Petit"})
+    assert second["external_ref"] != placed["external_ref"] and second["pickup_store"] == STORE
+    assert _admin(shop, "GET", f"/orders/{second['id']}")["tags"] == ["endless_aisle", "express_pickup"]
     screen.snap("counter-aisle-second")
     (second,) = _admin(shop, "GET", "/orders/lookup", params={"q": "Max Petit"})
     assert second["external_ref"] != placed["external_ref"] and second["pickup_store"] == STORE

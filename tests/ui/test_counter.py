@@ -1,11 +1,11 @@
 """The counter's logic on the tablet against the real core in process:
 click & collect from shelf to customer, arrivals, returns and endless aisle."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from app.counter import CounterDesk, Sale, waited
+from app.counter import CounterDesk, Sale, waited, when
 from app.work import Tone
 from tests.api.conftest import CAP, JNS, TEE, TEE_EAN
 
@@ -170,6 +170,50 @@ def test_a_confirmed_sale_leaves_an_empty_cart_with_a_new_reference(shop, desk, 
     # Had the first answer been lost and the cart changed since, the core knows that reference already.
     _, said = shop.run(desk.place(me, first, following.cart, {"name": "Zoe"}, following.option, address))
     assert said.tone is Tone.ERROR and said.message.startswith(f"Order {first} already reached the core")
+
+
+def test_the_delivery_chosen_is_the_order_placed_and_its_cost_is_in_the_total(shop, desk, network):
+    shop.sync()
+    me = shop.associate
+    (tee,), _ = shop.run(desk.search(me, "T-shirt"))
+    sale = Sale.start("LYS-01").add(tee)
+    options, said = shop.run(desk.options(me, sale.cart))
+    assert said is None
+    sale = sale.offer(options)
+    # LYS-01 holds the T-shirt itself: it can have it ready within hours.
+    express = next(o for o in sale.options if o["kind"] == "express_pickup" and o["store"] == "LYS-01")
+    assert sale.total == sale.items_total == 19.9  # no delivery chosen yet
+    sale = sale.choose(express)
+    assert (sale.delivery_cost, sale.total) == (express["cost"], round(19.9 + express["cost"], 2))
+    order, said = shop.run(desk.place(me, sale.ref, sale.cart, {"name": "Zoe"}, sale.option, {}))
+    assert said.tone is Tone.DONE
+    seen = network.client.get(f"{API}/orders/{order['id']}", headers=network.admin).json()
+    assert (seen["delivery_method"], seen["pickup_store"]) == ("click_collect", "LYS-01")
+    assert seen["tags"] == ["endless_aisle", "express_pickup"]
+    timeline = network.client.get(f"{API}/orders/{order['id']}/timeline", headers=network.admin).json()
+    created = next(e for e in timeline if e["kind"] == "order.created")
+    assert datetime.fromisoformat(created["details"]["promised_by"]) == datetime.fromisoformat(express["ready_by"])
+    after = sale.confirmed(order)
+    assert after.placed_option == express  # the confirmation says how it reaches the customer
+
+    sale = Sale.start("LYS-01").add(tee)
+    sale = sale.offer(shop.run(desk.options(me, sale.cart))[0])
+    fast = next(o for o in sale.options if o["kind"] == "home_express")
+    sale = sale.choose(fast)
+    assert fast["cost"] > 0 and sale.total == round(19.9 + fast["cost"], 2)
+    address = {"line1": "2 rue X", "postcode": "69002", "city": "Lyon"}
+    order, _ = shop.run(desk.place(me, sale.ref, sale.cart, {"name": "Zoe"}, sale.option, address))
+    seen = network.client.get(f"{API}/orders/{order['id']}", headers=network.admin).json()
+    assert (seen["delivery_method"], seen["tags"]) == ("home", ["endless_aisle", "express"])
+
+
+def test_a_promised_day_is_said_the_way_a_customer_hears_it():
+    monday = date(2026, 12, 7)
+    assert when({"date": "2026-12-07", "ready_by": "2026-12-07T15:30:00+01:00"}, monday) == "today by 15:30"
+    # Asked after the store's last slot: the express pickup is ready the next morning.
+    assert when({"date": "2026-12-08", "ready_by": "2026-12-08T11:00:00+01:00"}, monday) == "tomorrow by 11:00"
+    assert when({"date": "2026-12-10", "ready_by": None}, monday) == "Thu 10 Dec"
+    assert when({"date": "2027-01-04"}, monday) == "Mon 4 Jan 2027"
 
 
 def test_online_calls_say_so_when_signed_in_offline(shop, desk):
