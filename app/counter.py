@@ -17,6 +17,7 @@ from decimal import Decimal
 from typing import TypeVar
 
 from contract import pickup
+from contract.fulfilment import OPEN
 from contract.errors import DomainError
 from contract.reasons import CANCEL_REASONS, RETURN_REASONS
 from local_db.client import CoreRefused, CoreUnavailable
@@ -299,35 +300,75 @@ class CounterDesk:
         return orders, Feedback(Tone.OK, f"{len(orders)} order(s) found")
 
     async def order(self, associate: Associate, order_id: str) -> tuple[dict | None, Feedback | None]:
-        return await self._online(associate, "A return", lambda token: self.store.client.order(token, order_id))
+        """The order to take items back from, with the returns it already had (as far as this
+        store may see them: the core shows a store the timeline of the orders it has a part in)."""
+        async def read(token: str) -> dict:
+            order = await self.store.client.order(token, order_id)
+            try:
+                timeline = await self.store.client.request("GET", f"/orders/{order_id}/timeline", token)
+            except CoreRefused:
+                timeline = []
+            earlier = [{"id": e["details"]["return"], "lines": e["details"].get("lines", [])}
+                       for e in timeline if e.get("kind") == "return.received" and e.get("details", {}).get("return")]
+            return self.with_returns(order, earlier)
+
+        return await self._online(associate, "A return", read)
+
+    @staticmethod
+    def with_returns(order: dict, records: list[dict]) -> dict:
+        """The order with these returns counted as taken back (each return once, by its id)."""
+        known = {r["id"]: r for r in order.get("returns", [])}
+        for record in records:
+            known.setdefault(record["id"], {"id": record["id"], "lines": [
+                {"sku": line["sku"], "qty": line["qty"], "refund": line.get("refund", 0)} for line in record["lines"]]})
+        return {**order, "returns": list(known.values())}
 
     @staticmethod
     def returnable(order: dict) -> list[dict]:
-        """The order's items with what a unit cost (the same SKU on two lines is one item here)."""
-        items: dict[str, dict] = {}
+        """The order's items as a return sees them, per SKU (the same SKU on two lines is one
+        item): ordered, received by the customer, already returned, and what may come back now
+        (`qty`) with the price of each of those units, in order-line order, as the core prices them."""
+        prices: dict[str, list[Decimal]] = {}
         for line in order.get("lines", []):
-            item = items.setdefault(line["sku"], {"sku": line["sku"], "qty": 0, "value": Decimal("0")})
-            item["qty"] += line["qty"]
-            item["value"] += Decimal(str(line["unit_price"])) * line["qty"]
-        return [{"sku": i["sku"], "qty": i["qty"], "unit_price": float(i["value"] / i["qty"])} for i in items.values()]
+            prices.setdefault(line["sku"], []).extend([Decimal(str(line["unit_price"]))] * line["qty"])
+        got = received(order)
+        back: dict[str, int] = {}
+        for record in order.get("returns", []):
+            for line in record["lines"]:
+                back[line["sku"]] = back.get(line["sku"], 0) + line["qty"]
+        items = []
+        for sku, units in prices.items():
+            left = max(0, min(got.get(sku, 0), len(units)) - back.get(sku, 0))
+            start = back.get(sku, 0)
+            items.append({"sku": sku, "ordered": len(units), "received": got.get(sku, 0), "returned": back.get(sku, 0),
+                          "qty": left, "prices": units[start:start + left],
+                          "unit_price": float(units[min(start, len(units) - 1)])})
+        return items
 
     def refund(self, order: dict, typed: dict[str, str]) -> float:
-        """What the customer gets back for the units typed (the core decides, the same way)."""
+        """What the customer gets back for the units typed, worked out as the core does: the price
+        paid for each unit, after those already returned, and never more than the order's total
+        less what earlier returns refunded."""
         items = {i["sku"]: i for i in self.returnable(order)}
         try:
             chosen = units(typed, {sku: i["qty"] for sku, i in items.items()})
         except ValueError:
             return 0.0
-        return round(sum(items[sku]["unit_price"] * qty for sku, qty in chosen.items()), 2)
+        amount = sum((sum(items[sku]["prices"][:qty], Decimal("0")) for sku, qty in chosen.items()), Decimal("0"))
+        refunded = sum((Decimal(str(line.get("refund", 0))) for r in order.get("returns", []) for line in r["lines"]),
+                       Decimal("0"))
+        return float(round(min(amount, Decimal(str(order.get("total_value", amount))) - refunded), 2))
 
     async def submit_return(self, associate: Associate, return_id: str, order: dict, typed: dict[str, str],
                             conditions: dict[str, str], reason: str, note: str = "") -> tuple[dict | None, Feedback]:
         """Take the items back; `return_id` is made once per return at the counter (a double tap is one return)."""
         items = {i["sku"]: i for i in self.returnable(order)}
+        if not any(i["qty"] for i in items.values()):
+            return None, Feedback(Tone.WARNING, nothing_to_return(order))
         try:
             chosen = units(typed, {sku: i["qty"] for sku, i in items.items()})
         except ValueError as exc:
-            return None, Feedback(Tone.ERROR, str(exc))
+            return None, Feedback(Tone.ERROR, _too_many(typed, items) or str(exc))
         if not chosen:
             return None, Feedback(Tone.WARNING, "Say how many of each item comes back")
         if reason not in RETURN_REASONS:
@@ -421,7 +462,8 @@ class CounterDesk:
                 return None, Feedback(Tone.WARNING, "Home delivery needs the customer's street, postcode and city")
             delivery = {"method": "home", "address": {k: address[k].strip() for k in ("line1", "postcode", "city")}
                         | {"country": (address.get("country") or location.get("country") or "FR").strip().upper()}}
-        tags = ["endless_aisle"] + {"home_express": ["express"], "express_pickup": ["express_pickup"]}.get(option["kind"], [])
+        speed = {"home_express": ["express"], "express_pickup": ["express_pickup"]}.get(option["kind"], [])
+        tags = ["endless_aisle", *speed]
         body = {"channel": "store", "external_ref": order_ref, "customer": person, "delivery": delivery,
                 "lines": _lines(cart), "tags": tags, **extra}
         order, problem = await self._online(
@@ -467,6 +509,60 @@ class CounterDesk:
             return None, Feedback(Tone.ERROR, OFFLINE.format(what=what) + again)
         except CoreRefused as exc:
             return None, Feedback(Tone.ERROR, (refusals or {}).get(exc.code, exc.message))
+
+
+def nothing_to_return(order: dict) -> str:
+    """Why no item of the order can come back (when none can)."""
+    ref = order.get("external_ref", "this order")
+    if any(r["lines"] for r in order.get("returns", [])):
+        return f"Everything the customer received of {ref} has come back already"
+    if order.get("status") == "cancelled":
+        return f"{ref} was cancelled: the customer received nothing to return"
+    return f"The customer has not received anything of {ref} yet: nothing can come back"
+
+
+def _too_many(typed: dict[str, str], items: dict[str, dict]) -> str | None:
+    for sku, text in typed.items():
+        text = (text or "").strip()
+        if text.isdigit() and int(text) > items.get(sku, {}).get("qty", 0):
+            item = items.get(sku) or {"qty": 0, "received": 0, "returned": 0}
+            earlier = f", {item['returned']} already returned" if item["returned"] else ""
+            return f"Only {item['qty']} × {sku} can come back: the customer received {item['received']}{earlier}"
+    return None
+
+
+def received(order: dict) -> dict[str, int]:
+    """Units of each SKU the customer has, as the core counts them for a return: those
+    collected, or shipped to their home; not those still being prepared, on their way
+    to a pickup store, waiting there, cancelled or never found.
+
+    The core shows a store only its own part of an order. The units of other locations'
+    parts are counted once the order is completed, when every unit served has been
+    handed over (a parcel still travelling to another pickup store then, the core
+    refuses the return in its own words); while the order is still open, they are not."""
+    units: dict[str, int] = {}
+    fulfilments = order.get("fulfilments", [])
+    arrived = {f["arrived_from"] for f in fulfilments if f.get("arrived_from")}
+    seen: dict[str, int] = {}
+    for f in fulfilments:
+        if f["id"] in arrived:
+            continue  # the parcel is counted by its arrival at the pickup store
+        status = f["status"]
+        for line in f.get("lines", []):
+            if status in OPEN or status in ("shipped", "collected"):
+                seen[line["sku"]] = seen.get(line["sku"], 0) + line["qty"]
+            if status == "collected" or (status == "shipped" and f.get("delivery_method") == "home"):
+                units[line["sku"]] = units.get(line["sku"], 0) + line["qty"]
+    if order.get("status") in ("completed", "partially_completed"):
+        missing = {u["sku"]: u["qty"] for u in order.get("unfulfilled", [])}
+        demand: dict[str, int] = {}
+        for line in order.get("lines", []):
+            demand[line["sku"]] = demand.get(line["sku"], 0) + line["qty"]
+        for sku, qty in demand.items():
+            elsewhere = qty - seen.get(sku, 0) - missing.get(sku, 0)
+            if elsewhere > 0:
+                units[sku] = units.get(sku, 0) + elsewhere
+    return units
 
 
 def _lines(cart: dict[str, dict]) -> list[dict]:

@@ -5,6 +5,7 @@ import flet as ft
 
 from contract.reasons import RETURN_REASONS
 
+from ..counter import nothing_to_return
 from ..work import Feedback, Tone
 from .common import Typed, feedback_bar, screen, screen_title, tagged
 from .context import use_feedback, use_latest, use_shift
@@ -19,11 +20,12 @@ def Returns() -> ft.Control:
     feedback, tell = use_feedback()
     typed = ft.use_memo(Typed, [])  # the search, and the units coming back per SKU ("back-<sku>")
     orders, set_orders = ft.use_state([])
-    order, set_order = ft.use_state(None)
+    order, set_order = ft.use_state(None)  # with the returns it had, and those taken here since
     return_id, set_return_id = ft.use_state(desk.new_id)  # one per return: a double tap is the same return
     conditions, set_conditions = ft.use_state({})
     reason, set_reason = ft.use_state(None)
     refund, set_refund = ft.use_state(None)
+    recorded, set_recorded = ft.use_state(None)  # the return just taken: shown as it is, no longer editable
     papers, set_papers = ft.use_state(None)
     busy = ft.use_ref(False)
     me = shift.associate
@@ -35,19 +37,28 @@ def Returns() -> ft.Control:
 
     search_on_enter = use_latest(search)
 
-    async def choose(order_id: str) -> None:
-        full, said = await desk.order(me, order_id)
-        if said is not None:
-            tell(said)
-            return
+    def new_return(full: dict) -> None:
         typed.forget(k for k in typed.shown() if k.startswith("back-"))
         set_order(full)
         set_return_id(desk.new_id())
         set_conditions({})
         set_reason(None)
         set_refund(None)
+        set_recorded(None)
         set_papers(None)
-        tell(Feedback(Tone.OK, f"Returning items of {full['external_ref']}: how many of each come back?"))
+        if any(i["qty"] for i in desk.returnable(full)):
+            tell(Feedback(Tone.OK, f"Returning items of {full['external_ref']}: how many of each come back?"))
+        else:
+            tell(Feedback(Tone.WARNING, nothing_to_return(full)))
+
+    async def choose(order_id: str) -> None:
+        full, said = await desk.order(me, order_id)
+        if said is not None:
+            tell(said)
+            return
+        if order is not None and order["id"] == order_id:  # the returns taken here, if the core shows none
+            full = desk.with_returns(full, order.get("returns", []))
+        new_return(full)
 
     def choosing(order_id: str):  # noqa: ANN202
         async def handler(_) -> None:  # noqa: ANN001
@@ -68,10 +79,13 @@ def Returns() -> ft.Control:
             busy.current = False
         tell(said)
         if record is not None:
+            set_order(lambda current: desk.with_returns(current, [record]) if current else current)
             set_refund(float(record["refund"]))
+            set_recorded(record)
             set_papers(said)
 
     products = shift.store.cache.products(i["sku"] for i in desk.returnable(order)) if order else {}
+    editing = order is not None and recorded is None
     return ft.Column([
         screen_title("Returns"),
         ft.Row([TypedFields(typed, [("q", "Order number, name, e-mail or phone", 420, False)], search_on_enter),
@@ -83,10 +97,11 @@ def Returns() -> ft.Control:
             ft.Text((o.get("customer") or {}).get("name", ""), expand=True),
             ft.Text(f"{float(o['total_value']):.2f}", width=90),
             ft.Button("Return items", icon=ft.Icons.ASSIGNMENT_RETURN, on_click=choosing(o["id"]),
-                      disabled=bool(order) and order["id"] == o["id"]),
+                      disabled=editing and order["id"] == o["id"]),  # its form is open below
         ], spacing=12), padding=10, border_radius=8, border=ft.Border.all(1, ft.Colors.BLUE_GREY_100)))
             for o in orders], spacing=6),
-        _form(order, products, desk, typed, conditions, set_conditions, reason, set_reason, refund,
+        _recorded(recorded, order, products, desk, lambda _: new_return(order)) if order and recorded else
+        _form(order, products, desk, typed, return_id, conditions, set_conditions, reason, set_reason, refund,
               check_refund, submit) if order else ft.Container(),
         DocumentButtons(papers, tell),
     ], expand=True, scroll=ft.ScrollMode.AUTO, spacing=12)
@@ -96,24 +111,47 @@ def _back(typed: Typed) -> dict[str, str]:
     return {k[5:]: v for k, v in typed.shown().items() if k.startswith("back-")}
 
 
-def _form(order: dict, products: dict, desk, typed: Typed, conditions: dict, set_conditions, reason, set_reason,  # noqa: ANN001
-          refund: float | None, check_refund, submit) -> ft.Control:  # noqa: ANN001
+def _name(products: dict, sku: str) -> str:
+    return products.get(sku, {}).get("name", sku)
+
+
+def _title(order: dict) -> str:
+    return f"Return of {order['external_ref']} ({order['channel']}, {(order.get('customer') or {}).get('name', '')})"
+
+
+def _form(order: dict, products: dict, desk, typed: Typed, return_id: str,  # noqa: ANN001
+          conditions: dict, set_conditions, reason, set_reason, refund: float | None,  # noqa: ANN001
+          check_refund, submit) -> ft.Control:  # noqa: ANN001
     rows = []
-    for item in desk.returnable(order):
+    items = desk.returnable(order)
+    for item in items:
         sku = item["sku"]
+        had = f"{item['received']} of {item['ordered']} received" + (
+            f", {item['returned']} returned" if item["returned"] else "")
+        if not item["qty"]:
+            why = "all returned" if item["returned"] else "not received yet: cannot come back"
+            rows.append(tagged(f"return-item-{sku}", ft.Row([
+                ft.Text(_name(products, sku), size=16, expand=True), ft.Text(had, width=280),
+                ft.Text(why, width=300 + 190 + 12, italic=True, color=ft.Colors.BLUE_GREY_700),
+            ], spacing=12)))
+            continue
         rows.append(tagged(f"return-item-{sku}", ft.Row([
-            ft.Text(products.get(sku, {}).get("name", sku), size=16, expand=True),
-            ft.Text(f"{item['qty']} × {item['unit_price']:.2f}", width=110),
-            TypedFields(typed, [(f"back-{sku}", f"Back: {products.get(sku, {}).get('name', sku)} (of {item['qty']})",
-                                 300, True)], generation=order["id"]),
+            ft.Text(_name(products, sku), size=16, expand=True),
+            ft.Text(f"{had} · {item['unit_price']:.2f} each", width=280),
+            TypedFields(typed, [(f"back-{sku}", f"Back: {_name(products, sku)} (of {item['qty']})", 300, True)],
+                        generation=return_id),
             ft.Dropdown(label="Condition", width=190, value=conditions.get(sku, "resellable"),
                         on_select=lambda e, s=sku: set_conditions(lambda c: {**c, s: e.control.value}),
                         options=[ft.DropdownOption(key="resellable", text="Resellable"),
                                  ft.DropdownOption(key="damaged", text="Damaged")]),
         ], spacing=12)))
+    if not any(item["qty"] for item in items):
+        return tagged("return-form", ft.Container(ft.Column([
+            ft.Text(_title(order), size=20, weight=ft.FontWeight.BOLD), *rows,
+            ft.Text(nothing_to_return(order), size=16, weight=ft.FontWeight.W_600),
+        ], spacing=10), padding=16, border_radius=10, bgcolor=ft.Colors.BLUE_GREY_50))
     return tagged("return-form", ft.Container(ft.Column([
-        ft.Text(f"Return of {order['external_ref']} ({order['channel']}, {(order.get('customer') or {}).get('name', '')})",
-                size=20, weight=ft.FontWeight.BOLD),
+        ft.Text(_title(order), size=20, weight=ft.FontWeight.BOLD),
         *rows,
         ft.Text("Why does it come back?", size=15, weight=ft.FontWeight.W_600),
         tagged("return-reasons", ft.Row([  # big buttons: one tap on a tablet, and each is a button for tests too
@@ -129,3 +167,28 @@ def _form(order: dict, products: dict, desk, typed: Typed, conditions: dict, set
             ft.FilledButton("Take back and refund", icon=ft.Icons.PAYMENTS, on_click=submit),
         ], spacing=16, wrap=True),
     ], spacing=10), padding=16, border_radius=10, bgcolor=ft.Colors.BLUE_GREY_50))
+
+
+def _recorded(record: dict, order: dict, products: dict, desk, new_return) -> ft.Control:  # noqa: ANN001
+    """The return just taken, as the core recorded it: read only, and the way to the next one."""
+    left = sum(item["qty"] for item in desk.returnable(order))
+    where = {"restocked": "back in stock", "to_warehouse": "set aside for the warehouse"}
+    lines = [tagged(f"returned-{line['sku']}", ft.Row([
+        ft.Text(_name(products, line["sku"]), size=16, expand=True),
+        ft.Text(f"{line['qty']} × {float(line['unit_price']):.2f}", width=110),
+        ft.Text(line["condition"], width=110),
+        ft.Text(where.get(line["disposition"], line["disposition"]), width=230),
+        ft.Text(f"{float(line['refund']):.2f}", width=80, text_align=ft.TextAlign.RIGHT),
+    ], spacing=12)) for line in record["lines"]]
+    return tagged("return-recorded", ft.Container(ft.Column([
+        ft.Row([ft.Icon(ft.Icons.TASK_ALT, color=ft.Colors.GREEN_800, size=28),
+                ft.Text(f"{_title(order)}: recorded", size=20, weight=ft.FontWeight.BOLD, color=ft.Colors.GREEN_900,
+                        expand=True)]),
+        ft.Text(f"Why: {RETURN_REASONS.get(record['reason'], record['reason'])}", size=15),
+        *lines,
+        ft.Text(f"Refund {float(record['refund']):.2f}", size=20, weight=ft.FontWeight.BOLD),
+        ft.Row([ft.FilledButton("New return", icon=ft.Icons.ASSIGNMENT_RETURN, on_click=new_return,
+                                disabled=not left),
+                ft.Text(f"{left} more item(s) of {order['external_ref']} can still come back" if left else
+                        nothing_to_return(order), size=15)], spacing=16, wrap=True),
+    ], spacing=10), padding=16, border_radius=10, bgcolor=ft.Colors.GREEN_50))

@@ -154,4 +154,5 @@ def _in_sight(screen: Screen, control) -> None:  # noqa: ANN001
 
 
 def _location(shop) -> dict:  # noqa: ANN001
-    return httpx.get(f"{shop.core_url}/api/v1/locations/LYS-01", headers={"Authorization": f"Bearer {shop.admin}"}).json()
+    headers = {"Authorization": f"Bearer {shop.admin}"}
+    return httpx.get(f"{shop.core_url}/api/v1/locations/LYS-01", headers=headers).json()

@@ -7,7 +7,7 @@ import pytest
 
 from app.counter import CounterDesk, Sale, waited, when
 from app.work import Tone
-from tests.api.conftest import CAP, JNS, TEE, TEE_EAN
+from tests.api.conftest import CAP, JNS, PARIS, TEE, TEE_EAN
 
 API = "/api/v1"
 
@@ -96,7 +96,8 @@ def test_a_return_refunds_restocks_and_is_one_return_when_tapped_twice(shop, des
     orders, said = shop.run(desk.lookup(shop.associate, "W-000001"))
     assert said.tone is Tone.OK and len(orders) == 1
     order, _ = shop.run(desk.order(shop.associate, orders[0]["id"]))
-    assert desk.returnable(order) == [{"sku": TEE, "qty": 2, "unit_price": 19.9}]
+    assert [(i["sku"], i["ordered"], i["received"], i["qty"], i["unit_price"]) for i in desk.returnable(order)] == [
+        (TEE, 2, 2, 2, 19.9)]
     assert desk.refund(order, {TEE: "1"}) == 19.9
     return_id = desk.new_id()
     none, said = shop.run(desk.submit_return(shop.associate, return_id, order, {TEE: "1"}, {}, ""))
@@ -109,6 +110,66 @@ def test_a_return_refunds_restocks_and_is_one_return_when_tapped_twice(shop, des
                                            {TEE: "resellable"}, "wrong_size"))
     assert again["id"] == record["id"] == return_id
     assert network.level("LYS-01", TEE)["on_hand"] == before + 1
+
+
+def _returning(shop, desk, ref):
+    (found,), _ = shop.run(desk.lookup(shop.associate, ref))
+    order, said = shop.run(desk.order(shop.associate, found["id"]))
+    assert said is None
+    return order
+
+
+def _left(desk, order):
+    return [(i["sku"], i["received"], i["returned"], i["qty"]) for i in desk.returnable(order)]
+
+
+def test_only_what_the_customer_received_comes_back_and_the_rest_in_a_later_return(shop, desk, network):
+    me = shop.associate
+    shop.order([(TEE, 1)], method="click_collect", store="LYS-01")  # W-000001: not even picked
+    waiting = _returning(shop, desk, "W-000001")
+    assert _left(desk, waiting) == [(TEE, 0, 0, 0)]
+    assert desk.refund(waiting, {TEE: "1"}) == 0.0  # the core would refuse it: no refund shown
+    _, said = shop.run(desk.submit_return(me, desk.new_id(), waiting, {TEE: "1"}, {}, "wrong_size"))
+    assert (said.tone, said.message) == (
+        Tone.WARNING, "The customer has not received anything of W-000001 yet: nothing can come back")
+
+    fid = _picked(shop)  # W-000002, collected
+    desk.ready(me, fid, "A1")
+    desk.collect(me, fid, None)
+    shop.sync()
+    order = _returning(shop, desk, "W-000002")
+    assert _left(desk, order) == [(TEE, 2, 0, 2)]
+    first, said = shop.run(desk.submit_return(me, desk.new_id(), order, {TEE: "1"}, {}, "wrong_size"))
+    assert said.tone is Tone.DONE
+    order = desk.with_returns(order, [first])
+    assert desk.with_returns(order, [first]) == order  # each return counted once
+    assert _left(desk, order) == [(TEE, 2, 1, 1)]
+    _, said = shop.run(desk.submit_return(me, desk.new_id(), order, {TEE: "2"}, {}, "wrong_size"))
+    assert said.message == f"Only 1 × {TEE} can come back: the customer received 2, 1 already returned"
+    assert _left(desk, _returning(shop, desk, "W-000002")) == [(TEE, 2, 1, 1)]  # the core's timeline says so too
+    second, said = shop.run(desk.submit_return(me, desk.new_id(), order, {TEE: "1"}, {TEE: "damaged"}, "wrong_size"))
+    assert said.tone is Tone.DONE and second["id"] != first["id"] and second["refund"] == 19.9
+    order = desk.with_returns(order, [second])
+    assert _left(desk, order) == [(TEE, 2, 2, 0)]
+    _, said = shop.run(desk.submit_return(me, desk.new_id(), order, {TEE: "1"}, {}, "wrong_size"))
+    assert said.message == "Everything the customer received of W-000002 has come back already"
+
+
+def test_units_another_location_delivered_come_back_once_the_order_is_complete(shop, desk, network):
+    """The core shows this store nothing of an order Paris prepares: its units count once the order is complete."""
+    paris = network.sign_in("PAR-01", "P001")
+    order = network.place([(TEE, 1)], address=PARIS)
+    (parcel,) = order["fulfilments"]
+    assert parcel["location"] == "PAR-01"
+    seen = _returning(shop, desk, order["external_ref"])
+    assert seen["fulfilments"] == [] and _left(desk, seen) == [(TEE, 0, 0, 0)]  # still being prepared
+    for action in ("accept", "pick", "pack", "ship"):
+        assert network.act(paris, parcel["id"], action).status_code == 200
+    seen = _returning(shop, desk, order["external_ref"])
+    assert seen["status"] == "completed" and _left(desk, seen) == [(TEE, 1, 0, 1)]
+    assert desk.refund(seen, {TEE: "1"}) == 19.9
+    record, said = shop.run(desk.submit_return(shop.associate, desk.new_id(), seen, {TEE: "1"}, {}, "wrong_size"))
+    assert said.tone is Tone.DONE and record["refund"] == 19.9
 
 
 def test_endless_aisle_orders_from_the_network(shop, desk, network):

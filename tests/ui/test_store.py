@@ -47,7 +47,8 @@ def test_a_manager_pauses_the_store_and_every_screen_can_say_so(shop, network):
 
     refused = shop.run(shop.app.set_paused(shop.associate, True))  # not an associate's switch
     assert (refused.paused, refused.done) == (False, False)
-    assert refused.message.startswith("Could not pause LYS-01: ") and refused.message.endswith("LYS-01 still takes orders")
+    assert refused.message.startswith("Could not pause LYS-01: ")
+    assert refused.message.endswith("LYS-01 still takes orders")
 
     paused = shop.run(shop.app.set_paused(manager, True))
     assert (paused.paused, paused.done) == (True, True)
