@@ -282,6 +282,26 @@ def _explain(exc: DomainError, view: dict, product: Callable[[str], dict | None]
             return exc.message
 
 
+def refusal_message(rejection: dict, view: dict) -> str:
+    """An action the core refused once the device was back online, said with what to do
+    now. An order cancelled while it waited on the shelf for its customer is still there
+    physically: the associate must take it off that shelf and put the items back."""
+    ref = _ref(view) if view else "an order"
+    reason = (rejection.get("error") or {}).get("message", "refused")
+    refused = f"The core refused your {rejection['type']} on {ref}: {reason}."
+    if view.get("status") != "cancelled" or view.get("delivery_method") != "click_collect":
+        return f"{refused} The order shows what the core says."
+    shelf = (rejection.get("args") or {}).get("shelf") or view.get("shelf")  # moved there meanwhile, or still there
+    items = sum(line.get("picked", line["qty"]) - line.get("collected", 0) for line in view.get("lines", []))
+    where = f"shelf {shelf}" if shelf else "the pickup shelf"
+    if rejection["type"] == "collect":
+        return (f"{ref} had been cancelled while it waited on {where}, so the core refused the handover. If the "
+                f"customer is still here, take the {items} item(s) back and put them back in stock; if not, tell "
+                "your manager: the store's stock still counts them")
+    return (f"{ref} was cancelled while it waited on {where}, so the core refused your {rejection['type']}: "
+            f"take it off {where} and put its {items} item(s) back in stock")
+
+
 def prepared_elsewhere(view: dict, store: str | None) -> str | None:
     """Why this store has nothing to do with a fulfilment it can see (another location prepares
     it and ships it here for collection), or None when it is this store's own."""

@@ -5,6 +5,7 @@ import flet as ft
 
 from ..session import Shift
 from ..store import paused_notice
+from ..work import refusal_message
 from .common import WARNING_TEXT, screen, sync_badge, tagged
 from .context import go, use_feed, use_shift
 
@@ -92,16 +93,13 @@ def _banners(shift: Shift) -> list[ft.Control]:
             bgcolor=ft.Colors.BLUE_100, padding=ft.Padding.symmetric(horizontal=16, vertical=8))))
     for rejection in shift.store.cache.rejections()[:3]:
         view = shift.store.cache.fulfilment(rejection["fulfilment_id"]) or {}
-        ref = (view.get("order") or {}).get("external_ref", "an order")
-        reason = (rejection["error"] or {}).get("message", "refused")
 
         def acknowledge(_, mutation_id=rejection["id"]) -> None:
             shift.store.cache.acknowledge(mutation_id)
 
         banners.append(tagged("refusal-banner", ft.Container(
             ft.Row([ft.Icon(ft.Icons.REPORT, color=ft.Colors.RED_900),
-                    ft.Text(f"The core refused your {rejection['type']} on {ref}: {reason}. "
-                            f"The order shows what the core says.", color=ft.Colors.RED_900, expand=True,
+                    ft.Text(refusal_message(rejection, view), color=ft.Colors.RED_900, expand=True,
                             weight=ft.FontWeight.W_600),
                     ft.OutlinedButton("Got it", on_click=acknowledge)]),
             bgcolor=ft.Colors.RED_50, padding=ft.Padding.symmetric(horizontal=16, vertical=8))))

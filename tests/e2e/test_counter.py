@@ -9,7 +9,8 @@ import httpx
 
 from oms_core.core.config import Settings
 from oms_core.core.db import make_engine, session_scope
-from oms_core.services import auth
+from oms_core.domain.actors import Actor, Role
+from oms_core.services import auth, orders
 
 from .conftest import STORE, Screen
 from .test_ship_from_store import _wait_for_core, pick_everything
@@ -238,4 +239,37 @@ def test_an_endless_aisle_order_is_routed_to_another_location(shop, browser):
     screen.snap("counter-aisle-second")
     (second,) = _admin(shop, "GET", "/orders/lookup", params={"q": "Max Petit"})
     assert second["external_ref"] != placed["external_ref"] and second["pickup_store"] == STORE
+    screen.close()
+
+
+def test_an_order_cancelled_on_the_shelf_while_the_line_was_down_says_what_to_do(shop, browser):
+    order = shop.place([(TEE, 2)], ref="W-CC-3", method="click_collect", store=STORE)
+    fulfilment_id = order["fulfilments"][0]["id"]
+    staff = httpx.post(f"{shop.core_url}{API}/auth/token", json={"store": STORE, "staff": "S001", "pin": "1234"})
+    headers = {"Authorization": f"Bearer {staff.json()['access_token']}"}
+    for action, body in (("accept", None), ("pick", None), ("ready", {"shelf": "A1"})):
+        answer = httpx.post(f"{shop.core_url}{API}/fulfilments/{fulfilment_id}/{action}", json=body, headers=headers)
+        assert answer.status_code == 200, answer.text
+    screen = Screen(browser, shop.app_url)
+    screen.sign_in()
+    screen.button("Counter").click()
+    screen.button("Shelf").click()
+    screen.says("shelf-W-CC-3", "A1")
+
+    shop.stop_core()  # the line drops; meanwhile customer service cancels the order
+    engine = make_engine(Settings(database_url=shop.database_url))
+    with session_scope(engine) as session:
+        orders.cancel(session, order["id"], Actor("customer-service", Role.ADMIN), "customer_request")
+    engine.dispose()
+    screen.button("Open", within=screen.tagged("shelf-W-CC-3")).click()  # still waiting, as the tablet knows it
+    screen.button("Move to another shelf").click()
+    screen.scan("b2")
+    screen.says("feedback", "W-CC-3 is ready for pickup on shelf B2")
+
+    shop.start_core()
+    screen.tagged("sync-badge").click()  # sync now, once the line is back
+    screen.says("refusal-banner", "W-CC-3 was cancelled while it waited on shelf B2, so the core refused your "
+                                  "ready: take it off shelf B2 and put its 2 item(s) back in stock", timeout=20_000)
+    screen.says("order-status", "CANCELLED")
+    screen.snap("counter-cancelled-on-shelf")
     screen.close()

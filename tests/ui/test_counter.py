@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from app.counter import CounterDesk, Sale, waited, when
-from app.work import Tone
+from app.work import Tone, refusal_message
 from tests.api.conftest import CAP, JNS, PARIS, TEE, TEE_EAN
 
 API = "/api/v1"
@@ -290,3 +290,42 @@ def test_waited_reads_like_a_person_says_it():
     assert waited((now - timedelta(days=3)).isoformat(), now) == "3 days"
     assert waited(None, now) == "just now"
     assert CAP
+
+
+def test_an_order_cancelled_on_the_shelf_while_offline_says_what_to_do_with_it(shop, desk, network):
+    me = shop.associate
+    fid = _picked(shop)
+    desk.ready(me, fid, "A1")
+    shop.sync()
+    order_id = shop.app.cache.fulfilment(fid)["order_id"]
+    cancelled = network.client.post(f"{API}/orders/{order_id}/cancel", json={"reason": "customer_request"},
+                                     headers=network.admin)
+    assert cancelled.status_code == 200
+    # Not synced yet: the tablet still shows it waiting, and the associate moves it to another shelf.
+    assert desk.ready(me, fid, "B2").tone is Tone.DONE
+    shop.sync()
+    (moved,) = shop.app.cache.rejections()
+    assert refusal_message(moved, shop.app.cache.fulfilment(fid)) == (
+        "W-000001 was cancelled while it waited on shelf B2, so the core refused your ready: take it off shelf B2 "
+        "and put its 2 item(s) back in stock")
+    shop.app.cache.acknowledge(moved["id"])
+
+
+def test_an_order_handed_over_offline_after_it_was_cancelled_says_what_to_do(shop, desk, network):
+    me = shop.associate
+    fid = _picked(shop)
+    desk.ready(me, fid, "A1")
+    shop.sync()
+    order_id = shop.app.cache.fulfilment(fid)["order_id"]
+    network.client.post(f"{API}/orders/{order_id}/cancel", json={"reason": "customer_request"}, headers=network.admin)
+    assert desk.collect(me, fid, None).tone is Tone.DONE
+    shop.sync()
+    (handed,) = shop.app.cache.rejections()
+    assert refusal_message(handed, shop.app.cache.fulfilment(fid)) == (
+        "W-000001 had been cancelled while it waited on shelf A1, so the core refused the handover. If the customer "
+        "is still here, take the 2 item(s) back and put them back in stock; if not, tell your manager: the store's "
+        "stock still counts them")
+    # Any other refusal says what the core says, as before.
+    assert refusal_message({**handed, "type": "pick"}, {**shop.app.cache.fulfilment(fid), "status": "picked"}) == (
+        "The core refused your pick on W-000001: cannot collect a fulfilment that is cancelled. The order shows "
+        "what the core says.")
