@@ -14,7 +14,7 @@ import flet as ft
 
 from .insights import HeadOffice
 from .store import Associate, StoreApp
-from .work import Work
+from .work import Feedback, Work
 
 
 @ft.observable
@@ -25,6 +25,8 @@ class Shift:
     associate: Associate | None = None
     new_orders: list[str] = field(default_factory=list)
     head_office: HeadOffice | None = None  # signed in with an admin key instead (kept in memory only)
+    # What the next screen must tell: an action that ends on another screen (a rejected order's queue).
+    notice: Feedback | None = None
 
 
 @ft.observable

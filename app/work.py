@@ -110,6 +110,17 @@ class Work:
             return Feedback(Tone.DONE, f"{name}: {line['picked']} of {line['qty']}. Everything is picked")
         return Feedback(Tone.OK, f"{name}: {line['picked']} of {line['qty']} picked")
 
+    def cannot_find_question(self, fulfilment_id: str, sku: str) -> str | None:
+        """What "Can't find it" will do, to be confirmed first: it writes stock off (None: nothing to find)."""
+        view = self.cache.fulfilment(fulfilment_id)
+        line = next((l for l in (view or {}).get("lines", []) if l["sku"] == sku), None)
+        if line is None or line["qty"] <= line["picked"]:
+            return None
+        missing = line["qty"] - line["picked"]
+        name = (self.cache.product(sku) or {}).get("name", sku)
+        return (f"{missing} × {name} will be taken off this store's stock, and {_ref(view)} will get "
+                f"{'it' if missing == 1 else 'them'} from another location of the network. Looked everywhere?")
+
     def cannot_find(self, associate: Associate, fulfilment_id: str, sku: str) -> Feedback:
         """A short pick: the units not found go back to the network and leave this store's stock."""
         view = self.cache.fulfilment(fulfilment_id)

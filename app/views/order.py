@@ -133,10 +133,12 @@ def RejectDialog(view: dict, products: dict, open_: bool, close, tell) -> ft.Con
             return
         lines = {sku: int(text) for sku, text in counts.items() if int(text)}
         feedback: Feedback = shift.work.reject(shift.associate, view["id"], reason, lines or None, missing)
-        tell(feedback)
         close()
         if not feedback.refused and not lines:
+            shift.notice = feedback  # nothing left to do here: the queue says it
             go("/")
+        else:
+            tell(feedback)
 
     dialog = ft.AlertDialog(
         modal=True,

@@ -98,8 +98,32 @@ def Pick() -> ft.Control:
     async def scan(code: str) -> None:
         await say(speaker, tell(shift.work.scan(me, fulfilment_id, code)))
 
+    asking, set_asking = ft.use_state(None)  # the SKU whose "Can't find it" waits for a confirmation
+
     def cannot_find(sku: str) -> None:
-        tell(shift.work.cannot_find(me, fulfilment_id, sku))
+        if shift.work.cannot_find_question(fulfilment_id, sku) is None:
+            tell(shift.work.cannot_find(me, fulfilment_id, sku))  # says there is nothing left to find
+        else:
+            set_asking(sku)
+
+    def written_off() -> None:
+        set_asking(None)
+        tell(shift.work.cannot_find(me, fulfilment_id, asking))
+
+    def keep_looking() -> None:
+        set_asking(None)
+        name = products.get(asking, {}).get("name", asking)
+        tell(Feedback(Tone.WARNING, f"Nothing was given back: keep looking for {name}"))
+
+    question = shift.work.cannot_find_question(fulfilment_id, asking) if asking else None
+    ft.use_dialog(ft.AlertDialog(
+        modal=True,
+        title=ft.Text(f"Can't find {products.get(asking, {}).get('name', asking)}?"),
+        content=ft.Text(question, size=16, width=420),
+        actions=[ft.TextButton("Keep looking", on_click=lambda _: keep_looking()),
+                 ft.FilledButton("Take them off stock", on_click=lambda _: written_off(),
+                                 style=ft.ButtonStyle(bgcolor=ft.Colors.RED_700))],
+    ) if question else None)
 
     def accept() -> None:
         tell(shift.work.accept(me, fulfilment_id))

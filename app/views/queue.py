@@ -22,6 +22,13 @@ def Queue() -> ft.Control:
     shift = use_shift()
     feed = use_feed()
     feedback, tell = use_feedback()
+
+    def take_notice() -> None:  # what the screen the associate came from had to say
+        if shift.notice is not None:
+            tell(shift.notice)
+            shift.notice = None
+
+    ft.use_effect(take_notice, [])
     tab, set_tab = ft.use_state(0)
     shown, set_shown = ft.use_state(CARDS_AT_ONCE)
     store = shift.store

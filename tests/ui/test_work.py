@@ -43,9 +43,14 @@ def test_cannot_find_gives_back_the_missing_units(shop, network):
     fid = shop.order([(TEE, 2)])
     shop.work.accept(shop.associate, fid)
     shop.work.scan(shop.associate, fid, TEE_EAN)
+    # Asked first: it writes stock off.
+    assert shop.work.cannot_find_question(fid, TEE) == (
+        "1 × T-shirt blue M will be taken off this store's stock, and W-000001 will get it from another location "
+        "of the network. Looked everywhere?")
     feedback = shop.work.cannot_find(shop.associate, fid, TEE)
     assert feedback.tone is Tone.OK and "gave back some items" in feedback.message
     assert shop.app.cache.fulfilment(fid)["status"] == "picked"  # what is left was picked
+    assert shop.work.cannot_find_question(fid, TEE) is None  # nothing left to ask about
     shop.sync()
     assert network.level("LYS-01", TEE)["on_hand"] == 2  # the missing unit left the store's stock
 
