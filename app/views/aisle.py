@@ -25,6 +25,7 @@ def EndlessAisle() -> ft.Control:
     busy = ft.use_ref(False)
     confirmed = ft.use_ref(None)  # the reference the core last confirmed
     typed = ft.use_memo(Typed, [])  # customer and address fields
+    customer_round, set_customer_round = ft.use_state(0)  # a new number: the customer fields start empty
 
     @use_latest
     async def scan(code: str) -> None:
@@ -34,7 +35,16 @@ def EndlessAisle() -> ft.Control:
         await say(speaker, shown)
 
     def add(product: dict) -> None:
+        if sale.placed is not None:  # the next customer: the last one's details go
+            forget_customer()
         set_sale(lambda current: current.add(product))
+
+    def forget_customer() -> None:
+        # Emptied when the next sale starts, not when the order is confirmed: the field typed in
+        # last would be drawn afresh (or taken away) under the cursor, and take the focus the
+        # scan field is given then with it.
+        typed.clear()
+        set_customer_round(lambda n: n + 1)
 
     def remove(sku: str) -> None:
         set_sale(lambda current: current.remove(sku))
@@ -50,6 +60,10 @@ def EndlessAisle() -> ft.Control:
         if busy.current or confirmed.current == sale.ref:
             return  # a second tap, while the first is on its way or once it is confirmed
         busy.current = True
+        # Said at once, which also gives the focus back to the scan field while the button tapped is
+        # still there: disabled under the focus once the order is confirmed, it would take the focus
+        # with it, and the next customer's first scan would go nowhere.
+        tell(Feedback(Tone.OK, f"Placing order {sale.ref}…"))
         try:
             customer = typed.shown()
             order, said = await desk.place(me, sale.ref, sale.cart, customer, sale.option, customer)
@@ -59,12 +73,11 @@ def EndlessAisle() -> ft.Control:
         if order is not None:
             confirmed.current = sale.ref
             set_sale(lambda current: current.confirmed(order))
-            typed.clear()  # the next customer's details
 
     def start_again() -> None:
         set_products([])
         set_sale(Sale.start(me.store))
-        typed.clear()
+        forget_customer()
         tell(Feedback(Tone.OK, "New cart"))
 
     cart = sale.cart
@@ -90,7 +103,7 @@ def EndlessAisle() -> ft.Control:
         tagged("aisle-total", ft.Text(
             f"Total {sale.total:.2f} ({sale.items_total:.2f} + delivery {sale.delivery_cost:.2f})" if sale.option
             else "Total: choose a delivery option", size=20, weight=ft.FontWeight.BOLD)) if cart else ft.Container(),
-        _customer(typed, sale.option, sale.ref),
+        _customer(typed, sale.option or sale.placed_option, customer_round),
         ft.FilledButton(f"Place order {sale.ref}", icon=ft.Icons.SHOPPING_CART_CHECKOUT, on_click=place,
                         disabled=not cart or sale.option is None),
     ], expand=True, scroll=ft.ScrollMode.AUTO, spacing=12)
