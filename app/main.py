@@ -1,15 +1,20 @@
 """Running the store app: served to the store's browsers (web mode: one
-process serves every tablet of the store), or as a desktop window."""
+process serves every tablet of the store), or as a desktop window.
+
+Importing this module needs Flet only: a `flet build` (packaging/flet/main.py
+calls run_window) ships without flet_web, uvicorn and FastAPI, so the
+functions that serve the web import them themselves."""
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import flet as ft
-import flet_web.fastapi as flet_fastapi
-import uvicorn
-from fastapi import HTTPException, Response
 
 from .store import StoreApp
 from .views.root import App
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
 
 
 def screen(store: StoreApp):  # noqa: ANN201
@@ -24,7 +29,10 @@ def screen(store: StoreApp):  # noqa: ANN201
     return main
 
 
-def web_app(store: StoreApp) -> flet_fastapi.FastAPI:
+def web_app(store: StoreApp) -> "FastAPI":
+    import flet_web.fastapi as flet_fastapi
+    from fastapi import HTTPException, Response
+
     app = flet_fastapi.FastAPI(title="Backroom store app", on_startup=[store.start], on_shutdown=[store.stop])
 
     @app.get("/files/{document_id}/{filename}")
@@ -47,6 +55,8 @@ def web_app(store: StoreApp) -> flet_fastapi.FastAPI:
 
 
 def serve(core_url: str, host: str, port: int, data_dir: Path) -> None:
+    import uvicorn
+
     uvicorn.run(web_app(StoreApp(core_url, data_dir)), host=host, port=port, log_level="info", access_log=False)
 
 
