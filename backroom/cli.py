@@ -62,14 +62,36 @@ def main(argv: list[str] | None = None) -> int:
         "staff": _staff,
         "seed": _seed,
     }[args.command]
-    return handler(args) or 0
+    try:
+        return handler(args) or 0
+    except DatabaseUnreachable as exc:
+        # One line, not a traceback: under systemd this is what the journal shows
+        # while PostgreSQL is down, and the unit restarts the core until it is back.
+        print(f"error: {exc}; exiting with status 1", file=sys.stderr)
+        return 1
+
+
+class DatabaseUnreachable(Exception):
+    pass
 
 
 def _engine():  # noqa: ANN202
+    """The core's engine, once a first connection shows the database answers."""
+    from sqlalchemy.exc import OperationalError
+
     from oms_core.core.config import get_settings
     from oms_core.core.db import make_engine
 
-    return make_engine(get_settings())
+    engine = make_engine(get_settings())
+    try:
+        with engine.connect():
+            pass
+    except OperationalError as exc:
+        engine.dispose()
+        reason = str(exc.orig or exc).strip().splitlines()[0]
+        where = engine.url.render_as_string(hide_password=True)
+        raise DatabaseUnreachable(f"database unreachable at {where} ({reason})") from None
+    return engine
 
 
 def _db(args: argparse.Namespace) -> int:
@@ -95,6 +117,8 @@ def _core(args: argparse.Namespace) -> int:
         # migrate.upgrade holds an advisory lock, so one migrates and the others
         # wait, then find nothing left to do.
         _db(args)
+    else:
+        _engine().dispose()  # a database that does not answer stops here, not in each worker
     uvicorn.run(
         "oms_core.api.main:create_app",
         factory=True,

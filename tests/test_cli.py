@@ -8,7 +8,7 @@ import httpx
 from sqlalchemy import create_engine, func, select
 from sqlmodel import Session
 
-from backroom.process import core_server
+from backroom.process import core_server, free_port
 from oms_core.models import Barcode, Location, Product, Stock, StockMovement
 from oms_core.seed import ean13
 
@@ -62,3 +62,15 @@ def test_seed_keys_staff_and_serve(tmp_path):
         products = httpx.get(f"{server.url}/api/v1/products?q=T-shirt&limit=5",
                              headers={"Authorization": f"Bearer {key.stdout.strip()}"})
         assert products.status_code == 200 and len(products.json()) == 5
+
+
+def test_a_database_that_does_not_answer_is_one_line_and_status_1():
+    # Under systemd this is what the journal shows while PostgreSQL is down; the unit restarts the core.
+    db_url = f"postgresql+psycopg://backroom:s3cret@127.0.0.1:{free_port()}/backroom"
+    for command in (["core", "--port", str(free_port())], ["core", "--no-migrate", "--port", str(free_port())],
+                    ["db", "upgrade"], ["keys", "create", "--role", "admin", "--name", "ops"]):
+        done = _run(db_url, *command)
+        assert done.returncode == 1, (command, done.stderr)
+        assert done.stderr.startswith("error: database unreachable at postgresql+psycopg://backroom:***@127.0.0.1:")
+        assert "Traceback" not in done.stderr and "s3cret" not in done.stderr
+        assert len(done.stderr.strip().splitlines()) == 1, done.stderr
