@@ -1,6 +1,7 @@
 """The core's environment file example (packaging/core/core.env.example) is
 what an IT team starts from: it names every setting and loads as it stands."""
 
+import subprocess
 from pathlib import Path
 
 from oms_core.core.config import Settings
@@ -9,8 +10,28 @@ EXAMPLE = Path(__file__).resolve().parents[2] / "packaging" / "core" / "core.env
 
 
 def _entries() -> dict[str, str]:
+    """The values as the shell reads them when an operator sources the file for a
+    one-off command (systemd's EnvironmentFile strips the same double quotes)."""
     lines = [line for line in EXAMPLE.read_text().splitlines() if line.strip() and not line.startswith("#")]
-    return dict(line.split("=", 1) for line in lines)
+    raw = dict(line.split("=", 1) for line in lines)
+    sourced = subprocess.run(
+        ["bash", "-c", 'set -a; . "$0"; for key in "$@"; do printf "%s\\0%s\\0" "$key" "${!key}"; done',
+         str(EXAMPLE), *raw],
+        env={"PATH": "/usr/bin:/bin"}, capture_output=True, text=True,
+    )
+    assert sourced.returncode == 0 and sourced.stderr == "", f"the shell cannot source {EXAMPLE.name}: {sourced.stderr}"
+    fields = sourced.stdout.split("\0")[:-1]
+    entries = dict(zip(fields[::2], fields[1::2], strict=True))
+    assert entries == {key: _as_systemd_reads(value) for key, value in raw.items()}
+    return entries
+
+
+def _as_systemd_reads(value: str) -> str:
+    """EnvironmentFile=: surrounding whitespace goes, then one pair of double quotes."""
+    value = value.strip()
+    if len(value) >= 2 and value[0] == value[-1] == '"':
+        return value[1:-1].replace('\\"', '"').replace("\\\\", "\\")
+    return value
 
 
 def test_the_core_environment_example_names_every_setting():
