@@ -12,6 +12,7 @@ stayed connected to that worker misses nothing and need not poll often.
 import asyncio
 import json
 import logging
+import signal
 import threading
 
 import psycopg
@@ -28,6 +29,9 @@ class LiveChanges:
         self._streams: dict[str, set[asyncio.Queue]] = {}
         self._stop = threading.Event()
         self.listening = threading.Event()  # the listener hears other workers' changes
+        # The worker is stopping: streams end, so that it need not wait out its
+        # grace period for them, and their tablets reconnect to another worker.
+        self.closing = False
         self._unhook = lambda: None
 
     def start(self, engine: Engine) -> None:
@@ -36,6 +40,27 @@ class LiveChanges:
         if engine.dialect.name == "postgresql":
             url = engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
             threading.Thread(target=self._listen, args=(url,), name="live-changes", daemon=True).start()
+
+    def close_streams_on_exit_signal(self) -> None:
+        """Chain onto the server's SIGTERM/SIGINT handler: the server then stops
+        accepting and waits for the requests in flight, streams included, and
+        it tells the application nothing until they are all done."""
+        if threading.current_thread() is not threading.main_thread():
+            return  # signals are only caught on the main thread (not under a test client)
+        for number in (signal.SIGTERM, signal.SIGINT):
+            server_handler = signal.getsignal(number)
+            if not callable(server_handler):
+                continue
+
+            def close_then_stop(sig: int, frame: object, server_handler=server_handler) -> None:  # noqa: ANN001
+                self.close_streams()
+                server_handler(sig, frame)
+
+            signal.signal(number, close_then_stop)
+
+    def close_streams(self) -> None:
+        self.closing = True
+        self.publish({changes.NETWORK})  # every stream wakes and sees it is closing
 
     def stop(self) -> None:
         self._stop.set()

@@ -45,6 +45,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # Number what a worker committed but could not sequence before it stopped.
         changes.sequence_pending(app.state.engine)
         app.state.live.start(app.state.engine)
+        app.state.live.close_streams_on_exit_signal()
         engine = app.state.engine
         sender = notifications.sender_for(settings)
         # Every worker runs the schedulers; row locks keep them from doing the same work twice.

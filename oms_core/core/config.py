@@ -52,7 +52,7 @@ class Settings(BaseSettings):
     # https://backoffice.example.com; the store app does not need it.
     cors_origins: str = ""
     # `backroom core`: seconds a stopping worker gives requests in flight to
-    # finish (open event streams are closed) before it exits.
+    # finish before it exits (open event streams end at once: api/live.py).
     shutdown_grace_seconds: int = 20
     # `backroom core` behind a reverse proxy: the proxy addresses whose
     # X-Forwarded-For is trusted, so lockouts and the audit see the real caller.

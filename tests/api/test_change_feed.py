@@ -2,11 +2,18 @@
 follows it by number, while writers commit in parallel, never skips a change."""
 
 import asyncio
+import itertools
+import signal
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 
+import httpx
+from fastapi.testclient import TestClient
 from sqlalchemy import select
+
+from backroom.process import core_server
+from oms_core.api.main import create_app
 
 from oms_core.core.db import make_engine, session_scope
 from oms_core.domain.actors import Actor, Role
@@ -15,7 +22,7 @@ from oms_core.schemas import OrderIn
 from oms_core.services import catalog, orders
 from oms_core.services import stock as stock_service
 
-from .conftest import TEE, http_scope
+from .conftest import TEE, Core, http_scope
 
 
 def _feed(network, store):
@@ -113,3 +120,25 @@ def test_a_reader_following_the_feed_never_skips_a_change(settings):
         assert session.execute(select(Change.id).where(Change.seq.is_(None))).first() is None
     assert seen == every
     engine.dispose()
+
+
+def test_a_stopping_worker_ends_its_event_streams_at_once(sqlite_settings):
+    """SIGTERM (a deploy, systemd stop): the worker stops taking requests and waits
+    for those in flight, but no longer for its tablets' event streams, which end
+    so that the tablets reconnect to a worker that stays."""
+    with TestClient(create_app(sqlite_settings)) as client:
+        core = Core(client, sqlite_settings)
+        core.load_network()
+        headers = core.sign_in("PAR-01")
+    grace = {"BACKROOM_SHUTDOWN_GRACE_SECONDS": "120"}
+    with core_server(sqlite_settings.database_url, env=grace) as server:
+        with httpx.Client(base_url=server.url, timeout=60) as tablet, \
+                tablet.stream("GET", "/api/v1/sync/events", headers=headers) as stream:
+            lines = stream.iter_lines()
+            assert "event: ready" in list(itertools.takewhile(bool, lines))
+            server.process.send_signal(signal.SIGTERM)
+            rest = list(lines)  # ends when the worker closes the stream
+        assert "event: changes" not in rest
+        assert server.process.wait(timeout=60) == -signal.SIGTERM  # uvicorn ends as the signal asked, once done
+    log = "".join(server.log)
+    assert "Application shutdown complete" in log and "graceful shutdown exceeded" not in log

@@ -45,12 +45,14 @@ async def events(request: Request, actor: StoreActor) -> StreamingResponse:
         # tablet goes (or its next write fails), and `finally` unsubscribes.
         try:
             yield "retry: 2000\nevent: ready\ndata: {}\n\n"
-            while True:
+            while not live.closing:
                 try:
                     await asyncio.wait_for(queue.get(), timeout=KEEP_ALIVE_S)
-                    yield f"event: changes\ndata: {json.dumps({'store': store})}\n\n"
                 except TimeoutError:
                     yield ": keep-alive\n\n"
+                    continue
+                if not live.closing:
+                    yield f"event: changes\ndata: {json.dumps({'store': store})}\n\n"
         finally:
             live.unsubscribe(store, queue)
 
