@@ -48,7 +48,9 @@ def run(args: argparse.Namespace) -> int:
     engine.dispose()
 
     core_url = f"http://127.0.0.1:{args.port}"
-    server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=args.port, log_level="warning"))
+    # Ctrl+C: the core ends the app's event stream itself; the bound is for anything else held open.
+    server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=args.port, log_level="warning",
+                                           timeout_graceful_shutdown=5))
     generator = OrderGenerator(
         sorted((p.sku for p in products), key=lambda sku: (int(sku[3:7]), sku)),
         {p.sku: float(p.price) for p in products},
