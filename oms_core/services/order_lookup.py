@@ -1,6 +1,6 @@
 """Finding orders (by reference, customer or SKU) and reading their timeline."""
 
-from sqlalchemy import String, cast, exists, func, or_, select
+from sqlalchemy import exists, func, or_, select
 from sqlmodel import Session
 
 from contract.errors import NotFound
@@ -26,20 +26,27 @@ def seen_by(store: str):  # noqa: ANN201 - a SQL condition
 
 def matching(q: str):  # noqa: ANN201 - a SQL condition
     """The one way an order is found: its number or id, a line of that SKU, or
-    the customer's name, e-mail or phone somewhere in their details (the JSON
-    as text: both engines read it so)."""
-    customer = func.lower(cast(_orders.c.customer, String))
+    the customer's name, e-mail or phone. Each is read out of the customer's
+    JSON (the JSON as a whole is stored with é as \\u00e9, and every key in it
+    would match "name")."""
     words = f"%{_escaped(q.lower())}%"
+    name, email, phone = (_customer(key) for key in ("name", "email", "phone"))
     conditions = [
         _orders.c.id == q,
         func.lower(_orders.c.external_ref).like(words, escape="\\"),
-        customer.like(words, escape="\\"),
+        func.lower(name).like(words, escape="\\"),
+        func.lower(email).like(words, escape="\\"),
         exists().where(OrderLine.order_id == _orders.c.id, OrderLine.sku == q),
     ]
     digits = "".join(c for c in q if c.isdigit())
-    if len(digits) >= 6:  # a phone typed with or without its country prefix or spaces still matches
-        conditions.append(customer.like(f"%{digits[-8:]}%"))
+    if len(digits) >= 6:  # a phone typed or stored with or without its country prefix or spaces still matches
+        dialled = func.replace(func.replace(func.replace(phone, " ", ""), ".", ""), "-", "")
+        conditions.append(dialled.like(f"%{digits[-8:]}%"))
     return or_(*conditions)
+
+
+def _customer(key: str):  # noqa: ANN202 - a SQL expression
+    return _orders.c.customer[key].as_string()
 
 
 def search(session: Session, actor: Actor | None, q: str, limit: int, offset: int = 0) -> list[dict]:

@@ -47,9 +47,16 @@ def test_search_by_reference_customer_or_sku(network):
     assert _refs(network, admin, "JEAN@example")[0] == ["W-100235"]
     assert _refs(network, admin, CAP)[0] == ["W-100236"]
     assert _refs(network, admin, "100%")[0] == []  # a wildcard is a character like any other
+    zoe = network.order_body([(JNS, 1)], ref="W-100237")
+    zoe["customer"] = {"name": "Zoé Lefèvre", "email": "zoe@example.org", "phone": "+33 6 12 34 56 78"}
+    assert network.client.post("/api/v1/orders", json=zoe, headers=network.channel).status_code == 201
+    assert _refs(network, admin, "Lefèvre")[0] == ["W-100237"]
+    assert _refs(network, admin, "0612345678")[0] == ["W-100237"]  # stored with spaces, typed without
+    assert _refs(network, admin, "name")[0] == []  # the JSON's keys are not the customer's details
+    assert _refs(network, admin, "phone")[0] == []
     # Pages, newest first.
-    assert _refs(network, admin, "W-1002", limit=2) == (["W-100236", "W-100235"], 2)
-    assert _refs(network, admin, "W-1002", limit=2, offset=2) == (["W-100234"], None)
+    assert _refs(network, admin, "W-10023", limit=2) == (["W-100237", "W-100236"], 2)
+    assert _refs(network, admin, "W-10023", limit=2, offset=2) == (["W-100235", "W-100234"], None)
     # A store finds only the orders it has a part in.
     par02 = network.sign_in("PAR-02", "S002")
     assert _refs(network, par02, "W-1002")[0] == []
