@@ -34,6 +34,10 @@ _HTTP_CODES = {
 }
 
 
+# FastAPI's words for a body it could not even decode (not UTF-8).
+_UNREADABLE_BODY = "There was an error parsing the body"
+
+
 def error_response(status: int, code: str, message: str, details: dict | None = None, headers: dict | None = None) -> JSONResponse:
     body = {"error": {"code": code, "message": message, "details": details or {}}}
     return JSONResponse(body, status_code=status, headers=headers)
@@ -49,6 +53,7 @@ RESPONSES: dict[int | str, dict] = {
         404: "no such resource",
         409: "the current state forbids it (e.g. picking a cancelled order)",
         413: "request body too large",
+        415: "the body is not sent as JSON (Content-Type: application/json)",
         422: "invalid input; `details.errors` names each field at fault",
         429: "locked out after repeated failed sign-ins; see Retry-After",
         503: "the database cannot be reached or is busy; retry after Retry-After seconds",
@@ -77,12 +82,16 @@ def install(app: FastAPI) -> None:
         )
 
     @app.exception_handler(RequestValidationError)
-    async def _validation(_request: Request, exc: RequestValidationError) -> JSONResponse:
+    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
         errors = exc.errors()
         if any(e.get("type") == "json_invalid" for e in errors):
             return error_response(400, "malformed_json", "the request body is not valid JSON")
+        if any(tuple(e.get("loc", ())) == ("body",) for e in errors):
+            # FastAPI reads a body sent as anything but JSON as no body at all.
+            if "json" not in request.headers.get("content-type", ""):
+                return error_response(415, "unsupported_media_type", "send the body as JSON (Content-Type: application/json)")
         problems = [
-            {"field": ".".join(str(p) for p in e.get("loc", ()) if p != "body"), "message": e.get("msg", "")}
+            {"field": ".".join(str(p) for p in e.get("loc", ()) if p != "body") or "body", "message": e.get("msg", "")}
             for e in errors[:50]
         ]
         first = problems[0] if problems else {"field": "", "message": "invalid request"}
@@ -91,6 +100,8 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if exc.status_code == 400 and exc.detail == _UNREADABLE_BODY:
+            return error_response(400, "malformed_json", "the request body is not valid JSON (nor UTF-8 text)")
         code = _HTTP_CODES.get(exc.status_code, "http_error")
         return error_response(exc.status_code, code, str(exc.detail), headers=getattr(exc, "headers", None))
 

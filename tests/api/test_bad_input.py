@@ -241,3 +241,18 @@ def test_stock_stops_at_ten_million_units(network):
     _assert_error(response, 409)
     assert response.json()["error"]["code"] == "too_much_stock"
     assert network.level("PAR-01", TEE)["on_hand"] == 5  # nothing half-applied
+
+
+def test_a_body_not_sent_as_json_is_told_so(network):
+    body = json.dumps(network.order_body([(TEE, 1)]))
+    for headers in ({"Content-Type": "text/plain"}, {}):
+        response = network.client.post("/api/v1/orders", content=body, headers={**network.channel, **headers})
+        _assert_error(response, 415)
+        assert "application/json" in response.json()["error"]["message"]
+    undecodable = network.client.post("/api/v1/orders", content=b"\xff\xfe{",
+                                      headers={**network.channel, "Content-Type": "application/json"})
+    _assert_error(undecodable, 400)
+    assert undecodable.json()["error"]["code"] == "malformed_json"
+    empty = network.client.post("/api/v1/orders", content=b"", headers={**network.channel, "Content-Type": "application/json"})
+    _assert_error(empty, 422)
+    assert empty.json()["error"]["details"]["errors"][0]["field"] == "body"
