@@ -134,6 +134,8 @@ async def _recognised(request: Request, bearer: str) -> Actor:
 
         try:
             actor = credentials.put(bearer, await run_in_threadpool(lookup))
+        except auth.SpentCredentials:
+            raise
         except Unauthorized:
             await failed_credentials(request)
             raise

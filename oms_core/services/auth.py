@@ -165,29 +165,42 @@ class Recognised:
     expires_at: datetime | None  # None: an API key, valid until revoked
 
 
+class SpentCredentials(Unauthorized):
+    """A token or key that was good once (expired, revoked, its staff member
+    gone): its caller held it, so it is no guess and counts for no lockout (a
+    store's tablets behind one address all presenting last shift's tokens)."""
+
+
 def authenticate(session: Session, bearer: str) -> Recognised:
     digest = sha256(bearer)
     if bearer.startswith("bk_"):
         key = session.execute(
-            select(ApiKey.name, ApiKey.role).where(ApiKey.key_hash == digest, ApiKey.revoked_at.is_(None))
+            select(ApiKey.name, ApiKey.role, ApiKey.revoked_at).where(ApiKey.key_hash == digest)
         ).first()
         if key is None:
-            raise Unauthorized("invalid_token", "unknown or revoked API key")
+            raise Unauthorized("invalid_token", "unknown API key")
+        if key.revoked_at is not None:
+            raise SpentCredentials("invalid_token", "this API key was revoked")
         return Recognised(Actor(name=key.name, role=Role(key.role)), None)
     if bearer.startswith("bd_"):
         device = session.execute(
-            select(Device.id, Device.store).where(Device.token_hash == digest, Device.revoked_at.is_(None))
+            select(Device.id, Device.store, Device.revoked_at).where(Device.token_hash == digest)
         ).first()
         if device is None:
-            raise Unauthorized("invalid_token", "unknown or revoked device: sign in again to enrol it")
+            raise Unauthorized("invalid_token", "unknown device: sign in again to enrol it")
+        if device.revoked_at is not None:
+            raise SpentCredentials("invalid_token", "this device was revoked: sign in again to enrol it")
         return Recognised(Actor(name=f"device:{device.id}", role=Role.DEVICE, store=device.store), None)
     row = session.execute(
-        select(Staff.code, StaffToken.store, StaffToken.role, StaffToken.expires_at)
+        select(Staff.code, Staff.active, StaffToken.store, StaffToken.role, StaffToken.expires_at,
+               StaffToken.revoked_at)
         .join(Staff, Staff.id == StaffToken.staff_id)
-        .where(StaffToken.token_hash == digest, StaffToken.revoked_at.is_(None), Staff.active.is_(True))
+        .where(StaffToken.token_hash == digest)
     ).first()
-    if row is None or row.expires_at <= utcnow():
-        raise Unauthorized("invalid_token", "sign in again: the session is unknown, expired or revoked")
+    if row is None:
+        raise Unauthorized("invalid_token", "sign in again: the session is unknown")
+    if row.revoked_at is not None or not row.active or row.expires_at <= utcnow():
+        raise SpentCredentials("invalid_token", "sign in again: the session expired or was ended")
     return Recognised(Actor(name=row.code, role=Role(row.role), store=row.store), row.expires_at)
 
 

@@ -49,6 +49,25 @@ def test_one_address_guessing_across_accounts_is_locked_out(network):
     assert _sign_in(network).status_code == 200
 
 
+def test_tokens_that_were_good_once_lock_no_address(network):
+    """A store's tablets behind one address presenting last shift's tokens are no guesses."""
+    network.client.app.state.throttle.max_failures = 3
+    spent = []
+    for _ in range(3):
+        headers = network.sign_in("PAR-01")
+        assert network.client.delete("/api/v1/auth/token", headers=headers).status_code == 204
+        spent.append(headers)
+    revoked_key = network.client.post("/api/v1/keys", json={"name": "old-shop", "role": "channel"},
+                                      headers=network.admin).json()
+    network.client.post(f"/api/v1/keys/{revoked_key['id']}/revoke", headers=network.admin)
+    spent.append({"Authorization": f"Bearer {revoked_key['key']}"})
+    for headers in spent * 3:
+        response = network.client.get("/api/v1/locations", headers=headers)
+        assert response.status_code == 401 and response.json()["error"]["code"] == "invalid_token"
+    assert _sign_in(network).status_code == 200
+    assert _audit(network, "client.locked_out") == []
+
+
 def test_guesses_spread_over_the_workers_lock_the_address_all_the_same(settings):
     """Two workers of one core (two apps on one database): each sees every failure."""
     workers = [create_app(settings) for _ in range(2)]
