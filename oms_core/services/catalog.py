@@ -38,6 +38,7 @@ def upsert_products(session: Session, products: Sequence[dict]) -> int:
                 barcode=taken.code,
                 sku=taken.sku,
             )
+    _refuse_codes_of_two_products(session, skus, barcode_owner)
     # Through the model so that every row carries every column (defaults included).
     rows = [Product(**{k: v for k, v in p.items() if k != "barcodes"}, updated_at=now).model_dump() for p in products]
     upsert(session, Product.__table__, rows, ["sku"])
@@ -46,6 +47,23 @@ def upsert_products(session: Session, products: Sequence[dict]) -> int:
     for sku in skus:
         changes.record(session, changes.NETWORK, "product", sku)
     return len(rows)
+
+
+def _refuse_codes_of_two_products(session: Session, skus: list[str], barcode_owner: dict[str, str]) -> None:
+    """A code scanned or typed stands for one product (resolve_barcode): a
+    barcode may not be another product's SKU, nor a SKU another's barcode."""
+    given = set(skus)
+    existing = set(session.execute(select(Product.sku).where(Product.sku.in_(list(barcode_owner)))).scalars())
+    for code, owner in barcode_owner.items():
+        if code != owner and (code in given or code in existing):
+            raise InvalidInput("barcode_is_a_sku", f"barcode {code} of {owner} is the SKU of another product",
+                               barcode=code, sku=owner)
+    taken = session.execute(
+        select(Barcode.code, Barcode.sku).where(Barcode.code.in_(skus), Barcode.sku.not_in(skus))
+    ).first()
+    if taken:
+        raise InvalidInput("sku_is_a_barcode", f"SKU {taken.code} is a barcode of {taken.sku}",
+                           barcode=taken.code, sku=taken.sku)
 
 
 def upsert_locations(session: Session, locations: Sequence[dict]) -> int:

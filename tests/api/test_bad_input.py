@@ -155,6 +155,10 @@ def test_catalog_and_locations_are_checked(network):
         ("/api/v1/products", [{"sku": "A", "name": "a", "price": 1}, {"sku": "A", "name": "b", "price": 1}], "duplicate_sku"),
         ("/api/v1/products", [{"sku": "B", "name": "b", "price": 1, "barcodes": [TEE_EAN]}], "barcode_in_use"),
         ("/api/v1/products", [{"sku": "C", "name": "c", "price": "free"}], "invalid_request"),
+        ("/api/v1/products", [{"sku": "D", "name": "d", "price": 1, "barcodes": [TEE]}], "barcode_is_a_sku"),
+        ("/api/v1/products", [{"sku": "E", "name": "e", "price": 1, "barcodes": ["F"]},
+                              {"sku": "F", "name": "f", "price": 1}], "barcode_is_a_sku"),
+        ("/api/v1/products", [{"sku": TEE_EAN, "name": "g", "price": 1}], "sku_is_a_barcode"),
         ("/api/v1/locations", [{"code": "X", "name": "x", "type": "moon", "lat": 1, "lon": 1}], "invalid_request"),
         ("/api/v1/locations", [{"code": "X", "name": "x", "type": "store", "lat": 91, "lon": 1}], "invalid_request"),
     ]
