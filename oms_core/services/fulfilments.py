@@ -69,7 +69,7 @@ def act(session: Session, fulfilment_id: str, action: Action, actor: Actor, body
             parcels = _parcels(body)
             if _step(session, fulfilment, status, action, actor, collect_here, details={"parcels": len(parcels)}):
                 fulfilment.parcels, fulfilment.carrier = parcels, body.carrier or fulfilment.carrier
-            elif status is FulfilmentStatus.PACKED and parcels != fulfilment.parcels:
+            elif status is FulfilmentStatus.PACKED and _relabels(body, fulfilment.parcels):
                 # Labels voided and printed again: the parcels change, the status does not.
                 voided = [p.get("tracking_number") for p in fulfilment.parcels]
                 fulfilment.parcels, fulfilment.carrier = parcels, body.carrier or fulfilment.carrier
@@ -257,6 +257,19 @@ def _parcels(body: PackIn) -> list[dict]:
          "service": body.service}
         for parcel in body.parcels
     ]
+
+
+def _relabels(body: PackIn, packed: list[dict]) -> bool:
+    """Packing a packed fulfilment again changes its parcels, unless it asks for
+    what is there: a retry or a double tap that left the numbering to the core
+    must not void the label just printed."""
+    if len(body.parcels) != len(packed):
+        return True
+    return any(
+        (asked.weight_kg, asked.box, body.service) != (kept.get("weight_kg"), kept.get("box"), kept.get("service"))
+        or asked.tracking_number not in (None, kept.get("tracking_number"))
+        for asked, kept in zip(body.parcels, packed, strict=True)
+    )
 
 
 def expire_overdue(engine: Engine, now: datetime) -> int:

@@ -221,5 +221,7 @@ def test_packing_again_replaces_voided_labels(network):
                                                                {"tracking_number": "BR000000000003"}]}).json()
     assert relabelled["status"] == "packed"
     assert [p["tracking_number"] for p in relabelled["parcels"]] == ["BR000000000002", "BR000000000003"]
+    tapped_twice = network.act(store, fid, "pack", {"parcels": [{}, {}]}).json()  # numbers left to the core
+    assert (tapped_twice["version"], tapped_twice["parcels"]) == (relabelled["version"], relabelled["parcels"])
     bad = network.act(store, fid, "pack", {"parcels": [{"tracking_number": "not a number!"}]})
     assert bad.status_code == 422
