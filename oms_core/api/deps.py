@@ -18,8 +18,9 @@ from contract.errors import Forbidden, InvalidInput, Unauthorized
 
 from ..core.config import Settings
 from ..domain.actors import Actor, Role
-from ..models import utcnow
+from ..models import Location, utcnow
 from ..services import auth
+from ..services.db_util import require_known
 
 _bearer = HTTPBearer(auto_error=False, description="staff token or API key")
 
@@ -187,13 +188,16 @@ def require_store(actor: Actor, location: str) -> None:
         raise Forbidden("other_store", f"you are signed in at {actor.store}, not {location}")
 
 
-def scoped_location(actor: Actor, location: str | None) -> str | None:
-    """The location a report covers: staff their own store; head office the one
-    it names, or the whole network (None)."""
+def scoped_location(session: Session, actor: Actor, location: str | None) -> str | None:
+    """The location a report or a list covers: staff their own store (naming
+    another is refused); head office the one it names, which must exist, or the
+    whole network (None)."""
     if actor.is_store_bound:
         if location is not None:
             require_store(actor, location)
         return actor.store
+    if location is not None:
+        require_known(session, Location.code, {location}, "unknown_location", "location")
     return location
 
 

@@ -93,6 +93,15 @@ def test_a_store_cannot_see_or_touch_another_stores_fulfilment(network):
     # Nor is it in the order as Paris sees it.
     order_id = network.client.get(f"/api/v1/fulfilments/{fid}", headers=network.admin).json()["order_id"]
     assert network.client.get(f"/api/v1/orders/{order_id}", headers=paris).json()["fulfilments"] == []
+    # Asking for Lyon's list by name is refused, not answered with Paris's own.
+    listed = network.client.get("/api/v1/fulfilments", params={"location": "LYS-01"}, headers=paris)
+    assert listed.status_code == 403 and listed.json()["error"]["code"] == "other_store"
+
+
+def test_head_office_lists_a_location_that_exists(network):
+    for path in ("/api/v1/fulfilments", "/api/v1/stock/alerts", "/api/v1/kpis"):
+        response = network.client.get(path, params={"location": "NOWHERE"}, headers=network.admin)
+        assert response.status_code == 422 and response.json()["error"]["code"] == "unknown_location", path
 
 
 def test_wrong_item_and_over_pick_are_refused_and_not_counted(network):

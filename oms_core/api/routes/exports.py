@@ -1,9 +1,7 @@
 from fastapi import APIRouter
 from fastapi.responses import StreamingResponse
 
-from ...models import Location
 from ...services import exports
-from ...services.db_util import require_known
 from ..deps import ManagerOrAdmin, PeriodDep, ReadSessionDep, ReaderDep, SessionRoute, scoped_location
 
 router = APIRouter(tags=["exports"], route_class=SessionRoute)
@@ -16,9 +14,7 @@ def export_csv(
     location: str | None = None,
 ) -> StreamingResponse:
     """Orders, fulfilments, daily KPIs or returns of the period as CSV (managers: their store)."""
-    where = scoped_location(actor, location)
-    if where is not None:
-        require_known(session, Location.code, {where}, "unknown_location", "location")
+    where = scoped_location(session, actor, location)
     name = f"{export.value}-{period.start:%Y%m%d}-{period.end:%Y%m%d}.csv"
     return StreamingResponse(
         exports.stream(engine, export, where, period.start, period.end),

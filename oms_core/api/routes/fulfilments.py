@@ -6,7 +6,7 @@ from contract.errors import InvalidInput
 from contract.fulfilment import Action, FulfilmentStatus
 from ...schemas import AcceptIn, CollectIn, FulfilmentOut, PackIn, PickIn, ReadyIn, RejectIn, ShipIn
 from ...services import fulfilments
-from ..deps import ReadSessionDep, SessionDep, SessionRoute, Staff, StaffOrAdmin
+from ..deps import ReadSessionDep, SessionDep, SessionRoute, Staff, StaffOrAdmin, scoped_location
 
 router = APIRouter(prefix="/fulfilments", tags=["fulfilments"], route_class=SessionRoute)
 
@@ -23,13 +23,13 @@ def list_fulfilments(
     session: ReadSessionDep,
     actor: StaffOrAdmin,
     status: Annotated[list[FulfilmentStatus] | None, Query()] = None,
-    location: Annotated[str | None, Query(max_length=32, description="admin only; staff see their store")] = None,
+    location: Annotated[str | None, Query(max_length=32, description="staff: their store; head office: the one it names")] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 500,
     after: Annotated[str | None, Query(max_length=64, description="the last id of the previous page")] = None,
 ) -> list[dict]:
     """The fulfilments of the caller's store (an admin names the location), oldest first, a page
     at a time: when more follow, the answer's `Link` header gives the next page (rel="next")."""
-    where = actor.store if actor.is_store_bound else location
+    where = scoped_location(session, actor, location)
     if where is None:
         raise InvalidInput("location_required", "give ?location= to list a location's fulfilments")
     page, more = fulfilments.list_for_location(session, where, [s.value for s in status] if status else None,

@@ -2,9 +2,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
 
-from ...models import Location
 from ...services import kpis
-from ...services.db_util import require_known
 from ..deps import ManagerOrAdmin, PeriodDep, ReadSessionDep, SessionRoute, scoped_location
 
 router = APIRouter(tags=["kpis"], route_class=SessionRoute)
@@ -19,9 +17,7 @@ def get_kpis(
     series: Annotated[Literal["day"] | None, Query(description="`day` adds one set of KPIs per day the orders were placed")] = None,
 ) -> dict:
     """KPIs of the orders placed in the period, recomputed from their recorded events."""
-    where = scoped_location(actor, location)
-    if where is not None:
-        require_known(session, Location.code, {where}, "unknown_location", "location")
+    where = scoped_location(session, actor, location)
     result = kpis.report(session, where, period.start, period.end, daily=series == "day")
     body = {"location": where, "from": period.start, "to": period.end, **kpis.as_json(result.total)}
     if series == "day":

@@ -86,7 +86,7 @@ def get_stock_alerts(
     location: Annotated[str | None, Query(max_length=32, description="staff: their store; head office: any, or all")] = None,
 ) -> dict:
     """SKUs at or below their threshold now, and units reported missing at pick in the period."""
-    return stock_alerts.alerts(session, scoped_location(actor, location), period.start, period.end)
+    return stock_alerts.alerts(session, scoped_location(session, actor, location), period.start, period.end)
 
 
 def _once_each(pairs: list[tuple[str, str]], code: str) -> None:
