@@ -478,6 +478,22 @@ class ReturnOut(BaseModel):
     created_at: datetime
 
 
+class ReturnableItem(BaseModel):
+    sku: str
+    name: str
+    received: int = Field(description="units the customer has had (collected, or shipped home)")
+    returned: int = Field(description="units earlier returns took back")
+    returnable: int = Field(description="units that may come back now")
+    unit_prices: list[Money] = Field(description="what each of those units was paid, taken from the front")
+
+
+class ReturnableOut(BaseModel):
+    order_id: str
+    external_ref: str
+    refundable: Money = Field(description="the most a return may still refund: the total less earlier refunds")
+    items: list[ReturnableItem]
+
+
 class NotificationOut(BaseModel):
     id: int
     key: str

@@ -10,6 +10,7 @@ damaged ones are set aside for the warehouse and stay out of sellable stock.
 
 import hashlib
 import json
+from dataclasses import dataclass
 from decimal import Decimal
 
 from sqlalchemy import Engine, select
@@ -80,31 +81,23 @@ def _create(session: Session, order: Order, body: ReturnIn, actor: Actor, key: s
     if body.reason not in RETURN_REASONS:
         raise InvalidInput("unknown_reason", f"reason must be one of {', '.join(RETURN_REASONS)}",
                            allowed=list(RETURN_REASONS))
-    earlier = session.execute(select(OrderReturn).where(OrderReturn.order_id == order.id)).scalars().all()
-    returned: dict[str, int] = {}
-    for record in earlier:
-        for line in record.lines:
-            returned[line["sku"]] = returned.get(line["sku"], 0) + line["qty"]
-    received = _received(session, order.id)
-    prices = _unit_prices(session, order.id)
+    items, refundable = _returnable(session, order)
     lines: list[dict] = []
     wanted: dict[str, int] = {}
     for item in body.lines:
-        wanted[item.sku] = wanted.get(item.sku, 0) + item.qty
-        can = received.get(item.sku, 0) - returned.get(item.sku, 0)
-        if wanted[item.sku] > can:
+        have = items.get(item.sku) or Returnable(item.sku, 0, 0, [])
+        before = wanted.get(item.sku, 0)
+        wanted[item.sku] = before + item.qty
+        if wanted[item.sku] > len(have.prices):
             raise InvalidInput("more_than_received",
-                               f"{item.sku}: the customer received {received.get(item.sku, 0)}, "
-                               f"{returned.get(item.sku, 0)} already returned; {wanted[item.sku]} cannot come back",
-                               sku=item.sku, returnable=max(can, 0))
-        # The units are priced in order-line order, after those already returned.
-        skip = returned.get(item.sku, 0) + wanted[item.sku] - item.qty
-        amount = sum(prices[item.sku][skip : skip + item.qty], Decimal("0"))
+                               f"{item.sku}: the customer received {have.received}, "
+                               f"{have.returned} already returned; {wanted[item.sku]} cannot come back",
+                               sku=item.sku, returnable=len(have.prices))
+        amount = sum(have.prices[before : before + item.qty], Decimal("0"))
         lines.append({"sku": item.sku, "qty": item.qty, "condition": item.condition,
                       "unit_price": float(amount / item.qty), "refund": amount,
                       "disposition": _DISPOSITION[item.condition]})
-    refunded = sum((Decimal(str(record.refund)) for record in earlier), Decimal("0"))
-    refund = min(sum((line["refund"] for line in lines), Decimal("0")), Decimal(str(order.total_value)) - refunded)
+    refund = min(sum((line["refund"] for line in lines), Decimal("0")), refundable)
     record = OrderReturn(
         id=body.id or uuid7(), order_id=order.id, store=store.code, reason=body.reason, note=body.note,
         lines=[{**line, "refund": float(line["refund"])} for line in lines], refund=refund,
@@ -131,6 +124,48 @@ def _create(session: Session, order: Order, body: ReturnIn, actor: Actor, key: s
                  amount=float(refund), return_id=record.id)
     session.flush()
     return view(record)
+
+
+@dataclass(frozen=True)
+class Returnable:
+    sku: str
+    received: int  # units the customer has had
+    returned: int  # units earlier returns took back
+    # What each unit that may still come back was paid, in order-line order
+    # after those already returned: a return takes them from the front.
+    prices: list[Decimal]
+
+
+def returnable(session: Session, order_id: str) -> dict:
+    """What of the order may still come back and be refunded: the counter shows
+    it before the customer's items are taken (the return itself checks the same)."""
+    order = session.get(Order, order_id)
+    if order is None:
+        raise NotFound("order_not_found", f"no order {order_id}")
+    items, refundable = _returnable(session, order)
+    names = dict(session.execute(select(Product.sku, Product.name).where(Product.sku.in_(list(items)))).all())
+    return {"order_id": order.id, "external_ref": order.external_ref, "refundable": refundable,
+            "items": [{"sku": i.sku, "name": names.get(i.sku, i.sku), "received": i.received,
+                       "returned": i.returned, "returnable": len(i.prices), "unit_prices": i.prices}
+                      for i in items.values()]}
+
+
+def _returnable(session: Session, order: Order) -> tuple[dict[str, Returnable], Decimal]:
+    """Per SKU of the order, what may come back; and how much may still be refunded
+    (the order's total less what earlier returns refunded)."""
+    earlier = session.execute(select(OrderReturn).where(OrderReturn.order_id == order.id)).scalars().all()
+    returned: dict[str, int] = {}
+    for record in earlier:
+        for line in record.lines:
+            returned[line["sku"]] = returned.get(line["sku"], 0) + line["qty"]
+    received = _received(session, order.id)
+    items = {
+        sku: Returnable(sku, received.get(sku, 0), returned.get(sku, 0),
+                        units[returned.get(sku, 0) : received.get(sku, 0)])
+        for sku, units in _unit_prices(session, order.id).items()
+    }
+    refunded = sum((Decimal(str(record.refund)) for record in earlier), Decimal("0"))
+    return items, Decimal(str(order.total_value)) - refunded
 
 
 def _received(session: Session, order_id: str) -> dict[str, int]:

@@ -73,6 +73,29 @@ def test_damaged_units_stay_out_of_stock_and_repeated_returns_never_over_refund(
     assert third.json()["error"]["details"]["returnable"] == 0
 
 
+def test_the_counter_sees_what_may_come_back_before_taking_it(network):
+    order = _delivered_home(network, [(TEE, 2), (TEE, 1)], prices=[19.9, 9.5])
+    placed = network.place([(CAP, 1)], address=LYON)  # not shipped yet: nothing received
+    paris = network.sign_in("PAR-01")
+
+    def returnable(order_id):  # noqa: ANN202
+        response = network.client.get(f"{API}/orders/{order_id}/returnable", headers=paris)
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    before = returnable(order["id"])
+    assert (before["external_ref"], before["refundable"]) == (order["external_ref"], 49.3)
+    (tee,) = before["items"]
+    assert (tee["received"], tee["returned"], tee["returnable"], tee["unit_prices"]) == (3, 0, 3, [19.9, 19.9, 9.5])
+    assert tee["name"]
+    _return(network, paris, order["id"], [(TEE, 2, "damaged")])
+    after = returnable(order["id"])
+    assert (after["refundable"], after["items"][0]["returnable"], after["items"][0]["unit_prices"]) == (9.5, 1, [9.5])
+    assert [i["returnable"] for i in returnable(placed["id"])["items"]] == [0]
+    missing = network.client.get(f"{API}/orders/nope/returnable", headers=paris)
+    assert missing.status_code == 404
+
+
 def test_a_return_is_recorded_once_whatever_the_retries(network):
     order = _delivered_home(network, [(TEE, 2)])
     paris = network.sign_in("PAR-01")

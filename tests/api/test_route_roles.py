@@ -90,6 +90,7 @@ ROUTES: dict[tuple[str, str], str] = {
     ("POST", "/api/v1/counter/arrivals"): STAFF,
     ("GET", "/api/v1/orders/lookup"): "admin " + STAFF,  # any order of any channel, for a return
     ("GET", "/api/v1/orders/{order_id}/pickup"): SIGNED_IN,
+    ("GET", "/api/v1/orders/{order_id}/returnable"): STAFF,  # any order, at any counter
     ("POST", "/api/v1/returns"): STAFF,
     ("GET", "/api/v1/returns/{return_id}"): "admin " + STAFF,
     ("GET", "/api/v1/returns/{return_id}/receipt"): "admin " + STAFF,

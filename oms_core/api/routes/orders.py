@@ -6,8 +6,17 @@ from contract.errors import InvalidInput
 from contract.reasons import CANCEL_REASONS, REJECT_REASONS, RETURN_REASONS
 
 from ...domain.actors import Actor
-from ...schemas import CancelIn, OrderIn, OrderOut, OrderPage, OrderSummary, PickupOut, TimelineEvent
-from ...services import counter, order_lookup, orders
+from ...schemas import (
+    CancelIn,
+    OrderIn,
+    OrderOut,
+    OrderPage,
+    OrderSummary,
+    PickupOut,
+    ReturnableOut,
+    TimelineEvent,
+)
+from ...services import counter, order_lookup, orders, returns
 from ..deps import (
     AnyActor,
     EngineDep,
@@ -16,6 +25,7 @@ from ..deps import (
     ReadSessionDep,
     SessionDep,
     SessionRoute,
+    Staff,
     StaffOrAdmin,
 )
 
@@ -47,6 +57,12 @@ def lookup_orders(session: ReadSessionDep, _: StaffOrAdmin,
     if not q.strip():
         raise InvalidInput("query_required", "type an order number, a name, an e-mail or a phone number")
     return order_lookup.search(session, None, q.strip(), limit=20)
+
+
+@router.get("/orders/{order_id}/returnable", response_model=ReturnableOut)
+def returnable(order_id: str, session: ReadSessionDep, _: Staff) -> dict:
+    """What of any order may come back at this counter, and at what refund (before taking it)."""
+    return returns.returnable(session, order_id)
 
 
 @router.get("/orders/{order_id}/pickup", response_model=PickupOut)
