@@ -17,7 +17,6 @@ from decimal import Decimal
 from typing import TypeVar
 
 from contract import pickup
-from contract.fulfilment import OPEN
 from contract.errors import DomainError
 from contract.reasons import CANCEL_REASONS, RETURN_REASONS
 from local_db.client import CoreRefused, CoreUnavailable
@@ -300,64 +299,53 @@ class CounterDesk:
         return orders, Feedback(Tone.OK, f"{len(orders)} order(s) found")
 
     async def order(self, associate: Associate, order_id: str) -> tuple[dict | None, Feedback | None]:
-        """The order to take items back from, with the returns it already had (as far as this
-        store may see them: the core shows a store the timeline of the orders it has a part in)."""
+        """The order to take items back from, with what of it may come back as the core counts it
+        (`returnable`: the core sees the whole order, a store only its own part)."""
         async def read(token: str) -> dict:
             order = await self.store.client.order(token, order_id)
-            try:
-                timeline = await self.store.client.request("GET", f"/orders/{order_id}/timeline", token)
-            except CoreRefused:
-                timeline = []
-            earlier = [{"id": e["details"]["return"], "lines": e["details"].get("lines", [])}
-                       for e in timeline if e.get("kind") == "return.received" and e.get("details", {}).get("return")]
-            return self.with_returns(order, earlier)
+            return {**order, "returnable": await self.store.client.returnable(token, order_id)}
 
         return await self._online(associate, "A return", read)
 
     @staticmethod
-    def with_returns(order: dict, records: list[dict]) -> dict:
-        """The order with these returns counted as taken back (each return once, by its id)."""
-        known = {r["id"]: r for r in order.get("returns", [])}
-        for record in records:
-            known.setdefault(record["id"], {"id": record["id"], "lines": [
-                {"sku": line["sku"], "qty": line["qty"], "refund": line.get("refund", 0)} for line in record["lines"]]})
-        return {**order, "returns": list(known.values())}
+    def after_return(order: dict, record: dict) -> dict:
+        """The order once `record` took its units back: they, and their refund, are no longer to come."""
+        taken: dict[str, int] = {}
+        for line in record["lines"]:
+            taken[line["sku"]] = taken.get(line["sku"], 0) + line["qty"]
+        state = order["returnable"]
+        items = [{**i, "returned": i["returned"] + taken.get(i["sku"], 0),
+                  "returnable": i["returnable"] - taken.get(i["sku"], 0),
+                  "unit_prices": i["unit_prices"][taken.get(i["sku"], 0):]} for i in state["items"]]
+        refundable = Decimal(str(state["refundable"])) - Decimal(str(record["refund"]))
+        return {**order, "returnable": {**state, "items": items, "refundable": float(refundable)}}
 
     @staticmethod
     def returnable(order: dict) -> list[dict]:
-        """The order's items as a return sees them, per SKU (the same SKU on two lines is one
-        item): ordered, received by the customer, already returned, and what may come back now
-        (`qty`) with the price of each of those units, in order-line order, as the core prices them."""
-        prices: dict[str, list[Decimal]] = {}
+        """The order's items as the core says a return may take them, per SKU: ordered, received by
+        the customer, already returned, what may come back now (`qty`) and the price paid for each
+        of those units, taken from the front."""
+        ordered: dict[str, int] = {}
         for line in order.get("lines", []):
-            prices.setdefault(line["sku"], []).extend([Decimal(str(line["unit_price"]))] * line["qty"])
-        got = received(order)
-        back: dict[str, int] = {}
-        for record in order.get("returns", []):
-            for line in record["lines"]:
-                back[line["sku"]] = back.get(line["sku"], 0) + line["qty"]
+            ordered[line["sku"]] = ordered.get(line["sku"], 0) + line["qty"]
         items = []
-        for sku, units in prices.items():
-            left = max(0, min(got.get(sku, 0), len(units)) - back.get(sku, 0))
-            start = back.get(sku, 0)
-            items.append({"sku": sku, "ordered": len(units), "received": got.get(sku, 0), "returned": back.get(sku, 0),
-                          "qty": left, "prices": units[start:start + left],
-                          "unit_price": float(units[min(start, len(units) - 1)])})
+        for item in order.get("returnable", {}).get("items", []):
+            prices = [Decimal(str(p)) for p in item["unit_prices"]]
+            items.append({"sku": item["sku"], "ordered": ordered.get(item["sku"], item["received"]),
+                          "received": item["received"], "returned": item["returned"], "qty": item["returnable"],
+                          "prices": prices, "unit_price": float(prices[0]) if prices else 0.0})
         return items
 
     def refund(self, order: dict, typed: dict[str, str]) -> float:
-        """What the customer gets back for the units typed, worked out as the core does: the price
-        paid for each unit, after those already returned, and never more than the order's total
-        less what earlier returns refunded."""
+        """What the customer gets back for the units typed, as the core will work it out: the
+        price paid for each unit, never more than what the order may still refund."""
         items = {i["sku"]: i for i in self.returnable(order)}
         try:
             chosen = units(typed, {sku: i["qty"] for sku, i in items.items()})
         except ValueError:
             return 0.0
         amount = sum((sum(items[sku]["prices"][:qty], Decimal("0")) for sku, qty in chosen.items()), Decimal("0"))
-        refunded = sum((Decimal(str(line.get("refund", 0))) for r in order.get("returns", []) for line in r["lines"]),
-                       Decimal("0"))
-        return float(round(min(amount, Decimal(str(order.get("total_value", amount))) - refunded), 2))
+        return float(round(min(amount, Decimal(str(order["returnable"]["refundable"]))), 2))
 
     async def submit_return(self, associate: Associate, return_id: str, order: dict, typed: dict[str, str],
                             conditions: dict[str, str], reason: str, note: str = "") -> tuple[dict | None, Feedback]:
@@ -514,7 +502,7 @@ class CounterDesk:
 def nothing_to_return(order: dict) -> str:
     """Why no item of the order can come back (when none can)."""
     ref = order.get("external_ref", "this order")
-    if any(r["lines"] for r in order.get("returns", [])):
+    if any(i["returned"] for i in order.get("returnable", {}).get("items", [])):
         return f"Everything the customer received of {ref} has come back already"
     if order.get("status") == "cancelled":
         return f"{ref} was cancelled: the customer received nothing to return"
@@ -529,40 +517,6 @@ def _too_many(typed: dict[str, str], items: dict[str, dict]) -> str | None:
             earlier = f", {item['returned']} already returned" if item["returned"] else ""
             return f"Only {item['qty']} × {sku} can come back: the customer received {item['received']}{earlier}"
     return None
-
-
-def received(order: dict) -> dict[str, int]:
-    """Units of each SKU the customer has, as the core counts them for a return: those
-    collected, or shipped to their home; not those still being prepared, on their way
-    to a pickup store, waiting there, cancelled or never found.
-
-    The core shows a store only its own part of an order. The units of other locations'
-    parts are counted once the order is completed, when every unit served has been
-    handed over (a parcel still travelling to another pickup store then, the core
-    refuses the return in its own words); while the order is still open, they are not."""
-    units: dict[str, int] = {}
-    fulfilments = order.get("fulfilments", [])
-    arrived = {f["arrived_from"] for f in fulfilments if f.get("arrived_from")}
-    seen: dict[str, int] = {}
-    for f in fulfilments:
-        if f["id"] in arrived:
-            continue  # the parcel is counted by its arrival at the pickup store
-        status = f["status"]
-        for line in f.get("lines", []):
-            if status in OPEN or status in ("shipped", "collected"):
-                seen[line["sku"]] = seen.get(line["sku"], 0) + line["qty"]
-            if status == "collected" or (status == "shipped" and f.get("delivery_method") == "home"):
-                units[line["sku"]] = units.get(line["sku"], 0) + line["qty"]
-    if order.get("status") in ("completed", "partially_completed"):
-        missing = {u["sku"]: u["qty"] for u in order.get("unfulfilled", [])}
-        demand: dict[str, int] = {}
-        for line in order.get("lines", []):
-            demand[line["sku"]] = demand.get(line["sku"], 0) + line["qty"]
-        for sku, qty in demand.items():
-            elsewhere = qty - seen.get(sku, 0) - missing.get(sku, 0)
-            if elsewhere > 0:
-                units[sku] = units.get(sku, 0) + elsewhere
-    return units
 
 
 def _lines(cart: dict[str, dict]) -> list[dict]:

@@ -90,6 +90,10 @@ class CoreClient:
     async def order(self, token: str, order_id: str) -> dict:
         return await self.request("GET", f"/orders/{order_id}", token)
 
+    async def returnable(self, token: str, order_id: str) -> dict:
+        """What of the order may come back, and at what refund, as the core counts it."""
+        return await self.request("GET", f"/orders/{order_id}/returnable", token)
+
     async def create_return(self, token: str, body: dict) -> dict:
         """`body["id"]` is made by the counter: sending it again returns the same return."""
         return await self.request("POST", "/returns", token, json=body)

@@ -56,8 +56,6 @@ def Returns() -> ft.Control:
         if said is not None:
             tell(said)
             return
-        if order is not None and order["id"] == order_id:  # the returns taken here, if the core shows none
-            full = desk.with_returns(full, order.get("returns", []))
         new_return(full)
 
     def choosing(order_id: str):  # noqa: ANN202
@@ -79,7 +77,7 @@ def Returns() -> ft.Control:
             busy.current = False
         tell(said)
         if record is not None:
-            set_order(lambda current: desk.with_returns(current, [record]) if current else current)
+            set_order(lambda current: desk.after_return(current, record) if current else current)
             set_refund(float(record["refund"]))
             set_recorded(record)
             set_papers(said)

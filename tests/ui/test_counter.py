@@ -141,22 +141,21 @@ def test_only_what_the_customer_received_comes_back_and_the_rest_in_a_later_retu
     assert _left(desk, order) == [(TEE, 2, 0, 2)]
     first, said = shop.run(desk.submit_return(me, desk.new_id(), order, {TEE: "1"}, {}, "wrong_size"))
     assert said.tone is Tone.DONE
-    order = desk.with_returns(order, [first])
-    assert desk.with_returns(order, [first]) == order  # each return counted once
+    order = desk.after_return(order, first)
     assert _left(desk, order) == [(TEE, 2, 1, 1)]
     _, said = shop.run(desk.submit_return(me, desk.new_id(), order, {TEE: "2"}, {}, "wrong_size"))
     assert said.message == f"Only 1 × {TEE} can come back: the customer received 2, 1 already returned"
-    assert _left(desk, _returning(shop, desk, "W-000002")) == [(TEE, 2, 1, 1)]  # the core's timeline says so too
+    assert _left(desk, _returning(shop, desk, "W-000002")) == [(TEE, 2, 1, 1)]  # the core says so too
     second, said = shop.run(desk.submit_return(me, desk.new_id(), order, {TEE: "1"}, {TEE: "damaged"}, "wrong_size"))
     assert said.tone is Tone.DONE and second["id"] != first["id"] and second["refund"] == 19.9
-    order = desk.with_returns(order, [second])
+    order = desk.after_return(order, second)
     assert _left(desk, order) == [(TEE, 2, 2, 0)]
     _, said = shop.run(desk.submit_return(me, desk.new_id(), order, {TEE: "1"}, {}, "wrong_size"))
     assert said.message == "Everything the customer received of W-000002 has come back already"
 
 
 def test_units_another_location_delivered_come_back_once_the_order_is_complete(shop, desk, network):
-    """The core shows this store nothing of an order Paris prepares: its units count once the order is complete."""
+    """The core shows this store nothing of an order Paris prepares, but counts its units as the customer gets them."""
     paris = network.sign_in("PAR-01", "P001")
     order = network.place([(TEE, 1)], address=PARIS)
     (parcel,) = order["fulfilments"]
