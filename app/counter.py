@@ -126,25 +126,13 @@ class Sale:
 
     @property
     def items_total(self) -> float:
+        """What the customer pays: the order records its lines and nothing else (the promise's
+        `cost` is what delivering costs the network, not a price)."""
         return round(sum(item["qty"] * float(item["price"]) for item in self.cart.values()), 2)
-
-    @property
-    def delivery_cost(self) -> float:
-        return delivery_cost(self.option)
-
-    @property
-    def total(self) -> float:
-        """What the customer is told: the items and the delivery chosen."""
-        return round(self.items_total + self.delivery_cost, 2)
 
 
 OPTION_WORDS = {"home_standard": "Home delivery", "home_express": "Home express",
                 "click_collect": "Click & collect", "express_pickup": "Express pickup"}
-
-
-def delivery_cost(option: dict | None) -> float:
-    """What the delivery option costs, as the core's promise prices it."""
-    return round(float((option or {}).get("cost") or 0), 2)
 
 
 def option_words(option: dict) -> str:

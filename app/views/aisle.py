@@ -6,7 +6,7 @@ from datetime import date
 
 import flet as ft
 
-from ..counter import Sale, delivery_cost, option_words, when
+from ..counter import Sale, option_words, when
 from ..work import Feedback, Tone
 from .common import Typed, feedback_bar, screen, screen_title, tagged
 from .context import SpeakerContext, use_feedback, use_latest, use_shift
@@ -95,14 +95,11 @@ def EndlessAisle() -> ft.Control:
             ft.Text(f"{item['qty'] * float(item['price']):.2f}", size=16, width=90),
             ft.IconButton(ft.Icons.DELETE_OUTLINE, tooltip="Remove", on_click=lambda _, s=sku: remove(s)),
         ])) for sku, item in cart.items()] or [ft.Text("Empty: add products found above.")]),
-        ft.Row([ft.Text(f"Items {sale.items_total:.2f}", size=18, weight=ft.FontWeight.BOLD, expand=True),
+        ft.Row([ft.Text(f"Total {sale.items_total:.2f}", size=18, weight=ft.FontWeight.BOLD, expand=True),
                 ft.FilledButton("Delivery options", icon=ft.Icons.LOCAL_SHIPPING, on_click=ask_options,
                                 disabled=not cart)]),
         ft.Column([_option(o, o == sale.option, lambda o: set_sale(lambda current: current.choose(o)), today)
                    for o in sale.options], spacing=6),
-        tagged("aisle-total", ft.Text(
-            f"Total {sale.total:.2f} ({sale.items_total:.2f} + delivery {sale.delivery_cost:.2f})" if sale.option
-            else "Total: choose a delivery option", size=20, weight=ft.FontWeight.BOLD)) if cart else ft.Container(),
         _customer(typed, sale.option or sale.placed_option, customer_round),
         ft.FilledButton(f"Place order {sale.ref}", icon=ft.Icons.SHOPPING_CART_CHECKOUT, on_click=place,
                         disabled=not cart or sale.option is None),
@@ -129,7 +126,6 @@ def _option(option: dict, chosen: bool, choose, today: date) -> ft.Control:  # n
         ft.Text(option_words(option), size=16, weight=ft.FontWeight.W_600, expand=True),
         ft.Text(f"{'ready' if option['kind'] in ('click_collect', 'express_pickup') else 'delivered'} "
                 f"{when(option, today)}", size=15, width=220),
-        ft.Text(f"delivery {delivery_cost(option):.2f}", size=15, width=110, weight=ft.FontWeight.W_600),
         ft.Text(f"from {', '.join(option['sources'])}", size=14, width=150),
         ft.Text(f"{option['carbon_kg']:.2f} kg CO2", size=13, width=90),
         ft.Button("Choose", on_click=lambda _: choose(option), disabled=chosen),
@@ -151,14 +147,12 @@ def _customer(typed: Typed, option: dict | None, generation: object) -> ft.Contr
 def _confirmation(order: dict, option: dict | None, today: date) -> ft.Control:
     lines = sum(line["qty"] for line in order["lines"])
     items = float(order["total_value"])
-    delivery = delivery_cost(option)
     how = f"{option_words(option)}, {when(option, today)}" if option else ""
     return tagged("aisle-confirmation", ft.Container(ft.Column([
         ft.Row([ft.Icon(ft.Icons.TASK_ALT, color=ft.Colors.GREEN_800, size=30),
                 ft.Text(f"Order {order['external_ref']} confirmed", size=20, weight=ft.FontWeight.BOLD,
                         color=ft.Colors.GREEN_900)]),
-        ft.Text(f"{lines} item(s) {items:.2f} + delivery {delivery:.2f} = {items + delivery:.2f} · {order['status']}",
-                size=16),
+        ft.Text(f"{lines} item(s) · {items:.2f} · {order['status']}", size=16),
         ft.Text(how, size=16) if how else ft.Container(),
         ft.Text(f"Customer: {(order.get('customer') or {}).get('name', '')}", size=16),
     ], spacing=6), padding=16, border_radius=10, bgcolor=ft.Colors.GREEN_50))
