@@ -290,15 +290,21 @@ def test_waited_reads_like_a_person_says_it():
     assert CAP
 
 
-def test_an_order_cancelled_on_the_shelf_while_offline_says_what_to_do_with_it(shop, desk, network):
-    me = shop.associate
+def _cancelled_on_shelf_a1(shop, desk, network) -> str:
+    """A fulfilment ready on shelf A1 whose order the core cancelled; the tablet has not synced since."""
     fid = _picked(shop)
-    desk.ready(me, fid, "A1")
+    desk.ready(shop.associate, fid, "A1")
     shop.sync()
     order_id = shop.app.cache.fulfilment(fid)["order_id"]
     cancelled = network.client.post(f"{API}/orders/{order_id}/cancel", json={"reason": "customer_request"},
                                      headers=network.admin)
     assert cancelled.status_code == 200
+    return fid
+
+
+def test_an_order_cancelled_on_the_shelf_while_offline_says_what_to_do_with_it(shop, desk, network):
+    me = shop.associate
+    fid = _cancelled_on_shelf_a1(shop, desk, network)
     # Not synced yet: the tablet still shows it waiting, and the associate moves it to another shelf.
     assert desk.ready(me, fid, "B2").tone is Tone.DONE
     shop.sync()
@@ -311,11 +317,7 @@ def test_an_order_cancelled_on_the_shelf_while_offline_says_what_to_do_with_it(s
 
 def test_an_order_handed_over_offline_after_it_was_cancelled_says_what_to_do(shop, desk, network):
     me = shop.associate
-    fid = _picked(shop)
-    desk.ready(me, fid, "A1")
-    shop.sync()
-    order_id = shop.app.cache.fulfilment(fid)["order_id"]
-    network.client.post(f"{API}/orders/{order_id}/cancel", json={"reason": "customer_request"}, headers=network.admin)
+    fid = _cancelled_on_shelf_a1(shop, desk, network)
     assert desk.collect(me, fid, None).tone is Tone.DONE
     shop.sync()
     (handed,) = shop.app.cache.rejections()
