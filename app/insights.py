@@ -218,13 +218,15 @@ class Insights:
                          json={"thresholds": [{"location": location, "sku": sku, "threshold": value}]})
         return f"{sku}: alert at {value} units or fewer" if value is not None else f"{sku}: no alert any more"
 
-    async def set_operations(self, token: str | None, store: str, capacity: str, paused: bool) -> str:
-        """The store's daily capacity and its pause switch, as its manager sets them."""
+    async def set_capacity(self, token: str | None, store: str, capacity: str) -> str:
+        """The store's daily capacity, as its manager sets it. Only the capacity is sent:
+        the pause is its own switch (StoreApp.set_paused), and a screen's idea of it may
+        be older than the core's."""
         text = capacity.strip()
         if not text.isdigit():
             raise InvalidInput("bad_capacity", "The daily capacity is a whole number of orders")
         body = await self._call("PATCH", f"/locations/{store}/operations", token,
-                                json={"daily_capacity": int(text), "paused": paused})
+                                json={"daily_capacity": int(text)})
         state = "paused: no new orders are sent here" if body["paused"] else "taking orders"
         return f"{store}: up to {body['daily_capacity']} orders a day, {state}"
 

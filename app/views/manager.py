@@ -71,7 +71,7 @@ def Manager() -> ft.Control:
 
     async def save_capacity() -> None:
         try:
-            said = await insights.set_operations(me.token, me.store, typed.shown()["capacity"], paused)
+            said = await insights.set_capacity(me.token, me.store, typed.shown()["capacity"])
         except DomainError as exc:
             tell_capacity(Feedback(Tone.ERROR, exc.message))
             return
