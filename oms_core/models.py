@@ -353,6 +353,19 @@ class SyncMutation(SQLModel, table=True):
     at: datetime = Field(default_factory=utcnow)
 
 
+class FulfilmentActionKey(SQLModel, table=True):
+    """The Idempotency-Key of each store action taken over HTTP, so a retried pick or
+    rejection is answered without being counted twice."""
+
+    __tablename__ = "fulfilment_action_key"
+    client: str = Field(primary_key=True, max_length=100)  # the actor's label: keys are per caller
+    key: str = Field(primary_key=True, max_length=200)
+    fulfilment_id: str = Field(max_length=36)
+    action: str = Field(max_length=16)
+    request_hash: str = Field(max_length=64)  # the fulfilment, action and body asked
+    at: datetime = Field(default_factory=utcnow)
+
+
 class FeedRetention(SQLModel, table=True):
     """How far the change feed has been pruned: a cursor below this must re-snapshot."""
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
-from fastapi import Depends, Path, Query, Request
+from fastapi import Depends, Header, Path, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -103,6 +103,16 @@ SessionDep = Annotated[Session, Depends(get_session)]
 
 
 # A key's or a routing version's number: an `integer` column, 32 bits on PostgreSQL.
+async def get_idempotency_key(
+    idempotency_key: Annotated[str | None, Header(max_length=200, description=(
+        "any unique string (a UUID): the same call again with this key is answered, not done twice"))] = None,
+) -> str | None:
+    if idempotency_key is not None and not idempotency_key.strip():
+        raise InvalidInput("invalid_idempotency_key", "Idempotency-Key must not be blank")
+    return idempotency_key
+
+
+IdempotencyKey = Annotated[str | None, Depends(get_idempotency_key)]
 IntegerId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
 

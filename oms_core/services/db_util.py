@@ -1,5 +1,8 @@
-"""Small SQL helpers shared by services: portable bulk upsert, counters and existence checks."""
+"""Small helpers shared by services: portable bulk upsert, counters, existence checks,
+and the fingerprint that tells a retried request from another one."""
 
+import hashlib
+import json
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
 
@@ -78,3 +81,9 @@ def refuse_unknown(missing: Iterable[str], code: str, what: str) -> None:
     missing = sorted(missing)
     if missing:
         raise InvalidInput(code, f"unknown {what}: {', '.join(missing[:20])}", missing=missing[:100])
+
+
+def request_hash(asked: object) -> str:
+    """A fingerprint of what a request asked (its JSON form, keys sorted): a retry under
+    the same key has the same one; another request under that key does not."""
+    return hashlib.sha256(json.dumps(asked, sort_keys=True, separators=(",", ":")).encode()).hexdigest()

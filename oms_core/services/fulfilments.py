@@ -5,6 +5,7 @@ state machine whether it is allowed, applies its stock effect and records it."""
 from collections.abc import Sequence
 from datetime import datetime
 
+from pydantic import BaseModel
 from sqlalchemy import Engine, and_, or_, select
 from sqlmodel import Session
 
@@ -15,10 +16,11 @@ from contract.picking import add_picks, everything_picked
 from contract.reasons import REJECT_REASONS
 
 from ..domain.actors import SYSTEM, Actor
-from ..models import Fulfilment, FulfilmentLine
+from ..models import Fulfilment, FulfilmentActionKey, FulfilmentLine
 from ..schemas import CollectIn, PackIn, PickIn, ReadyIn, RejectIn, ShipIn
 from . import allocation, audit, catalog, counter, events, notifications, orders
 from . import stock as stock_service
+from .db_util import request_hash
 
 _EXPIRED = "not accepted in time"
 _EXPIRE_BATCH = 500  # per run; the next run takes the rest
@@ -51,8 +53,15 @@ def get(session: Session, fulfilment_id: str, actor: Actor) -> dict:
     return orders.fulfilment_views(session, Fulfilment.id == fulfilment_id)[0]
 
 
-def act(session: Session, fulfilment_id: str, action: Action, actor: Actor, body: object) -> dict:
+def act(session: Session, fulfilment_id: str, action: Action, actor: Actor, body: object,
+        idempotency_key: str | None = None) -> dict:
+    """Take the action and answer the fulfilment as it stands. An action already taken
+    under the same Idempotency-Key is not taken again: the fulfilment is answered as it
+    stands now. The key is looked up once the row is locked, so concurrent retries wait
+    for the first and then find its key."""
     fulfilment, lines = _load(session, fulfilment_id, actor, lock=True)
+    if idempotency_key is not None and _already_taken(session, fulfilment_id, action, actor, body, idempotency_key):
+        return orders.fulfilment_views(session, Fulfilment.id == fulfilment.id)[0]
     status = FulfilmentStatus(fulfilment.status)
     collect_here = fulfilment.delivery_method == "click_collect"
     match action:
@@ -98,9 +107,28 @@ def act(session: Session, fulfilment_id: str, action: Action, actor: Actor, body
             counter.collect(session, fulfilment, lines, body, actor)
         case _:
             raise InvalidInput("unknown_action", f"{action} is not a store action")
+    if idempotency_key is not None:
+        session.add(FulfilmentActionKey(client=actor.label, key=idempotency_key, fulfilment_id=fulfilment_id,
+                                        action=action.value, request_hash=_action_hash(fulfilment_id, action, body)))
     session.flush()
     orders.refresh_status(session, fulfilment.order_id)
     return orders.fulfilment_views(session, Fulfilment.id == fulfilment.id)[0]
+
+
+def _action_hash(fulfilment_id: str, action: Action, body: object) -> str:
+    asked = body.model_dump(mode="json") if isinstance(body, BaseModel) else None
+    return request_hash({"fulfilment": fulfilment_id, "action": action.value, "body": asked})
+
+
+def _already_taken(session: Session, fulfilment_id: str, action: Action, actor: Actor, body: object,
+                   key: str) -> bool:
+    taken = session.get(FulfilmentActionKey, (actor.label, key))
+    if taken is None:
+        return False
+    if taken.request_hash != _action_hash(fulfilment_id, action, body):
+        raise InvalidInput("idempotency_key_reused", "this Idempotency-Key was used for another action",
+                           fulfilment_id=taken.fulfilment_id, action=taken.action)
+    return True
 
 
 def _load(session: Session, fulfilment_id: str, actor: Actor, *, lock: bool) -> tuple[Fulfilment, list[FulfilmentLine]]:

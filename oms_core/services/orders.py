@@ -1,7 +1,5 @@
 """Placing, reading and cancelling orders."""
 
-import hashlib
-import json
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
@@ -21,20 +19,16 @@ from ..domain.routing import RoutingRequest
 from ..models import Fulfilment, FulfilmentLine, Order, OrderLine, utcnow
 from ..schemas import OrderIn
 from . import allocation, events
+from .db_util import request_hash
 
 
 _NO_RULE_SET = "no rule set can serve these lines; the routing profile parks them for customer service"
 
 
-def request_hash(payload: OrderIn) -> str:
-    canonical = json.dumps(payload.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(canonical.encode()).hexdigest()
-
-
 def place(engine: Engine, payload: OrderIn, actor: Actor, idempotency_key: str | None) -> tuple[dict, bool]:
     """Place the order; returns (the order as `get` shows it, created).
     A replay returns the first order."""
-    digest = request_hash(payload)
+    digest = request_hash(payload.model_dump(mode="json"))
 
     def place_or_replay(session: Session) -> tuple[dict, bool]:
         existing = _replayed(session, actor, idempotency_key, digest)

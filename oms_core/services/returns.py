@@ -8,8 +8,6 @@ back, each unit once. Resellable units go back into this store's stock;
 damaged ones are set aside for the warehouse and stay out of sellable stock.
 """
 
-import hashlib
-import json
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -30,13 +28,14 @@ from ..models import Fulfilment, Location, Order, OrderLine, OrderReturn, Produc
 from ..schemas import ReturnIn
 from . import audit, events, notifications, orders
 from . import stock as stock_service
+from .db_util import request_hash
 
 _DISPOSITION = {"resellable": "restocked", "damaged": "to_warehouse"}
 
 
 def create(engine: Engine, body: ReturnIn, actor: Actor, idempotency_key: str | None) -> tuple[dict, bool]:
     """Record the return; returns (the return, created). A retry returns the first one."""
-    digest = hashlib.sha256(json.dumps(body.model_dump(mode="json"), sort_keys=True).encode()).hexdigest()
+    digest = request_hash(body.model_dump(mode="json"))
     try:
         with session_scope(engine) as session:
             # One return of an order at a time, so that two counters never refund

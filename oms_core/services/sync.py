@@ -12,8 +12,6 @@ record of its outcome, keyed by (device, mutation id); a retry gets the
 recorded outcome back and nothing runs twice.
 """
 
-import hashlib
-import json
 from collections.abc import Iterable
 from datetime import timedelta
 
@@ -56,6 +54,7 @@ from ..schemas import (
 )
 from . import auth, counter, fulfilments, orders
 from . import stock as stock_service
+from .db_util import request_hash
 
 # Done fulfilments stay on the tablet this long ("done today", reprints).
 RECENT = timedelta(days=7)
@@ -387,8 +386,7 @@ def _push_one(engine: Engine, device: Actor, device_id: str, mutation: MutationI
 
 def _request_hash(mutation: MutationIn) -> str:
     # `at` is left out: it says when, not what.
-    asked = mutation.model_dump(mode="json", include={"type", "staff", "fulfilment", "args"})
-    return hashlib.sha256(json.dumps(asked, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+    return request_hash(mutation.model_dump(mode="json", include={"type", "staff", "fulfilment", "args"}))
 
 
 def _recorded(session: Session, device_id: str, mutation_id: str, digest: str) -> dict | None:

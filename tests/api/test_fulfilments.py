@@ -1,6 +1,8 @@
 """What a store does with its fulfilments, through the API."""
 
 import re
+import threading
+from concurrent.futures import ThreadPoolExecutor
 
 from .conftest import CAP, CAP_EAN, JNS, PARIS, TEE, TEE_EAN
 
@@ -116,6 +118,47 @@ def test_wrong_item_and_over_pick_are_refused_and_not_counted(network):
     assert over.status_code == 409 and over.json()["error"]["code"] == "over_pick"
     current = network.client.get(f"/api/v1/fulfilments/{fid}", headers=store).json()
     assert (current["status"], current["lines"][0]["picked"]) == ("accepted", 0)
+
+
+def test_a_pick_retried_with_its_idempotency_key_is_counted_once(network):
+    store = network.sign_in("LYS-01")
+    _, fid = _order_at(network, "LYS-01", [(TEE, 2)])
+    network.act(store, fid, "accept")
+    keyed = {**store, "Idempotency-Key": "pick-1"}
+    first = network.act(keyed, fid, "pick", {"items": [{"sku": TEE}]})
+    again = network.act(keyed, fid, "pick", {"items": [{"sku": TEE}]})  # the answer was lost: sent again
+    assert (first.status_code, again.status_code) == (200, 200)
+    assert first.json()["lines"][0]["picked"] == again.json()["lines"][0]["picked"] == 1
+    other = network.act(keyed, fid, "pick", {"items": [{"code": TEE_EAN}]})  # same key, another scan
+    assert other.status_code == 422 and other.json()["error"]["code"] == "idempotency_key_reused"
+    blank = network.act({**store, "Idempotency-Key": " "}, fid, "pick", {"items": [{"sku": TEE}]})
+    assert blank.status_code == 422 and blank.json()["error"]["code"] == "invalid_idempotency_key"
+    second = network.act({**store, "Idempotency-Key": "pick-2"}, fid, "pick", {"items": [{"sku": TEE}]})
+    assert (second.json()["status"], second.json()["lines"][0]["picked"]) == ("picked", 2)
+    # A key is the caller's: another associate's "pick-1" is their own.
+    _, other_fid = _order_at(network, "LYS-01", [(TEE, 1)])
+    colleague = network.sign_in("LYS-01", code="S002", pin="1111")
+    network.act(colleague, other_fid, "accept")
+    picked = network.act({**colleague, "Idempotency-Key": "pick-1"}, other_fid, "pick", {"items": [{"sku": TEE}]})
+    assert picked.json()["status"] == "picked"
+
+
+def test_a_pick_sent_several_times_at_once_is_counted_once(network):
+    """Retries racing the first try: each waits for the fulfilment's lock, then finds its key."""
+    store = network.sign_in("LYS-01")
+    _, fid = _order_at(network, "LYS-01", [(TEE, 2)])
+    network.act(store, fid, "accept")
+    start = threading.Barrier(4)
+
+    def scan(_: int):  # noqa: ANN202
+        start.wait()
+        return network.act({**store, "Idempotency-Key": "scan-7"}, fid, "pick", {"items": [{"code": TEE_EAN}]})
+
+    with ThreadPoolExecutor(4) as tablets:
+        answers = list(tablets.map(scan, range(4)))
+    assert [a.status_code for a in answers] == [200] * 4, [a.text for a in answers]
+    current = network.client.get(f"/api/v1/fulfilments/{fid}", headers=store).json()
+    assert (current["status"], current["lines"][0]["picked"]) == ("picking", 1)
 
 
 def test_actions_out_of_order_are_conflicts(network):

@@ -6,7 +6,7 @@ from contract.errors import InvalidInput
 from contract.fulfilment import Action, FulfilmentStatus
 from ...schemas import AcceptIn, CollectIn, FulfilmentOut, PackIn, PickIn, ReadyIn, RejectIn, ShipIn
 from ...services import fulfilments
-from ..deps import ReadSessionDep, SessionDep, SessionRoute, Staff, StaffOrAdmin, scoped_location
+from ..deps import IdempotencyKey, ReadSessionDep, SessionDep, SessionRoute, Staff, StaffOrAdmin, scoped_location
 
 router = APIRouter(prefix="/fulfilments", tags=["fulfilments"], route_class=SessionRoute)
 
@@ -50,13 +50,14 @@ def _action(action: Action, body_model: type):
         fulfilment_id: str,
         session: SessionDep,
         actor: Staff,
+        idempotency_key: IdempotencyKey,
         body: Annotated[body_model | None, Body()] = None,  # type: ignore[valid-type]
     ) -> dict:
         if body is None:
             if body_model is RejectIn:
                 raise InvalidInput("reason_required", "a rejection needs a reason")
             body = body_model()
-        result = fulfilments.act(session, fulfilment_id, action, actor, body)
+        result = fulfilments.act(session, fulfilment_id, action, actor, body, idempotency_key)
         session.commit()
         return result
 

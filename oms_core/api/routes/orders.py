@@ -1,6 +1,6 @@
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query, Response
+from fastapi import APIRouter, Query, Response
 
 from contract.errors import InvalidInput
 from contract.reasons import CANCEL_REASONS, REJECT_REASONS, RETURN_REASONS
@@ -20,6 +20,7 @@ from ...services import counter, order_lookup, orders, returns
 from ..deps import (
     AnyActor,
     EngineDep,
+    IdempotencyKey,
     OrderManager,
     OrderPlacer,
     ReadSessionDep,
@@ -38,12 +39,10 @@ def place_order(
     response: Response,
     engine: EngineDep,
     actor: OrderPlacer,
-    idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
+    idempotency_key: IdempotencyKey,
 ) -> dict:
     """Capture an order and route it. Retrying with the same Idempotency-Key and
     body returns the same order (200); the same key with another body is a 422."""
-    if idempotency_key is not None and not idempotency_key.strip():
-        raise InvalidInput("invalid_idempotency_key", "Idempotency-Key must not be blank")
     order, created = orders.place(engine, body, actor, idempotency_key)
     if not created:
         response.status_code = 200

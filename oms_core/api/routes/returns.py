@@ -1,12 +1,8 @@
-from typing import Annotated
-
-from fastapi import APIRouter, Header, Response
-
-from contract.errors import InvalidInput
+from fastapi import APIRouter, Response
 
 from ...schemas import ReturnIn, ReturnOut
 from ...services import returns
-from ..deps import EngineDep, ReadSessionDep, SessionRoute, Staff, StaffOrAdmin
+from ..deps import EngineDep, IdempotencyKey, ReadSessionDep, SessionRoute, Staff, StaffOrAdmin
 
 router = APIRouter(prefix="/returns", tags=["returns"], route_class=SessionRoute)
 
@@ -17,13 +13,11 @@ def create_return(
     response: Response,
     engine: EngineDep,
     actor: Staff,
-    idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
+    idempotency_key: IdempotencyKey,
 ) -> dict:
     """Take back items of any order at this store: refund, restock what is resellable,
     set aside what is damaged. The same return id or Idempotency-Key again returns
     the first return (200); with another body it is a 422."""
-    if idempotency_key is not None and not idempotency_key.strip():
-        raise InvalidInput("invalid_idempotency_key", "Idempotency-Key must not be blank")
     record, created = returns.create(engine, body, actor, idempotency_key)
     if not created:
         response.status_code = 200
