@@ -145,15 +145,18 @@ class LocalCache:
 
     # --- outbox ------------------------------------------------------------
 
-    def enqueue(self, kind: str, staff_code: str, fulfilment_id: str | None, args: dict) -> str:
-        """Record an associate's action; it shows at once and syncs when it can."""
-        mutation_id = str(uuid.uuid4())
+    def enqueue(self, kind: str, staff_code: str, fulfilment_id: str | None, args: dict,
+                mutation_id: str | None = None) -> str:
+        """Record an associate's action; it shows at once and syncs when it can. With the
+        caller's `mutation_id` (made when the action began), recording it again records
+        nothing more: a second tap is the same action."""
+        mutation_id = mutation_id or str(uuid.uuid4())
         with self._write("outbox", "fulfilment") as conn:
             conn.execute(
-                insert(outbox).values(
+                sqlite_insert(outbox).values(
                     id=mutation_id, type=kind, staff=staff_code, fulfilment_id=fulfilment_id, args=args,
                     created_at=now_iso(), state="pending", seen=0,
-                )
+                ).on_conflict_do_nothing(index_elements=["id"])
             )
         return mutation_id
 
@@ -182,6 +185,13 @@ class LocalCache:
                 conn.execute(update(outbox).where(outbox.c.id == result["id"], outbox.c.state == "pending")
                              .values(**values))
             self._forget_confirmed(conn)
+
+    def outbox_entries(self, mutation_ids: Iterable[str]) -> dict[str, dict]:
+        """These intents as the outbox holds them (state, error). An applied intent leaves
+        the outbox once the cache holds its effect: one not found was applied."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(outbox).where(outbox.c.id.in_(list(mutation_ids)))).mappings()
+            return {row["id"]: dict(row) for row in rows}
 
     def rejections(self) -> list[dict]:
         """Actions the core refused that nobody has acknowledged yet, newest first."""
