@@ -297,8 +297,12 @@ def refusal_message(rejection: dict, view: dict) -> str:
     """An action the core refused once the device was back online, said with what to do
     now. An order cancelled while it waited on the shelf for its customer is still there
     physically: the associate must take it off that shelf and put the items back."""
-    ref = _ref(view) if view else "an order"
     reason = (rejection.get("error") or {}).get("message", "refused")
+    if rejection["type"] == "count":  # a stock count names no order
+        args = rejection.get("args") or {}
+        return (f"The core refused your count of {args.get('sku')} ({args.get('on_hand')} on hand): {reason}. "
+                "The stock shows what the core says")
+    ref = _ref(view) if view else "an order"
     refused = f"The core refused your {rejection['type']} on {ref}: {reason}."
     if view.get("status") != "cancelled" or view.get("delivery_method") != "click_collect":
         return f"{refused} The order shows what the core says."
