@@ -23,6 +23,7 @@ from .search import OrderSearch
 from .settings import Settings
 from .shell import Shell
 from .sign_in import SignIn
+from .stock_count import StockCount
 
 CLOCK_TICK_S = 15  # countdowns move on without anyone touching the screen
 
@@ -87,6 +88,7 @@ def App(store: StoreApp) -> ft.Control:
             ft.Route(path="counter/arrivals", component=Arrivals),
             ft.Route(path="returns", component=Returns),
             ft.Route(path="aisle", component=EndlessAisle),
+            ft.Route(path="stock-count", component=StockCount),
             ft.Route(path="settings", component=Settings),
             ft.Route(path="search", component=OrderSearch),
             ft.Route(path="manager", component=Manager),

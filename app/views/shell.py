@@ -16,6 +16,7 @@ NAVIGATION = [  # (path, label, icon, managers only)
     ("/counter", "Counter", ft.Icons.STOREFRONT, False),
     ("/returns", "Returns", ft.Icons.ASSIGNMENT_RETURN, False),
     ("/aisle", "Endless aisle", ft.Icons.TRAVEL_EXPLORE, False),
+    ("/stock-count", "Stock count", ft.Icons.INVENTORY, False),
     ("/search", "Find an order", ft.Icons.SEARCH, False),
     ("/manager", "Manager", ft.Icons.INSIGHTS, True),
     ("/settings", "Settings", ft.Icons.SETTINGS, False),
