@@ -31,7 +31,7 @@ def test_a_shelf_counted_by_scanning_sets_the_stock_in_the_core(shop, browser):
     # A full shelf: one scan, then the quantity typed.
     screen.scan(ITEMS[JNS][1])
     screen.says("count-feedback", "Jeans black 32: 1 counted")
-    screen.type_into("Counted: Jeans black 32", "40")
+    screen.type_into("Counted", "40", within=screen.tagged("count-JNS-BLK-32"))
     screen.page.keyboard.press("Enter")
     screen.says("count-feedback", "Jeans black 32: 40 counted")
     screen.says("count-JNS-BLK-32", "+20 against the system")

@@ -105,8 +105,8 @@ def test_a_count_recorded_offline_reaches_the_core_ledger_once_synced(shop, netw
 
 def test_a_double_tap_and_a_retried_push_count_once(shop, network, counting, line):
     sheet = counting.set_quantities(_counted(counting, [TEE_EAN]), {TEE: "9"})[0]
-    recorded, said = counting.record(shop.associate, sheet)
-    assert counting.record(shop.associate, recorded) == (recorded, None)  # the second tap finds a new, empty sheet
+    after, _ = counting.record(shop.associate, sheet)
+    assert counting.record(shop.associate, after) == (after, None)  # the second tap finds a new, empty sheet
     counting.record(shop.associate, sheet)  # or the sheet it drew, with the same id: the same count
     assert shop.app.cache.pending_count() == 1
 
@@ -121,7 +121,8 @@ def test_a_double_tap_and_a_retried_push_count_once(shop, network, counting, lin
     shop.sync()
     assert network.level("LYS-01", TEE)["on_hand"] == 8
     assert _counts_by_the_associate(network, TEE) == [6]
-    assert counting.outcomes(recorded.recorded)[recorded.recorded[0].mutation_id] == (Outcome.ACCEPTED, None)
+    (count,) = after.recorded
+    assert counting.outcomes(after.recorded)[count.mutation_id] == (Outcome.ACCEPTED, None)
 
 
 def test_a_count_the_core_refuses_is_said_and_changes_nothing(shop, network, counting):
