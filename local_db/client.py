@@ -6,6 +6,8 @@ from collections.abc import AsyncIterator
 
 import httpx
 
+from contract.events import SILENCE_S
+
 API = "/api/v1"
 
 
@@ -117,8 +119,10 @@ class CoreClient:
     async def events(self, device_token: str) -> AsyncIterator[str]:
         """Server-sent event names ("ready", "changes", ...) until the stream ends."""
         headers = {"Authorization": f"Bearer {device_token}", "Accept": "text/event-stream"}
+        # Heartbeats keep a healthy stream talking: a silent one is a dead line.
+        timeout = httpx.Timeout(10.0, read=SILENCE_S)
         try:
-            async with self._http.stream("GET", API + "/sync/events", headers=headers, timeout=httpx.Timeout(10.0, read=45.0)) as response:
+            async with self._http.stream("GET", API + "/sync/events", headers=headers, timeout=timeout) as response:
                 if response.status_code != 200:
                     await response.aread()
                     raise CoreUnavailable(f"event stream answered {response.status_code}")

@@ -6,7 +6,8 @@ associate acts, when the core signals a change on the event stream, and
 every `poll_interval` seconds while the event stream is down, every
 `live_poll_interval` seconds (a safety net) while it is open; after a failure
 the next try waits longer each time (capped), and the state says what went
-wrong. A stream that drops brings a sync at once.
+wrong. A stream that drops brings a sync at once; one that fails, or stays
+silent past the core's heartbeat (contract/events.py), says offline at once.
 """
 
 import asyncio
@@ -153,6 +154,7 @@ class SyncEngine:
                 self._enrolled.clear()
                 await self._enrolled.wait()  # until a sign-in enrols this install
                 continue
+            lost: dict = {}
             try:
                 async for event in self.client.events(token):
                     if event in ("ready", "changes"):
@@ -161,9 +163,13 @@ class SyncEngine:
                         self._feed_news.set()
             except (CoreUnavailable, CoreRefused) as exc:
                 log.info("event stream: %s", exc)
+                # The core cannot be reached, or went silent: say so now, not after the next
+                # sync's timeout or poll. A stream the core ended itself (it is stopping) says
+                # nothing yet: the reconnection that follows tells.
+                lost = {"online": False, "last_error": str(exc)}
             if self._status.live:
                 self._feed_news.set()  # changes may go unsignalled from now on: catch up, then poll
-            self._set(live=False)
+            self._set(live=False, **lost)
             failures += 1
             await asyncio.sleep(min(self.max_backoff, 0.5 * 2 ** min(failures, 6)))
 

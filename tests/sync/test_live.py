@@ -3,15 +3,19 @@ against a real server: one worker on SQLite, two on PostgreSQL (where the
 worker holding the stream hears other workers' changes through LISTEN/NOTIFY)."""
 
 import asyncio
+import signal
+from collections.abc import Callable
 from decimal import Decimal
 
 import httpx
+import pytest
 from sqlalchemy import text
 
 from backroom.process import core_server
+from contract.events import SILENCE_S
 from local_db.cache import LocalCache
 from local_db.client import CoreClient
-from local_db.engine import SyncEngine
+from local_db.engine import SyncEngine, SyncStatus
 from oms_core.api.live import LiveChanges
 from oms_core.core.config import Settings
 from oms_core.core.db import make_engine, session_scope
@@ -20,6 +24,9 @@ from oms_core.services import stock as stock_service
 from tests.conftest import PG_ADMIN_URL, need
 
 WAIT_S = 20  # an upper bound for a slow CI machine, not a synchronisation
+# How soon the badge must leave Live once the line is dead: the silence the stream
+# allows, and a little for a loaded machine. Not TCP's minutes, nor the next poll.
+PROMPTLY_S = SILENCE_S + 2
 
 
 def _prepare(settings) -> tuple[str, str]:  # noqa: ANN001
@@ -134,3 +141,56 @@ def test_a_tablet_whose_event_stream_drops_syncs_at_once(sqlite_settings, tmp_pa
 
     with core_server(sqlite_settings.database_url) as server:
         asyncio.run(scenario(server))
+
+
+def test_the_badge_leaves_live_within_seconds_of_a_frozen_or_stopped_core_and_stays_live_meanwhile(
+        sqlite_settings, tmp_path):
+    """A frozen core (its connections stay open and silent, as when a cable or a router drops
+    them) and a stopped one are said offline within seconds; a healthy stream, which only the
+    core's heartbeats keep talking, stays Live for as long as it lasts."""
+    _, store = _prepare(sqlite_settings)
+
+    async def scenario(server) -> None:  # noqa: ANN001
+        cache = LocalCache(tmp_path / "store.db")
+        client = CoreClient(server.url)
+        # No polls to notice anything: only the event stream can tell.
+        engine = SyncEngine(cache, client, poll_interval=3600, live_poll_interval=3600, live=True)
+        await engine.enrol((await client.sign_in(store, "S001", "1234"))["access_token"])
+        engine.start()
+
+        def live(status: SyncStatus) -> bool:
+            return status.live and status.online
+
+        def offline(status: SyncStatus) -> bool:
+            return not status.live and not status.online
+
+        try:
+            await _until(engine, live, WAIT_S)
+            with pytest.raises(TimeoutError):  # longer than the stream may stay silent: no drop
+                await _until(engine, lambda status: not live(status), SILENCE_S + 1)
+            server.process.send_signal(signal.SIGSTOP)
+            try:
+                await _until(engine, offline, PROMPTLY_S)
+            finally:
+                server.process.send_signal(signal.SIGCONT)
+            await _until(engine, live, WAIT_S)  # back as soon as the core answers again
+            server.process.terminate()  # stopped (a deploy, a restart): it ends its streams first
+            await _until(engine, offline, PROMPTLY_S)
+        finally:
+            await engine.stop()
+            await client.aclose()
+            cache.close()
+
+    with core_server(sqlite_settings.database_url) as server:
+        asyncio.run(scenario(server))
+
+
+async def _until(engine: SyncEngine, holds: Callable[[SyncStatus], bool], timeout: float) -> None:
+    """Wait until the engine's state `holds`, for at most `timeout` seconds (TimeoutError after)."""
+    reached = asyncio.Event()
+    stop = engine.subscribe(lambda status: holds(status) and reached.set())
+    try:
+        if not holds(engine.status):
+            await asyncio.wait_for(reached.wait(), timeout)
+    finally:
+        stop()

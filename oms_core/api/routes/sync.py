@@ -5,14 +5,14 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response, StreamingResponse
 
+from contract.events import HEARTBEAT_S
+
 from ...schemas import FeedPage, MutationsIn, MutationsOut
 from ...services import sync
 from ..answers import as_built
 from ..deps import DeviceActor, EngineDep, ReadSessionDep, SessionRoute, StoreActor
 
 router = APIRouter(prefix="/sync", tags=["sync"], route_class=SessionRoute)
-
-KEEP_ALIVE_S = 15.0
 
 
 @router.get("/changes", response_model=FeedPage)
@@ -47,7 +47,7 @@ async def events(request: Request, actor: StoreActor) -> StreamingResponse:
             yield "retry: 2000\nevent: ready\ndata: {}\n\n"
             while not live.closing:
                 try:
-                    await asyncio.wait_for(queue.get(), timeout=KEEP_ALIVE_S)
+                    await asyncio.wait_for(queue.get(), timeout=HEARTBEAT_S)
                 except TimeoutError:
                     yield ": keep-alive\n\n"
                     continue
