@@ -477,8 +477,8 @@ class CounterDesk:
         offline (no token), the core cannot be reached (`again`: whether trying again is safe), or
         the core refused (in its words, or those `refusals` give its code)."""
         if not associate.token:
-            return None, Feedback(Tone.WARNING, f"You signed in offline: {what.lower()} needs the core. Sign out "
-                                                "and in again once the badge says Online")
+            return None, Feedback(Tone.WARNING, f"You signed in offline: {what.lower()} needs the core. Try again "
+                                                "once the badge says Online")
         try:
             return await ask(associate.token), None
         except CoreUnavailable:

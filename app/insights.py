@@ -189,7 +189,7 @@ class Insights:
 
     async def _call(self, method: str, path: str, token: str | None, **kwargs) -> dict | list:  # noqa: ANN003
         if not token:
-            raise Unauthorized("offline_sign_in", "You signed in offline: sign in again online to see this")
+            raise Unauthorized("offline_sign_in", "You signed in offline: this shows once the badge says Online")
         try:
             return await self.store.client.request(method, path, token, **kwargs)
         except CoreUnavailable:
@@ -235,7 +235,7 @@ class Insights:
         if export not in EXPORTS:
             raise InvalidInput("unknown_export", f"export must be one of {', '.join(EXPORTS)}")
         if not token:
-            raise Unauthorized("offline_sign_in", "You signed in offline: sign in again online to export")
+            raise Unauthorized("offline_sign_in", "You signed in offline: export once the badge says Online")
         try:
             filename, content = await self.store.client.download(f"/exports/{export}.csv", token,
                                                                   params=_params(period))

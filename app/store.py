@@ -10,7 +10,7 @@ import asyncio
 import contextvars
 import json
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import httpx
@@ -31,6 +31,9 @@ class Associate:
     name: str
     role: str
     token: str | None  # None when signed in offline (the core could not be reached)
+    # An offline sign-in keeps the PIN it checked, in memory only, to sign in online
+    # once the core answers again (StoreApp.sign_in_online); None once online.
+    pin: str | None = field(default=None, repr=False)
 
     @property
     def is_manager(self) -> bool:
@@ -118,14 +121,32 @@ class StoreApp:
                     "offline_unknown",
                     "the core cannot be reached and this PIN was never used on this device: sign in once online",
                 ) from None
-            return Associate(store, code, known["name"], known["role"], token=None)
+            return Associate(store, code, known["name"], known["role"], token=None, pin=pin)
         except CoreRefused as exc:
+            if exc.code == "bad_credentials":
+                self.cache.forget_staff(store, code, pin)  # a PIN the core refuses opens nothing here
             raise _domain(exc) from None
         self.cache.remember_staff(store, code, answer["name"], answer["role"], pin)
         if self.cache.get_meta("device_token") is None:
             await self.engine.enrol(answer["access_token"], name=f"{store} store app")
             self.cache.set_meta(store=store)
         return Associate(store, code, answer["name"], answer["role"], token=answer["access_token"])
+
+    async def sign_in_online(self, associate: Associate) -> Associate:
+        """An offline sign-in, signed in online with the PIN it checked, once the core answers:
+        the associate with a token, or as they were while the core still cannot be reached.
+        Raises Unauthorized, saying so plainly, when the core refuses that PIN (changed on
+        the core meanwhile, or the account closed)."""
+        if associate.token or associate.pin is None:
+            return associate
+        try:
+            return await self.sign_in(associate.store, associate.code, associate.pin)
+        except DomainError:
+            raise Unauthorized(
+                "offline_pin_refused",
+                "You are signed out: the core refused the PIN you signed in with offline; it may have been changed "
+                "meanwhile. What you did is kept on this device: sign in again with your current PIN",
+            ) from None
 
     async def sign_out(self, associate: Associate) -> None:
         if associate.token:
@@ -158,7 +179,8 @@ class StoreApp:
         doing = "pause" if paused else "take orders again for"
         still = f"{store} {'still takes orders' if paused else 'is still paused'}"
         if not associate.token:
-            return PauseAnswer(not paused, False, f"Could not {doing} {store}: you signed in offline. {still}")
+            return PauseAnswer(not paused, False, f"Could not {doing} {store}: you signed in offline. {still}; "
+                                                  "try again when the badge says Online")
         try:
             body = await self.client.request("PATCH", f"/locations/{store}/operations", associate.token,
                                              json={"paused": paused})

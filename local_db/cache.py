@@ -358,6 +358,13 @@ class LocalCache:
             return None
         return {"store": row["store"], "code": row["code"], "name": row["name"], "role": row["role"]}
 
+    def forget_staff(self, store: str, code: str, pin: str) -> None:
+        """The core refused this PIN: if it is the one kept here, it no longer signs in offline
+        (a typo leaves the kept one alone)."""
+        if self.verify_staff(store, code, pin) is not None:
+            with self._write("staff") as conn:
+                conn.execute(delete(staff).where(staff.c.store == store, staff.c.code == code))
+
 
 class _WriteTx:
     """One write transaction under the cache's lock; listeners hear of it after commit."""

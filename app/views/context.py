@@ -40,11 +40,11 @@ def use_feed() -> Feed:
     return ft.use_context(FeedContext)
 
 
-def use_feedback() -> tuple[Feedback | None, Callable[[Feedback], Feedback]]:
-    """What this screen last told the associate, and how to tell them something."""
+def use_feedback() -> tuple[Feedback | None, Callable[[Feedback | None], Feedback | None]]:
+    """What this screen last told the associate, and how to tell them something (None: nothing)."""
     feedback, set_feedback = ft.use_state(None)
 
-    def tell(new: Feedback) -> Feedback:
+    def tell(new: Feedback | None) -> Feedback | None:
         set_feedback(new)
         return new
 

@@ -32,13 +32,14 @@ def Manager() -> ft.Control:
     async def load() -> None:
         if not me.is_manager:
             return
+        tell(None)  # what an earlier load said (signed in offline, say) is no longer so
         try:
             set_data(await insights.dashboard(me.token, period))
             set_alerts(await insights.stock_alerts(me.token))
         except DomainError as exc:
             tell(Feedback(Tone.ERROR, exc.message))
 
-    ft.use_effect(load, [period])
+    ft.use_effect(load, [period, me.token])  # an offline sign-in gets its token once the core answers
     if not me.is_manager:
         return ft.Column([screen_title("Managers only"),
                           tagged("refused", ft.Text("The dashboard is for the store's managers.")),

@@ -49,6 +49,8 @@ def App(store: StoreApp) -> ft.Control:
                 if fresh and shift.associate is not None:
                     shift.new_orders = [*shift.new_orders, *fresh]
                     page.run_task(speaker.play, speaker.chime)
+            if shift.associate is not None and shift.associate.token is None:
+                page.run_task(shift.sign_in_online)  # once the core answers again
             feed.changed()
 
         async def tick() -> None:

@@ -25,6 +25,13 @@ def SignIn() -> ft.Control:
     outcome, _ = ft.use_state(Outcome)
     head_office, set_head_office = ft.use_state(False)
 
+    def take_notice() -> None:  # why the last session ended, when the core ended it
+        if shift.notice is not None:
+            outcome.error = shift.notice.message
+            shift.notice = None
+
+    ft.use_effect(take_notice, [])
+
     async def submit(_=None) -> None:  # noqa: ANN001
         shown = typed.shown()
         if not (shown["store"] and shown["staff"] and shown["pin"]):
