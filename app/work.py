@@ -306,15 +306,28 @@ def refusal_message(rejection: dict, view: dict) -> str:
     refused = f"The core refused your {rejection['type']} on {ref}: {reason}."
     if view.get("status") != "cancelled" or view.get("delivery_method") != "click_collect":
         return f"{refused} The order shows what the core says."
-    shelf = (rejection.get("args") or {}).get("shelf") or view.get("shelf")  # moved there meanwhile, or still there
-    items = sum(line.get("picked", line["qty"]) - line.get("collected", 0) for line in view.get("lines", []))
-    where = f"shelf {shelf}" if shelf else "the pickup shelf"
+    where, items = _on_the_shelf(view, (rejection.get("args") or {}).get("shelf"))  # moved there meanwhile?
     if rejection["type"] == "collect":
         return (f"{ref} had been cancelled while it waited on {where}, so the core refused the handover. If the "
                 f"customer is still here, take the {items} item(s) back and put them back in stock; if not, tell "
                 "your manager: the store's stock still counts them")
     return (f"{ref} was cancelled while it waited on {where}, so the core refused your {rejection['type']}: "
             f"take it off {where} and put its {items} item(s) back in stock")
+
+
+def cancelled_on_shelf_message(view: dict) -> str:
+    """An order the core cancelled while it waited on the shelf (the customer cancelled it, or
+    never came), with no action of ours to refuse: the parcel is still there all the same."""
+    where, items = _on_the_shelf(view)
+    return (f"{_ref(view)} was cancelled while it waited on {where}: take it off {where} and put its {items} "
+            "item(s) back in stock")
+
+
+def _on_the_shelf(view: dict, shelf: str | None = None) -> tuple[str, int]:
+    """Where a cancelled order waits (`shelf`, if an action of ours moved it) and how many items it holds."""
+    shelf = shelf or view.get("shelf")
+    items = sum(line.get("picked", line["qty"]) - line.get("collected", 0) for line in view.get("lines", []))
+    return (f"shelf {shelf}" if shelf else "the pickup shelf"), items
 
 
 def prepared_elsewhere(view: dict, store: str | None) -> str | None:

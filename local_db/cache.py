@@ -26,6 +26,7 @@ from . import optimistic
 from .schema import (
     availability,
     barcode,
+    cancelled_on_shelf,
     fulfilment,
     location,
     manifest,
@@ -118,16 +119,36 @@ class LocalCache:
         if page.get("snapshot") in ("end", "start_end"):
             kinds |= set(_SNAPSHOT_TABLES)
         with self._write(*kinds) as conn:
+            shelf_cancellations = self._shelf_cancellations(conn, page["items"])  # read before they apply
             if page.get("snapshot") in ("start", "start_end"):
                 for table in _SNAPSHOT_TABLES.values():
                     conn.execute(update(table).values(stale=1))
             _apply_items(conn, page["items"])
+            if shelf_cancellations:
+                conn.execute(sqlite_insert(cancelled_on_shelf).on_conflict_do_nothing(), [
+                    {"fulfilment_id": fid, "noticed_at": now_iso()} for fid in shelf_cancellations])
             if page.get("snapshot") in ("end", "start_end"):
                 for table in _SNAPSHOT_TABLES.values():
                     conn.execute(delete(table).where(table.c.stale == 1))
             _set_meta(conn, {"cursor": page["cursor"], "last_sync_at": now_iso()})
             self._forget_confirmed(conn)
         return kinds
+
+    def _shelf_cancellations(self, conn: Connection, items: list[dict]) -> list[str]:
+        """The fulfilments these items cancel that associates saw waiting on the shelf, with no
+        action of theirs on them pending or refused: a refusal already says what to do."""
+        cancelled = [item["id"] for item in items if item["entity"] == "fulfilment" and item["op"] != "delete"
+                     and item["data"]["status"] == "cancelled"]
+        if not cancelled:
+            return []
+        seen = conn.execute(select(fulfilment.c.data).where(fulfilment.c.id.in_(cancelled))).scalars().all()
+        intents = self._intents(conn, cancelled)
+        refusing = set(conn.execute(select(outbox.c.fulfilment_id).where(
+            outbox.c.fulfilment_id.in_(cancelled),
+            (outbox.c.state == "pending") | ((outbox.c.state == "rejected") & (outbox.c.seen == 0)),
+        )).scalars())
+        return [row["id"] for row in seen if row["id"] not in refusing
+                and optimistic.effective(row, intents.get(row["id"], []))["status"] == "ready_for_pickup"]
 
     def _forget_confirmed(self, conn: Connection) -> None:
         """Applied intents whose effect the cache now holds need not be replayed any more."""
@@ -204,6 +225,21 @@ class LocalCache:
     def acknowledge(self, mutation_id: str) -> None:
         with self._write("outbox") as conn:
             conn.execute(update(outbox).where(outbox.c.id == mutation_id).values(seen=1))
+
+    # --- parcels cancelled on the shelf ----------------------------------------
+
+    def cancelled_on_shelf(self) -> list[dict]:
+        """Parcels the core cancelled while they waited on the shelf, with no action of ours to
+        refuse, that nobody has taken off yet: their fulfilments, newest first."""
+        with self.engine.connect() as conn:
+            ids = conn.execute(select(cancelled_on_shelf.c.fulfilment_id)
+                               .order_by(cancelled_on_shelf.c.noticed_at.desc())).scalars().all()
+        return self.fulfilments_of(ids)
+
+    def taken_off_shelf(self, fulfilment_id: str) -> None:
+        """An associate took a cancelled parcel off the shelf and put its items back in stock."""
+        with self._write("cancelled_on_shelf") as conn:
+            conn.execute(delete(cancelled_on_shelf).where(cancelled_on_shelf.c.fulfilment_id == fulfilment_id))
 
     # --- reads for the screens --------------------------------------------
 

@@ -126,3 +126,13 @@ manifest_parcel = Table(
     Column("scanned_at", String(40), nullable=False),
     Column("scanned_by", String(32), nullable=False),
 )
+
+# Click & collect parcels the core cancelled while they waited on this store's shelf,
+# with no action of ours to be refused: nobody is told by a refusal, yet someone must
+# take each off the shelf and restock it. A row goes when an associate says it is done.
+cancelled_on_shelf = Table(
+    "cancelled_on_shelf",
+    metadata,
+    Column("fulfilment_id", String(36), primary_key=True),
+    Column("noticed_at", String(40), nullable=False),
+)

@@ -5,7 +5,7 @@ import flet as ft
 
 from ..session import Shift
 from ..store import paused_notice
-from ..work import refusal_message
+from ..work import cancelled_on_shelf_message, refusal_message
 from .common import WARNING_TEXT, screen, sync_badge, tagged
 from .context import go, use_feed, use_shift
 
@@ -92,16 +92,23 @@ def _banners(shift: Shift) -> list[ft.Control]:
                             size=16, weight=ft.FontWeight.W_600, color=ft.Colors.BLUE_900, expand=True),
                     ft.FilledButton("Show", on_click=look)]),
             bgcolor=ft.Colors.BLUE_100, padding=ft.Padding.symmetric(horizontal=16, vertical=8))))
-    for rejection in shift.store.cache.rejections()[:3]:
-        view = shift.store.cache.fulfilment(rejection["fulfilment_id"]) or {}
-
-        def acknowledge(_, mutation_id=rejection["id"]) -> None:
-            shift.store.cache.acknowledge(mutation_id)
-
-        banners.append(tagged("refusal-banner", ft.Container(
-            ft.Row([ft.Icon(ft.Icons.REPORT, color=ft.Colors.RED_900),
-                    ft.Text(refusal_message(rejection, view), color=ft.Colors.RED_900, expand=True,
-                            weight=ft.FontWeight.W_600),
-                    ft.OutlinedButton("Got it", on_click=acknowledge)]),
-            bgcolor=ft.Colors.RED_50, padding=ft.Padding.symmetric(horizontal=16, vertical=8))))
+    cache = shift.store.cache
+    # What the core decided over this store's head: said until someone says it is seen to.
+    for rejection in cache.rejections()[:3]:
+        view = cache.fulfilment(rejection["fulfilment_id"]) or {}
+        banners.append(_alert_banner("refusal-banner", refusal_message(rejection, view), "Got it",
+                                     lambda _, mutation_id=rejection["id"]: cache.acknowledge(mutation_id)))
+    for view in cache.cancelled_on_shelf()[:3]:
+        banners.append(_alert_banner("cancelled-on-shelf-banner", cancelled_on_shelf_message(view),
+                                     "Taken off the shelf",
+                                     lambda _, fulfilment_id=view["id"]: cache.taken_off_shelf(fulfilment_id)))
     return banners
+
+
+def _alert_banner(identifier: str, message: str, done: str, on_done) -> ft.Control:  # noqa: ANN001
+    """A banner that stays until an associate taps `done`."""
+    return tagged(identifier, ft.Container(
+        ft.Row([ft.Icon(ft.Icons.REPORT, color=ft.Colors.RED_900),
+                ft.Text(message, color=ft.Colors.RED_900, expand=True, weight=ft.FontWeight.W_600),
+                ft.OutlinedButton(done, on_click=on_done)]),
+        bgcolor=ft.Colors.RED_50, padding=ft.Padding.symmetric(horizontal=16, vertical=8)))

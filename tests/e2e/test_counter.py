@@ -242,8 +242,9 @@ def test_an_endless_aisle_order_is_routed_to_another_location(shop, browser):
     screen.close()
 
 
-def test_an_order_cancelled_on_the_shelf_while_the_line_was_down_says_what_to_do(shop, browser):
-    order = shop.place([(TEE, 2)], ref="W-CC-3", method="click_collect", store=STORE)
+def _on_shelf_a1(shop, browser, ref: str) -> tuple[dict, Screen]:  # noqa: ANN001
+    """A click & collect order ready on shelf A1, and the shelf as an associate sees it."""
+    order = shop.place([(TEE, 2)], ref=ref, method="click_collect", store=STORE)
     fulfilment_id = order["fulfilments"][0]["id"]
     staff = httpx.post(f"{shop.core_url}{API}/auth/token", json={"store": STORE, "staff": "S001", "pin": "1234"})
     headers = {"Authorization": f"Bearer {staff.json()['access_token']}"}
@@ -254,8 +255,12 @@ def test_an_order_cancelled_on_the_shelf_while_the_line_was_down_says_what_to_do
     screen.sign_in()
     screen.button("Counter").click()
     screen.button("Shelf").click()
-    screen.says("shelf-W-CC-3", "A1")
+    screen.says(f"shelf-{ref}", "A1")
+    return order, screen
 
+
+def test_an_order_cancelled_on_the_shelf_while_the_line_was_down_says_what_to_do(shop, browser):
+    order, screen = _on_shelf_a1(shop, browser, "W-CC-3")
     shop.stop_core()  # the line drops; meanwhile customer service cancels the order
     engine = make_engine(Settings(database_url=shop.database_url))
     with session_scope(engine) as session:
@@ -272,4 +277,16 @@ def test_an_order_cancelled_on_the_shelf_while_the_line_was_down_says_what_to_do
                                   "ready: take it off shelf B2 and put its 2 item(s) back in stock", timeout=20_000)
     screen.says("order-status", "CANCELLED")
     screen.snap("counter-cancelled-on-shelf")
+    screen.close()
+
+
+def test_an_order_cancelled_on_the_shelf_with_nothing_to_refuse_says_what_to_do(shop, browser):
+    order, screen = _on_shelf_a1(shop, browser, "W-CC-4")
+    _admin(shop, "POST", f"/orders/{order['id']}/cancel", json={"reason": "customer_request"})
+    screen.says("cancelled-on-shelf-banner", "W-CC-4 was cancelled while it waited on shelf A1: take it off shelf "
+                                             "A1 and put its 2 item(s) back in stock", timeout=20_000)
+    screen.expect(screen.tagged("shelf-W-CC-4")).to_have_count(0)
+    screen.snap("counter-cancelled-on-shelf-no-action")
+    screen.button("Taken off the shelf").click()
+    screen.expect(screen.tagged("cancelled-on-shelf-banner")).to_have_count(0)
     screen.close()

@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from app.counter import CounterDesk, Sale, waited, when
-from app.work import Tone, refusal_message
+from app.work import Tone, cancelled_on_shelf_message, refusal_message
 from tests.api.conftest import CAP, JNS, PARIS, TEE, TEE_EAN
 
 API = "/api/v1"
@@ -312,7 +312,10 @@ def test_an_order_cancelled_on_the_shelf_while_offline_says_what_to_do_with_it(s
     assert refusal_message(moved, shop.app.cache.fulfilment(fid)) == (
         "W-000001 was cancelled while it waited on shelf B2, so the core refused your ready: take it off shelf B2 "
         "and put its 2 item(s) back in stock")
+    assert shop.app.cache.cancelled_on_shelf() == []  # said once, by the refusal
     shop.app.cache.acknowledge(moved["id"])
+    shop.sync()
+    assert shop.app.cache.cancelled_on_shelf() == []
 
 
 def test_an_order_handed_over_offline_after_it_was_cancelled_says_what_to_do(shop, desk, network):
@@ -329,3 +332,33 @@ def test_an_order_handed_over_offline_after_it_was_cancelled_says_what_to_do(sho
     assert refusal_message({**handed, "type": "pick"}, {**shop.app.cache.fulfilment(fid), "status": "picked"}) == (
         "The core refused your pick on W-000001: cannot collect a fulfilment that is cancelled. The order shows "
         "what the core says.")
+
+
+def test_an_order_cancelled_on_the_shelf_with_no_action_of_ours_still_says_to_take_it_off(shop, desk, network):
+    """Nothing of this tablet's for the core to refuse, yet the parcel is on the shelf: the sync
+    itself says so, until an associate says it is off the shelf."""
+    fid = _cancelled_on_shelf_a1(shop, desk, network)
+    shop.sync()
+    assert desk.shelf() == [] and shop.app.cache.rejections() == []
+    (view,) = shop.app.cache.cancelled_on_shelf()
+    assert view["id"] == fid
+    assert cancelled_on_shelf_message(view) == (
+        "W-000001 was cancelled while it waited on shelf A1: take it off shelf A1 and put its 2 item(s) back in stock")
+    shop.app.cache.taken_off_shelf(fid)
+    assert shop.app.cache.cancelled_on_shelf() == []
+    shop.app.cache.set_meta(cursor=None)
+    shop.sync()  # a new snapshot brings the cancelled order again, and nothing else to say
+    assert shop.app.cache.cancelled_on_shelf() == []
+
+
+def test_the_rest_of_an_order_cancelled_at_the_counter_is_not_announced_back(shop, desk):
+    fid = _picked(shop)
+    me = shop.associate
+    desk.ready(me, fid, "B2")
+    shop.sync()
+    code = _pickup(shop, shop.app.cache.fulfilment(fid)["order_id"])["code"]
+    said = desk.collect(me, fid, code, {TEE: "1"}, rest="cancel", reason="customer_request")
+    assert said.message == "W-000001: 1 item(s) collected, 1 cancelled"
+    shop.sync()
+    assert shop.app.cache.server_fulfilment(fid)["status"] == "cancelled"
+    assert shop.app.cache.cancelled_on_shelf() == []
