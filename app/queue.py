@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
+from contract.fulfilment import FulfilmentStatus as S
 from contract.service_levels import PREPARE_WITHIN
 
 # Amber when less than this is left.
@@ -15,7 +16,9 @@ class Stage(StrEnum):
     TO_ACCEPT = "to_accept"
     TO_PICK = "to_pick"
     TO_PACK = "to_pack"
-    TO_HAND_OVER = "to_hand_over"
+    TO_HAND_OVER = "to_hand_over"  # to the carrier
+    TO_MAKE_READY = "to_make_ready"  # to put on the pickup shelf
+    READY_FOR_PICKUP = "ready_for_pickup"  # on the shelf, until the customer comes to the counter
     DONE_TODAY = "done_today"
 
     @property
@@ -25,6 +28,8 @@ class Stage(StrEnum):
             "to_pick": "To pick",
             "to_pack": "To pack",
             "to_hand_over": "To hand over",
+            "to_make_ready": "To make ready",
+            "ready_for_pickup": "Ready for pickup",
             "done_today": "Done today",
         }[self.value]
 
@@ -35,13 +40,22 @@ class Urgency(StrEnum):
     LATE = "late"  # red
 
 
-_STAGE_OF = {
-    "assigned": Stage.TO_ACCEPT,
-    "accepted": Stage.TO_PICK,
-    "picking": Stage.TO_PICK,
-    "picked": Stage.TO_PACK,  # or make ready, for click & collect here
-    "packed": Stage.TO_HAND_OVER,
-    "ready_for_pickup": Stage.TO_HAND_OVER,  # the customer comes to the counter
+# Where each open status waits, by how the goods leave the store: a parcel (home delivery, or
+# shipped to the customer's pickup store) is packed and handed to a carrier; click & collect here
+# is made ready on the pickup shelf and handed to the customer at the counter.
+_PARCEL_STAGES = {
+    S.ASSIGNED: Stage.TO_ACCEPT,
+    S.ACCEPTED: Stage.TO_PICK,
+    S.PICKING: Stage.TO_PICK,
+    S.PICKED: Stage.TO_PACK,
+    S.PACKED: Stage.TO_HAND_OVER,
+}
+_PICKUP_STAGES = {
+    S.ASSIGNED: Stage.TO_ACCEPT,
+    S.ACCEPTED: Stage.TO_PICK,
+    S.PICKING: Stage.TO_PICK,
+    S.PICKED: Stage.TO_MAKE_READY,
+    S.READY_FOR_PICKUP: Stage.READY_FOR_PICKUP,
 }
 
 
@@ -61,7 +75,8 @@ class Card:
 
 def stage_of(view: dict, today: datetime) -> Stage | None:
     """None for what is finished and not from today (it leaves the queue)."""
-    stage = _STAGE_OF.get(view["status"])
+    stages = _PICKUP_STAGES if view["delivery_method"] == "click_collect" else _PARCEL_STAGES
+    stage = stages.get(view["status"])
     if stage is not None:
         return stage
     return Stage.DONE_TODAY if _parse(view["updated_at"]).date() == today.date() else None

@@ -13,6 +13,8 @@ NEXT_STEP = {
     Stage.TO_PICK: "Pick",
     Stage.TO_PACK: "Pack",
     Stage.TO_HAND_OVER: "Open",
+    Stage.TO_MAKE_READY: "Open",
+    Stage.READY_FOR_PICKUP: "Open",
     Stage.DONE_TODAY: "Open",
 }
 
@@ -40,7 +42,7 @@ def Queue() -> ft.Control:
     def open_card(card: Card) -> None:
         if card.stage is Stage.TO_PICK:
             go(f"/pick/{card.fulfilment_id}")
-        elif card.stage is Stage.TO_PACK and card.method != "click_collect":
+        elif card.stage is Stage.TO_PACK:
             go(f"/pack/{card.fulfilment_id}")
         else:
             go(f"/orders/{card.fulfilment_id}")

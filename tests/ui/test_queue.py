@@ -1,6 +1,10 @@
 from datetime import UTC, datetime, timedelta
 
-from app.queue import Stage, Urgency, cards, countdown
+import pytest
+
+from app.queue import Stage, Urgency, cards, countdown, stage_of
+from contract.fulfilment import TRANSITIONS, Action
+from contract.fulfilment import FulfilmentStatus as S
 
 NOW = datetime(2026, 11, 23, 14, 0, tzinfo=UTC)
 
@@ -39,3 +43,39 @@ def test_stages_and_urgency():
 
 def test_countdown_without_a_due_time_is_calm():
     assert countdown(None, NOW) == (Urgency.CALM, "")
+
+
+PARCEL_STAGES = {  # home delivery, or shipped to the customer's pickup store: packed, then to the carrier
+    S.ASSIGNED: Stage.TO_ACCEPT, S.ACCEPTED: Stage.TO_PICK, S.PICKING: Stage.TO_PICK, S.PICKED: Stage.TO_PACK,
+    S.PACKED: Stage.TO_HAND_OVER, S.SHIPPED: Stage.DONE_TODAY,
+    S.REJECTED: Stage.DONE_TODAY, S.EXPIRED: Stage.DONE_TODAY, S.CANCELLED: Stage.DONE_TODAY,
+}
+PICKUP_STAGES = {  # click & collect here: made ready on the pickup shelf, then to the customer
+    S.ASSIGNED: Stage.TO_ACCEPT, S.ACCEPTED: Stage.TO_PICK, S.PICKING: Stage.TO_PICK, S.PICKED: Stage.TO_MAKE_READY,
+    S.READY_FOR_PICKUP: Stage.READY_FOR_PICKUP, S.COLLECTED: Stage.DONE_TODAY,
+    S.REJECTED: Stage.DONE_TODAY, S.EXPIRED: Stage.DONE_TODAY, S.CANCELLED: Stage.DONE_TODAY,
+}
+
+
+def _reachable(collected_here: bool) -> set[S]:
+    """Every status the state machine lets a fulfilment of this kind reach."""
+    reached = {S.ASSIGNED}
+    for action, rule in TRANSITIONS.items():
+        if (rule.home_only and collected_here) or (rule.pickup_only and not collected_here):
+            continue
+        reached |= {S.PICKING, S.PICKED} if action is Action.PICK else {rule.target}
+    return reached
+
+
+@pytest.mark.parametrize(("method", "expected"), [
+    ("home", PARCEL_STAGES), ("ship_to_store", PARCEL_STAGES), ("click_collect", PICKUP_STAGES)])
+def test_each_status_of_each_kind_waits_in_its_stage(method, expected):
+    assert set(expected) == _reachable(method == "click_collect")  # a new status needs a stage here
+    stages = {status: stage_of({**view("1", status), "delivery_method": method}, NOW) for status in expected}
+    assert stages == expected
+
+
+def test_a_picked_click_and_collect_order_is_made_ready_not_packed():
+    queue = cards([{**view("1", "picked"), "delivery_method": "click_collect"}, view("2", "picked")], {}, NOW)
+    assert [c.order_ref for c in queue[Stage.TO_MAKE_READY]] == ["W-1"]
+    assert [c.order_ref for c in queue[Stage.TO_PACK]] == ["W-2"]
