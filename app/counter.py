@@ -75,6 +75,15 @@ class Found:
     feedback: Feedback | None = None
     verified: dict[str, str] = field(default_factory=dict)  # fulfilment id -> what the customer presented
 
+    @property
+    def ids(self) -> tuple[str, ...]:
+        return tuple(v["id"] for v in self.views)
+
+    @property
+    def chosen(self) -> str | None:
+        """The order to serve at once: the only one found (of several, the associate chooses)."""
+        return self.views[0]["id"] if len(self.views) == 1 else None
+
 
 @dataclass(frozen=True)
 class Sale:
@@ -175,6 +184,11 @@ class CounterDesk:
         except DomainError as exc:
             return Feedback(Tone.ERROR, _said(exc, view))
         return Feedback(Tone.DONE, f"{_ref(view)} is ready for pickup on shelf {shelf}")
+
+    def serve(self, fulfilment_id: str | None) -> Found:
+        """An order brought to the counter from its own screen: found and chosen, as if searched for."""
+        view = self.cache.fulfilment(fulfilment_id) if fulfilment_id else None
+        return Found([view] if view else [])
 
     def find(self, q: str) -> Found:
         """By order number, name or phone; a scanned pickup QR finds the order and proves the customer."""

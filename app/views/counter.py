@@ -51,8 +51,11 @@ def Pickup() -> ft.Control:
     desk = use_desk()
     feedback, tell = use_feedback()
     speaker = ft.use_context(SpeakerContext)
-    found, set_found = ft.use_state(())  # fulfilment ids
-    selected, set_selected = ft.use_state(None)
+    # Brought here from the order's screen ("Serve at the counter"), or found by a search below.
+    serving = ft.use_route_params().get("id")
+    brought = ft.use_memo(lambda: desk.serve(serving), [])
+    found, set_found = ft.use_state(brought.ids)
+    selected, set_selected = ft.use_state(brought.chosen)
     verified, set_verified = ft.use_state({})  # fulfilment id -> the code or QR the customer presented
     partial, set_partial = ft.use_state(False)
     rest, set_rest = ft.use_state("keep")
@@ -63,11 +66,10 @@ def Pickup() -> ft.Control:
     @use_latest
     async def scan(code: str) -> None:
         result = desk.find(code)
-        ids = tuple(v["id"] for v in result.views)
-        if ids:
-            set_found(ids)
+        if result.views:
+            set_found(result.ids)
             set_verified(lambda known: {**known, **result.verified})
-            set_selected(ids[0] if len(ids) == 1 else None)
+            set_selected(result.chosen)
             set_partial(False)
         await say(speaker, tell(result.feedback))
 

@@ -61,7 +61,8 @@ def OrderDetail() -> ft.Control:
     if status == "ready_for_pickup":
         actions += [ft.OutlinedButton("Move to another shelf", icon=ft.Icons.SHELVES,
                                       on_click=lambda _: set_shelving(True)),
-                    ft.FilledButton("Serve at the counter", icon=ft.Icons.PERSON_SEARCH, on_click=lambda _: go("/counter"))]
+                    ft.FilledButton("Serve at the counter", icon=ft.Icons.PERSON_SEARCH,
+                                    on_click=lambda _: go(f"/counter/serve/{fulfilment_id}"))]
     if status == "packed":
         actions += [ft.OutlinedButton("Labels", icon=ft.Icons.RECEIPT_LONG, on_click=lambda _: labels(False)),
                     ft.OutlinedButton("Reprint", icon=ft.Icons.PRINT, on_click=lambda _: labels(True)),

@@ -86,6 +86,7 @@ def App(store: StoreApp) -> ft.Control:
             ft.Route(path="picklist", component=PickList),
             ft.Route(path="handover", component=Handover),
             ft.Route(path="counter", component=Pickup),
+            ft.Route(path="counter/serve/:id", component=Pickup),  # one order, brought from its screen
             ft.Route(path="counter/shelf", component=Shelf),
             ft.Route(path="counter/arrivals", component=Arrivals),
             ft.Route(path="returns", component=Returns),

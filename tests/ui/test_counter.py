@@ -54,6 +54,15 @@ def test_ready_needs_a_shelf_and_the_customer_collects_with_their_qr(shop, desk)
     assert shop.app.cache.server_fulfilment(fid)["status"] == "collected"
 
 
+def test_an_order_brought_from_its_screen_is_the_one_served(shop, desk):
+    fid = _picked(shop)
+    desk.ready(shop.associate, fid, "A1")
+    brought = desk.serve(fid)  # "Serve at the counter" on the order's screen
+    assert (brought.ids, brought.chosen, brought.verified) == ((fid,), fid, {})  # the customer is still to be checked
+    assert desk.serve(None).ids == () and desk.serve(None).chosen is None  # the counter opened from the menu
+    assert desk.serve("no-such-order").ids == ()
+
+
 def test_a_partial_handover_keeps_or_cancels_the_rest(shop, desk):
     fid = _picked(shop)
     me = shop.associate
