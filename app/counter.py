@@ -18,6 +18,7 @@ from typing import TypeVar
 
 from contract import pickup
 from contract.errors import DomainError
+from contract.geo import distance_km
 from contract.reasons import CANCEL_REASONS, RETURN_REASONS
 from local_db.client import CoreRefused, CoreUnavailable
 from local_db.counter import Counter
@@ -144,9 +145,35 @@ OPTION_WORDS = {"home_standard": "Home delivery", "home_express": "Home express"
                 "click_collect": "Click & collect", "express_pickup": "Express pickup"}
 
 
-def option_words(option: dict) -> str:
-    where = f" at {option['store']}" if option.get("store") else ""
+def option_words(option: dict, network: dict[str, dict]) -> str:
+    where = f" at {place_name(option['store'], network)}" if option.get("store") else ""
     return f"{OPTION_WORDS.get(option['kind'], option['kind'])}{where}"
+
+
+def place_name(code: str, network: dict[str, dict]) -> str:
+    """A location as people call it (its code until the network's names are known)."""
+    return (network.get(code) or {}).get("name") or code
+
+
+def elsewhere(levels: dict[str, int], network: dict[str, dict], here: dict | None) -> list[tuple[str, int]]:
+    """Units at other locations (code -> units), each place said the way the associate tells the
+    customer ("Lyon Part-Dieu · 2.4 km"), nearest first; a place without coordinates comes last."""
+    places = []
+    for code, units in levels.items():
+        km = _distance(here or {}, network.get(code) or {})
+        places.append((km, place_name(code, network) + (f" · {_km(km)}" if km is not None else ""), units))
+    places.sort(key=lambda place: (place[0] is None, place[0] or 0.0, place[1]))
+    return [(words, units) for _, words, units in places]
+
+
+def _distance(here: dict, there: dict) -> float | None:
+    if None in (here.get("lat"), here.get("lon"), there.get("lat"), there.get("lon")):
+        return None
+    return distance_km(here["lat"], here["lon"], there["lat"], there["lon"])
+
+
+def _km(km: float) -> str:
+    return f"{km:.1f} km" if km < 10 else f"{km:.0f} km"
 
 
 def when(option: dict, today: date) -> str:
@@ -170,6 +197,7 @@ class CounterDesk:
         self.store = store
         self.cache = store.cache
         self.counter = Counter(store.cache)
+        self.network: dict[str, dict] = {}  # the network's locations by code, asked once per counter screen
 
     # --- click & collect ------------------------------------------------------------
 
@@ -391,6 +419,7 @@ class CounterDesk:
         if not q:
             return [], Feedback(Tone.WARNING, "Scan a barcode or type a product name")
         async def look_up(token: str) -> tuple[list[dict], dict | None]:
+            await self._know_network(token)
             products = await self.store.client.products(token, q)
             stock = await self.store.client.availability(token, [p["sku"] for p in products]) if products else None
             return products, stock
@@ -406,7 +435,9 @@ class CounterDesk:
             levels = [lv for lv in stock["locations"] if lv["sku"] == product["sku"]]
             product["here"] = sum(lv["atp"] for lv in levels if lv["location"] == here)
             product["network"] = stock["skus"].get(product["sku"], 0)
-            product["elsewhere"] = {lv["location"]: lv["atp"] for lv in levels if lv["location"] != here and lv["atp"]}
+            product["elsewhere"] = elsewhere({lv["location"]: lv["atp"] for lv in levels
+                                              if lv["location"] != here and lv["atp"]},
+                                             self.network, self.cache.location())
         return products, None
 
     async def options(self, associate: Associate, cart: dict[str, dict]) -> tuple[list[dict], Feedback | None]:
@@ -419,8 +450,11 @@ class CounterDesk:
         body = {"channel": "store", "lines": _lines(cart),
                 "destination": {"country": location.get("country") or "FR", "lat": location["lat"],
                                 "lon": location["lon"]}}
-        answer, problem = await self._online(associate, "Delivery options",
-                                             lambda token: self.store.client.promise(token, body))
+        async def ask(token: str) -> dict:
+            await self._know_network(token)  # the options' stores, by name
+            return await self.store.client.promise(token, body)
+
+        answer, problem = await self._online(associate, "Delivery options", ask)
         if problem:
             return [], problem
         if not answer["options"]:
@@ -475,6 +509,10 @@ class CounterDesk:
         if missing:
             text += f"; {missing} item(s) wait for stock"
         return order, Feedback(tone, text)
+
+    async def _know_network(self, token: str) -> None:
+        if not self.network:  # names and places hardly change during a sale
+            self.network = {location["code"]: location for location in await self.store.client.locations(token)}
 
     @staticmethod
     def new_order_ref(store: str) -> str:

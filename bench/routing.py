@@ -42,9 +42,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from backroom.traffic import OrderGenerator  # noqa: E402
 from bench.common import database, machine, summary  # noqa: E402
+from contract.geo import distance_km  # noqa: E402
 from oms_core.core.config import Settings  # noqa: E402
 from oms_core.core.db import make_engine, reader  # noqa: E402
-from oms_core.domain.geo import distance_km  # noqa: E402
 from oms_core.domain.orchestration.criteria import Criterion  # noqa: E402
 from oms_core.domain.orchestration.filters import screen  # noqa: E402
 from oms_core.domain.orchestration.split import items_of, search  # noqa: E402

@@ -107,6 +107,10 @@ class CoreClient:
     async def products(self, token: str, q: str, limit: int = 20) -> list[dict]:
         return await self.request("GET", "/products", token, params={"q": q, "limit": limit})
 
+    async def locations(self, token: str) -> list[dict]:
+        """The network's warehouses and stores: names and places."""
+        return await self.request("GET", "/locations", token)
+
     async def availability(self, token: str, skus: list[str]) -> dict:
         return await self.request("GET", "/availability", token, params={"skus": ",".join(skus)})
 

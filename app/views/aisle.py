@@ -6,7 +6,7 @@ from datetime import date
 
 import flet as ft
 
-from ..counter import Sale, option_words, when
+from ..counter import Sale, option_words, place_name, when
 from ..work import Feedback, Tone
 from .common import Typed, feedback_bar, screen, screen_title, tagged
 from .context import SpeakerContext, use_feedback, use_latest, use_shift
@@ -87,7 +87,7 @@ def EndlessAisle() -> ft.Control:
                                                         on_click=lambda _: start_again())),
         ft.Container(ScanField(scan, label="Scan a product or type its name", refocus=feedback), width=640),
         feedback_bar(feedback, "aisle-feedback"),
-        _confirmation(sale.placed, sale.placed_option, today) if sale.placed else ft.Container(),
+        _confirmation(sale.placed, sale.placed_option, today, desk.network) if sale.placed else ft.Container(),
         ft.Column([_product(p, me.store, add) for p in products], spacing=6),
         ft.Text("Cart", size=18, weight=ft.FontWeight.BOLD),
         ft.Column([tagged(f"cart-{sku}", ft.Row([
@@ -98,8 +98,8 @@ def EndlessAisle() -> ft.Control:
         ft.Row([ft.Text(f"Total {sale.items_total:.2f}", size=18, weight=ft.FontWeight.BOLD, expand=True),
                 ft.FilledButton("Delivery options", icon=ft.Icons.LOCAL_SHIPPING, on_click=ask_options,
                                 disabled=not cart)]),
-        ft.Column([_option(o, o == sale.option, lambda o: set_sale(lambda current: current.choose(o)), today)
-                   for o in sale.options], spacing=6),
+        ft.Column([_option(o, o == sale.option, lambda o: set_sale(lambda current: current.choose(o)), today,
+                           desk.network) for o in sale.options], spacing=6),
         _customer(typed, sale.option or sale.placed_option, customer_round),
         ft.FilledButton(f"Place order {sale.ref}", icon=ft.Icons.SHOPPING_CART_CHECKOUT, on_click=place,
                         disabled=not cart or sale.option is None),
@@ -107,7 +107,10 @@ def EndlessAisle() -> ft.Control:
 
 
 def _product(product: dict, store: str, add) -> ft.Control:  # noqa: ANN001
-    elsewhere = ", ".join(f"{loc} {atp}" for loc, atp in sorted(product["elsewhere"].items())) or "nowhere else"
+    places = product["elsewhere"]  # nearest first: the few closest say enough
+    elsewhere = [ft.Text(f"{units} at {place}", size=13) for place, units in places[:3]]
+    if len(places) > 3:
+        elsewhere.append(ft.Text(f"and at {len(places) - 3} more location(s)", size=13, color=ft.Colors.BLUE_GREY_600))
     return tagged(f"product-{product['sku']}", ft.Container(ft.Row([
         ft.Column([ft.Text(product["name"], size=17, weight=ft.FontWeight.W_600),
                    ft.Text(f"{product['sku']} · {float(product['price']):.2f}", size=13, color=ft.Colors.BLUE_GREY_600)],
@@ -115,18 +118,18 @@ def _product(product: dict, store: str, add) -> ft.Control:  # noqa: ANN001
         ft.Text(f"Here ({store}): {product['here']}", size=15, width=150,
                 color=ft.Colors.RED_800 if not product["here"] else ft.Colors.GREEN_800),
         ft.Text(f"Network: {product['network']}", size=15, width=120),
-        ft.Text(elsewhere, size=13, width=200),
+        ft.Column(elsewhere or [ft.Text("nowhere else", size=13)], spacing=2, width=260),
         ft.Button("Add to cart", icon=ft.Icons.ADD, on_click=lambda _: add(product), disabled=not product["network"]),
     ], spacing=12), padding=10, border_radius=8, border=ft.Border.all(1, ft.Colors.BLUE_GREY_100)))
 
 
-def _option(option: dict, chosen: bool, choose, today: date) -> ft.Control:  # noqa: ANN001
+def _option(option: dict, chosen: bool, choose, today: date, network: dict[str, dict]) -> ft.Control:  # noqa: ANN001
     return tagged(f"option-{option['kind']}{'-' + option['store'] if option.get('store') else ''}", ft.Container(ft.Row([
         ft.Icon(ft.Icons.RADIO_BUTTON_CHECKED if chosen else ft.Icons.RADIO_BUTTON_UNCHECKED, color=ft.Colors.BLUE_700),
-        ft.Text(option_words(option), size=16, weight=ft.FontWeight.W_600, expand=True),
+        ft.Text(option_words(option, network), size=16, weight=ft.FontWeight.W_600, expand=True),
         ft.Text(f"{'ready' if option['kind'] in ('click_collect', 'express_pickup') else 'delivered'} "
                 f"{when(option, today)}", size=15, width=220),
-        ft.Text(f"from {', '.join(option['sources'])}", size=14, width=150),
+        ft.Text(f"from {', '.join(place_name(code, network) for code in option['sources'])}", size=14, width=180),
         ft.Text(f"{option['carbon_kg']:.2f} kg CO2", size=13, width=90),
         ft.Button("Choose", on_click=lambda _: choose(option), disabled=chosen),
     ], spacing=12), padding=8, border_radius=8, bgcolor=ft.Colors.AMBER_50 if chosen else None,
@@ -144,10 +147,10 @@ def _customer(typed: Typed, option: dict | None, generation: object) -> ft.Contr
     ], spacing=8)
 
 
-def _confirmation(order: dict, option: dict | None, today: date) -> ft.Control:
+def _confirmation(order: dict, option: dict | None, today: date, network: dict[str, dict]) -> ft.Control:
     lines = sum(line["qty"] for line in order["lines"])
     items = float(order["total_value"])
-    how = f"{option_words(option)}, {when(option, today)}" if option else ""
+    how = f"{option_words(option, network)}, {when(option, today)}" if option else ""
     return tagged("aisle-confirmation", ft.Container(ft.Column([
         ft.Row([ft.Icon(ft.Icons.TASK_ALT, color=ft.Colors.GREEN_800, size=30),
                 ft.Text(f"Order {order['external_ref']} confirmed", size=20, weight=ft.FontWeight.BOLD,

@@ -192,6 +192,7 @@ def test_an_endless_aisle_order_is_routed_to_another_location(shop, browser):
     screen.scan("jeans")
     screen.says(f"product-{JNS}", "Here (LYS-01): 0")
     screen.says(f"product-{JNS}", "Network: 10")
+    screen.says(f"product-{JNS}", "10 at Lyon warehouse · 25 km")  # where, as the customer is told it
     screen.button("Add to cart", within=screen.tagged(f"product-{JNS}")).click()
     screen.says(f"cart-{JNS}", "× 1")
     screen.button("Delivery options").click()
@@ -221,7 +222,7 @@ def test_an_endless_aisle_order_is_routed_to_another_location(shop, browser):
     screen.tap(screen.button("Delivery options"))
     screen.says("aisle-feedback", "delivery option(s): choose one")
     express = screen.tagged(f"option-express_pickup-{STORE}")
-    screen.says(f"option-express_pickup-{STORE}", "Express pickup at LYS-01")
+    screen.says(f"option-express_pickup-{STORE}", "Express pickup at Lyon Bellecour")
     promised = next(o for o in _admin(shop, "POST", "/promise", json={
         "channel": "store", "lines": [{"sku": CAP, "qty": 1, "unit_price": 14.9}],
         "destination": {"country": "FR", "lat": 45.7578, "lon": 4.8320}})["options"] if o["kind"] == "express_pickup")
@@ -232,7 +233,7 @@ def test_an_endless_aisle_order_is_routed_to_another_location(shop, browser):
     screen.tap(screen.page.get_by_role("button", name=re.compile("^Place order")))
     screen.says("aisle-confirmation", "confirmed")
     screen.says("aisle-confirmation", "Max Petit")
-    screen.says("aisle-confirmation", "Express pickup at LYS-01")
+    screen.says("aisle-confirmation", "Express pickup at Lyon Bellecour")
     (second,) = _admin(shop, "GET", "/orders/lookup", params={"q": "Max Petit"})
     assert second["external_ref"] != placed["external_ref"] and second["pickup_store"] == STORE
     assert _admin(shop, "GET", f"/orders/{second['id']}")["tags"] == ["endless_aisle", "express_pickup"]

@@ -5,7 +5,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from app.counter import CounterDesk, Sale, waited, when
+from app.counter import CounterDesk, Sale, elsewhere, option_words, waited, when
 from app.work import Tone, cancelled_on_shelf_message, refusal_message
 from tests.api.conftest import CAP, JNS, PARIS, TEE, TEE_EAN
 
@@ -200,6 +200,25 @@ def test_endless_aisle_orders_from_the_network(shop, desk, network):
     again, _ = shop.run(desk.place(shop.associate, "LYS-01-T1", cart, {"name": "Zoe", "phone": "0611"}, home,
                                    address))
     assert again["id"] == order["id"]  # the same cart placed twice is one order
+
+
+def test_the_network_s_stock_is_said_by_place_name_and_distance_nearest_first(shop, desk):
+    shop.sync()  # where this store is
+    (tee,), said = shop.run(desk.search(shop.associate, "T-shirt"))
+    assert said is None and tee["here"] == 3
+    assert tee["elsewhere"] == [("Lyon warehouse · 25 km", 50), ("Paris Rivoli · 393 km", 5),
+                                ("Paris Opera · 394 km", 2)]
+    pickup = {"kind": "click_collect", "store": "LYS-01"}
+    assert option_words(pickup, desk.network) == "Click & collect at Lyon Bellecour"
+
+
+def test_places_without_a_name_or_coordinates_are_still_said():
+    network = {"NEAR": {"name": "Lyon Part-Dieu", "lat": 45.7606, "lon": 4.8594},
+               "ANYWHERE": {"name": "Online stock", "lat": None, "lon": None}}
+    here = {"lat": 45.7578, "lon": 4.8320}
+    assert elsewhere({"ANYWHERE": 4, "UNKNOWN": 1, "NEAR": 2}, network, here) == [
+        ("Lyon Part-Dieu · 2.1 km", 2), ("Online stock", 4), ("UNKNOWN", 1)]
+    assert elsewhere({"NEAR": 2}, network, None) == [("Lyon Part-Dieu", 2)]  # this store's place not synced yet
 
 
 def test_a_confirmed_sale_leaves_an_empty_cart_with_a_new_reference(shop, desk, network):

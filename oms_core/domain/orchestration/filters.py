@@ -10,9 +10,9 @@ switch, stock cover (units a location keeps of each SKU) and exclusions.
 
 from dataclasses import dataclass
 
+from contract.geo import distance_km
 from contract.routing import CAPABILITIES, LOCATION_TYPES
 
-from ..geo import distance_km
 from ..routing import NetworkView, RoutingRequest, Site
 from .cost import CostModel
 from .reading import Fields

@@ -20,7 +20,8 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from ..geo import distance_km
+from contract.geo import distance_km
+
 from ..opening_hours import hours_on
 from ..routing import Allocation, NetworkView, RoutingPlan, RoutingRequest, Router, Site
 from .reading import Fields
