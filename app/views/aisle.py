@@ -8,7 +8,7 @@ import flet as ft
 
 from ..counter import Sale, option_words, place_name, when
 from ..work import Feedback, Tone
-from .common import Typed, feedback_bar, screen, screen_title, tagged
+from .common import Typed, feedback_bar, icon_button, screen, screen_title, tagged
 from .context import SpeakerContext, use_feedback, use_latest, use_shift
 from .counter import TypedFields, use_desk
 from .pick import ScanField, say
@@ -93,7 +93,7 @@ def EndlessAisle() -> ft.Control:
         ft.Column([tagged(f"cart-{sku}", ft.Row([
             ft.Text(item["name"], size=16, expand=True), ft.Text(f"× {item['qty']}", size=16, width=60),
             ft.Text(f"{item['qty'] * float(item['price']):.2f}", size=16, width=90),
-            ft.IconButton(ft.Icons.DELETE_OUTLINE, tooltip="Remove", on_click=lambda _, s=sku: remove(s)),
+            icon_button(ft.Icons.DELETE_OUTLINE, f"Remove {item['name']}", lambda _, s=sku: remove(s)),
         ])) for sku, item in cart.items()] or [ft.Text("Empty: add products found above.")]),
         ft.Row([ft.Text(f"Total {sale.items_total:.2f}", size=18, weight=ft.FontWeight.BOLD, expand=True),
                 ft.FilledButton("Delivery options", icon=ft.Icons.LOCAL_SHIPPING, on_click=ask_options,

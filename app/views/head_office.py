@@ -15,7 +15,7 @@ from ..profile_draft import (add_check, add_criterion, add_rule_set, at, check_p
                              move_rule_set, remove_check, remove_criterion, remove_rule_set, set_at, set_check, shown,
                              toggled)
 from ..work import Feedback, Tone
-from .common import Typed, feedback_bar, screen, screen_title, tagged
+from .common import Typed, feedback_bar, icon_button, screen, screen_title, tagged
 from .context import go, use_feedback, use_shift
 
 NAVIGATION = [
@@ -195,8 +195,8 @@ def RoutingProfile() -> ft.Control:
                        lambda v, j=j: replace(lambda d: set_check(d, i, j, op=v)), width=150),
                 entry(kind, f"{path}.value", f"Value {j + 1}" + (", comma-separated" if kind == "list" else ""),
                       width=260),
-                ft.IconButton(ft.Icons.DELETE_OUTLINE, tooltip=f"Remove test {j + 1}",
-                              on_click=lambda _, j=j: replace(lambda d: remove_check(d, i, j))),
+                icon_button(ft.Icons.DELETE_OUTLINE, f"Remove test {j + 1} of rule set {i + 1}",
+                            lambda _, j=j: replace(lambda d: remove_check(d, i, j))),
             ], wrap=True)))
         rows.append(ft.TextButton("Add a test", icon=ft.Icons.ADD,
                                   on_click=lambda _: replace(lambda d: add_check(d, i))))
@@ -210,12 +210,12 @@ def RoutingProfile() -> ft.Control:
             ft.Row([ft.Text(f"{i + 1}.", size=17, weight=ft.FontWeight.BOLD),
                     entry("text", f"{base}.name", f"Name of rule set {i + 1}", width=320),
                     ft.Container(expand=True),
-                    ft.IconButton(ft.Icons.ARROW_UPWARD, tooltip="Earlier", disabled=i == 0,
-                                  on_click=lambda _: replace(lambda d: move_rule_set(d, i, -1))),
-                    ft.IconButton(ft.Icons.ARROW_DOWNWARD, tooltip="Later", disabled=i == count - 1,
-                                  on_click=lambda _: replace(lambda d: move_rule_set(d, i, 1))),
-                    ft.IconButton(ft.Icons.DELETE_OUTLINE, tooltip="Remove rule set", disabled=count == 1,
-                                  on_click=lambda _: replace(lambda d: remove_rule_set(d, i)))]),
+                    icon_button(ft.Icons.ARROW_UPWARD, f"Move rule set {i + 1} earlier",
+                                lambda _: replace(lambda d: move_rule_set(d, i, -1)), disabled=i == 0),
+                    icon_button(ft.Icons.ARROW_DOWNWARD, f"Move rule set {i + 1} later",
+                                lambda _: replace(lambda d: move_rule_set(d, i, 1)), disabled=i == count - 1),
+                    icon_button(ft.Icons.DELETE_OUTLINE, f"Remove rule set {i + 1}",
+                                lambda _: replace(lambda d: remove_rule_set(d, i)), disabled=count == 1)]),
             _section("When"), *condition(i),
             _section("Which locations"),
             choices(f"{base}.filters.location_types", "Types", LOCATION_TYPES, LOCATION_TYPES),
@@ -231,9 +231,8 @@ def RoutingProfile() -> ft.Control:
                 choice(f"{base}.rank[{j}].by", f"Criterion {j + 1}", CRITERIA,
                        lambda v, j=j: replace(lambda d: set_at(d, f"{base}.rank[{j}].by", v))),
                 entry("number", f"{base}.rank[{j}].tolerance", f"{c.get('by')} tolerance"),
-                ft.IconButton(ft.Icons.DELETE_OUTLINE, tooltip=f"Remove criterion {j + 1}",
-                              disabled=len(rank) == 1,
-                              on_click=lambda _, j=j: replace(lambda d: remove_criterion(d, i, j))),
+                icon_button(ft.Icons.DELETE_OUTLINE, f"Remove criterion {j + 1} of rule set {i + 1}",
+                            lambda _, j=j: replace(lambda d: remove_criterion(d, i, j)), disabled=len(rank) == 1),
             ])) for j, c in enumerate(rank)],
             ft.TextButton("Add a criterion", icon=ft.Icons.ADD, disabled=len(rank) >= len(CRITERIA),
                           on_click=lambda _: replace(lambda d: add_criterion(d, i))),

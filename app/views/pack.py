@@ -3,7 +3,7 @@ import flet as ft
 from contract.parcels import BOX_SIZES, CARRIERS
 
 from ..work import PlannedParcel
-from .common import feedback_bar, screen, screen_title, tagged
+from .common import feedback_bar, icon_button, screen, screen_title, tagged
 from .context import go, use_feed, use_feedback, use_shift
 from .documents import DocumentButtons
 
@@ -67,9 +67,9 @@ def Pack() -> ft.Control:
                                           options=[ft.DropdownOption(key=k, text=v) for k, v in CARRIERS.items()],
                                           on_select=lambda e: set_carrier(e.control.value))),
             ft.Text("Parcels", size=16),
-            ft.IconButton(ft.Icons.REMOVE, on_click=lambda _: count(len(parcels) - 1), disabled=packed),
+            icon_button(ft.Icons.REMOVE, "One parcel fewer", lambda _: count(len(parcels) - 1), disabled=packed),
             tagged("parcel-count", ft.Text(str(len(parcels)), size=20, weight=ft.FontWeight.BOLD)),
-            ft.IconButton(ft.Icons.ADD, on_click=lambda _: count(len(parcels) + 1), disabled=packed),
+            icon_button(ft.Icons.ADD, "One more parcel", lambda _: count(len(parcels) + 1), disabled=packed),
         ]),
         *rows,
         ft.Row([

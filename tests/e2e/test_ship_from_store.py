@@ -111,6 +111,10 @@ def pick_everything(screen: Screen, ref: str, wrong_items: bool = False) -> None
 def pack(screen: Screen, ref: str) -> bytes:
     """Pack in one parcel and open its label: the PDF's bytes."""
     screen.button("Pack").click()
+    screen.button("One more parcel").click()  # icon buttons have names: screen readers say them
+    screen.says("parcel-count", "2")
+    screen.button("One parcel fewer").click()
+    screen.says("parcel-count", "1")
     screen.button("Pack and make labels").click()
     screen.says("pack-feedback", "labels ready")
     screen.snap("pack-labels")
