@@ -23,6 +23,7 @@ from contract.reasons import CANCEL_REASONS, RETURN_REASONS
 from local_db.client import CoreRefused, CoreUnavailable
 from local_db.counter import Counter
 
+from .dates import readable
 from .store import Associate, StoreApp
 from .work import Feedback, Tone
 
@@ -186,7 +187,7 @@ def when(option: dict, today: date) -> str:
     elif day == today + timedelta(days=1):
         said = "tomorrow"
     else:
-        said = f"{day:%a} {day.day} {day:%b}" + (f" {day.year}" if day.year != today.year else "")
+        said = f"{day:%a} {readable(day, today)}"
     if option.get("ready_by"):
         said += f" by {datetime.fromisoformat(option['ready_by']):%H:%M}"
     return said

@@ -10,9 +10,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from contract.errors import DomainError, InvalidInput, Unauthorized
-from contract.reasons import REJECT_REASONS
+from contract.reasons import CANCEL_REASONS, REJECT_REASONS, RETURN_REASONS
 from local_db.client import CoreRefused, CoreUnavailable
 
+from .dates import readable
 from .documents import Document
 from .store import StoreApp, _domain
 
@@ -113,26 +114,54 @@ def dashboard_of(body: dict, period: str, reasons: dict[str, str] | None = None)
 
 @dataclass(frozen=True)
 class Moment:
-    at: str  # "2026-11-23 14:02" (local time)
-    what: str
-    who: str
+    at: str  # "23 Nov 14:02" (local time)
+    what: str  # "Picked by S001"
     where: str
     why: str
 
 
+# What each event of an order's timeline says, by its kind and, where one kind says several
+# things, the status it led to; {who} is who did it (the network's own steps say no one).
+EVENT_WORDS = {
+    ("order.created", None): "Order placed by {who}",
+    ("order.cancelled", None): "Order cancelled by {who}",
+    ("order.rerouted", None): "Routed again",
+    ("order.parked", None): "Parked for customer service",
+    ("order.shipped_to_pickup_store", None): "To be shipped to the pickup store",
+    ("fulfilment.assigned", None): "Sent to be prepared",
+    ("fulfilment.accept", None): "Accepted by {who}",
+    ("fulfilment.pick", "picking"): "Picking started by {who}",
+    ("fulfilment.pick", None): "Picked by {who}",
+    ("fulfilment.pack", None): "Packed by {who}",
+    ("fulfilment.ship", None): "Handed to the carrier by {who}",
+    ("fulfilment.ready", None): "Put on the pickup shelf by {who}",
+    ("fulfilment.collect", "ready_for_pickup"): "Partly collected, handed over by {who}",
+    ("fulfilment.collect", None): "Collected, handed over by {who}",
+    ("fulfilment.receive", None): "Parcel arrived, scanned in by {who}",
+    ("fulfilment.reject", None): "Given back by {who}",
+    ("fulfilment.expire", None): "Not accepted in time",
+    ("fulfilment.cancel", None): "Cancelled by {who}",
+    ("pickup.reminded", None): "Customer reminded to collect",
+    ("stock.missing", None): "Reported missing by {who}",
+    ("return.received", None): "Return taken by {who}",
+    ("return.restocked", None): "Returned items back in stock",
+    ("return.to_warehouse", None): "Returned items set aside for the warehouse",
+    ("return.refunded", None): "Refunded",
+}
+
+
 def moment_of(event: dict) -> Moment:
-    at = datetime.fromisoformat(str(event["at"]).replace("Z", "+00:00"))
-    if at.tzinfo is None:
-        at = at.replace(tzinfo=UTC)
-    what = event["kind"].replace("_", " ")
-    if event.get("from_status") or event.get("to_status"):
-        what += f" ({event.get('from_status') or '—'} -> {event.get('to_status') or '—'})"  # the web font lacks →
-    who = event.get("actor") or "—"
-    if event.get("actor_role"):
-        who += f" ({event['actor_role']})"
+    kind, where = event["kind"], event.get("location")
+    words = (EVENT_WORDS.get((kind, event.get("to_status"))) or EVENT_WORDS.get((kind, None))
+             or kind.rsplit(".", 1)[-1].replace("_", " ").capitalize() + " by {who}")
+    who = event.get("actor") or "someone"
+    if where and who.startswith(f"{where}/"):
+        who = who.removeprefix(f"{where}/")  # "LYS-01/S001" at LYS-01 is S001
+    elif who == "system":
+        who = "the system"
+    reasons = RETURN_REASONS if kind.startswith("return.") else CANCEL_REASONS if "cancel" in kind else REJECT_REASONS
     why = event.get("reason") or ""
-    why = REJECT_REASONS.get(why, why)
-    return Moment(at.astimezone().strftime("%Y-%m-%d %H:%M"), what, who, event.get("location") or "—", why)
+    return Moment(readable(event["at"]), words.format(who=who), where or "—", reasons.get(why, why))
 
 
 # --- the routing profile ---------------------------------------------------------

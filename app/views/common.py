@@ -9,6 +9,7 @@ import flet as ft
 
 from local_db.engine import SyncStatus
 
+from ..dates import readable
 from ..queue import Urgency
 from ..work import Feedback, Tone
 
@@ -149,7 +150,7 @@ def since(stamp: str) -> str:
         return "just now"
     if seconds < 3600:
         return f"{int(seconds // 60)} min ago"
-    return datetime.fromisoformat(stamp).astimezone().strftime("at %H:%M")
+    return readable(stamp)
 
 
 def feedback_bar(feedback: Feedback | None, identifier: str = "feedback") -> ft.Control:

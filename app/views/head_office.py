@@ -10,6 +10,7 @@ import flet as ft
 from contract.errors import DomainError
 from contract.routing import CAPABILITIES, CONDITION_OPERATORS, CRITERIA, FALLBACKS, LIST_OPERATORS, LOCATION_TYPES
 
+from ..dates import readable
 from ..insights import Insights
 from ..profile_draft import (add_check, add_criterion, add_rule_set, at, check_path, checks_of, condition_text, folded,
                              move_rule_set, remove_check, remove_criterion, remove_rule_set, set_at, set_check, shown,
@@ -257,7 +258,7 @@ def RoutingProfile() -> ft.Control:
         ft.Row([entry("text", "name", "Profile name", width=320),
                 choice("fallback", "What no rule set can serve", FALLBACKS,
                        lambda v: replace(lambda d: set_at(d, "fallback", v)), width=260)], wrap=True),
-        ft.Text(f"Saved by {current['created_by']} on {str(current['created_at'])[:16].replace('T', ' ')}",
+        ft.Text(f"Saved by {current['created_by']} on {readable(current['created_at'])}",
                 size=13, color=ft.Colors.BLUE_GREY_600),
         _trial(trial) if trial else ft.Container(),  # first: it answers the button just pressed
         *[rule_card(i) for i in range(len(now.get("rule_sets", [])))],
@@ -314,7 +315,7 @@ def Versions() -> ft.Control:
     rows = [tagged(f"version-{v['version']}", ft.Container(ft.Row([
         ft.Text(f"v{v['version']}", weight=ft.FontWeight.BOLD, width=60),
         ft.Text(v["name"], width=220),
-        ft.Text(str(v["created_at"])[:16].replace("T", " "), width=160),
+        ft.Text(readable(v["created_at"]), width=160),
         ft.Text(v["created_by"], expand=True),
         ft.Container(ft.Text("IN FORCE", color=ft.Colors.GREEN_900, weight=ft.FontWeight.BOLD),
                      bgcolor=ft.Colors.GREEN_100, border_radius=12, padding=ft.Padding.symmetric(horizontal=10, vertical=4))

@@ -6,6 +6,7 @@ import flet_charts as fch
 
 from contract.errors import DomainError
 
+from ..dates import readable
 from ..insights import EXPORTS, PERIODS, Dashboard, Insights
 from ..work import Feedback, Tone
 from .common import Typed, feedback_bar, inline_feedback, screen, screen_title, tagged
@@ -139,7 +140,7 @@ def _dashboard(data: Dashboard) -> list[ft.Control]:
         for t in data.tiles
     ], wrap=True, spacing=10, run_spacing=10)
     charts = ft.Row([
-        _card("Orders per day", _bars([(d.day[5:], d.orders) for d in data.days], ft.Colors.BLUE_400)),
+        _card("Orders per day", _bars([(readable(d.day), d.orders) for d in data.days], ft.Colors.BLUE_400)),
         _card("Orders per associate", _bars(list(data.team), ft.Colors.TEAL_400)),
         _card("Rejection reasons", tagged("rejections", ft.Column(
             [ft.Row([ft.Text(reason, expand=True), ft.Text(str(count), weight=ft.FontWeight.BOLD)])

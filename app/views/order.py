@@ -2,6 +2,7 @@ from datetime import UTC, datetime
 
 import flet as ft
 
+from ..dates import readable
 from ..queue import countdown, due_of
 from ..work import Feedback, Tone, prepared_elsewhere
 from .common import METHOD_WORDS, Typed, chip, feedback_bar, screen, screen_title, tagged
@@ -91,7 +92,7 @@ def OrderDetail() -> ft.Control:
                    [destination.get("name", ""), destination.get("line1", ""),
                     f"{destination.get('postcode', '')} {destination.get('city', '')}".strip()]
                    if destination else ["Collected at this store"]),
-            _block("Order", [f"{order.get('channel', '').title()} · {order.get('created_at', '')[:16].replace('T', ' ')}",
+            _block("Order", [f"{order.get('channel', '').title()} · {readable(order['created_at'])}",
                              f"{sum(l['qty'] for l in view['lines'])} item(s)",
                              f"Shelf: {view['shelf']}" if view.get("shelf") else f"Carrier: {view.get('carrier') or '—'}"]),
         ], vertical_alignment=ft.CrossAxisAlignment.START, wrap=True),

@@ -5,6 +5,7 @@ import flet as ft
 
 from contract.errors import DomainError
 
+from ..dates import readable
 from ..insights import Insights
 from ..work import Feedback, Tone
 from .common import Typed, feedback_bar, screen, screen_title, tagged
@@ -46,7 +47,7 @@ def OrderSearch() -> ft.Control:
         ft.Text(o["status"].replace("_", " "), width=140),
         ft.Text(o["delivery_method"].replace("_", " "), width=120),
         ft.Text(f"{float(o['total_value']):.2f}", width=80),
-        ft.Text(str(o["created_at"])[:16].replace("T", " "), expand=True),
+        ft.Text(readable(o["created_at"]), expand=True),
         ft.OutlinedButton("Timeline", icon=ft.Icons.TIMELINE, on_click=opener(o)),
     ]), padding=ft.Padding.symmetric(horizontal=12, vertical=6), border_radius=8, on_click=opener(o),
         bgcolor=ft.Colors.AMBER_50 if chosen and chosen[0]["id"] == o["id"] else ft.Colors.BLUE_GREY_50))
@@ -65,7 +66,7 @@ def OrderSearch() -> ft.Control:
 def _timeline(order: dict, moments: list) -> ft.Control:
     return tagged("timeline", ft.Column([
         ft.Text(f"Timeline of {order['external_ref']}", size=18, weight=ft.FontWeight.BOLD),
-        ft.DataTable(columns=[ft.DataColumn(ft.Text(h)) for h in ("When", "What", "Who", "Where", "Why")], rows=[
-            ft.DataRow([ft.DataCell(ft.Text(m.at)), ft.DataCell(ft.Text(m.what)), ft.DataCell(ft.Text(m.who)),
-                        ft.DataCell(ft.Text(m.where)), ft.DataCell(ft.Text(m.why))]) for m in moments]),
+        ft.DataTable(columns=[ft.DataColumn(ft.Text(h)) for h in ("When", "What", "Where", "Why")], rows=[
+            ft.DataRow([ft.DataCell(ft.Text(m.at)), ft.DataCell(ft.Text(m.what)), ft.DataCell(ft.Text(m.where)),
+                        ft.DataCell(ft.Text(m.why))]) for m in moments]),
     ], spacing=8))

@@ -1,0 +1,53 @@
+"""Dates as associates read them, from whatever stamp the core or the cache keeps."""
+
+import time
+from datetime import UTC, date, datetime
+
+import pytest
+
+from app.dates import readable
+from app.insights import moment_of
+
+TODAY = date(2026, 12, 7)
+AT = f"{date.today().year}-12-05T09:03:00+00:00"  # a timeline's moment, this year
+
+
+@pytest.fixture
+def in_paris(monkeypatch):
+    """The store's device is in Paris (UTC+1 in December)."""
+    monkeypatch.setenv("TZ", "Europe/Paris")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+def test_a_moment_is_said_in_the_store_s_time_a_day_without_one(in_paris):
+    assert readable("2026-12-05T10:03:00+00:00", TODAY) == "5 Dec 11:03"
+    assert readable("2026-12-05T10:03:00Z", TODAY) == "5 Dec 11:03"
+    assert readable("2026-12-05T10:03:00", TODAY) == "5 Dec 11:03"  # the core's UTC, without its zone
+    assert readable(datetime(2026, 12, 5, 23, 30, tzinfo=UTC), TODAY) == "6 Dec 00:30"  # the store's day
+    assert readable("2026-12-05", TODAY) == "5 Dec"
+    assert readable(date(2025, 12, 31), TODAY) == "31 Dec 2025"  # another year says which
+
+
+def test_the_timeline_says_what_happened_in_the_associate_s_words(in_paris):
+    picked = moment_of({"kind": "fulfilment.pick", "from_status": "picking", "to_status": "picked",
+                        "actor": "LYS-01/S001", "actor_role": "associate", "location": "LYS-01", "reason": None,
+                        "at": AT})
+    assert (picked.at, picked.what, picked.where, picked.why) == ("5 Dec 10:03", "Picked by S001", "LYS-01", "")
+    started = moment_of({"kind": "fulfilment.pick", "to_status": "picking", "actor": "LYS-01/S001",
+                         "location": "LYS-01", "at": AT})
+    assert started.what == "Picking started by S001"
+    given_back = moment_of({"kind": "fulfilment.reject", "to_status": "rejected", "actor": "LYS-01/S002",
+                            "location": "LYS-01", "reason": "out_of_stock", "at": AT})
+    assert (given_back.what, given_back.why) == ("Given back by S002", "Item not found on the shelf")
+    cancelled = moment_of({"kind": "order.cancelled", "actor": "system", "location": None,
+                           "reason": "not_collected", "at": AT})
+    assert (cancelled.what, cancelled.where, cancelled.why) == (
+        "Order cancelled by the system", "—", "Not collected in time")
+    placed = moment_of({"kind": "order.created", "actor": "webshop", "location": None, "at": AT})
+    assert placed.what == "Order placed by webshop"
+    new_kind = moment_of({"kind": "fulfilment.gift_wrapped", "actor": "PAR-01/S007", "location": "LYS-01",
+                          "at": AT})
+    assert new_kind.what == "Gift wrapped by PAR-01/S007"  # no raw event name, even for one not known here
