@@ -7,7 +7,7 @@ import flet as ft
 
 from ..stock_count import CountLine, CountSheet, Outcome, RecordedCount, StockCounting
 from ..work import Feedback
-from .common import WARNING_TEXT, Typed, feedback_bar, screen, screen_title, tagged
+from .common import WARNING_TEXT, Typed, feedback_bar, icon_button, screen, screen_title, tagged
 from .context import SpeakerContext, use_feed, use_feedback, use_latest, use_shift
 from .counter import TypedFields
 from .pick import ScanField, say
@@ -110,8 +110,7 @@ def _line(line: CountLine, counting: StockCounting, typed: Typed, take_quantitie
         TypedFields(typed, [(f"qty-{line.sku}", "Counted", 130, True)], take_quantities, generation=line.counted),
         ft.Text(_difference(difference), size=15, width=170, weight=ft.FontWeight.W_600,
                 color=ft.Colors.BLUE_GREY_800 if difference == 0 else WARNING_TEXT),
-        ft.IconButton(ft.Icons.DELETE_OUTLINE, tooltip=f"Take {line.name} off this count",
-                      on_click=lambda _: remove(line.sku)),
+        icon_button(ft.Icons.DELETE_OUTLINE, f"Take {line.name} off this count", lambda _: remove(line.sku)),
     ], spacing=14), bgcolor=ft.Colors.WHITE, border=ft.Border.all(1, ft.Colors.BLUE_GREY_100), border_radius=10,
         padding=12))
 
