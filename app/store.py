@@ -136,17 +136,19 @@ class StoreApp:
         """An offline sign-in, signed in online with the PIN it checked, once the core answers:
         the associate with a token, or as they were while the core still cannot be reached.
         Raises Unauthorized, saying so plainly, when the core refuses that PIN (changed on
-        the core meanwhile, or the account closed)."""
+        the core meanwhile, or the account closed); any other refusal leaves them offline."""
         if associate.token or associate.pin is None:
             return associate
         try:
             return await self.sign_in(associate.store, associate.code, associate.pin)
-        except DomainError:
+        except Unauthorized:
             raise Unauthorized(
                 "offline_pin_refused",
                 "You are signed out: the core refused the PIN you signed in with offline; it may have been changed "
                 "meanwhile. What you did is kept on this device: sign in again with your current PIN",
             ) from None
+        except DomainError:
+            return associate  # not a verdict on the PIN (the core throttles, say): still offline, tried again later
 
     async def sign_out(self, associate: Associate) -> None:
         if associate.token:

@@ -74,3 +74,17 @@ def test_an_offline_session_whose_pin_changed_on_the_core_is_signed_out_and_told
     _line_down(shop)
     with pytest.raises(Unauthorized, match="never used on this device"):
         shop.run(shop.app.sign_in("LYS-01", "S001", "1234"))
+
+
+def test_an_offline_session_stays_while_the_core_refuses_for_another_reason(shop, network):
+    """Someone locked the account on the core with wrong PINs meanwhile: that says nothing
+    about the PIN this session checked, so it stays offline and tries again later."""
+    line = _line_down(shop)
+    shift = Shift(shop.app, shop.work, associate=shop.run(shop.app.sign_in("LYS-01", "S001", "1234")))
+    for _ in range(network.settings.pin_max_attempts):
+        network.client.post("/api/v1/auth/token", json={"store": "LYS-01", "staff": "S001", "pin": "0000"})
+
+    shop.app.client._http._transport = line
+    shop.sync()
+    shop.run(shift.sign_in_online())
+    assert shift.associate is not None and shift.associate.token is None and shift.notice is None
