@@ -67,8 +67,11 @@ def run(args: argparse.Namespace) -> int:
         _welcome(summary, app.url, core_url, admin_key, channel_key, args, data)
         try:
             server.run()
+        except KeyboardInterrupt:
+            pass  # uvicorn raises Ctrl+C again once it has shut down; it is how the demo ends
         finally:
             stop.set()
+    print("Demo stopped.", flush=True)
     return 0
 
 
