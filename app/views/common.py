@@ -186,6 +186,16 @@ def icon_button(icon: ft.IconData, name: str, on_click, disabled: bool = False) 
     return ft.IconButton(ft.Icon(icon, semantics_label=name), tooltip=name, on_click=on_click, disabled=disabled)
 
 
+def dropdown(name: str, value: str | None, options: dict[str, str], on_choose, width: int | None = None,  # noqa: ANN001
+             **more) -> ft.Control:
+    """A dropdown (`options`: key -> what the associate reads) with a name for screen readers and for
+    tests finding it by role and name. In Flutter web the field's label names nothing: the Semantics
+    around it names the dropdown's button, and says what is chosen."""
+    return ft.Semantics(label=name, value=options.get(value, ""), content=ft.Dropdown(
+        label=name, value=value, width=width, options=[ft.DropdownOption(key=k, text=t) for k, t in options.items()],
+        on_select=lambda e: on_choose(e.control.value), **more))
+
+
 def chip(text: str, urgency: Urgency) -> ft.Control:
     background, foreground = URGENCY_COLOURS[urgency]
     return ft.Container(ft.Text(text, color=foreground, size=13, weight=ft.FontWeight.W_600),

@@ -16,7 +16,7 @@ from ..profile_draft import (add_check, add_criterion, add_rule_set, at, check_p
                              move_rule_set, remove_check, remove_criterion, remove_rule_set, set_at, set_check, shown,
                              toggled)
 from ..work import Feedback, Tone
-from .common import Typed, feedback_bar, icon_button, screen, screen_title, tagged
+from .common import Typed, dropdown, feedback_bar, icon_button, screen, screen_title, tagged
 from .context import go, use_feedback, use_shift
 
 NAVIGATION = [
@@ -158,10 +158,8 @@ def RoutingProfile() -> ft.Control:
                             multiline=multiline, min_lines=2 if multiline else None)
 
     def choice(path: str, label: str, options: tuple[str, ...], on_choose, width: int = 200) -> ft.Control:  # noqa: ANN001
-        return tagged(f"choice-{path}", ft.Dropdown(
-            label=label, value=at(now, path), width=width, dense=True, error_text=wrong.get(path),
-            options=[ft.DropdownOption(key=o, text=o.replace("_", " ")) for o in options],
-            on_select=lambda e: on_choose(e.control.value)))
+        return tagged(f"choice-{path}", dropdown(label, at(now, path), {o: o.replace("_", " ") for o in options},
+                                                 on_choose, width=width, dense=True, error_text=wrong.get(path)))
 
     def flag(path: str, label: str, default: bool) -> ft.Control:
         return ft.Checkbox(label=label, value=bool(at(now, path, default)),

@@ -3,7 +3,7 @@ import flet as ft
 from contract.parcels import BOX_SIZES, CARRIERS
 
 from ..work import PlannedParcel
-from .common import feedback_bar, icon_button, screen, screen_title, tagged
+from .common import dropdown, feedback_bar, icon_button, screen, screen_title, tagged
 from .context import go, use_feed, use_feedback, use_shift
 from .documents import DocumentButtons
 
@@ -45,10 +45,8 @@ def Pack() -> ft.Control:
     rows = [
         ft.Row([
             ft.Text(f"Parcel {i + 1}", size=16, weight=ft.FontWeight.W_600, width=90),
-            tagged(f"box-{i + 1}", ft.Dropdown(
-                label="Box", value=p.box, width=240, disabled=packed,
-                options=[ft.DropdownOption(key=k, text=f"{k} · {v}") for k, v in BOX_SIZES.items()],
-                on_select=lambda e, i=i: change(i, box=e.control.value))),
+            tagged(f"box-{i + 1}", dropdown("Box", p.box, {k: f"{k} · {v}" for k, v in BOX_SIZES.items()},
+                                            lambda box, i=i: change(i, box=box), width=240, disabled=packed)),
             ft.TextField(label="Weight (kg)", value=f"{p.weight_kg:g}", width=140, disabled=packed,
                          keyboard_type=ft.KeyboardType.NUMBER,
                          on_blur=lambda e, i=i: change(i, weight_kg=e.control.value),
@@ -63,9 +61,7 @@ def Pack() -> ft.Control:
         ft.Text(", ".join(f"{l['qty']} × {products.get(l['sku'], {}).get('name', l['sku'])}" for l in view["lines"]),
                 size=16),
         ft.Row([
-            tagged("carrier", ft.Dropdown(label="Carrier", value=carrier, width=220, disabled=packed,
-                                          options=[ft.DropdownOption(key=k, text=v) for k, v in CARRIERS.items()],
-                                          on_select=lambda e: set_carrier(e.control.value))),
+            tagged("carrier", dropdown("Carrier", carrier, CARRIERS, set_carrier, width=220, disabled=packed)),
             ft.Text("Parcels", size=16),
             icon_button(ft.Icons.REMOVE, "One parcel fewer", lambda _: count(len(parcels) - 1), disabled=packed),
             tagged("parcel-count", ft.Text(str(len(parcels)), size=20, weight=ft.FontWeight.BOLD)),

@@ -7,7 +7,7 @@ from contract.reasons import RETURN_REASONS
 
 from ..counter import nothing_to_return
 from ..work import Feedback, Tone
-from .common import Typed, feedback_bar, screen, screen_title, tagged
+from .common import Typed, dropdown, feedback_bar, screen, screen_title, tagged
 from .context import use_feedback, use_latest, use_shift
 from .counter import TypedFields, use_desk
 from .documents import DocumentButtons
@@ -138,10 +138,8 @@ def _form(order: dict, products: dict, desk, typed: Typed, return_id: str,  # no
             ft.Text(f"{had} · {item['unit_price']:.2f} each", width=280),
             TypedFields(typed, [(f"back-{sku}", f"Back: {_name(products, sku)} (of {item['qty']})", 300, True)],
                         generation=return_id),
-            ft.Dropdown(label="Condition", width=190, value=conditions.get(sku, "resellable"),
-                        on_select=lambda e, s=sku: set_conditions(lambda c: {**c, s: e.control.value}),
-                        options=[ft.DropdownOption(key="resellable", text="Resellable"),
-                                 ft.DropdownOption(key="damaged", text="Damaged")]),
+            dropdown("Condition", conditions.get(sku, "resellable"), {"resellable": "Resellable", "damaged": "Damaged"},
+                     lambda condition, s=sku: set_conditions(lambda c: {**c, s: condition}), width=190),
         ], spacing=12)))
     if not any(item["qty"] for item in items):
         return tagged("return-form", ft.Container(ft.Column([

@@ -176,9 +176,13 @@ class Screen:
     def textbox(self, name: str, within=None):  # noqa: ANN001, ANN201
         return (within or self.page).get_by_role("textbox", name=name)
 
-    def choose(self, identifier: str, option: str) -> None:
-        """Open a tagged dropdown and pick an option (Flutter names the menu's items, not its button)."""
-        self.tap(self.tagged(identifier))
+    def dropdown(self, name: str, within=None):  # noqa: ANN001, ANN201
+        """A dropdown by its name (its label), whatever it shows as chosen: it is named "Carrier Colissimo"."""
+        return (within or self.page).get_by_role("button", name=re.compile(f"^{re.escape(name)}( |$)"))
+
+    def choose(self, name: str, option: str, within=None) -> None:  # noqa: ANN001
+        """Open a dropdown by its name and pick an option (the menu's items are buttons named after them)."""
+        self.tap(self.dropdown(name, within))
         self.tap(self.button(option))
 
     def tap(self, control) -> None:  # noqa: ANN001

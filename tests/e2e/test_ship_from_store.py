@@ -111,6 +111,8 @@ def pick_everything(screen: Screen, ref: str, wrong_items: bool = False) -> None
 def pack(screen: Screen, ref: str) -> bytes:
     """Pack in one parcel and open its label: the PDF's bytes."""
     screen.button("Pack").click()
+    # A dropdown is named after its label and says what is chosen, as a screen reader reads it.
+    screen.expect(screen.page.get_by_role("button", name="Carrier Colissimo", exact=True)).to_be_visible()
     screen.button("One more parcel").click()  # icon buttons have names: screen readers say them
     screen.says("parcel-count", "2")
     screen.button("One parcel fewer").click()
