@@ -24,7 +24,7 @@ from local_db.client import CoreRefused, CoreUnavailable
 from local_db.counter import Counter
 
 from .dates import readable
-from .store import Associate, StoreApp
+from .store import Associate, StoreApp, place_name
 from .work import Feedback, Tone
 
 T = TypeVar("T")
@@ -151,11 +151,6 @@ def option_words(option: dict, network: dict[str, dict]) -> str:
     return f"{OPTION_WORDS.get(option['kind'], option['kind'])}{where}"
 
 
-def place_name(code: str, network: dict[str, dict]) -> str:
-    """A location as people call it (its code until the network's names are known)."""
-    return (network.get(code) or {}).get("name") or code
-
-
 def elsewhere(levels: dict[str, int], network: dict[str, dict], here: dict | None) -> list[tuple[str, int]]:
     """Units at other locations (code -> units), each place said the way the associate tells the
     customer ("Lyon Part-Dieu · 2.4 km"), nearest first; a place without coordinates comes last."""
@@ -198,7 +193,6 @@ class CounterDesk:
         self.store = store
         self.cache = store.cache
         self.counter = Counter(store.cache)
-        self.network: dict[str, dict] = {}  # the network's locations by code, asked once per counter screen
 
     # --- click & collect ------------------------------------------------------------
 
@@ -419,16 +413,16 @@ class CounterDesk:
         q = q.strip()
         if not q:
             return [], Feedback(Tone.WARNING, "Scan a barcode or type a product name")
-        async def look_up(token: str) -> tuple[list[dict], dict | None]:
-            await self._know_network(token)
+        async def look_up(token: str) -> tuple[list[dict], dict | None, dict[str, dict]]:
+            network = await self.store.know_network(token)
             products = await self.store.client.products(token, q)
             stock = await self.store.client.availability(token, [p["sku"] for p in products]) if products else None
-            return products, stock
+            return products, stock, network
 
         answer, problem = await self._online(associate, "The network's stock", look_up)
         if problem:
             return [], problem
-        products, stock = answer
+        products, stock, network = answer
         if not products:
             return [], Feedback(Tone.WARNING, f"No product matches {q!r}")
         here = associate.store
@@ -438,7 +432,7 @@ class CounterDesk:
             product["network"] = stock["skus"].get(product["sku"], 0)
             product["elsewhere"] = elsewhere({lv["location"]: lv["atp"] for lv in levels
                                               if lv["location"] != here and lv["atp"]},
-                                             self.network, self.cache.location())
+                                             network, self.cache.location())
         return products, None
 
     async def options(self, associate: Associate, cart: dict[str, dict]) -> tuple[list[dict], Feedback | None]:
@@ -452,7 +446,7 @@ class CounterDesk:
                 "destination": {"country": location.get("country") or "FR", "lat": location["lat"],
                                 "lon": location["lon"]}}
         async def ask(token: str) -> dict:
-            await self._know_network(token)  # the options' stores, by name
+            await self.store.know_network(token)  # the options' stores, by name
             return await self.store.client.promise(token, body)
 
         answer, problem = await self._online(associate, "Delivery options", ask)
@@ -510,10 +504,6 @@ class CounterDesk:
         if missing:
             text += f"; {missing} item(s) wait for stock"
         return order, Feedback(tone, text)
-
-    async def _know_network(self, token: str) -> None:
-        if not self.network:  # names and places hardly change during a sale
-            self.network = {location["code"]: location for location in await self.store.client.locations(token)}
 
     @staticmethod
     def new_order_ref(store: str) -> str:

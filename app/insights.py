@@ -15,7 +15,7 @@ from local_db.client import CoreRefused, CoreUnavailable
 
 from .dates import readable
 from .documents import Document
-from .store import StoreApp, _domain
+from .store import StoreApp, _domain, place_name
 
 PERIODS = {"today": "Today", "7d": "7 days", "30d": "30 days"}
 EXPORTS = {"orders": "Orders", "fulfilments": "Fulfilments", "kpis": "KPIs", "returns": "Returns"}
@@ -150,7 +150,7 @@ EVENT_WORDS = {
 }
 
 
-def moment_of(event: dict) -> Moment:
+def moment_of(event: dict, network: dict[str, dict]) -> Moment:
     kind, where = event["kind"], event.get("location")
     words = (EVENT_WORDS.get((kind, event.get("to_status"))) or EVENT_WORDS.get((kind, None))
              or kind.rsplit(".", 1)[-1].replace("_", " ").capitalize() + " by {who}")
@@ -161,7 +161,8 @@ def moment_of(event: dict) -> Moment:
         who = "the system"
     reasons = RETURN_REASONS if kind.startswith("return.") else CANCEL_REASONS if "cancel" in kind else REJECT_REASONS
     why = event.get("reason") or ""
-    return Moment(readable(event["at"]), words.format(who=who), where or "—", reasons.get(why, why))
+    return Moment(readable(event["at"]), words.format(who=who), place_name(where, network) if where else "—",
+                  reasons.get(why, why))
 
 
 # --- the routing profile ---------------------------------------------------------
@@ -257,7 +258,7 @@ class Insights:
         body = await self._call("PATCH", f"/locations/{store}/operations", token,
                                 json={"daily_capacity": int(text)})
         state = "paused: no new orders are sent here" if body["paused"] else "taking orders"
-        return f"{store}: up to {body['daily_capacity']} orders a day, {state}"
+        return f"{place_name(store, self.store.network)}: up to {body['daily_capacity']} orders a day, {state}"
 
     async def export(self, token: str | None, export: str, period: str) -> Document:
         """The core's CSV, fetched with the token and kept for the browser to download."""
@@ -283,7 +284,9 @@ class Insights:
         return (await self._call("GET", "/orders", token, params={"q": query, "limit": 50}))["items"]
 
     async def timeline(self, token: str | None, order_id: str) -> list[Moment]:
-        return [moment_of(e) for e in await self._call("GET", f"/orders/{order_id}/timeline", token)]
+        # Where, by the names read at sign-in (head office on a device where no one signed in reads codes).
+        events = await self._call("GET", f"/orders/{order_id}/timeline", token)
+        return [moment_of(e, self.store.network) for e in events]
 
     # --- head office ---
 

@@ -49,6 +49,8 @@ class StoreApp:
         self.engine = SyncEngine(self.cache, self.client, live=live)
         self.documents = Documents()
         self._started = False
+        self._network: dict[str, dict] | None = None  # as kept on the device, once looked at
+        self._network_read = False  # read from the core once per process: names and places hardly change
 
     # --- lifetime -------------------------------------------------------------
 
@@ -130,6 +132,10 @@ class StoreApp:
         if self.cache.get_meta("device_token") is None:
             await self.engine.enrol(answer["access_token"], name=f"{store} store app")
             self.cache.set_meta(store=store)
+        try:  # the network's names, for the screens that also show them offline
+            await self.know_network(answer["access_token"])
+        except (CoreUnavailable, CoreRefused):
+            pass  # codes until the next sign-in or the endless aisle reads them
         return Associate(store, code, answer["name"], answer["role"], token=answer["access_token"])
 
     async def sign_in_online(self, associate: Associate) -> Associate:
@@ -171,20 +177,40 @@ class StoreApp:
         remembered = self.cache.get_meta("reject_reasons")
         return json.loads(remembered) if remembered else dict(REJECT_REASONS)
 
+    # --- the network's locations ------------------------------------------------
+
+    @property
+    def network(self) -> dict[str, dict]:
+        """The network's locations by code (name, lat, lon) as last read from the core, kept on
+        the device for offline screens; empty until read once."""
+        if self._network is None:
+            kept = self.cache.get_meta("network")
+            self._network = json.loads(kept) if kept else {}
+        return self._network
+
+    async def know_network(self, token: str) -> dict[str, dict]:
+        if not self._network_read:
+            locations = await self.client.locations(token)
+            self._network = {location["code"]: {"name": location.get("name"), "lat": location.get("lat"),
+                                                "lon": location.get("lon")} for location in locations}
+            self.cache.set_meta(network=json.dumps(self._network))
+            self._network_read = True
+        return self.network
+
     # --- the store's pause switch (its manager's) --------------------------------
 
     async def set_paused(self, associate: Associate, paused: bool) -> "PauseAnswer":
         """Pause the store (routing sends it no new orders) or let it take orders again.
         Answers how the switch stands now and what to tell the manager: when the core
         refuses or cannot be reached, it stands as it was."""
-        store = associate.store
+        store = place_name(associate.store, self.network)
         doing = "pause" if paused else "take orders again for"
         still = f"{store} {'still takes orders' if paused else 'is still paused'}"
         if not associate.token:
             return PauseAnswer(not paused, False, f"Could not {doing} {store}: you signed in offline. {still}; "
                                                   "try again when the badge says Online")
         try:
-            body = await self.client.request("PATCH", f"/locations/{store}/operations", associate.token,
+            body = await self.client.request("PATCH", f"/locations/{associate.store}/operations", associate.token,
                                              json={"paused": paused})
         except CoreUnavailable:
             return PauseAnswer(not paused, False, f"Could not {doing} {store}: the core cannot be reached. {still}; "
@@ -215,6 +241,11 @@ class PauseAnswer:
     paused: bool  # how the switch stands now
     done: bool  # False: the core refused or could not be reached, and nothing changed
     message: str
+
+
+def place_name(code: str, network: dict[str, dict]) -> str:
+    """A location as people call it (its code until the network's names are known)."""
+    return (network.get(code) or {}).get("name") or code
 
 
 def paused_notice(location: dict | None) -> str | None:

@@ -17,7 +17,7 @@ from printing import Printer, PrinterError, send_to_printer
 
 from . import documents
 from .documents import Document
-from .store import Associate, StoreApp
+from .store import Associate, StoreApp, place_name
 
 
 class Tone(StrEnum):
@@ -59,7 +59,7 @@ class Work:
         view = self.cache.fulfilment(fulfilment_id)
         if view is None:
             return Feedback(Tone.ERROR, "This order is no longer on this device")
-        elsewhere = prepared_elsewhere(view, self.store.store_code)
+        elsewhere = prepared_elsewhere(view, self.store.store_code, self.store.network)
         if elsewhere:
             return Feedback(Tone.ERROR, elsewhere)
         try:
@@ -330,10 +330,10 @@ def _on_the_shelf(view: dict, shelf: str | None = None) -> tuple[str, int]:
     return (f"shelf {shelf}" if shelf else "the pickup shelf"), items
 
 
-def prepared_elsewhere(view: dict, store: str | None) -> str | None:
+def prepared_elsewhere(view: dict, store: str | None, network: dict[str, dict]) -> str | None:
     """Why this store has nothing to do with a fulfilment it can see (another location prepares
     it and ships it here for collection), or None when it is this store's own."""
     if view["location"] == store:
         return None
-    return (f"{_ref(view)} is prepared at {view['location']} and shipped here for collection: "
+    return (f"{_ref(view)} is prepared at {place_name(view['location'], network)} and shipped here for collection: "
             "nothing to do until it arrives")

@@ -6,7 +6,8 @@ from datetime import date
 
 import flet as ft
 
-from ..counter import Sale, option_words, place_name, when
+from ..counter import Sale, option_words, when
+from ..store import place_name
 from ..work import Feedback, Tone
 from .common import Typed, feedback_bar, icon_button, screen, screen_title, tagged
 from .context import SpeakerContext, use_feedback, use_latest, use_shift
@@ -87,8 +88,8 @@ def EndlessAisle() -> ft.Control:
                                                         on_click=lambda _: start_again())),
         ft.Container(ScanField(scan, label="Scan a product or type its name", refocus=feedback), width=640),
         feedback_bar(feedback, "aisle-feedback"),
-        _confirmation(sale.placed, sale.placed_option, today, desk.network) if sale.placed else ft.Container(),
-        ft.Column([_product(p, me.store, add) for p in products], spacing=6),
+        _confirmation(sale.placed, sale.placed_option, today, shift.store.network) if sale.placed else ft.Container(),
+        ft.Column([_product(p, add) for p in products], spacing=6),
         ft.Text("Cart", size=18, weight=ft.FontWeight.BOLD),
         ft.Column([tagged(f"cart-{sku}", ft.Row([
             ft.Text(item["name"], size=16, expand=True), ft.Text(f"× {item['qty']}", size=16, width=60),
@@ -99,14 +100,14 @@ def EndlessAisle() -> ft.Control:
                 ft.FilledButton("Delivery options", icon=ft.Icons.LOCAL_SHIPPING, on_click=ask_options,
                                 disabled=not cart)]),
         ft.Column([_option(o, o == sale.option, lambda o: set_sale(lambda current: current.choose(o)), today,
-                           desk.network) for o in sale.options], spacing=6),
+                           shift.store.network) for o in sale.options], spacing=6),
         _customer(typed, sale.option or sale.placed_option, customer_round),
         ft.FilledButton(f"Place order {sale.ref}", icon=ft.Icons.SHOPPING_CART_CHECKOUT, on_click=place,
                         disabled=not cart or sale.option is None),
     ], expand=True, scroll=ft.ScrollMode.AUTO, spacing=12)
 
 
-def _product(product: dict, store: str, add) -> ft.Control:  # noqa: ANN001
+def _product(product: dict, add) -> ft.Control:  # noqa: ANN001
     places = product["elsewhere"]  # nearest first: the few closest say enough
     elsewhere = [ft.Text(f"{units} at {place}", size=13) for place, units in places[:3]]
     if len(places) > 3:
@@ -115,7 +116,7 @@ def _product(product: dict, store: str, add) -> ft.Control:  # noqa: ANN001
         ft.Column([ft.Text(product["name"], size=17, weight=ft.FontWeight.W_600),
                    ft.Text(f"{product['sku']} · {float(product['price']):.2f}", size=13, color=ft.Colors.BLUE_GREY_600)],
                   spacing=2, expand=True),
-        ft.Text(f"Here ({store}): {product['here']}", size=15, width=150,
+        ft.Text(f"Here: {product['here']}", size=15, width=150,  # the header says which store
                 color=ft.Colors.RED_800 if not product["here"] else ft.Colors.GREEN_800),
         ft.Text(f"Network: {product['network']}", size=15, width=120),
         ft.Column(elsewhere or [ft.Text("nowhere else", size=13)], spacing=2, width=260),

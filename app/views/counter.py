@@ -6,8 +6,9 @@ import flet as ft
 from contract.reasons import CANCEL_REASONS
 
 from ..counter import CounterDesk
+from ..store import place_name
 from ..work import Tone
-from .common import Typed, feedback_bar, screen, screen_title, tagged
+from .common import Typed, dropdown, feedback_bar, screen, screen_title, tagged
 from .context import SpeakerContext, go, use_feed, use_feedback, use_latest, use_shift
 from .pick import ScanField, say
 
@@ -162,12 +163,10 @@ def _serve(view: dict, products: dict, desk: CounterDesk, typed: Typed, presente
                 TypedFields(typed, [(f"take-{sku}", f"Takes {products.get(sku, {}).get('name', sku)} (of {qty})", 340, True)
                                     for sku, qty in waiting.items() if qty], generation=view["id"]),
                 ft.Row([
-                    ft.Dropdown(label="The rest", value=rest, width=240, on_select=lambda e: set_rest(e.control.value),
-                                options=[ft.DropdownOption(key="keep", text="Stays on the shelf"),
-                                         ft.DropdownOption(key="cancel", text="Is cancelled")]),
-                    ft.Dropdown(label="Why cancelled", value=reason, width=300, disabled=rest != "cancel",
-                                on_select=lambda e: set_reason(e.control.value),
-                                options=[ft.DropdownOption(key=k, text=v) for k, v in CANCEL_REASONS.items()]),
+                    dropdown("The rest", rest, {"keep": "Stays on the shelf", "cancel": "Is cancelled"}, set_rest,
+                             width=240),
+                    dropdown("Why cancelled", reason, CANCEL_REASONS, set_reason, width=300,
+                             disabled=rest != "cancel"),
                     ft.FilledButton("Hand over these", icon=ft.Icons.HANDSHAKE,
                                     on_click=lambda _: hand_over(view["id"], True)),
                 ], wrap=True),
@@ -228,7 +227,7 @@ def Arrivals() -> ft.Control:
             ft.Text(v.get("tracking_number") or "no tracking yet", font_family="monospace", size=16, width=220),
             ft.Text(v["order"]["external_ref"], size=16, weight=ft.FontWeight.W_600, width=150),
             ft.Text(((v["order"].get("customer") or {}).get("name", "")), expand=True),
-            ft.Text(f"from {v['location']} · {_status(v)}"),
+            ft.Text(f"from {place_name(v['location'], shift.store.network)} · {_status(v)}"),
         ], spacing=14), padding=10, border_radius=8, border=ft.Border.all(1, ft.Colors.BLUE_GREY_100)))
             for v in expected], spacing=6) if expected else ft.Text("No parcel is on its way here."),
     ], expand=True, scroll=ft.ScrollMode.AUTO, spacing=12)

@@ -5,7 +5,7 @@ import flet as ft
 from ..dates import readable
 from ..queue import countdown, due_of
 from ..work import Feedback, Tone, prepared_elsewhere
-from .common import METHOD_WORDS, Typed, chip, feedback_bar, screen, screen_title, tagged
+from .common import METHOD_WORDS, Typed, chip, dropdown, feedback_bar, screen, screen_title, tagged
 from .context import go, use_feed, use_feedback, use_latest, use_shift
 from .counter import use_desk
 from .documents import DocumentButtons
@@ -29,7 +29,7 @@ def OrderDetail() -> ft.Control:
                           ft.Button("Back to the queue", on_click=lambda _: go("/"))])
     order = view["order"]
     products = shift.store.cache.products(line["sku"] for line in view["lines"])
-    elsewhere = prepared_elsewhere(view, shift.store.store_code)
+    elsewhere = prepared_elsewhere(view, shift.store.store_code, shift.store.network)
     # The preparing location's deadlines are not this store's to watch.
     urgency, text = countdown(None if elsewhere else due_of(view), datetime.fromtimestamp(feed.now, UTC))
     status = view["status"]
@@ -146,8 +146,7 @@ def RejectDialog(view: dict, products: dict, open_: bool, close, tell) -> ft.Con
         modal=True,
         title=ft.Text(f"Give back {view['order']['external_ref']}"),
         content=ft.Column([
-            ft.Dropdown(label="Reason", value=reason, on_select=lambda e: set_reason(e.control.value),
-                        options=[ft.DropdownOption(key=k, text=v) for k, v in reasons.items()]),
+            dropdown("Reason", reason, reasons, set_reason),
             ft.Text("Leave the quantities empty to give back the whole order, or say how many of each "
                     "you cannot send:", size=13),
             *[ft.TextField(label=f"{products.get(l['sku'], {}).get('name', l['sku'])} (of {l['qty']})",

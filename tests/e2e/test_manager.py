@@ -52,7 +52,7 @@ def test_the_manager_sees_the_kpis_of_a_shipped_order(shop, browser):
     assert [(r["external_ref"], r["status"]) for r in rows] == [("W-KPI-1", "completed")]
     screen.type_into("Orders a day, at most", "40")
     screen.tap(screen.button("Save capacity"))
-    screen.says("capacity-feedback", "LYS-01: up to 40 orders a day, taking orders")
+    screen.says("capacity-feedback", "Lyon Bellecour: up to 40 orders a day, taking orders")
     screen.page.mouse.move(640, 500)
     screen.page.mouse.wheel(0, 2000)  # down to the alerts and exports
     screen.snap("manager-alerts-exports")
@@ -78,8 +78,8 @@ def test_head_office_edits_tries_and_puts_a_profile_in_force(shop, browser):
 
     # A second test for the rule set: French and Belgian customers only; a wrong country code is named.
     screen.tap(screen.button("Add a test", within=home))
-    screen.choose("choice-rule_sets[1].when.all[1].field", "country")
-    screen.choose("choice-rule_sets[1].when.all[1].op", "in")
+    screen.choose("Test 2", "country", within=home)
+    screen.choose("Operator 2", "in", within=home)
     screen.type_into("Value 2, comma-separated", "FR, france", within=home)
     screen.page.keyboard.press("Tab")
     screen.says("profile-problems", "'france' is not a country code")
@@ -122,7 +122,7 @@ def test_the_pause_switch_says_what_the_core_did_and_every_associate_sees_the_pa
     screen.button("Manager").click()
     switch = screen.page.get_by_role("switch")
     screen.tap(switch)
-    screen.says("pause-feedback", "LYS-01 is paused: the network sends it no new orders until you switch this off")
+    screen.says("pause-feedback", "Lyon Bellecour is paused: the network sends it no new orders until you switch this off")
     screen.says("paused-banner", "Lyon Bellecour is paused: the network sends it no new orders", timeout=20_000)
     screen.expect(switch).to_be_checked()
     _in_sight(screen, screen.tagged("pause-feedback"))  # said beside the switch, where the manager looks
@@ -132,8 +132,8 @@ def test_the_pause_switch_says_what_the_core_did_and_every_associate_sees_the_pa
     shop.stop_core()  # switching it off now fails: the switch stays on, and says why next to it
     try:
         screen.tap(switch)
-        screen.says("pause-feedback", "Could not take orders again for LYS-01: the core cannot be reached. "
-                                         "LYS-01 is still paused")
+        screen.says("pause-feedback", "Could not take orders again for Lyon Bellecour: the core cannot be reached. "
+                                         "Lyon Bellecour is still paused")
         screen.expect(switch).to_be_checked()
         _in_sight(screen, screen.tagged("pause-feedback"))
         screen.snap("manager-pause-refused")

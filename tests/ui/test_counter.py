@@ -209,7 +209,7 @@ def test_the_network_s_stock_is_said_by_place_name_and_distance_nearest_first(sh
     assert tee["elsewhere"] == [("Lyon warehouse · 25 km", 50), ("Paris Rivoli · 393 km", 5),
                                 ("Paris Opera · 394 km", 2)]
     pickup = {"kind": "click_collect", "store": "LYS-01"}
-    assert option_words(pickup, desk.network) == "Click & collect at Lyon Bellecour"
+    assert option_words(pickup, shop.app.network) == "Click & collect at Lyon Bellecour"
 
 
 def test_places_without_a_name_or_coordinates_are_still_said():

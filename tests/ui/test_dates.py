@@ -31,23 +31,26 @@ def test_a_moment_is_said_in_the_store_s_time_a_day_without_one(in_paris):
     assert readable(date(2025, 12, 31), TODAY) == "31 Dec 2025"  # another year says which
 
 
+NETWORK = {"LYS-01": {"name": "Lyon Bellecour"}}
+
+
 def test_the_timeline_says_what_happened_in_the_associate_s_words(in_paris):
     picked = moment_of({"kind": "fulfilment.pick", "from_status": "picking", "to_status": "picked",
                         "actor": "LYS-01/S001", "actor_role": "associate", "location": "LYS-01", "reason": None,
-                        "at": AT})
-    assert (picked.at, picked.what, picked.where, picked.why) == ("5 Dec 10:03", "Picked by S001", "LYS-01", "")
+                        "at": AT}, NETWORK)
+    assert (picked.at, picked.what, picked.where, picked.why) == ("5 Dec 10:03", "Picked by S001", "Lyon Bellecour", "")
     started = moment_of({"kind": "fulfilment.pick", "to_status": "picking", "actor": "LYS-01/S001",
-                         "location": "LYS-01", "at": AT})
+                         "location": "LYS-01", "at": AT}, NETWORK)
     assert started.what == "Picking started by S001"
     given_back = moment_of({"kind": "fulfilment.reject", "to_status": "rejected", "actor": "LYS-01/S002",
-                            "location": "LYS-01", "reason": "out_of_stock", "at": AT})
+                            "location": "LYS-01", "reason": "out_of_stock", "at": AT}, NETWORK)
     assert (given_back.what, given_back.why) == ("Given back by S002", "Item not found on the shelf")
     cancelled = moment_of({"kind": "order.cancelled", "actor": "system", "location": None,
-                           "reason": "not_collected", "at": AT})
+                           "reason": "not_collected", "at": AT}, NETWORK)
     assert (cancelled.what, cancelled.where, cancelled.why) == (
         "Order cancelled by the system", "—", "Not collected in time")
-    placed = moment_of({"kind": "order.created", "actor": "webshop", "location": None, "at": AT})
+    placed = moment_of({"kind": "order.created", "actor": "webshop", "location": None, "at": AT}, NETWORK)
     assert placed.what == "Order placed by webshop"
     new_kind = moment_of({"kind": "fulfilment.gift_wrapped", "actor": "PAR-01/S007", "location": "LYS-01",
-                          "at": AT})
+                          "at": AT}, NETWORK)
     assert new_kind.what == "Gift wrapped by PAR-01/S007"  # no raw event name, even for one not known here

@@ -71,7 +71,7 @@ def test_search_and_timeline(shop):
     moments = shop.run(insights.timeline(shop.associate.token, found["id"]))
     assert moments[0].what == "Order placed by webshop"
     rejection = next(m for m in moments if m.what.startswith("Given back"))
-    assert (rejection.what, rejection.where, rejection.why) == ("Given back by S002", "LYS-01", "Item damaged")
+    assert (rejection.what, rejection.where, rejection.why) == ("Given back by S002", "Lyon Bellecour", "Item damaged")
     with pytest.raises(DomainError, match="at least 2"):
         shop.run(insights.search_orders(shop.associate.token, "W"))
 
@@ -108,7 +108,7 @@ def test_the_manager_sets_the_capacity_and_leaves_the_pause_as_it_stands(shop, m
     insights = Insights(shop.app)
     assert shop.run(shop.app.set_paused(manager, True)).done  # from another tablet, say
     said = shop.run(insights.set_capacity(manager.token, "LYS-01", " 30 "))
-    assert said == "LYS-01: up to 30 orders a day, paused: no new orders are sent here"
+    assert said == "Lyon Bellecour: up to 30 orders a day, paused: no new orders are sent here"
     with pytest.raises(DomainError, match="whole number"):
         shop.run(insights.set_capacity(manager.token, "LYS-01", "lots"))
     location = shop.core.client.get("/api/v1/locations/LYS-01", headers=shop.core.admin).json()

@@ -47,12 +47,12 @@ def test_a_manager_pauses_the_store_and_every_screen_can_say_so(shop, network):
 
     refused = shop.run(shop.app.set_paused(shop.associate, True))  # not an associate's switch
     assert (refused.paused, refused.done) == (False, False)
-    assert refused.message.startswith("Could not pause LYS-01: ")
-    assert refused.message.endswith("LYS-01 still takes orders")
+    assert refused.message.startswith("Could not pause Lyon Bellecour: ")
+    assert refused.message.endswith("Lyon Bellecour still takes orders")
 
     paused = shop.run(shop.app.set_paused(manager, True))
     assert (paused.paused, paused.done) == (True, True)
-    assert paused.message == "LYS-01 is paused: the network sends it no new orders until you switch this off"
+    assert paused.message == "Lyon Bellecour is paused: the network sends it no new orders until you switch this off"
     shop.sync()
     assert paused_notice(shop.app.cache.location()) == (
         "Lyon Bellecour is paused: the network sends it no new orders. Orders already here are still to be "
@@ -61,6 +61,6 @@ def test_a_manager_pauses_the_store_and_every_screen_can_say_so(shop, network):
     shop.app.client._http._transport = _Down()
     down = shop.run(shop.app.set_paused(manager, False))  # the switch stays on: nothing changed
     assert (down.paused, down.done) == (True, False)
-    assert "the core cannot be reached. LYS-01 is still paused" in down.message
+    assert "the core cannot be reached. Lyon Bellecour is still paused" in down.message
     offline = shop.run(shop.app.set_paused(replace(manager, token=None), False))
     assert (offline.paused, offline.done) == (True, False) and "signed in offline" in offline.message

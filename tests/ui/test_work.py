@@ -152,6 +152,6 @@ def test_a_parcel_another_location_prepares_for_collection_here_is_not_this_stor
     assert [v["id"] for v in shop.app.work_here()] == [own]
     assert shop.app.cache.fulfilment_ids("assigned", "LYS-01") == {own}  # the chime's "new order to accept"
     refused = shop.work.accept(shop.associate, parcel["id"])
-    assert refused.tone is Tone.ERROR and "prepared at PAR-01 and shipped here for collection" in refused.message
+    assert refused.tone is Tone.ERROR and "prepared at Paris Rivoli and shipped here for collection" in refused.message
     assert shop.app.cache.pending_count() == 0
     assert shop.work.accept(shop.associate, own).tone is Tone.OK
