@@ -243,6 +243,24 @@ class PauseAnswer:
     message: str
 
 
+class PauseSwitch:
+    """How the manager's pause switch stands: as the store's location in the cache says (a pause
+    made on another tablet reaches it with the sync). Just after a tap it shows the core's answer
+    until the sync brings the location back changed: drawn from the cache meanwhile, it would
+    flick back to how it stood before the tap."""
+
+    def __init__(self) -> None:
+        self._answer: tuple[bool, dict | None] | None = None  # the core's answer, and the location cached then
+
+    def shows(self, location: dict | None) -> bool:
+        if self._answer is not None and self._answer[1] != location:
+            self._answer = None  # the sync brought the location: it says how things stand now
+        return self._answer[0] if self._answer is not None else bool((location or {}).get("paused"))
+
+    def answered(self, answer: PauseAnswer, location: dict | None) -> None:
+        self._answer = (answer.paused, location)
+
+
 def place_name(code: str, network: dict[str, dict]) -> str:
     """A location as people call it (its code until the network's names are known)."""
     return (network.get(code) or {}).get("name") or code

@@ -8,9 +8,10 @@ from contract.errors import DomainError
 
 from ..dates import readable
 from ..insights import EXPORTS, PERIODS, Dashboard, Insights
+from ..store import PauseSwitch
 from ..work import Feedback, Tone
 from .common import Typed, feedback_bar, inline_feedback, screen, screen_title, tagged
-from .context import go, use_feedback, use_shift
+from .context import go, use_feed, use_feedback, use_shift
 from .documents import DocumentButtons
 
 
@@ -25,20 +26,22 @@ def Manager() -> ft.Control:
     papers, set_papers = ft.use_state(None)
     location = shift.store.cache.location() or {}
     typed = ft.use_memo(lambda: Typed(sku="", threshold="", capacity=str(location.get("daily_capacity", ""))), [])
-    paused, set_paused = ft.use_state(bool(location.get("paused")))  # as the core last said
     capacity_said, tell_capacity = ft.use_state(None)  # said next to its control, not at the top
-    pause_said, tell_pause = ft.use_state(None)
+    reading, set_reading = ft.use_state(True)  # the core's numbers are on their way
     insights = ft.use_memo(lambda: Insights(shift.store), [])
 
     async def load() -> None:
         if not me.is_manager:
             return
         tell(None)  # what an earlier load said (signed in offline, say) is no longer so
+        set_reading(True)
         try:
             set_data(await insights.dashboard(me.token, period))
             set_alerts(await insights.stock_alerts(me.token))
         except DomainError as exc:
-            tell(Feedback(Tone.ERROR, exc.message))
+            tell(Feedback(Tone.ERROR, exc.message))  # said instead of the numbers, which are not coming
+        finally:
+            set_reading(False)
 
     ft.use_effect(load, [period, me.token])  # an offline sign-in gets its token once the core answers
     if not me.is_manager:
@@ -79,17 +82,12 @@ def Manager() -> ft.Control:
             return
         tell_capacity(Feedback(Tone.OK, said))
 
-    async def toggle_pause(e) -> None:  # noqa: ANN001
-        answer = await shift.store.set_paused(me, bool(e.control.value))
-        set_paused(answer.paused)  # refused: the switch goes back to how it stands
-        tone = Tone.ERROR if not answer.done else Tone.WARNING if answer.paused else Tone.OK
-        tell_pause(Feedback(tone, answer.message))
-
     return ft.Column([
         screen_title(f"Manager · {me.store}", periods),
         feedback_bar(feedback),
         *(_dashboard(data) if data is not None and data.period == period else
-          [ft.Row([ft.ProgressRing(width=20, height=20), ft.Text("Reading the core's numbers…")])]),
+          [tagged("reading", ft.Row([ft.ProgressRing(width=20, height=20), ft.Text("Reading the core's numbers…")]))]
+          if reading else []),
         _section("Stock alerts"),
         _alerts(alerts),
         ft.Row([ft.TextField(label="SKU", **typed.field("sku", str.upper), width=200,
@@ -108,11 +106,28 @@ def Manager() -> ft.Control:
         ft.Row([ft.TextField(label="Orders a day, at most", **typed.field("capacity"), keyboard_type=ft.KeyboardType.NUMBER, width=220),
                 ft.FilledButton("Save capacity", icon=ft.Icons.SAVE, on_click=save_capacity),
                 inline_feedback(capacity_said, "capacity-feedback")]),
-        ft.Row([tagged("pause", ft.Switch(label="Pause: send this store no new orders", value=paused,
-                                          on_change=toggle_pause)),
-                inline_feedback(pause_said, "pause-feedback")]),
+        Pause(),
         ft.OutlinedButton("Label printer settings", icon=ft.Icons.PRINT, on_click=lambda _: go("/settings")),
     ], scroll=ft.ScrollMode.AUTO, expand=True, spacing=14)
+
+
+@ft.component
+def Pause() -> ft.Control:
+    """The pause switch, drawn again with the cache (the rest of the dashboard need not be)."""
+    shift = use_shift()
+    use_feed()  # another tablet's pause comes with the sync
+    switch = ft.use_memo(PauseSwitch, [])
+    said, tell = ft.use_state(None)  # said next to the switch, not at the top
+
+    async def toggle(e) -> None:  # noqa: ANN001
+        answer = await shift.store.set_paused(shift.associate, bool(e.control.value))
+        switch.answered(answer, shift.store.cache.location())  # refused: the switch goes back to how it stands
+        tone = Tone.ERROR if not answer.done else Tone.WARNING if answer.paused else Tone.OK
+        tell(Feedback(tone, answer.message))
+
+    return ft.Row([tagged("pause", ft.Switch(label="Pause: send this store no new orders",
+                                             value=switch.shows(shift.store.cache.location()), on_change=toggle)),
+                   inline_feedback(said, "pause-feedback")])
 
 
 def _exporter(export, kind: str):  # noqa: ANN001, ANN202

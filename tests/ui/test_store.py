@@ -3,7 +3,7 @@
 import asyncio
 from dataclasses import replace
 
-from app.store import paused_notice
+from app.store import PauseSwitch, paused_notice
 from tests.api.conftest import TEE
 from tests.ui.test_work import _Down
 
@@ -64,3 +64,22 @@ def test_a_manager_pauses_the_store_and_every_screen_can_say_so(shop, network):
     assert "the core cannot be reached. Lyon Bellecour is still paused" in down.message
     offline = shop.run(shop.app.set_paused(replace(manager, token=None), False))
     assert (offline.paused, offline.done) == (True, False) and "signed in offline" in offline.message
+
+
+def test_the_pause_switch_shows_the_core_s_answer_then_follows_the_store_as_the_sync_brings_it(shop, network):
+    shop.sync()
+    network.add_staff("LYS-01", "M001", "4321", role="manager")
+    manager = shop.run(shop.app.sign_in("LYS-01", "M001", "4321"))
+    switch = PauseSwitch()
+    assert switch.shows(shop.app.cache.location()) is False
+
+    switch.answered(shop.run(shop.app.set_paused(manager, True)), shop.app.cache.location())
+    assert switch.shows(shop.app.cache.location()) is True  # before the sync brings the change: no flicking back
+    shop.sync()
+    assert switch.shows(shop.app.cache.location()) is True
+
+    # Another tablet, or head office, lets the store take orders again.
+    answer = network.client.patch("/api/v1/locations/LYS-01/operations", json={"paused": False}, headers=network.admin)
+    assert answer.status_code == 200, answer.text
+    shop.sync()
+    assert switch.shows(shop.app.cache.location()) is False
