@@ -107,7 +107,11 @@ def shop(tmp_path: Path) -> Iterator[Shop]:
         print("--- store app log (last 60 lines) ---\n", *app.log[-60:], "--- core log (last 30 lines) ---\n",
               *core.log[-30:], sep="")
         # A browser's connection the app broke is reconnected and looks fine, but what was in flight is gone.
-        broken = [line for line in app.log if "Receive loop error" in line]
+        # Not so when the browser left (a tab closed) while the app was sending to it: the failed send marks
+        # the socket closed, and Flet's next read raises starlette's WebSocketDisconnected, which it logs as
+        # a receive loop error too (it only expects WebSocketDisconnect). Nothing was broken by the app.
+        broken = [line for line in app.log if "Receive loop error" in line and not any(
+            gone in line for gone in ("WebSocket is not connected", "once a disconnect message has been received"))]
         assert not broken, "".join(broken)
 
 
