@@ -4,7 +4,8 @@ worker holding the stream hears other workers' changes through LISTEN/NOTIFY).""
 
 import asyncio
 import signal
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from decimal import Decimal
 
 import httpx
@@ -42,6 +43,23 @@ def _prepare(settings) -> tuple[str, str]:  # noqa: ANN001
     return key, "LIV-01"
 
 
+@asynccontextmanager
+async def _tablet(url: str, store: str, tmp_path, **timing) -> AsyncIterator[tuple[SyncEngine, LocalCache]]:  # noqa: ANN001, ANN003
+    """A store's tablet on the core at `url`: enrolled, its sync engine running with its event
+    stream (polling as `timing` says), stopped and closed after."""
+    cache = LocalCache(tmp_path / "store.db")
+    client = CoreClient(url)
+    engine = SyncEngine(cache, client, live=True, **timing)
+    await engine.enrol((await client.sign_in(store, "S001", "1234"))["access_token"])
+    engine.start()
+    try:
+        yield engine, cache
+    finally:
+        await engine.stop()
+        await client.aclose()
+        cache.close()
+
+
 def test_a_new_order_reaches_the_tablet_through_the_event_stream(settings, tmp_path):
     key, store = _prepare(settings)
     workers = 2 if settings.database_url.startswith("postgresql") else 1
@@ -50,20 +68,12 @@ def test_a_new_order_reaches_the_tablet_through_the_event_stream(settings, tmp_p
 
 
 async def _scenario(url: str, key: str, store: str, tmp_path) -> None:  # noqa: ANN001
-    cache = LocalCache(tmp_path / "store.db")
-    client = CoreClient(url)
     # Polling every hour: only the event stream can bring the order in time.
-    engine = SyncEngine(cache, client, poll_interval=3600, live=True)
-    arrived = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    cache.subscribe(lambda kinds: "fulfilment" in kinds and loop.call_soon_threadsafe(arrived.set))
-    went_live = asyncio.Event()
-    engine.subscribe(lambda status: status.live and went_live.set())
-    token = (await client.sign_in(store, "S001", "1234"))["access_token"]
-    await engine.enrol(token)
-    engine.start()
-    try:
-        await asyncio.wait_for(went_live.wait(), WAIT_S)
+    async with _tablet(url, store, tmp_path, poll_interval=3600) as (engine, cache):
+        arrived = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        cache.subscribe(lambda kinds: "fulfilment" in kinds and loop.call_soon_threadsafe(arrived.set))
+        await _until(engine, lambda status: status.live, WAIT_S)
         await engine.sync_once()
         async with httpx.AsyncClient(base_url=url) as http:
             for i in range(4):  # a few orders: on two workers some land on the other one
@@ -78,10 +88,6 @@ async def _scenario(url: str, key: str, store: str, tmp_path) -> None:  # noqa: 
                     if ids <= {f["id"] for f in cache.fulfilments()}:
                         break
                     await asyncio.wait_for(arrived.wait(), WAIT_S)
-    finally:
-        await engine.stop()
-        await client.aclose()
-        cache.close()
 
 
 def test_a_worker_whose_listener_was_cut_off_wakes_every_stream_once_back(postgres_database):
@@ -121,21 +127,12 @@ def test_a_tablet_whose_event_stream_drops_syncs_at_once(sqlite_settings, tmp_pa
     _, store = _prepare(sqlite_settings)
 
     async def scenario(server) -> None:  # noqa: ANN001
-        cache = LocalCache(tmp_path / "store.db")
-        client = CoreClient(server.url)
-        engine = SyncEngine(cache, client, poll_interval=3600, live_poll_interval=3600, live=True)
-        await engine.enrol((await client.sign_in(store, "S001", "1234"))["access_token"])
-        engine.start()
-        try:
+        async with _tablet(server.url, store, tmp_path, poll_interval=3600, live_poll_interval=3600) as (engine, _):
             await _until(engine, lambda status: status.live and status.online, WAIT_S)
             server.process.kill()  # the core goes away (a crash, a cable): no goodbye on the stream
             # The stream says offline by itself; the sync's own words show that a sync ran.
             await _until(engine, lambda status: not status.live and not status.online
                          and status.last_error.startswith("core unreachable"), WAIT_S)
-        finally:
-            await engine.stop()
-            await client.aclose()
-            cache.close()
 
     with core_server(sqlite_settings.database_url) as server:
         asyncio.run(scenario(server))
@@ -148,21 +145,15 @@ def test_the_badge_leaves_live_within_seconds_of_a_frozen_or_stopped_core_and_st
     core's heartbeats keep talking, stays Live for as long as it lasts."""
     _, store = _prepare(sqlite_settings)
 
+    def live(status: SyncStatus) -> bool:
+        return status.live and status.online
+
+    def offline(status: SyncStatus) -> bool:
+        return not status.live and not status.online
+
     async def scenario(server) -> None:  # noqa: ANN001
-        cache = LocalCache(tmp_path / "store.db")
-        client = CoreClient(server.url)
         # No polls to notice anything: only the event stream can tell.
-        engine = SyncEngine(cache, client, poll_interval=3600, live_poll_interval=3600, live=True)
-        await engine.enrol((await client.sign_in(store, "S001", "1234"))["access_token"])
-        engine.start()
-
-        def live(status: SyncStatus) -> bool:
-            return status.live and status.online
-
-        def offline(status: SyncStatus) -> bool:
-            return not status.live and not status.online
-
-        try:
+        async with _tablet(server.url, store, tmp_path, poll_interval=3600, live_poll_interval=3600) as (engine, _):
             await _until(engine, live, WAIT_S)
             with pytest.raises(TimeoutError):  # longer than the stream may stay silent: no drop
                 await _until(engine, lambda status: not live(status), SILENCE_S + 1)
@@ -174,10 +165,6 @@ def test_the_badge_leaves_live_within_seconds_of_a_frozen_or_stopped_core_and_st
             await _until(engine, live, WAIT_S)  # back as soon as the core answers again
             server.process.terminate()  # stopped (a deploy, a restart): it ends its streams first
             await _until(engine, offline, PROMPTLY_S)
-        finally:
-            await engine.stop()
-            await client.aclose()
-            cache.close()
 
     with core_server(sqlite_settings.database_url) as server:
         asyncio.run(scenario(server))
