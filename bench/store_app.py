@@ -55,7 +55,7 @@ def main() -> None:
         engine = make_engine(Settings(database_url=database_url))
         with session_scope(engine) as session:  # deep and big enough for every order below
             session.execute(update(Location).where(Location.code == STORE).values(daily_capacity=args.orders + 10))
-            stock_service.count(session, [(STORE, sku, 10 * args.orders + args.scans, None) for sku in ITEMS], "bench")
+            stock_service.count(session, [stock_service.Count(STORE, sku, 10 * args.orders + args.scans) for sku in ITEMS], "bench")
         engine.dispose()
         with core_server(database_url) as core, store_app_server(core.url, f"{tmp}/store") as app, \
                 sync_playwright() as playwright:

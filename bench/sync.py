@@ -49,7 +49,7 @@ def prepare(url: str, skus: int, open_orders: int) -> str:
                                             "daily_capacity": 100_000}])  # the open orders and the timed ones
         for start in range(0, len(products), 5000):
             catalog.upsert_products(session, products[start:start + 5000])
-        stock_service.count(session, [(STORE, p["sku"], 50, None) for p in products], "bench")
+        stock_service.count(session, [stock_service.Count(STORE, p["sku"], 50) for p in products], "bench")
         auth.create_staff(session, STORE, "S001", "1234", "associate")
         key = auth.create_api_key(session, "bench", "channel")
     actor = Actor("bench", Role.CHANNEL)

@@ -92,6 +92,9 @@ class Stock(SQLModel, table=True):
     reserved: int = 0
     # Units kept back from promising (display stock, shrink); a setting, not a movement.
     safety: int = 0
+    # When the shelf was last counted: a count made before it that reaches the core
+    # later (a tablet that was offline) is superseded, not applied.
+    counted_at: datetime | None = None
     updated_at: datetime = Field(default_factory=utcnow)
 
 
@@ -104,7 +107,8 @@ class StockMovement(SQLModel, table=True):
     """Append-only ledger: every change of on hand or reserved, with why and who."""
 
     __tablename__ = "stock_movement"
-    __table_args__ = (Index("ix_stock_movement_location_sku", "location", "sku"),)
+    # A late count adds up the moves of its (location, sku) recorded after it was counted.
+    __table_args__ = (Index("ix_stock_movement_location_sku_at", "location", "sku", "at"),)
     id: int | None = Field(default=None, sa_column=Column(BigId, primary_key=True, autoincrement=True))
     location: str = Field(max_length=32)
     sku: str = Field(max_length=64)

@@ -5,7 +5,7 @@ codes and oversized lists are refused with a message that names the field.
 """
 
 import datetime as dt
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Annotated, Literal
 
@@ -133,6 +133,19 @@ class CountIn(Strict):
     sku: Sku
     on_hand: int = Field(ge=0, le=MAX_UNITS)
     safety: int | None = Field(default=None, ge=0, le=MAX_UNITS)
+    counted_at: AwareDatetime | None = Field(
+        default=None,
+        description="when the shelf was counted, on the core's clock (default: now): the moves recorded since "
+        "are added to `on_hand`; a count older than the last one applied is refused (count_superseded)",
+    )
+
+    @field_validator("counted_at")
+    @classmethod
+    def _in_utc(cls, v: datetime | None) -> datetime | None:
+        try:
+            return None if v is None else v.astimezone(UTC)
+        except OverflowError:  # e.g. 0001-01-01T00:00:00+01:00 is before year 1 in UTC
+            raise ValueError("counted_at is out of range") from None
 
 
 class CountsIn(Strict):

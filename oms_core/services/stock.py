@@ -9,12 +9,14 @@ never wait on each other in a cycle.
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from functools import lru_cache
 
-from sqlalchemy import Update, bindparam, case, insert, select, update
+from sqlalchemy import Update, bindparam, case, func, insert, select, update
 from sqlmodel import Session
 
-from contract.errors import Conflict
+from contract.counts import FUTURE_TOLERANCE, SUPERSEDED
+from contract.errors import Conflict, InvalidInput
 from ..models import MAX_UNITS, Location, Product, Stock, StockMovement, utcnow
 from . import changes
 from .db_util import insert_missing, require_known
@@ -37,6 +39,15 @@ class Move:
     reserved_delta: int = 0
     kind: str = "adjustment"
     reference: str | None = None
+
+
+@dataclass(frozen=True)
+class Count:
+    location: str
+    sku: str
+    on_hand: int
+    safety: int | None = None  # safety stock set with the count, when given
+    counted_at: datetime | None = None  # when the shelf was counted (None: now)
 
 
 def require_known_pairs(session: Session, locations: Iterable[str], skus: Iterable[str]) -> None:
@@ -107,33 +118,58 @@ def _conditional_update(on_hand_sign: int, reserved_sign: int) -> Update:
     )
 
 
-def count(
-    session: Session,
-    counts: Sequence[tuple[str, str, int, int | None]],
-    actor: str | None,
-    reference: str | None = None,
-) -> None:
-    """Absolute counts (location, sku, on_hand, safety or None): the ledger gets the difference."""
+def count(session: Session, counts: Sequence[Count], actor: str | None, reference: str | None = None) -> None:
+    """Absolute counts, each as of when it was counted (contract/counts.py): on hand is what
+    was counted plus the moves recorded since; the ledger gets the difference."""
     now = utcnow()
+    for c in counts:
+        if c.counted_at is not None and c.counted_at > now + FUTURE_TOLERANCE:
+            raise InvalidInput("counted_in_the_future", f"the count of {c.sku} at {c.location} says it was counted "
+                               f"at {c.counted_at:%Y-%m-%d %H:%M:%S} UTC, later than the core's clock "
+                               f"({now:%H:%M:%S} UTC): check the device's date and time", sku=c.sku)
     insert_missing(
         session,
         stock,
-        [{"location": loc, "sku": sku, "updated_at": now} for loc, sku, _, _ in counts],
+        [{"location": c.location, "sku": c.sku, "updated_at": now} for c in counts],
         ["location", "sku"],
     )
     moves: list[Move] = []
-    for location, sku, on_hand, safety in sorted(counts, key=lambda c: (c[0], c[1])):
-        key = [stock.c.location == location, stock.c.sku == sku]
-        current = session.execute(select(stock.c.on_hand).where(*key).with_for_update()).scalar_one()
-        values: dict = {"on_hand": on_hand, "updated_at": now}
-        if safety is not None:
-            values["safety"] = safety
+    for c in sorted(counts, key=lambda c: (c.location, c.sku)):
+        key = [stock.c.location == c.location, stock.c.sku == c.sku]
+        current, last_counted = session.execute(
+            select(stock.c.on_hand, stock.c.counted_at).where(*key).with_for_update()).one()
+        counted_at = min(c.counted_at or now, now)
+        if last_counted is not None and last_counted > counted_at:
+            raise Conflict(SUPERSEDED, f"{c.sku} at {c.location} was counted again later "
+                           f"({last_counted:%Y-%m-%d %H:%M:%S} UTC): that count stands, this one is not applied",
+                           sku=c.sku, counted_at=last_counted.isoformat())
+        # What was on the shelf then, moved as the ledger says it moved since (within 0..MAX_UNITS);
+        # a count made now (a bulk load, an older app) has nothing to look up.
+        moved = _moved_since(session, c.location, c.sku, counted_at) if counted_at < now else 0
+        on_hand = min(max(c.on_hand + moved, 0), MAX_UNITS)
+        values: dict = {"on_hand": on_hand, "counted_at": counted_at, "updated_at": now}
+        if c.safety is not None:
+            values["safety"] = c.safety
         session.execute(update(stock).where(*key).values(**values))
         if on_hand != current:
-            moves.append(Move(location, sku, on_hand - current, 0, "count", reference))
-        elif safety is not None:
-            changes.record(session, location, "stock", sku)
+            moves.append(Move(c.location, c.sku, on_hand - current, 0, "count", reference))
+        elif c.safety is not None:
+            changes.record(session, c.location, "stock", c.sku)
     _ledger(session, moves, actor, now)
+
+
+_movement = StockMovement.__table__.c
+# The on-hand moves of one (location, sku) after a moment (ix_stock_movement_location_sku_at).
+# Other counts' corrections are left out: they say what an earlier count found, which this
+# later one replaces.
+_MOVED_SINCE = select(func.coalesce(func.sum(_movement.on_hand_delta), 0)).where(
+    _movement.location == bindparam("location"), _movement.sku == bindparam("sku"),
+    _movement.at > bindparam("since", type_=_movement.at.type), _movement.kind != "count",
+)
+
+
+def _moved_since(session: Session, location: str, sku: str, since: datetime) -> int:
+    return session.execute(_MOVED_SINCE, {"location": location, "sku": sku, "since": since}).scalar_one()
 
 
 def _ledger(session: Session, moves: Sequence[Move], actor: str | None, now) -> None:  # noqa: ANN001

@@ -407,7 +407,8 @@ def _apply(session: Session, actor: Actor, mutation: MutationIn) -> dict:
                 raise Forbidden("other_store", f"this device counts stock at {actor.store} only")
             count = CountIn.model_validate({**mutation.args, "location": actor.store})
             stock_service.require_known_pairs(session, [count.location], [count.sku])
-            stock_service.count(session, [(count.location, count.sku, count.on_hand, count.safety)], actor.label)
+            stock_service.count(session, [stock_service.Count(count.location, count.sku, count.on_hand, count.safety,
+                                                              count.counted_at)], actor.label)
             return {"sku": count.sku, "on_hand": count.on_hand}
         if not mutation.fulfilment:
             raise InvalidInput("fulfilment_required", f"a {mutation.type} names its fulfilment")

@@ -77,7 +77,7 @@ def test_a_reader_following_the_feed_never_skips_a_change(settings):
         catalog.upsert_locations(session, [{"code": "S1", "name": "S1", "type": "store", "lat": 45, "lon": 4,
                                             "ship_from_store": True, "click_collect": True}])
         catalog.upsert_products(session, [{"sku": "X", "name": "X", "price": Decimal("1"), "barcodes": []}])
-        stock_service.count(session, [("S1", "X", 10_000, None)], "test")
+        stock_service.count(session, [stock_service.Count("S1", "X", 10_000)], "test")
     actor = Actor("feed-test", Role.CHANNEL)
     done = threading.Event()
     seen: set[int] = set()

@@ -35,7 +35,7 @@ def _prepare(engine) -> str:
             for i, code in enumerate(SPREAD)
         ])
         catalog.upsert_products(session, [{"sku": "HOT", "name": "Hot item", "price": Decimal("10"), "barcodes": []}])
-        stock_service.count(session, [(loc, "HOT", qty, None) for loc, qty in SPREAD.items()], "test")
+        stock_service.count(session, [stock_service.Count(loc, "HOT", qty) for loc, qty in SPREAD.items()], "test")
         return auth.create_api_key(session, "race", "channel")
 
 

@@ -84,7 +84,7 @@ def prepare_network(database_url: str) -> tuple[str, str]:
         ])
         catalog.upsert_products(session, [{"sku": sku, "name": name, "price": Decimal(price), "barcodes": [code]}
                                           for sku, (name, code, price) in ITEMS.items()])
-        stock_service.count(session, [(STORE, sku, 20, None) for sku in ITEMS], "e2e")
+        stock_service.count(session, [stock_service.Count(STORE, sku, 20) for sku in ITEMS], "e2e")
         auth.create_staff(session, STORE, "S001", "1234", "associate", "Hugo")
         auth.create_staff(session, STORE, "M001", "4321", "manager", "Maud")
         key = auth.create_api_key(session, "webshop", "channel")

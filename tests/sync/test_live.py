@@ -36,7 +36,7 @@ def _prepare(settings) -> tuple[str, str]:  # noqa: ANN001
         catalog.upsert_locations(session, [{"code": "LIV-01", "name": "Live store", "type": "store", "lat": 48.85,
                                             "lon": 2.35, "ship_from_store": True, "click_collect": True}])
         catalog.upsert_products(session, [{"sku": "LIVE", "name": "Live item", "price": Decimal("5"), "barcodes": []}])
-        stock_service.count(session, [("LIV-01", "LIVE", 100, None)], "test")
+        stock_service.count(session, [stock_service.Count("LIV-01", "LIVE", 100)], "test")
         auth.create_staff(session, "LIV-01", "S001", "1234", "associate")
         key = auth.create_api_key(session, "live-test", "channel")
     engine.dispose()

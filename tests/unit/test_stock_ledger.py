@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from oms_core.core.db import make_engine, session_scope
 from oms_core.models import Location, Product, Stock, StockMovement
 from oms_core.services import stock
-from oms_core.services.stock import Move, StockShortage
+from oms_core.services.stock import Count, Move, StockShortage
 
 LOCATIONS = ["L1", "L2"]
 SKUS = ["A", "B"]
@@ -63,9 +63,9 @@ def _run(engine, op, location, sku, n, model: Row) -> bool:
     try:
         with session_scope(engine) as session:
             if op == "count":
-                stock.count(session, [(location, sku, n, None)], "prop")
+                stock.count(session, [Count(location, sku, n)], "prop")
             elif op == "safety":
-                stock.count(session, [(location, sku, model.on_hand, n)], "prop")
+                stock.count(session, [Count(location, sku, model.on_hand, n)], "prop")
             else:
                 stock.apply(session, [moves[op]], "prop")
         return True

@@ -41,11 +41,13 @@ def post_movements(body: MovementsIn, session: SessionDep, settings: SettingsDep
 
 @router.post("/stock/counts", status_code=201)
 def post_counts(body: CountsIn, session: SessionDep, settings: SettingsDep, actor: StaffOrAdmin) -> dict:
-    """Absolute counts (and optionally safety stock); the ledger records the difference."""
+    """Absolute counts (and optionally safety stock), each as of when it was counted; the ledger
+    records the difference."""
     _check(actor, [c.location for c in body.counts], settings.max_bulk_items)
     _once_each([(c.location, c.sku) for c in body.counts], "duplicate_count")
     stock.require_known_pairs(session, {c.location for c in body.counts}, {c.sku for c in body.counts})
-    stock.count(session, [(c.location, c.sku, c.on_hand, c.safety) for c in body.counts], actor.label, body.reference)
+    counts = [stock.Count(c.location, c.sku, c.on_hand, c.safety, c.counted_at) for c in body.counts]
+    stock.count(session, counts, actor.label, body.reference)
     session.commit()
     return {"counted": len(body.counts)}
 

@@ -1,0 +1,15 @@
+"""Stock counts (`POST /stock/counts`, the store app's `count` mutations).
+
+A count says what was on the shelf when it was counted (`counted_at`, on the
+core's clock), however late it reaches the core: the core adds the stock moves
+recorded since then (a parcel shipped, a receipt) and the ledger gets the
+difference. A count of a shelf counted again since is superseded: the core
+refuses it with the code SUPERSEDED and the later count stands.
+"""
+
+from datetime import timedelta
+
+SUPERSEDED = "count_superseded"
+# How far ahead of the core's clock a count may say it was counted: a tablet knows
+# the core's clock within half a round trip, plus what its own drifted since it synced.
+FUTURE_TOLERANCE = timedelta(minutes=2)
