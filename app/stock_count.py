@@ -2,14 +2,17 @@
 quantities, record them. Plain Python for app/views/stock_count.py, answering
 with Feedback like Work does.
 
-A count says what is there, not what changed: the core sets the store's on
-hand to it and its ledger records the difference. Each product counted is one
-intent in the outbox ("count"), so counting works offline and reaches the
-core once; the core's answer comes back like any other action's.
+A count says what was there when it was counted, not what changed: the core
+sets the store's on hand to it plus what moved since (a parcel shipped while the
+tablet was offline stays shipped), and its ledger records the difference. Each
+product counted is one intent in the outbox ("count"), dated by the core's clock
+as this device knows it, so counting works offline and reaches the core once;
+the core's answer comes back like any other action's.
 """
 
 import uuid
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from enum import StrEnum
 
 from .store import Associate, StoreApp
@@ -21,6 +24,7 @@ class CountLine:
     sku: str
     name: str
     counted: int
+    counted_at: datetime  # the last scan or typed quantity, on the core's clock
 
 
 @dataclass(frozen=True)
@@ -50,14 +54,16 @@ class CountSheet:
     def line(self, sku: str) -> CountLine | None:
         return next((line for line in self.lines if line.sku == sku), None)
 
-    def add_one(self, sku: str, name: str) -> "CountSheet":
+    def add_one(self, sku: str, name: str, at: datetime) -> "CountSheet":
         line = self.line(sku)
         if line is None:
-            return replace(self, lines=(*self.lines, CountLine(sku, name, 1)))
-        return self.set(sku, line.counted + 1)
+            return replace(self, lines=(*self.lines, CountLine(sku, name, 1, at)))
+        return self.set(sku, line.counted + 1, at)
 
-    def set(self, sku: str, counted: int) -> "CountSheet":
-        return replace(self, lines=tuple(replace(line, counted=counted) if line.sku == sku else line
+    def set(self, sku: str, counted: int, at: datetime) -> "CountSheet":
+        """`counted` units of `sku`, counted `at`; a line whose count does not change keeps its time."""
+        return replace(self, lines=tuple(replace(line, counted=counted, counted_at=at)
+                                         if line.sku == sku and line.counted != counted else line
                                          for line in self.lines))
 
     def remove(self, sku: str) -> "CountSheet":
@@ -73,6 +79,7 @@ class Outcome(StrEnum):
 class StockCounting:
     def __init__(self, store: StoreApp) -> None:
         self.cache = store.cache
+        self.now = store.engine.core_time  # counts are dated by the core's clock, as this device knows it
 
     def on_hand(self, sku: str) -> int:
         """What the system says this store holds (0 for a product it has never held)."""
@@ -89,19 +96,19 @@ class StockCounting:
             return sheet, Feedback(Tone.ERROR, f"Unknown barcode {code}: no product of this store has it. "
                                                "Nothing was counted")
         name = (self.cache.product(sku) or {}).get("name", sku)
-        sheet = sheet.add_one(sku, name)
+        sheet = sheet.add_one(sku, name, self.now())
         return sheet, Feedback(Tone.OK, f"{name}: {sheet.line(sku).counted} counted "
                                         f"(the system says {self.on_hand(sku)} on hand)")
 
     def set_quantities(self, sheet: CountSheet, typed: dict[str, str]) -> tuple[CountSheet, Feedback]:
         """Quantities typed per SKU (a shelf of 40 is not scanned 40 times). All or none:
         one that is not a whole number leaves the sheet as it was, and says which."""
-        changed = sheet
+        changed, now = sheet, self.now()
         for line in sheet.lines:
             text = typed.get(line.sku, str(line.counted)).strip()
             if not text.isdigit():
                 return sheet, Feedback(Tone.ERROR, f"How many {line.name}? Type a whole number (0 if none)")
-            changed = changed.set(line.sku, int(text))
+            changed = changed.set(line.sku, int(text), now)
         news = [f"{line.name}: {line.counted} counted" for line in changed.lines if line not in sheet.lines]
         units = sum(line.counted for line in changed.lines)
         return changed, Feedback(Tone.OK, "; ".join(news) or f"{units} unit(s) of {len(changed.lines)} product(s) "
@@ -121,14 +128,15 @@ class StockCounting:
         for line in sheet.lines:
             mutation_id = str(uuid.uuid5(uuid.UUID(sheet.id), line.sku))
             system = self.on_hand(line.sku)
-            self.cache.enqueue("count", associate.code, None, {"sku": line.sku, "on_hand": line.counted},
-                               mutation_id=mutation_id)
+            self.cache.enqueue("count", associate.code, None, {
+                "sku": line.sku, "on_hand": line.counted, "counted_at": line.counted_at.isoformat()},
+                mutation_id=mutation_id)
             recorded.append(RecordedCount(mutation_id, line.sku, line.name, line.counted, system))
         off = sum(1 for count in recorded if count.difference)
         said = f"{off} differ from the system" if off else "all as the system says"
         return CountSheet(recorded=tuple(recorded)), Feedback(
-            Tone.DONE, f"Count recorded for {len(recorded)} product(s), {said}: the stock is set to it "
-                       "as soon as the core has it")
+            Tone.DONE, f"Count recorded for {len(recorded)} product(s), {said}: the stock is set to it, "
+                       "with what has moved since, as soon as the core has it")
 
     def outcomes(self, recorded: tuple[RecordedCount, ...]) -> dict[str, tuple[Outcome, str | None]]:
         """The core's answer to each recorded count (and why, when it refused it)."""

@@ -11,6 +11,7 @@ import contextvars
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from pathlib import Path
 
 import httpx
@@ -19,7 +20,7 @@ from contract.errors import DomainError, Forbidden, InvalidInput, Unauthorized
 from contract.reasons import REJECT_REASONS
 from local_db.cache import LocalCache
 from local_db.client import CoreClient, CoreRefused, CoreUnavailable
-from local_db.engine import SyncEngine, SyncStatus
+from local_db.engine import SyncEngine, SyncStatus, device_clock
 
 from .documents import Documents
 
@@ -42,11 +43,11 @@ class Associate:
 
 class StoreApp:
     def __init__(self, core_url: str, data_dir: Path, *, transport: httpx.AsyncBaseTransport | None = None,
-                 live: bool = True) -> None:
+                 live: bool = True, clock: Callable[[], datetime] = device_clock) -> None:
         self.core_url = core_url
         self.cache = LocalCache(Path(data_dir) / "store.db")
         self.client = CoreClient(core_url, transport=transport)
-        self.engine = SyncEngine(self.cache, self.client, live=live)
+        self.engine = SyncEngine(self.cache, self.client, live=live, clock=clock)
         self.documents = Documents()
         self._started = False
         self._network: dict[str, dict] | None = None  # as kept on the device, once looked at

@@ -111,10 +111,11 @@ class LocalCache:
 
     # --- feed --------------------------------------------------------------
 
-    def apply_page(self, page: dict) -> set[str]:
+    def apply_page(self, page: dict, core_clock_offset: float) -> set[str]:
         """Apply one feed page and its cursor in one transaction; returns what changed.
-        The cursor and the time of the sync are the engine's own: listeners hear only of
-        what the page brought, so an empty page (an idle tablet's poll) disturbs no one."""
+        The cursor, the time of the sync and how far the core's clock is ahead of this
+        device's (seconds, as the engine measured it) are the engine's own: listeners hear
+        only of what the page brought, so an empty page (an idle tablet's poll) disturbs no one."""
         kinds = {item["entity"] for item in page["items"]}
         if page.get("snapshot") in ("end", "start_end"):
             kinds |= set(_SNAPSHOT_TABLES)
@@ -130,7 +131,8 @@ class LocalCache:
             if page.get("snapshot") in ("end", "start_end"):
                 for table in _SNAPSHOT_TABLES.values():
                     conn.execute(delete(table).where(table.c.stale == 1))
-            _set_meta(conn, {"cursor": page["cursor"], "last_sync_at": now_iso()})
+            _set_meta(conn, {"cursor": page["cursor"], "last_sync_at": now_iso(),
+                             "core_clock_offset": str(core_clock_offset)})
             self._forget_confirmed(conn)
         return kinds
 

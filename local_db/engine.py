@@ -15,6 +15,7 @@ import logging
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
 
 from .cache import LocalCache
 from .client import CoreClient, CoreRefused, CoreUnavailable
@@ -26,6 +27,10 @@ POLL_S = 15.0
 # on each connection and wakes every stream after any gap in what it heard. Polling
 # often as well would be 500 stores' tablets asking for nothing every few seconds.
 LIVE_POLL_S = 120.0
+
+
+def device_clock() -> datetime:
+    return datetime.now(UTC)
 
 
 @dataclass(frozen=True)
@@ -43,9 +48,11 @@ class SyncEngine:
     PAGE = 1000
 
     def __init__(self, cache: LocalCache, client: CoreClient, *, poll_interval: float = POLL_S,
-                 live_poll_interval: float = LIVE_POLL_S, live: bool = True, max_backoff: float = 30.0) -> None:
+                 live_poll_interval: float = LIVE_POLL_S, live: bool = True, max_backoff: float = 30.0,
+                 clock: Callable[[], datetime] = device_clock) -> None:
         self.cache = cache
         self.client = client
+        self.clock = clock
         self.poll_interval = poll_interval
         self.live_poll_interval = live_poll_interval
         self.use_live = live
@@ -84,6 +91,11 @@ class SyncEngine:
             self._status = new
             for listener in list(self._listeners):
                 listener(new)
+
+    def core_time(self) -> datetime:
+        """The core's clock as this device knows it, offline too: its own, corrected by how
+        far apart the two were at the last sync (its own alone before a first sync)."""
+        return self.clock() + timedelta(seconds=float(self.cache.get_meta("core_clock_offset") or 0))
 
     def _cache_changed(self, kinds: set[str]) -> None:
         if "outbox" in kinds:
@@ -236,7 +248,7 @@ class SyncEngine:
         try:
             while fetch is not None:
                 try:
-                    page = await fetch
+                    page, clock_offset = await fetch
                 except CoreRefused as exc:
                     if exc.code != "cursor_expired" or cursor is None:
                         raise
@@ -247,7 +259,7 @@ class SyncEngine:
                     continue
                 cursor = page["cursor"]
                 fetch = self._fetch(token, cursor) if page["more"] else None
-                await asyncio.to_thread(self.cache.apply_page, page)
+                await asyncio.to_thread(self.cache.apply_page, page, clock_offset)
         finally:
             if fetch is not None and not fetch.done():
                 fetch.cancel()
@@ -255,4 +267,12 @@ class SyncEngine:
     def _fetch(self, token: str, cursor: str | None) -> asyncio.Future:
         """Ask for the page after `cursor`: it holds every change announced until now."""
         self._feed_news.clear()
-        return asyncio.ensure_future(self.client.pull(token, cursor, self.PAGE))
+        return asyncio.ensure_future(self._page(token, cursor))
+
+    async def _page(self, token: str, cursor: str | None) -> tuple[dict, float]:
+        """The page after `cursor`, and how far the core's clock is ahead of this device's, in
+        seconds: the core's time in the page against ours half-way through the round trip."""
+        asked = self.clock()
+        page = await self.client.pull(token, cursor, self.PAGE)
+        answered = self.clock()
+        return page, (datetime.fromisoformat(page["now"]) - (asked + (answered - asked) / 2)).total_seconds()

@@ -6,7 +6,8 @@ from sqlalchemy import JSON, Column, Float, Index, Integer, MetaData, String, Ta
 
 metadata = MetaData()
 
-# Key/value: cursor, device id and token, store, last sync time and error, snapshot state.
+# Key/value: cursor, device id and token, store, last sync time and error, snapshot state,
+# how far the core's clock is ahead of this device's (seconds).
 meta = Table(
     "meta",
     metadata,

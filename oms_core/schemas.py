@@ -676,6 +676,7 @@ class FeedPage(BaseModel):
     items: list[FeedItem]
     cursor: str = Field(description="pass it back as ?since= to get what comes next")
     more: bool = Field(description="another page is ready now")
+    now: datetime = Field(description="the core's clock when it answered: devices correct their own by it")
     snapshot: Literal["start", "continue", "end", "start_end"] | None = Field(
         default=None,
         description="part of a full snapshot: at its start the device marks what it holds as unconfirmed; "

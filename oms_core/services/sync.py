@@ -123,6 +123,11 @@ _STORE_ADDRESSES = select(_location.code, _location.name, _location.address, _lo
 
 
 def pull(session: Session, store: str, since: str | None, limit: int) -> dict:
+    # With the core's clock: a tablet dates its counts by it (counted_at), offline too.
+    return {**_page(session, store, since, limit), "now": utcnow()}
+
+
+def _page(session: Session, store: str, since: str | None, limit: int) -> dict:
     if not since:
         return _snapshot(session, store, _latest_seq(session), "location", "", limit, first=True)
     kind, number, phase, after = _read_cursor(since)

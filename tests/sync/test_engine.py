@@ -182,7 +182,7 @@ def test_a_snapshot_drops_what_the_core_no_longer_sends(network, tablet):
     cache.apply_page({"items": [{"entity": "fulfilment", "id": "ghost", "op": "upsert", "data": {
         "id": "ghost", "status": "assigned", "created_at": "2026-01-01T00:00:00+00:00",
         "updated_at": "2026-01-01T00:00:00+00:00", "version": 1, "lines": []}}],
-        "cursor": cache.get_meta("cursor"), "more": False, "snapshot": None})
+        "cursor": cache.get_meta("cursor"), "more": False, "snapshot": None}, 0.0)
     assert cache.server_fulfilment("ghost") is not None
     cache.set_meta(cursor=None)  # e.g. after a cursor expiry
     assert run(engine.sync_once())

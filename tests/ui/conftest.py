@@ -1,21 +1,25 @@
 """The store app's logic against the real core in process (no browser)."""
 
 import asyncio
+from collections.abc import Callable
+from datetime import datetime
 
 import httpx
 import pytest
 
 from app.store import StoreApp
 from app.work import Work
+from local_db.engine import device_clock
 from tests.api.conftest import Core, core, network  # noqa: F401
 
 
 class Shop:
     """A store app install (LYS-01) signed in, with helpers to sync and act."""
 
-    def __init__(self, network: Core, tmp_path) -> None:  # noqa: ANN001
+    def __init__(self, network: Core, tmp_path, clock: Callable[[], datetime] = device_clock) -> None:  # noqa: ANN001
         self.core = network
-        self.app = StoreApp("http://core", tmp_path, transport=httpx.ASGITransport(app=network.client.app), live=False)
+        self.app = StoreApp("http://core", tmp_path, transport=httpx.ASGITransport(app=network.client.app), live=False,
+                            clock=clock)
         self.work = Work(self.app)
         network.add_staff("LYS-01", "S001", "1234")
         self.associate = self.run(self.app.sign_in("LYS-01", "S001", "1234"))

@@ -1,6 +1,9 @@
 """Stock counts on the tablet against the real core in process: scans and typed
 quantities, a count recorded offline that reaches the core's ledger once synced,
-a double tap and a retried push that count once, and the core's refusal said."""
+a double tap and a retried push that count once, and the core's refusal said;
+counts dated by the core's clock."""
+
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
@@ -11,6 +14,8 @@ from app.work import Tone, refusal_message
 from oms_core.core.db import session_scope
 from oms_core.models import Staff, StockMovement
 from tests.api.conftest import CAP, CAP_EAN, JNS_EAN, TEE, TEE_EAN
+
+from .conftest import Shop
 
 
 class Line(httpx.AsyncBaseTransport):
@@ -137,3 +142,29 @@ def test_a_count_the_core_refuses_is_said_and_changes_nothing(shop, network, cou
     assert refusal_message(refused, {}) == ("The core refused your count of TEE-BLU-M (1 on hand): S001 is not "
                                             "active staff of LYS-01. The stock shows what the core says")
     assert network.level("LYS-01", TEE)["on_hand"] == 3 and _counts_by_the_associate(network, TEE) == []
+
+
+@pytest.mark.parametrize("clock_off_by", [timedelta(hours=1), timedelta(hours=-1)], ids=["fast", "slow"])
+def test_a_tablet_whose_clock_is_wrong_dates_its_counts_by_the_cores(network, tmp_path, clock_off_by):
+    """An hour fast, its counts would be refused as counted in the future; an hour slow, superseded by
+    every count since. Each sync tells it how far its clock is from the core's, and it corrects it."""
+    shop = Shop(network, tmp_path, clock=lambda: datetime.now(UTC) + clock_off_by)
+    try:
+        shop.sync()
+        counting = StockCounting(shop.app)
+        sheet = counting.set_quantities(_counted(counting, [TEE_EAN]), {TEE: "4"})[0]  # one more than the system's 3
+        assert abs(sheet.line(TEE).counted_at - datetime.now(UTC)) < timedelta(seconds=5)
+        # A parcel leaves after the shelf was counted, before the count reaches the core.
+        store = network.sign_in("LYS-01", "S002")
+        fid = network.place([(TEE, 1)])["fulfilments"][0]["id"]
+        for action in ("accept", "pick", "pack", "ship"):
+            assert network.act(store, fid, action).status_code == 200
+        sheet, _ = counting.record(shop.associate, sheet)
+        shop.sync()
+        (count,) = sheet.recorded
+        assert counting.outcomes(sheet.recorded)[count.mutation_id] == (Outcome.ACCEPTED, None)
+        assert network.level("LYS-01", TEE)["on_hand"] == 3  # 4 counted, 1 shipped since
+        assert _counts_by_the_associate(network, TEE) == [1]
+    finally:
+        shop.app.cache.close()
+
