@@ -7,13 +7,16 @@ sets the store's on hand to it plus what moved since (a parcel shipped while the
 tablet was offline stays shipped), and its ledger records the difference. Each
 product counted is one intent in the outbox ("count"), dated by the core's clock
 as this device knows it, so counting works offline and reaches the core once;
-the core's answer comes back like any other action's.
+the core's answer comes back like any other action's. A count the shelf was
+counted again after is superseded: the later one stands (contract/counts.py).
 """
 
 import uuid
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
+
+from contract.counts import SUPERSEDED
 
 from .store import Associate, StoreApp
 from .work import Feedback, Tone
@@ -71,15 +74,40 @@ class CountSheet:
 
 
 class Outcome(StrEnum):
-    WAITING = "waiting"  # in the outbox: sent at the next sync
-    ACCEPTED = "accepted"
+    """The core's answer to a count (or the lack of one yet), as the associate reads it."""
+
+    WAITING = "waiting to be sent"  # in the outbox: sent at the next sync
+    ACCEPTED = "accepted by the core"
+    SUPERSEDED = "superseded by a later count"  # the shelf was counted again after it: that count stands
     REFUSED = "refused"
+
+
+def in_words(outcome: Outcome, why: str | None) -> str:
+    return f"{outcome}: {why}" if why else str(outcome)
+
+
+@dataclass(frozen=True)
+class KeptCount:
+    """A count this device keeps: not sent yet, or answered with a refusal nobody has seen yet."""
+
+    mutation_id: str
+    sku: str
+    name: str
+    counted: int
+    outcome: Outcome
+    why: str | None
+
+    def __str__(self) -> str:
+        return f"Counted {self.counted} · {in_words(self.outcome, self.why)}"
 
 
 class StockCounting:
     def __init__(self, store: StoreApp) -> None:
         self.cache = store.cache
         self.now = store.engine.core_time  # counts are dated by the core's clock, as this device knows it
+
+    def name(self, sku: str) -> str:
+        return (self.cache.product(sku) or {}).get("name", sku)
 
     def on_hand(self, sku: str) -> int:
         """What the system says this store holds (0 for a product it has never held)."""
@@ -95,7 +123,7 @@ class StockCounting:
         if sku is None:
             return sheet, Feedback(Tone.ERROR, f"Unknown barcode {code}: no product of this store has it. "
                                                "Nothing was counted")
-        name = (self.cache.product(sku) or {}).get("name", sku)
+        name = self.name(sku)
         sheet = sheet.add_one(sku, name, self.now())
         return sheet, Feedback(Tone.OK, f"{name}: {sheet.line(sku).counted} counted "
                                         f"(the system says {self.on_hand(sku)} on hand)")
@@ -141,13 +169,26 @@ class StockCounting:
     def outcomes(self, recorded: tuple[RecordedCount, ...]) -> dict[str, tuple[Outcome, str | None]]:
         """The core's answer to each recorded count (and why, when it refused it)."""
         entries = self.cache.outbox_entries(count.mutation_id for count in recorded)
-        answers: dict[str, tuple[Outcome, str | None]] = {}
-        for count in recorded:
-            entry = entries.get(count.mutation_id)
-            if entry is None or entry["state"] == "applied":
-                answers[count.mutation_id] = (Outcome.ACCEPTED, None)
-            elif entry["state"] == "rejected":
-                answers[count.mutation_id] = (Outcome.REFUSED, (entry["error"] or {}).get("message", "refused"))
-            else:
-                answers[count.mutation_id] = (Outcome.WAITING, None)
-        return answers
+        return {count.mutation_id: _answer(entries.get(count.mutation_id)) for count in recorded}
+
+    def kept(self) -> dict[str, KeptCount]:
+        """The counts this device keeps, the last of each product: what the associate counted
+        stays in sight, over the system's figure, until the core has answered it."""
+        kept = {}
+        for entry in self.cache.kept_intents("count"):
+            sku = entry["args"]["sku"]
+            kept[sku] = KeptCount(entry["id"], sku, self.name(sku), entry["args"]["on_hand"], *_answer(entry))
+        return kept
+
+
+def _answer(entry: dict | None) -> tuple[Outcome, str | None]:
+    """What the core said of a count, from its intent in the outbox (and why, when it refused it).
+    An applied intent leaves the outbox once the cache holds its effect: one not found was applied."""
+    if entry is None or entry["state"] == "applied":
+        return Outcome.ACCEPTED, None
+    if entry["state"] == "pending":
+        return Outcome.WAITING, None
+    error = entry["error"] or {}
+    if error.get("code") == SUPERSEDED:
+        return Outcome.SUPERSEDED, None  # the words say it all
+    return Outcome.REFUSED, error.get("message", "refused")

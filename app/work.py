@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
 
+from contract.counts import SUPERSEDED
 from contract.errors import DomainError
 from contract.parcels import CARRIERS, new_tracking_number
 from local_db import optimistic
@@ -300,6 +301,9 @@ def refusal_message(rejection: dict, view: dict) -> str:
     reason = (rejection.get("error") or {}).get("message", "refused")
     if rejection["type"] == "count":  # a stock count names no order
         args = rejection.get("args") or {}
+        if (rejection.get("error") or {}).get("code") == SUPERSEDED:
+            return (f"Your count of {args.get('sku')} ({args.get('on_hand')} on hand) was superseded: the shelf was "
+                    "counted again after it, and the stock shows that later count")
         return (f"The core refused your count of {args.get('sku')} ({args.get('on_hand')} on hand): {reason}. "
                 "The stock shows what the core says")
     ref = _ref(view) if view else "an order"

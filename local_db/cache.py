@@ -216,6 +216,17 @@ class LocalCache:
             rows = conn.execute(select(outbox).where(outbox.c.id.in_(list(mutation_ids)))).mappings()
             return {row["id"]: dict(row) for row in rows}
 
+    def kept_intents(self, kind: str) -> list[dict]:
+        """Intents of this kind the outbox keeps, oldest first: not confirmed yet, or refused
+        and not yet seen by anyone."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(outbox).where(outbox.c.type == kind, (outbox.c.state == "pending")
+                                     | ((outbox.c.state == "rejected") & (outbox.c.seen == 0)))
+                .order_by(outbox.c.seq)
+            ).mappings()
+            return [dict(r) for r in rows]
+
     def rejections(self) -> list[dict]:
         """Actions the core refused that nobody has acknowledged yet, newest first."""
         with self.engine.connect() as conn:

@@ -5,17 +5,18 @@ from collections.abc import Callable
 
 import flet as ft
 
-from ..stock_count import CountLine, CountSheet, Outcome, RecordedCount, StockCounting
+from ..stock_count import CountLine, CountSheet, KeptCount, Outcome, RecordedCount, StockCounting, in_words
 from ..work import Feedback
 from .common import WARNING_TEXT, Typed, feedback_bar, icon_button, screen, screen_title, tagged
 from .context import SpeakerContext, use_feed, use_feedback, use_latest, use_shift
 from .counter import TypedFields
 from .pick import ScanField, say
 
-OUTCOMES = {  # what the associate reads of the core's answer, on which colours
-    Outcome.WAITING: ("waiting to be sent", ft.Colors.AMBER_100, WARNING_TEXT),
-    Outcome.ACCEPTED: ("accepted by the core", ft.Colors.GREEN_100, ft.Colors.GREEN_900),
-    Outcome.REFUSED: ("refused", ft.Colors.RED_100, ft.Colors.RED_900),
+OUTCOMES = {  # the colours of the core's answer (background, text)
+    Outcome.WAITING: (ft.Colors.AMBER_100, WARNING_TEXT),
+    Outcome.ACCEPTED: (ft.Colors.GREEN_100, ft.Colors.GREEN_900),
+    Outcome.SUPERSEDED: (ft.Colors.BLUE_GREY_100, ft.Colors.BLUE_GREY_900),
+    Outcome.REFUSED: (ft.Colors.RED_100, ft.Colors.RED_900),
 }
 
 Step = Callable[[CountSheet], tuple[CountSheet, Feedback | None]]
@@ -31,6 +32,7 @@ def StockCount() -> ft.Control:
     sheet, set_sheet = ft.use_state(CountSheet)
     typed = ft.use_memo(Typed, [])  # the quantities as typed, "qty-<sku>"
     me = shift.associate
+    kept = counting.kept()
 
     def change(step: Step | None = None) -> Feedback | None:
         """Change the sheet as it stands now, not as this render drew it (a scanner's codes
@@ -74,8 +76,10 @@ def StockCount() -> ft.Control:
         ft.Container(ScanField(scan, label="Scan a product, or type its barcode or SKU", refocus=feedback),
                      width=640),
         feedback_bar(feedback, "count-feedback"),
-        ft.Column([_line(line, counting, typed, take_quantities, remove) for line in sheet.lines], spacing=8),
+        ft.Column([_line(line, kept.get(line.sku), counting, typed, take_quantities, remove) for line in sheet.lines],
+                  spacing=8),
         _recorded(sheet.recorded, counting) if sheet.recorded else ft.Container(),
+        _kept(kept, sheet.recorded, counting),
     ], expand=True, scroll=ft.ScrollMode.AUTO, spacing=14)
 
 
@@ -96,7 +100,8 @@ def _difference(difference: int) -> str:
     return "as the system says" if difference == 0 else f"{difference:+d} against the system"
 
 
-def _line(line: CountLine, counting: StockCounting, typed: Typed, take_quantities, remove) -> ft.Control:  # noqa: ANN001
+def _line(line: CountLine, kept: KeptCount | None, counting: StockCounting, typed: Typed,
+          take_quantities, remove) -> ft.Control:  # noqa: ANN001
     system = counting.on_hand(line.sku)
     held = counting.held_for_orders(line.sku)
     difference = line.counted - system
@@ -104,8 +109,9 @@ def _line(line: CountLine, counting: StockCounting, typed: Typed, take_quantitie
         ft.Column([ft.Text(line.name, size=18, weight=ft.FontWeight.W_600),
                    ft.Text(line.sku, size=13, color=ft.Colors.BLUE_GREY_600)], expand=True, spacing=2),
         ft.Column([ft.Text(f"System: {system} on hand", size=15),
-                   ft.Text(f"{held} held for orders" if held else "", size=13, color=ft.Colors.BLUE_GREY_600)],
-                  width=170, spacing=2),
+                   ft.Text(f"{held} held for orders" if held else "", size=13, color=ft.Colors.BLUE_GREY_600),
+                   _answer_chip(kept.outcome, str(kept)) if kept else ft.Container()],
+                  width=210, spacing=2),
         # Drawn again when the count moves (a scan), not while the associate types in it.
         TypedFields(typed, [(f"qty-{line.sku}", "Counted", 130, True)], take_quantities, generation=line.counted),
         ft.Text(_difference(difference), size=15, width=170, weight=ft.FontWeight.W_600,
@@ -121,16 +127,37 @@ def _recorded(recorded: tuple[RecordedCount, ...], counting: StockCounting) -> f
     rows = []
     for count in recorded:
         outcome, why = answers[count.mutation_id]
-        words, background, foreground = OUTCOMES[outcome]
         rows.append(tagged(f"recorded-{count.sku}", ft.Row([
             ft.Text(count.name, size=16, expand=True),
             ft.Text(f"counted {count.counted}", size=16, width=120),
             ft.Text(f"system {count.system}", size=16, width=110),
             ft.Text(_difference(count.difference), size=16, width=190, weight=ft.FontWeight.W_600),
-            ft.Container(ft.Text(f"{words}: {why}" if why else words, color=foreground, size=13,
-                                 weight=ft.FontWeight.W_600),
-                         bgcolor=background, border_radius=12, padding=ft.Padding.symmetric(horizontal=10, vertical=4)),
+            _answer_chip(outcome, in_words(outcome, why)),
         ], spacing=12)))
     return tagged("count-recorded", ft.Container(ft.Column([
         ft.Text("Recorded", size=18, weight=ft.FontWeight.BOLD), *rows,
     ], spacing=8), padding=16, border_radius=10, bgcolor=ft.Colors.BLUE_GREY_50))
+
+
+def _kept(kept: dict[str, KeptCount], recorded: tuple[RecordedCount, ...], counting: StockCounting) -> ft.Control:
+    """Counts of earlier sheets this device still keeps (the screen was left, the app restarted),
+    over the system's figure: what was counted is not lost while the core has not answered."""
+    shown = {count.mutation_id for count in recorded}
+    earlier = [count for count in kept.values() if count.mutation_id not in shown]
+    if not earlier:
+        return ft.Container()
+    rows = [tagged(f"kept-{count.sku}", ft.Row([
+        ft.Text(count.name, size=16, expand=True),
+        ft.Text(f"System: {counting.on_hand(count.sku)} on hand", size=16, width=170),
+        _answer_chip(count.outcome, str(count)),
+    ], spacing=12)) for count in earlier]
+    return tagged("count-kept", ft.Container(ft.Column([
+        ft.Text("Counted earlier on this tablet", size=18, weight=ft.FontWeight.BOLD), *rows,
+    ], spacing=8), padding=16, border_radius=10, bgcolor=ft.Colors.BLUE_GREY_50))
+
+
+def _answer_chip(outcome: Outcome, words: str) -> ft.Control:
+    """The core's answer to a count (or that it has none yet), in its colours."""
+    background, foreground = OUTCOMES[outcome]
+    return ft.Container(ft.Text(words, color=foreground, size=13, weight=ft.FontWeight.W_600),
+                        bgcolor=background, border_radius=12, padding=ft.Padding.symmetric(horizontal=10, vertical=4))

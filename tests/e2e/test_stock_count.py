@@ -48,3 +48,31 @@ def test_a_shelf_counted_by_scanning_sets_the_stock_in_the_core(shop, browser):
     screen.snap("stock-count")
     assert screen.tagged("screen-error").count() == 0
     screen.close()
+
+
+def test_a_count_recorded_while_the_core_is_away_stays_in_sight_until_it_is_applied(shop, browser):
+    screen = Screen(browser, shop.app_url)
+    screen.sign_in()
+    screen.says("sync-badge", "Live", timeout=20_000)
+    screen.button("Stock count").click()
+    shop.stop_core()  # the shop's line drops
+    screen.scan(ITEMS[CAP][1])
+    screen.type_into("Counted", "7", within=screen.tagged("count-CAP-RED-U"))
+    screen.page.keyboard.press("Enter")
+    screen.says("count-feedback", "Cap red: 7 counted")
+    screen.button("Record count").click()
+    screen.says("recorded-CAP-RED-U", "waiting to be sent")
+
+    screen.scan(ITEMS[CAP][1])  # the same shelf on the next sheet: the count kept shows over the system's figure
+    screen.says("count-CAP-RED-U", "Counted 7 · waiting to be sent")
+    screen.button("Queue").click()  # the screen left and opened again: the sheets are gone, the count is not
+    screen.button("Stock count").click()
+    screen.says("kept-CAP-RED-U", "Counted 7 · waiting to be sent")
+    screen.says("kept-CAP-RED-U", "System: 20 on hand")
+
+    shop.start_core()
+    screen.tagged("sync-badge").click()
+    screen.eventually(lambda: _on_hand(shop, CAP), lambda on_hand: on_hand == 7)
+    screen.expect(screen.tagged("kept-CAP-RED-U")).to_have_count(0, timeout=10_000)
+    assert screen.tagged("screen-error").count() == 0
+    screen.close()

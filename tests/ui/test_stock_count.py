@@ -1,7 +1,7 @@
 """Stock counts on the tablet against the real core in process: scans and typed
 quantities, a count recorded offline that reaches the core's ledger once synced,
 a double tap and a retried push that count once, and the core's refusal said;
-counts dated by the core's clock."""
+counts dated by the core's clock, and kept in sight until the core answers."""
 
 from datetime import UTC, datetime, timedelta
 
@@ -168,3 +168,32 @@ def test_a_tablet_whose_clock_is_wrong_dates_its_counts_by_the_cores(network, tm
     finally:
         shop.app.cache.close()
 
+
+def test_a_count_not_yet_sent_shows_over_the_systems_figure_until_the_core_has_it(shop, counting, line):
+    line.state = "down"
+    counting.record(shop.associate, counting.set_quantities(_counted(counting, [TEE_EAN]), {TEE: "7"})[0])
+    assert not shop.run(shop.app.engine.sync_once())
+    (kept,) = counting.kept().values()  # on this sheet, the next one that scans it, or the screen opened again
+    assert (kept.sku, kept.name, counting.on_hand(TEE), str(kept)) == (
+        TEE, "T-shirt blue M", 3, "Counted 7 · waiting to be sent")
+    line.state = "up"
+    shop.sync()
+    assert counting.kept() == {} and counting.on_hand(TEE) == 7  # the system's figure is the count now
+
+
+def test_a_count_superseded_by_a_later_one_says_so_until_it_is_seen(shop, network, counting, line):
+    line.state = "down"
+    sheet, _ = counting.record(shop.associate, counting.set_quantities(_counted(counting, [TEE_EAN]), {TEE: "5"})[0])
+    recount = {"counts": [{"location": "LYS-01", "sku": TEE, "on_hand": 6}]}  # the shelf counted again, from a handheld
+    assert network.client.post("/api/v1/stock/counts", json=recount, headers=network.admin).status_code == 201
+    line.state = "up"
+    shop.sync()
+    (count,) = sheet.recorded
+    assert counting.outcomes(sheet.recorded)[count.mutation_id] == (Outcome.SUPERSEDED, None)
+    assert str(counting.kept()[TEE]) == "Counted 5 · superseded by a later count"
+    assert network.level("LYS-01", TEE)["on_hand"] == 6 and counting.on_hand(TEE) == 6
+    (superseded,) = shop.app.cache.rejections()
+    assert refusal_message(superseded, {}) == ("Your count of TEE-BLU-M (5 on hand) was superseded: the shelf was "
+                                               "counted again after it, and the stock shows that later count")
+    shop.app.cache.acknowledge(superseded["id"])
+    assert counting.kept() == {}
