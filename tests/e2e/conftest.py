@@ -130,10 +130,24 @@ def browser() -> Iterator:
         browser.close()
 
 
+# Runs in each page before its own scripts: clicks Flutter's semantics placeholder the moment it is attached.
+SEMANTICS_ON = """
+new MutationObserver((_, observer) => {
+  const placeholder = document.querySelector('flt-semantics-placeholder');
+  if (placeholder) {
+    observer.disconnect();
+    window.backroomSemanticsAsked = true;
+    placeholder.click();
+  }
+}).observe(document, {childList: true, subtree: true});
+"""
+
+
 class Screen:
     """One associate's browser tab on the store app."""
 
     def __init__(self, browser, url: str, shots: str | None = os.environ.get("BACKROOM_SCREENSHOTS")) -> None:  # noqa: ANN001
+        from playwright.sync_api import TimeoutError as PlaywrightTimeout
         from playwright.sync_api import expect
 
         self.expect = expect
@@ -141,10 +155,21 @@ class Screen:
         # Nothing leaves this machine (Flet asks a CDN for an optional script).
         self.context.route("**/*", lambda route: route.continue_()
                            if urlparse(route.request.url).hostname in ("127.0.0.1", "localhost") else route.abort())
+        # Flutter's semantics tree (the roles and names the tests find controls by) is turned on by a click on
+        # its placeholder, from the page itself as soon as the engine puts it there: before the app has even
+        # connected, so before any screen is drawn. Turned on later, after a field took the focus as it was
+        # drawn (the sign-in's Store), Flutter keeps typing in its own hidden editor: the app gets the text,
+        # but the textbox found by its name never shows it, and typing into it seems lost. A click sent from
+        # here waits for two round trips to the browser: on a loaded machine they once took longer than the
+        # app took to draw the sign-in (CI: Store "kept no typed text"); 0.75 s late is enough to lose.
+        self.context.add_init_script(SEMANTICS_ON)
         self.page = self.context.new_page()
         self.page.goto(url)
-        self.page.wait_for_selector("flt-semantics-placeholder", state="attached", timeout=60_000)
-        self.page.evaluate("document.querySelector('flt-semantics-placeholder').click()")
+        try:  # the engine takes the placeholder away once semantics are on
+            self.page.wait_for_function("window.backroomSemanticsAsked && !document.querySelector("
+                                        "'flt-semantics-placeholder')", timeout=60_000)
+        except PlaywrightTimeout:
+            raise AssertionError("the app's semantics were never turned on (Flutter did not load?)") from None
         self.shots = Path(shots) if shots else None
 
     def tagged(self, identifier: str):  # noqa: ANN201
