@@ -299,6 +299,11 @@ class Screen:
                     return
             except AssertionError:
                 continue
+        # The focus in Flutter's own hidden editor, not in the textbox: semantics were turned on
+        # after a field had taken the focus (see __init__). Say so rather than "no text".
+        assert not self.page.evaluate("!!document.activeElement?.closest('flt-text-editing-host')"), (
+            "typing goes to Flutter's hidden editor, not to the textbox: "
+            "semantics came on after a field had taken the focus")
         self.expect(field).to_have_value(text)
         assert self._settled_value(field) == text, f"{text!r} typed did not stay in the field"
 
