@@ -8,7 +8,7 @@ from contract.errors import DomainError
 
 from ..dates import readable
 from ..insights import EXPORTS, PERIODS, Dashboard, Insights
-from ..store import PauseSwitch
+from ..store import PauseSwitch, place_name
 from ..work import Feedback, Tone
 from .common import Typed, feedback_bar, inline_feedback, screen, screen_title, tagged
 from .context import go, use_feed, use_feedback, use_shift
@@ -83,7 +83,7 @@ def Manager() -> ft.Control:
         tell_capacity(Feedback(Tone.OK, said))
 
     return ft.Column([
-        screen_title(f"Manager · {me.store}", periods),
+        screen_title(f"Manager · {place_name(me.store, shift.store.network)}", periods),
         feedback_bar(feedback),
         *(_dashboard(data) if data is not None and data.period == period else
           [tagged("reading", ft.Row([ft.ProgressRing(width=20, height=20), ft.Text("Reading the core's numbers…")]))]

@@ -36,6 +36,7 @@ def test_the_manager_sees_the_kpis_of_a_shipped_order(shop, browser):
 
     screen.sign_in(staff="M001", pin="4321")
     screen.button("Manager").click()
+    screen.expect(screen.page.get_by_text("Manager · Lyon Bellecour")).to_be_visible()  # the store by its name
     screen.says("kpi-orders", "Orders\n1\n")
     screen.says("kpi-shipped", "Units shipped\n3\nfill rate 100%")
     screen.snap("manager-dashboard")
