@@ -3,7 +3,7 @@
 import asyncio
 from dataclasses import replace
 
-from app.store import PauseSwitch, paused_notice
+from app.store import PauseSwitch, StoreApp, paused_notice, place_name
 from tests.api.conftest import TEE
 from tests.ui.test_work import _Down
 
@@ -83,3 +83,19 @@ def test_the_pause_switch_shows_the_core_s_answer_then_follows_the_store_as_the_
     assert answer.status_code == 200, answer.text
     shop.sync()
     assert switch.shows(shop.app.cache.location()) is False
+
+
+def test_the_network_s_names_are_kept_on_the_device_for_a_restart_with_the_line_down(shop, tmp_path):
+    """Read at an online sign-in, the locations' names survive the app's restart: a tablet
+    restarted during an outage still says "Lyon warehouse", not a code, on its offline screens."""
+    shop.sync()
+    assert shop.app.network["WH-LYS"]["name"] == "Lyon warehouse"
+    shop.app.cache.close()
+    restarted = StoreApp("http://core", tmp_path, transport=_Down(), live=False)
+    try:
+        associate = shop.run(restarted.sign_in("LYS-01", "S001", "1234"))  # offline: the core cannot be reached
+        assert associate.token is None
+        assert place_name("WH-LYS", restarted.network) == "Lyon warehouse"
+        assert place_name("LYS-01", restarted.network) == "Lyon Bellecour"
+    finally:
+        restarted.cache.close()
