@@ -20,6 +20,7 @@ from contract import pickup
 from contract.errors import DomainError
 from contract.geo import distance_km
 from contract.reasons import CANCEL_REASONS, RETURN_REASONS
+from contract.words import counted
 from local_db.client import CoreRefused, CoreUnavailable
 from local_db.counter import Counter
 
@@ -229,7 +230,7 @@ class CounterDesk:
             if ready:
                 return Found(views, Feedback(Tone.OK, f"QR checked: {_ref(ready[0])} belongs to this customer"), verified)
             return Found(views, Feedback(Tone.WARNING, f"{_ref(views[0])} is not ready for pickup yet"))
-        return Found(views, Feedback(Tone.OK, f"{len(views)} order(s) found"))
+        return Found(views, Feedback(Tone.OK, f"{counted(len(views), 'order')} found"))
 
     def verify(self, fulfilment_id: str, presented: str) -> Feedback:
         """The customer's pickup code, typed, or their QR, scanned (checked offline)."""
@@ -274,7 +275,7 @@ class CounterDesk:
         given = sum(lines.values())
         left = sum(waiting.values()) - given
         then = "cancelled" if rest == "cancel" else "kept on the shelf for later"
-        return Feedback(Tone.DONE, f"{_ref(view)}: {given} item(s) collected, {left} {then}")
+        return Feedback(Tone.DONE, f"{_ref(view)}: {counted(given, 'item')} collected, {left} {then}")
 
     def shelf(self, now: datetime | None = None) -> list[dict]:
         """What waits where and for how long, oldest first."""
@@ -321,7 +322,7 @@ class CounterDesk:
             return [], problem
         if not orders:
             return [], Feedback(Tone.WARNING, f"No order matches {q!r}")
-        return orders, Feedback(Tone.OK, f"{len(orders)} order(s) found")
+        return orders, Feedback(Tone.OK, f"{counted(len(orders), 'order')} found")
 
     async def order(self, associate: Associate, order_id: str) -> tuple[dict | None, Feedback | None]:
         """The order to take items back from, with what of it may come back as the core counts it
@@ -498,11 +499,11 @@ class CounterDesk:
         missing = sum(u["qty"] for u in order.get("unfulfilled", []))
         elsewhere = sum(line["qty"] for line in order["lines"]) - here - missing
         tone = Tone.WARNING if missing else Tone.DONE
-        parts = ([f"{here} item(s) prepared in this store"] if here else []) + (
-            [f"{elsewhere} item(s) sent from another location of the network"] if elsewhere else [])
+        parts = ([f"{counted(here, 'item')} prepared in this store"] if here else []) + (
+            [f"{counted(elsewhere, 'item')} sent from another location of the network"] if elsewhere else [])
         text = f"Order {order['external_ref']} placed for {name}: {', '.join(parts) or 'nothing allocated yet'}"
         if missing:
-            text += f"; {missing} item(s) wait for stock"
+            text += f"; {counted(missing, 'item')} wait for stock"
         return order, Feedback(tone, text)
 
     @staticmethod

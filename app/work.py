@@ -12,6 +12,7 @@ from enum import StrEnum
 from contract.counts import SUPERSEDED
 from contract.errors import DomainError
 from contract.parcels import CARRIERS, new_tracking_number
+from contract.words import counted
 from local_db import optimistic
 from local_db.cache import Manifests
 from printing import Printer, PrinterError, send_to_printer
@@ -179,7 +180,7 @@ class Work:
         feedback = self.act(associate, fulfilment_id, "pack", args)
         if feedback.refused:
             return feedback
-        return self.labels(fulfilment_id, message=f"Packed in {len(parcels)} parcel(s); labels ready")
+        return self.labels(fulfilment_id, message=f"Packed in {counted(len(parcels), 'parcel')}; labels ready")
 
     def void_labels(self, associate: Associate, fulfilment_id: str) -> Feedback:
         """Void the printed labels and make new ones (a torn or misprinted label)."""
@@ -237,7 +238,7 @@ class Work:
                         return Feedback(Tone.WARNING, f"{code} is already on a manifest")
                     count = len(self.manifests.parcels(manifest["id"]))
                     return Feedback(Tone.OK, f"{code} ({_ref(view)}) on the {CARRIERS[carrier]} manifest: "
-                                             f"{count} parcel(s)")
+                                             f"{counted(count, 'parcel')}")
         return Feedback(Tone.ERROR, f"No packed parcel {code} in this store")
 
     def close_manifest(self, associate: Associate, manifest_id: str) -> Feedback:
@@ -263,7 +264,8 @@ class Work:
         for fid in views:
             self.cache.enqueue("ship", associate.code, fid, {"carrier": manifest["carrier"], "manifest": manifest_id})
         self.manifests.close(manifest_id, associate.code)
-        return Feedback(Tone.DONE, f"Manifest {manifest_id} closed: {len(views)} order(s), {len(scanned)} parcel(s) "
+        return Feedback(Tone.DONE, f"Manifest {manifest_id} closed: {counted(len(views), 'order')}, "
+                                   f"{counted(len(scanned), 'parcel')} "
                                    f"handed to {CARRIERS.get(manifest['carrier'], manifest['carrier'])}",
                         (self.store.documents.keep(f"manifest-{manifest_id}.pdf", pdf),))
 
@@ -313,18 +315,18 @@ def refusal_message(rejection: dict, view: dict) -> str:
     where, items = _on_the_shelf(view, (rejection.get("args") or {}).get("shelf"))  # moved there meanwhile?
     if rejection["type"] == "collect":
         return (f"{ref} had been cancelled while it waited on {where}, so the core refused the handover. If the "
-                f"customer is still here, take the {items} item(s) back and put them back in stock; if not, tell "
-                "your manager: the store's stock still counts them")
+                f"customer is still here, take the {counted(items, 'item')} back and put them back in stock; if "
+                "not, tell your manager: the store's stock still counts them")
     return (f"{ref} was cancelled while it waited on {where}, so the core refused your {rejection['type']}: "
-            f"take it off {where} and put its {items} item(s) back in stock")
+            f"take it off {where} and put its {counted(items, 'item')} back in stock")
 
 
 def cancelled_on_shelf_message(view: dict) -> str:
     """An order the core cancelled while it waited on the shelf (the customer cancelled it, or
     never came), with no action of ours to refuse: the parcel is still there all the same."""
     where, items = _on_the_shelf(view)
-    return (f"{_ref(view)} was cancelled while it waited on {where}: take it off {where} and put its {items} "
-            "item(s) back in stock")
+    return (f"{_ref(view)} was cancelled while it waited on {where}: take it off {where} and put its "
+            f"{counted(items, 'item')} back in stock")
 
 
 def _on_the_shelf(view: dict, shelf: str | None = None) -> tuple[str, int]:

@@ -6,6 +6,8 @@ from datetime import date
 
 import flet as ft
 
+from contract.words import counted
+
 from ..counter import Sale, option_words, when
 from ..store import place_name
 from ..work import Feedback, Tone
@@ -13,6 +15,7 @@ from .common import Typed, feedback_bar, icon_button, screen, screen_title, tagg
 from .context import SpeakerContext, use_feedback, use_latest, use_shift
 from .counter import TypedFields, use_desk
 from .pick import ScanField, say
+
 
 @screen
 def EndlessAisle() -> ft.Control:
@@ -32,7 +35,7 @@ def EndlessAisle() -> ft.Control:
     async def scan(code: str) -> None:
         found, said = await desk.search(me, code)
         set_products(found)
-        shown = tell(said or Feedback(Tone.OK, f"{len(found)} product(s) found"))
+        shown = tell(said or Feedback(Tone.OK, f"{counted(len(found), 'product')} found"))
         await say(speaker, shown)
 
     def add(product: dict) -> None:
@@ -55,7 +58,7 @@ def EndlessAisle() -> ft.Control:
         found, said = await desk.options(me, asked.cart)
         # Offered only if the cart is still the one asked about.
         set_sale(lambda current: current.offer(found) if current.cart == asked.cart else current)
-        tell(said or Feedback(Tone.OK, f"{len(found)} delivery option(s): choose one"))
+        tell(said or Feedback(Tone.OK, f"{counted(len(found), 'delivery option')}: choose one"))
 
     async def place() -> None:
         if busy.current or confirmed.current == sale.ref:
@@ -111,7 +114,8 @@ def _product(product: dict, add) -> ft.Control:  # noqa: ANN001
     places = product["elsewhere"]  # nearest first: the few closest say enough
     elsewhere = [ft.Text(f"{units} at {place}", size=13) for place, units in places[:3]]
     if len(places) > 3:
-        elsewhere.append(ft.Text(f"and at {len(places) - 3} more location(s)", size=13, color=ft.Colors.BLUE_GREY_600))
+        elsewhere.append(ft.Text(f"and at {counted(len(places) - 3, 'more location')}", size=13,
+                                 color=ft.Colors.BLUE_GREY_600))
     return tagged(f"product-{product['sku']}", ft.Container(ft.Row([
         ft.Column([ft.Text(product["name"], size=17, weight=ft.FontWeight.W_600),
                    ft.Text(f"{product['sku']} · {float(product['price']):.2f}", size=13, color=ft.Colors.BLUE_GREY_600)],
@@ -156,7 +160,7 @@ def _confirmation(order: dict, option: dict | None, today: date, network: dict[s
         ft.Row([ft.Icon(ft.Icons.TASK_ALT, color=ft.Colors.GREEN_800, size=30),
                 ft.Text(f"Order {order['external_ref']} confirmed", size=20, weight=ft.FontWeight.BOLD,
                         color=ft.Colors.GREEN_900)]),
-        ft.Text(f"{lines} item(s) · {items:.2f} · {order['status']}", size=16),
+        ft.Text(f"{counted(lines, 'item')} · {items:.2f} · {order['status']}", size=16),
         ft.Text(how, size=16) if how else ft.Container(),
         ft.Text(f"Customer: {(order.get('customer') or {}).get('name', '')}", size=16),
     ], spacing=6), padding=16, border_radius=10, bgcolor=ft.Colors.GREEN_50))

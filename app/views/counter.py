@@ -4,6 +4,7 @@ Thin: the rules live in app/counter.py."""
 import flet as ft
 
 from contract.reasons import CANCEL_REASONS
+from contract.words import counted
 
 from ..counter import CounterDesk
 from ..store import place_name
@@ -184,14 +185,15 @@ def Shelf() -> ft.Control:
     rows = desk.shelf()
     return ft.Column([
         screen_title("Pickup shelf", *counter_tabs("/counter/shelf")),
-        ft.Text(f"{len(rows)} order(s) waiting for their customer" if rows else "Nothing waits on the shelf.", size=16),
+        ft.Text(f"{counted(len(rows), 'order')} waiting for their customer" if rows else "Nothing waits on the shelf.",
+                size=16),
         ft.Column([tagged(f"shelf-{r['ref']}", ft.Container(ft.Row([
             ft.Container(ft.Text(r["shelf"], size=20, weight=ft.FontWeight.BOLD, color=ft.Colors.WHITE),
                          bgcolor=ft.Colors.BLUE_GREY_700, border_radius=8, width=90,
                          padding=ft.Padding.symmetric(horizontal=10, vertical=6), alignment=ft.Alignment.CENTER),
             ft.Text(r["ref"], size=18, weight=ft.FontWeight.W_600, width=170),
             ft.Text(r["customer"], size=16, expand=True),
-            ft.Text(f"{r['items']} item(s)", size=16, width=90),
+            ft.Text(counted(r['items'], 'item'), size=16, width=90),
             ft.Text(f"waiting {r['waited']}", size=16, weight=ft.FontWeight.W_600, width=160,
                     color=ft.Colors.RED_800 if r["waited"].endswith("days") else ft.Colors.BLUE_GREY_900),
             ft.OutlinedButton("Open", on_click=lambda _, fid=r["view"]["id"]: go(f"/orders/{fid}")),

@@ -1,6 +1,7 @@
 import flet as ft
 
 from contract.parcels import CARRIERS
+from contract.words import counted
 
 from .common import feedback_bar, screen, screen_title, tagged
 from .context import SpeakerContext, use_feed, use_feedback, use_latest, use_shift
@@ -49,7 +50,7 @@ def _manifest(manifest: dict, parcels: list[dict], close) -> ft.Control:  # noqa
     return tagged(f"manifest-{manifest['carrier']}", ft.Card(ft.Container(ft.Column([
         ft.Row([ft.Text(f"{CARRIERS.get(manifest['carrier'], manifest['carrier'])} · manifest {manifest['id']}",
                         size=18, weight=ft.FontWeight.BOLD, expand=True),
-                ft.Text(f"{len(parcels)} parcel(s)", size=16),
+                ft.Text(counted(len(parcels), 'parcel'), size=16),
                 ft.FilledButton("Close and hand over", icon=ft.Icons.LOCAL_SHIPPING,
                                 on_click=lambda _: close(manifest["id"]))]),
         ft.Text(", ".join(p["tracking_number"] for p in parcels) or "No parcels scanned yet",

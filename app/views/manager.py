@@ -5,6 +5,7 @@ import flet as ft
 import flet_charts as fch
 
 from contract.errors import DomainError
+from contract.words import counted
 
 from ..dates import readable
 from ..insights import EXPORTS, PERIODS, Dashboard, Insights
@@ -200,6 +201,6 @@ def _alerts(alerts: dict | None) -> ft.Control:
                               ft.DataColumn(ft.Text("Available"), numeric=True),
                               ft.DataColumn(ft.Text("Alert at"), numeric=True)], rows=rows)
         if rows else ft.Text("No SKU at or below its alert threshold"),
-        ft.Text(f"{len(missing)} SKU(s) reported missing at pick in the last 7 days" if missing else
+        ft.Text(f"{counted(len(missing), 'SKU')} reported missing at pick in the last 7 days" if missing else
                 "Nothing reported missing at pick in the last 7 days", size=13, width=520),
     ], spacing=6))

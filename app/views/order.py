@@ -2,6 +2,8 @@ from datetime import UTC, datetime
 
 import flet as ft
 
+from contract.words import counted
+
 from ..dates import readable
 from ..queue import countdown, due_of
 from ..work import Feedback, Tone, prepared_elsewhere
@@ -93,7 +95,7 @@ def OrderDetail() -> ft.Control:
                     f"{destination.get('postcode', '')} {destination.get('city', '')}".strip()]
                    if destination else ["Collected at this store"]),
             _block("Order", [f"{order.get('channel', '').title()} · {readable(order['created_at'])}",
-                             f"{sum(l['qty'] for l in view['lines'])} item(s)",
+                             counted(sum(l['qty'] for l in view['lines']), 'item'),
                              f"Shelf: {view['shelf']}" if view.get("shelf") else f"Carrier: {view.get('carrier') or '—'}"]),
         ], vertical_alignment=ft.CrossAxisAlignment.START, wrap=True),
         ft.DataTable(columns=[ft.DataColumn(ft.Text("Product")), ft.DataColumn(ft.Text("SKU")),

@@ -4,6 +4,7 @@ back, why and in what state, the refund, the receipt. Rules in app/counter.py.""
 import flet as ft
 
 from contract.reasons import RETURN_REASONS
+from contract.words import counted
 
 from ..counter import nothing_to_return
 from ..work import Feedback, Tone
@@ -185,6 +186,6 @@ def _recorded(record: dict, order: dict, products: dict, desk, new_return) -> ft
         ft.Text(f"Refund {float(record['refund']):.2f}", size=20, weight=ft.FontWeight.BOLD),
         ft.Row([ft.FilledButton("New return", icon=ft.Icons.ASSIGNMENT_RETURN, on_click=new_return,
                                 disabled=not left),
-                ft.Text(f"{left} more item(s) of {order['external_ref']} can still come back" if left else
+                ft.Text(f"{counted(left, 'more item')} of {order['external_ref']} can still come back" if left else
                         nothing_to_return(order), size=15)], spacing=16, wrap=True),
     ], spacing=10), padding=16, border_radius=10, bgcolor=ft.Colors.GREEN_50))

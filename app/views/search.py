@@ -4,6 +4,7 @@ timeline: who did what, when, where and why. For staff and head office."""
 import flet as ft
 
 from contract.errors import DomainError
+from contract.words import counted
 
 from ..dates import readable
 from ..insights import Insights
@@ -30,7 +31,7 @@ def OrderSearch() -> ft.Control:
             return
         set_chosen(None)
         set_results(found)
-        tell(Feedback(Tone.OK, f"{len(found)} order(s) found" if found else "No order matches"))
+        tell(Feedback(Tone.OK, f"{counted(len(found), 'order')} found" if found else "No order matches"))
 
     def opener(order: dict):  # noqa: ANN202
         async def open_() -> None:

@@ -3,6 +3,7 @@ import asyncio
 import flet as ft
 
 from contract.errors import DomainError
+from contract.words import counted
 from printing import Printer, PrinterError, check_printer
 
 from ..work import Feedback, Tone
@@ -50,6 +51,6 @@ def Settings() -> ft.Control:
         ft.Text("Sync", size=18, weight=ft.FontWeight.BOLD),
         ft.Text(f"Core: {store.core_url}"),
         ft.Text(f"This device serves {store.store_code or '—'}; "
-                f"{status.pending} action(s) waiting to be sent; last error: {status.last_error or 'none'}"),
+                f"{counted(status.pending, 'action')} waiting to be sent; last error: {status.last_error or 'none'}"),
         ft.OutlinedButton("Sync now", icon=ft.Icons.SYNC, on_click=lambda _: store.engine.request_sync()),
     ], spacing=14)

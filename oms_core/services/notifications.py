@@ -21,6 +21,8 @@ from typing import Protocol
 from sqlalchemy import Engine, select, update
 from sqlmodel import Session
 
+from contract.words import counted
+
 from ..core.config import Settings
 from ..core.db import session_scope
 from ..models import Notification, Order, utcnow
@@ -129,7 +131,8 @@ def pickup_reminder(session: Session, fulfilment_id: str, order_id: str, store: 
 def collected(session: Session, fulfilment_id: str, order_id: str, store: str, items: dict[str, int]) -> None:
     ref, name = _order_ref(session, order_id)
     enqueue(session, f"collected:{fulfilment_id}", "collected", order_id, f"You collected order {ref}",
-            f"Hello {name},\n\nyou collected {sum(items.values())} item(s) of order {ref} at store {store}. Thank you!",
+            f"Hello {name},\n\nyou collected {counted(sum(items.values()), 'item')} of order {ref} at store {store}. "
+            "Thank you!",
             {"store": store, "order_ref": ref, "items": items, "fulfilment": fulfilment_id})
 
 

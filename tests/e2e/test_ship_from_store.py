@@ -134,7 +134,7 @@ def hand_over(screen: Screen, ref: str, tracking: str) -> None:
     screen.says("handover-feedback", f"{tracking} ({ref}) on the Colissimo manifest")
     screen.snap("handover")
     screen.button("Close and hand over").click()
-    screen.says("handover-feedback", "closed: 1 order(s), 1 parcel(s)")
+    screen.says("handover-feedback", "closed: 1 order, 1 parcel")
 
 
 def _wait_for_core(shop, fulfilment_id: str, status: str, screen: Screen) -> dict:  # noqa: ANN001

@@ -73,7 +73,7 @@ def test_a_partial_handover_keeps_or_cancels_the_rest(shop, desk):
     assert desk.collect(me, fid, code, {TEE: "x"}).tone is Tone.ERROR
     assert desk.collect(me, fid, code, {TEE: "1"}, rest="cancel").message == "Choose why the rest is cancelled"
     kept = desk.collect(me, fid, code, {TEE: "1"})
-    assert kept.message == "W-000001: 1 item(s) collected, 1 kept on the shelf for later"
+    assert kept.message == "W-000001: 1 item collected, 1 kept on the shelf for later"
     shop.sync()
     assert shop.app.cache.rejections() == []
     assert [r["items"] for r in desk.shelf()] == [1]
@@ -194,7 +194,7 @@ def test_endless_aisle_orders_from_the_network(shop, desk, network):
     order, said = shop.run(desk.place(shop.associate, "LYS-01-T1", cart, {"name": "Zoe", "phone": "0611"}, home,
                                       address))
     assert said.tone is Tone.DONE and order["channel"] == "store"
-    assert said.message == "Order LYS-01-T1 placed for Zoe: 1 item(s) sent from another location of the network"
+    assert said.message == "Order LYS-01-T1 placed for Zoe: 1 item sent from another location of the network"
     seen = network.client.get(f"{API}/orders/{order['id']}", headers=network.admin).json()
     assert {f["location"] for f in seen["fulfilments"]} <= {"WH-LYS", "PAR-01"}
     again, _ = shop.run(desk.place(shop.associate, "LYS-01-T1", cart, {"name": "Zoe", "phone": "0611"}, home,
@@ -339,7 +339,7 @@ def test_an_order_cancelled_on_the_shelf_while_offline_says_what_to_do_with_it(s
     (moved,) = shop.app.cache.rejections()
     assert refusal_message(moved, shop.app.cache.fulfilment(fid)) == (
         "W-000001 was cancelled while it waited on shelf B2, so the core refused your ready: take it off shelf B2 "
-        "and put its 2 item(s) back in stock")
+        "and put its 2 items back in stock")
     assert shop.app.cache.cancelled_on_shelf() == []  # said once, by the refusal
     shop.app.cache.acknowledge(moved["id"])
     shop.sync()
@@ -354,7 +354,7 @@ def test_an_order_handed_over_offline_after_it_was_cancelled_says_what_to_do(sho
     (handed,) = shop.app.cache.rejections()
     assert refusal_message(handed, shop.app.cache.fulfilment(fid)) == (
         "W-000001 had been cancelled while it waited on shelf A1, so the core refused the handover. If the customer "
-        "is still here, take the 2 item(s) back and put them back in stock; if not, tell your manager: the store's "
+        "is still here, take the 2 items back and put them back in stock; if not, tell your manager: the store's "
         "stock still counts them")
     # Any other refusal says what the core says, as before.
     assert refusal_message({**handed, "type": "pick"}, {**shop.app.cache.fulfilment(fid), "status": "picked"}) == (
@@ -371,7 +371,7 @@ def test_an_order_cancelled_on_the_shelf_with_no_action_of_ours_still_says_to_ta
     (view,) = shop.app.cache.cancelled_on_shelf()
     assert view["id"] == fid
     assert cancelled_on_shelf_message(view) == (
-        "W-000001 was cancelled while it waited on shelf A1: take it off shelf A1 and put its 2 item(s) back in stock")
+        "W-000001 was cancelled while it waited on shelf A1: take it off shelf A1 and put its 2 items back in stock")
     shop.app.cache.taken_off_shelf(fid)
     assert shop.app.cache.cancelled_on_shelf() == []
     shop.app.cache.set_meta(cursor=None)
@@ -386,7 +386,7 @@ def test_the_rest_of_an_order_cancelled_at_the_counter_is_not_announced_back(sho
     shop.sync()
     code = _pickup(shop, shop.app.cache.fulfilment(fid)["order_id"])["code"]
     said = desk.collect(me, fid, code, {TEE: "1"}, rest="cancel", reason="customer_request")
-    assert said.message == "W-000001: 1 item(s) collected, 1 cancelled"
+    assert said.message == "W-000001: 1 item collected, 1 cancelled"
     shop.sync()
     assert shop.app.cache.server_fulfilment(fid)["status"] == "cancelled"
     assert shop.app.cache.cancelled_on_shelf() == []
