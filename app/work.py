@@ -12,6 +12,7 @@ from enum import StrEnum
 from contract.counts import SUPERSEDED
 from contract.errors import DomainError
 from contract.parcels import CARRIERS, new_tracking_number
+from contract.reasons import REJECT_REASONS
 from contract.words import counted
 from local_db import optimistic
 from local_db.cache import Manifests
@@ -269,6 +270,16 @@ class Work:
                                    f"handed to {CARRIERS.get(manifest['carrier'], manifest['carrier'])}",
                         (self.store.documents.keep(f"manifest-{manifest_id}.pdf", pdf),))
 
+    # --- what waits to be sent -------------------------------------------------------
+
+    def waiting(self) -> list[dict]:
+        """The actions this device holds for the core, oldest first, in words: what the
+        settings screen lists while the badge says "5 to send"."""
+        return [{"what": waiting_words(entry, self.cache.fulfilment(entry["fulfilment_id"] or "") or {},
+                                       lambda sku: (self.cache.product(sku) or {}).get("name") or sku),
+                 "staff": entry["staff"], "since": entry["created_at"]}
+                for entry in self.cache.pending()]
+
 
 def _ref(view: dict) -> str:
     return (view.get("order") or {}).get("external_ref", "this order")
@@ -343,3 +354,31 @@ def prepared_elsewhere(view: dict, store: str | None, network: dict[str, dict]) 
         return None
     return (f"{_ref(view)} is prepared at {place_name(view['location'], network)} and shipped here for collection: "
             "nothing to do until it arrives")
+
+
+def waiting_words(entry: dict, view: dict, name: Callable[[str], str]) -> str:
+    """One action of the outbox as the associate did it ("Pick 1 × T-shirt blue M for W-1")."""
+    args = entry["args"] or {}
+    ref = _ref(view) if view else "an order"
+    match entry["type"]:
+        case "accept":
+            return f"Accept {ref}"
+        case "reject":
+            reason = REJECT_REASONS.get(args.get("reason"), args.get("reason"))
+            return f"Give back {'some items of ' if args.get('lines') else ''}{ref}: {reason}"
+        case "pick":
+            return "Pick " + ", ".join(f"{i['qty']} × {name(i['sku'])}" for i in args.get("items", [])) + f" for {ref}"
+        case "pack":
+            return f"Pack {ref} in {counted(len(args.get('parcels', [])), 'parcel')}"
+        case "ship":
+            return f"Hand {ref} to {CARRIERS.get(args.get('carrier'), args.get('carrier'))}"
+        case "ready":
+            return f"Put {ref} on shelf {args.get('shelf')}"
+        case "collect":
+            return f"Hand {ref} over to its customer"
+        case "receive":
+            return f"Scan in parcel {args.get('tracking_number')}"
+        case "count":
+            return f"Count of {name(args.get('sku', ''))}: {args.get('on_hand')}"
+        case other:
+            return f"{other.capitalize()} {ref}"

@@ -6,8 +6,10 @@ from contract.errors import DomainError
 from contract.words import counted
 from printing import Printer, PrinterError, check_printer
 
+from ..dates import readable
+from ..store import place_name
 from ..work import Feedback, Tone
-from .common import Typed, feedback_bar, screen, screen_title
+from .common import Typed, feedback_bar, screen, screen_title, tagged
 from .context import use_feed, use_feedback, use_shift
 
 
@@ -50,7 +52,24 @@ def Settings() -> ft.Control:
                 ft.FilledButton("Save", on_click=save), ft.OutlinedButton("Test", on_click=test)]),
         ft.Text("Sync", size=18, weight=ft.FontWeight.BOLD),
         ft.Text(f"Core: {store.core_url}"),
-        ft.Text(f"This device serves {store.store_code or '—'}; "
-                f"{counted(status.pending, 'action')} waiting to be sent; last error: {status.last_error or 'none'}"),
+        ft.Text(f"This device serves {place_name(store.store_code, store.network)} ({store.store_code})"
+                if store.store_code else "This device serves no store yet"),
+        ft.Text(f"Last sync: {readable(status.last_sync_at) if status.last_sync_at else 'never'}; "
+                f"last error: {status.last_error or 'none'}"),
         ft.OutlinedButton("Sync now", icon=ft.Icons.SYNC, on_click=lambda _: store.engine.request_sync()),
+        ft.Text("Waiting to be sent", size=18, weight=ft.FontWeight.BOLD),
+        tagged("waiting", _waiting(shift.work.waiting())),
     ], spacing=14)
+
+
+def _waiting(actions: list[dict]) -> ft.Control:
+    """What this device holds for the core: kept safe on the device until the core confirms it."""
+    if not actions:
+        return ft.Text("Nothing: the core has every action done on this device.")
+    return ft.Column([
+        ft.Text(f"{counted(len(actions), 'action')}, kept on this device until the core confirms them; "
+                "they are sent in this order as soon as it answers."),
+        *[ft.Row([ft.Text(readable(a["since"]), width=110, color=ft.Colors.BLUE_GREY_600),
+                  ft.Text(a["staff"], width=70, color=ft.Colors.BLUE_GREY_600),
+                  ft.Text(a["what"], expand=True)]) for a in actions],
+    ], spacing=6)

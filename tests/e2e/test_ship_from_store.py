@@ -62,10 +62,15 @@ def test_the_associate_finishes_offline_and_everything_arrives_once(shop, browse
     hand_over(screen, "W-E2E-2", tracking)
     screen.says("sync-badge", "to send")
     screen.snap("offline")
+    screen.button("Settings").click()  # which actions the tablet holds, in words
+    screen.says("waiting", "Hand W-E2E-2 to Colissimo")
+    screen.says("waiting", "Pick 1 × Jeans black 32 for W-E2E-2")
+    screen.snap("settings-waiting")
 
     shop.start_core()
     screen.tagged("sync-badge").click()  # "sync now", as an associate would once the line is back
     shipped = _wait_for_core(shop, fulfilment_id, "shipped", screen)
+    screen.says("waiting", "the core has every action done on this device")
     assert shipped["tracking_number"] == tracking
     assert shipped["lines"] == [{"sku": JNS, "qty": 1, "picked": 1}, {"sku": TEE, "qty": 2, "picked": 2}]
     # Each action reached the core once: each step recorded once (picking started,

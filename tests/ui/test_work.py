@@ -155,3 +155,24 @@ def test_a_parcel_another_location_prepares_for_collection_here_is_not_this_stor
     assert refused.tone is Tone.ERROR and "prepared at Paris Rivoli and shipped here for collection" in refused.message
     assert shop.app.cache.pending_count() == 0
     assert shop.work.accept(shop.associate, own).tone is Tone.OK
+
+
+def test_what_waits_to_be_sent_is_listed_in_words_oldest_first_until_the_core_confirms_it(shop):
+    """The badge says "4 to send": the settings screen says which actions, done by whom, when."""
+    fid = shop.order([(TEE, 2)])
+    shop.work.accept(shop.associate, fid)
+    shop.work.scan(shop.associate, fid, TEE_EAN)
+    shop.work.scan(shop.associate, fid, TEE_EAN)
+    shop.work.pack(shop.associate, fid, [PlannedParcel(), PlannedParcel()])
+    waiting = shop.work.waiting()
+    assert [w["what"] for w in waiting] == ["Accept W-000001", "Pick 1 × T-shirt blue M for W-000001",
+                                            "Pick 1 × T-shirt blue M for W-000001", "Pack W-000001 in 2 parcels"]
+    assert {w["staff"] for w in waiting} == {"S001"} and all(w["since"] for w in waiting)
+    shop.sync()
+    assert shop.work.waiting() == []
+
+
+def test_a_give_back_waiting_to_be_sent_says_why_in_the_associate_s_words(shop):
+    fid = shop.order([(TEE, 2)])
+    shop.work.reject(shop.associate, fid, "damaged", lines={TEE: 1})
+    assert [w["what"] for w in shop.work.waiting()] == ["Give back some items of W-000001: Item damaged"]
