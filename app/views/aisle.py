@@ -11,7 +11,7 @@ from contract.words import counted
 from ..counter import Sale, option_words, when
 from ..store import place_name
 from ..work import Feedback, Tone
-from .common import Typed, feedback_bar, icon_button, screen, screen_title, tagged
+from .common import Typed, feedback_bar, icon_button, screen, screen_title, status_words, tagged
 from .context import SpeakerContext, use_feedback, use_latest, use_shift
 from .counter import TypedFields, use_desk
 from .pick import ScanField, say
@@ -160,7 +160,7 @@ def _confirmation(order: dict, option: dict | None, today: date, network: dict[s
         ft.Row([ft.Icon(ft.Icons.TASK_ALT, color=ft.Colors.GREEN_800, size=30),
                 ft.Text(f"Order {order['external_ref']} confirmed", size=20, weight=ft.FontWeight.BOLD,
                         color=ft.Colors.GREEN_900)]),
-        ft.Text(f"{counted(lines, 'item')} · {items:.2f} · {order['status']}", size=16),
+        ft.Text(f"{counted(lines, 'item')} · {items:.2f} · {status_words(order['status'])}", size=16),
         ft.Text(how, size=16) if how else ft.Container(),
         ft.Text(f"Customer: {(order.get('customer') or {}).get('name', '')}", size=16),
     ], spacing=6), padding=16, border_radius=10, bgcolor=ft.Colors.GREEN_50))

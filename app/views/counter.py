@@ -9,7 +9,7 @@ from contract.words import counted
 from ..counter import CounterDesk
 from ..store import place_name
 from ..work import Tone
-from .common import Typed, dropdown, feedback_bar, screen, screen_title, tagged
+from .common import Typed, dropdown, feedback_bar, screen, screen_title, status_words, tagged
 from .context import SpeakerContext, go, use_feed, use_feedback, use_latest, use_shift
 from .pick import ScanField, say
 
@@ -109,10 +109,6 @@ def Pickup() -> ft.Control:
     ], expand=True, scroll=ft.ScrollMode.AUTO, spacing=12)
 
 
-def _status(view: dict) -> str:
-    return view["status"].replace("_", " ")
-
-
 def _found(view: dict, chosen: bool, choose) -> ft.Control:  # noqa: ANN001
     order = view["order"]
     customer = order.get("customer") or {}
@@ -120,7 +116,7 @@ def _found(view: dict, chosen: bool, choose) -> ft.Control:  # noqa: ANN001
         ft.Icon(ft.Icons.SHOPPING_BAG, color=ft.Colors.BLUE_GREY_700),
         ft.Text(order["external_ref"], size=18, weight=ft.FontWeight.BOLD),
         ft.Text(f"{customer.get('name', '')} · {customer.get('phone') or ''}", expand=True),
-        ft.Text(_status(view).upper(), weight=ft.FontWeight.W_600),
+        ft.Text(status_words(view["status"]).upper(), weight=ft.FontWeight.W_600),
         ft.Text(f"shelf {view['shelf']}" if view.get("shelf") else ""),
         ft.Button("Serve", icon=ft.Icons.ARROW_FORWARD, on_click=lambda _: choose(view["id"]), disabled=chosen),
     ], spacing=14), padding=10, border_radius=8,
@@ -139,7 +135,7 @@ def _serve(view: dict, products: dict, desk: CounterDesk, typed: Typed, presente
              for sku, qty in shown.items() if qty]
     parts: list[ft.Control] = [
         ft.Row([ft.Text(f"Serve {ref}", size=20, weight=ft.FontWeight.BOLD, expand=True),
-                ft.Text(f"{_status(view).upper()}" + (f" · shelf {view['shelf']}" if view.get("shelf") else ""),
+                ft.Text(status_words(view["status"]).upper() + (f" · shelf {view['shelf']}" if view.get("shelf") else ""),
                         size=16, weight=ft.FontWeight.W_600)]),
         *lines,
     ]
@@ -229,7 +225,7 @@ def Arrivals() -> ft.Control:
             ft.Text(v.get("tracking_number") or "no tracking yet", font_family="monospace", size=16, width=220),
             ft.Text(v["order"]["external_ref"], size=16, weight=ft.FontWeight.W_600, width=150),
             ft.Text(((v["order"].get("customer") or {}).get("name", "")), expand=True),
-            ft.Text(f"from {place_name(v['location'], shift.store.network)} · {_status(v)}"),
+            ft.Text(f"from {place_name(v['location'], shift.store.network)} · {status_words(v['status'])}"),
         ], spacing=14), padding=10, border_radius=8, border=ft.Border.all(1, ft.Colors.BLUE_GREY_100)))
             for v in expected], spacing=6) if expected else ft.Text("No parcel is on its way here."),
     ], expand=True, scroll=ft.ScrollMode.AUTO, spacing=12)

@@ -2,12 +2,13 @@ from datetime import UTC, datetime
 
 import flet as ft
 
+from contract.parcels import CARRIERS
 from contract.words import counted
 
 from ..dates import readable
 from ..queue import countdown, due_of
 from ..work import Feedback, Tone, prepared_elsewhere
-from .common import METHOD_WORDS, Typed, chip, dropdown, feedback_bar, screen, screen_title, tagged
+from .common import METHOD_WORDS, Typed, chip, dropdown, feedback_bar, screen, screen_title, status_words, tagged
 from .context import go, use_feed, use_feedback, use_latest, use_shift
 from .counter import use_desk
 from .documents import DocumentButtons
@@ -85,7 +86,7 @@ def OrderDetail() -> ft.Control:
         for l in view["lines"]
     ]
     return ft.Column([
-        screen_title(f"Order {order['external_ref']}", tagged("order-status", chip(status.replace("_", " ").upper(), urgency)),
+        screen_title(f"Order {order['external_ref']}", tagged("order-status", chip(status_words(status).upper(), urgency)),
                      chip(text, urgency) if text else ft.Container()),
         feedback_bar(feedback),
         ft.Row([
@@ -96,7 +97,7 @@ def OrderDetail() -> ft.Control:
                    if destination else ["Collected at this store"]),
             _block("Order", [f"{order.get('channel', '').title()} · {readable(order['created_at'])}",
                              counted(sum(l['qty'] for l in view['lines']), 'item'),
-                             f"Shelf: {view['shelf']}" if view.get("shelf") else f"Carrier: {view.get('carrier') or '—'}"]),
+                             _shelf_or_carrier(view)]),
         ], vertical_alignment=ft.CrossAxisAlignment.START, wrap=True),
         ft.DataTable(columns=[ft.DataColumn(ft.Text("Product")), ft.DataColumn(ft.Text("SKU")),
                               ft.DataColumn(ft.Text("Ordered"), numeric=True),
@@ -163,3 +164,10 @@ def RejectDialog(view: dict, products: dict, open_: bool, close, tell) -> ft.Con
     )
     ft.use_dialog(dialog if open_ else None)
     return ft.Container(height=0)
+
+
+def _shelf_or_carrier(view: dict) -> str:
+    """Where the goods wait or leave by: a shelf for the customer, or a carrier (none chosen before packing)."""
+    if view["delivery_method"] == "click_collect":
+        return f"Shelf: {view['shelf']}" if view.get("shelf") else "Shelf: not on one yet"
+    return f"Carrier: {CARRIERS.get(view.get('carrier'), view.get('carrier')) or 'chosen at packing'}"

@@ -3,7 +3,7 @@ from typing import Optional
 import flet as ft
 
 from ..work import Feedback, Tone
-from .common import feedback_bar, screen, screen_title, tagged
+from .common import feedback_bar, screen, screen_title, status_words, tagged
 from .context import SpeakerContext, go, use_feed, use_feedback, use_latest, use_shift
 
 
@@ -138,7 +138,7 @@ def Pick() -> ft.Control:
     elif done:
         next_step.append(ft.FilledButton("Pack", icon=ft.Icons.INVENTORY_2, on_click=lambda _: go(f"/pack/{fulfilment_id}")))
     if view["status"] in ("rejected", "cancelled", "expired"):
-        next_step.append(ft.Text(f"This order is {view['status']}: nothing to pick", color=ft.Colors.RED_800,
+        next_step.append(ft.Text(f"This order is {status_words(view['status'])}: nothing to pick", color=ft.Colors.RED_800,
                                  weight=ft.FontWeight.BOLD))
 
     return ft.Column([

@@ -8,7 +8,7 @@ from contract.words import counted
 
 from ..counter import nothing_to_return
 from ..work import Feedback, Tone
-from .common import Typed, dropdown, feedback_bar, screen, screen_title, tagged
+from .common import Typed, dropdown, feedback_bar, screen, screen_title, status_words, tagged
 from .context import use_feedback, use_latest, use_shift
 from .counter import TypedFields, use_desk
 from .documents import DocumentButtons
@@ -92,7 +92,7 @@ def Returns() -> ft.Control:
         feedback_bar(feedback, "returns-feedback"),
         ft.Column([tagged(f"return-order-{o['external_ref']}", ft.Container(ft.Row([
             ft.Text(o["external_ref"], size=17, weight=ft.FontWeight.BOLD, width=160),
-            ft.Text(f"{o['channel']} · {o['status']}", width=180),
+            ft.Text(f"{o['channel']} · {status_words(o['status'])}", width=180),
             ft.Text((o.get("customer") or {}).get("name", ""), expand=True),
             ft.Text(f"{float(o['total_value']):.2f}", width=90),
             ft.Button("Return items", icon=ft.Icons.ASSIGNMENT_RETURN, on_click=choosing(o["id"]),

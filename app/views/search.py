@@ -9,7 +9,7 @@ from contract.words import counted
 from ..dates import readable
 from ..insights import Insights
 from ..work import Feedback, Tone
-from .common import Typed, feedback_bar, screen, screen_title, tagged
+from .common import Typed, feedback_bar, screen, screen_title, status_words, tagged
 from .context import use_feedback, use_shift
 
 
@@ -45,7 +45,7 @@ def OrderSearch() -> ft.Control:
     rows = [tagged(f"result-{o['external_ref']}", ft.Container(ft.Row([
         ft.Text(o["external_ref"], weight=ft.FontWeight.BOLD, width=140),
         ft.Text((o.get("customer") or {}).get("name", ""), width=180),
-        ft.Text(o["status"].replace("_", " "), width=140),
+        ft.Text(status_words(o["status"]), width=140),
         ft.Text(o["delivery_method"].replace("_", " "), width=120),
         ft.Text(f"{float(o['total_value']):.2f}", width=80),
         ft.Text(readable(o["created_at"]), expand=True),
