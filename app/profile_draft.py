@@ -214,6 +214,11 @@ def remove_criterion(draft: dict, rule: int, index: int) -> dict:
 # --- in words ------------------------------------------------------------------------------
 
 
+# The conditions' operators as head office reads them (the profile keeps the codes).
+OPERATOR_WORDS = {"eq": "is", "in": "is one of", "gte": "is at least", "gt": "is more than", "lte": "is at most",
+                  "lt": "is less than", "has": "has the tag", "has_any": "has any tag of"}
+
+
 def condition_text(when: object) -> str:
     """A rule set's condition in words ("every order" when it has none)."""
     if when is None:
@@ -228,4 +233,4 @@ def condition_text(when: object) -> str:
         return f"not ({condition_text(when['not'])})"
     value = when.get("value")
     value = ", ".join(map(str, value)) if isinstance(value, list) else value
-    return f"{when.get('field')} {when.get('op')} {value}"
+    return f"{when.get('field')} {OPERATOR_WORDS.get(when.get('op'), when.get('op'))} {value}"

@@ -12,9 +12,9 @@ from contract.routing import CAPABILITIES, CONDITION_OPERATORS, CRITERIA, FALLBA
 
 from ..dates import readable
 from ..insights import Insights
-from ..profile_draft import (add_check, add_criterion, add_rule_set, at, check_path, checks_of, condition_text, folded,
-                             move_rule_set, remove_check, remove_criterion, remove_rule_set, set_at, set_check, shown,
-                             toggled)
+from ..profile_draft import (OPERATOR_WORDS, add_check, add_criterion, add_rule_set, at, check_path, checks_of,
+                             condition_text, folded, move_rule_set, remove_check, remove_criterion, remove_rule_set,
+                             set_at, set_check, shown, toggled)
 from ..work import Feedback, Tone
 from .common import Typed, dropdown, feedback_bar, icon_button, screen, screen_title, tagged
 from .context import go, use_feedback, use_shift
@@ -157,8 +157,10 @@ def RoutingProfile() -> ft.Control:
                             dense=True, on_blur=checked, on_submit=checked, error=wrong.get(path),
                             multiline=multiline, min_lines=2 if multiline else None)
 
-    def choice(path: str, label: str, options: tuple[str, ...], on_choose, width: int = 200) -> ft.Control:  # noqa: ANN001
-        return tagged(f"choice-{path}", dropdown(label, at(now, path), {o: o.replace("_", " ") for o in options},
+    def choice(path: str, label: str, options: tuple[str, ...], on_choose, width: int = 200,  # noqa: ANN001
+               words: dict[str, str] | None = None) -> ft.Control:
+        said = {o: (words or {}).get(o) or o.replace("_", " ") for o in options}
+        return tagged(f"choice-{path}", dropdown(label, at(now, path), said,
                                                  on_choose, width=width, dense=True, error_text=wrong.get(path)))
 
     def flag(path: str, label: str, default: bool) -> ft.Control:
@@ -191,7 +193,7 @@ def RoutingProfile() -> ft.Control:
                 choice(f"{path}.field", f"Test {j + 1}", tuple(CONDITION_OPERATORS),
                        lambda v, j=j: replace(lambda d: set_check(d, i, j, field=v)), width=190),
                 choice(f"{path}.op", f"Operator {j + 1}", CONDITION_OPERATORS.get(test, ()),
-                       lambda v, j=j: replace(lambda d: set_check(d, i, j, op=v)), width=150),
+                       lambda v, j=j: replace(lambda d: set_check(d, i, j, op=v)), width=170, words=OPERATOR_WORDS),
                 entry(kind, f"{path}.value", f"Value {j + 1}" + (", comma-separated" if kind == "list" else ""),
                       width=260),
                 icon_button(ft.Icons.DELETE_OUTLINE, f"Remove test {j + 1} of rule set {i + 1}",

@@ -80,7 +80,7 @@ def test_head_office_edits_tries_and_puts_a_profile_in_force(shop, browser):
     # A second test for the rule set: French and Belgian customers only; a wrong country code is named.
     screen.tap(screen.button("Add a test", within=home))
     screen.choose("Test 2", "country", within=home)
-    screen.choose("Operator 2", "in", within=home)
+    screen.choose("Operator 2", "is one of", within=home)
     screen.type_into("Value 2, comma-separated", "FR, france", within=home)
     screen.page.keyboard.press("Tab")
     screen.says("profile-problems", "'france' is not a country code")

@@ -5,8 +5,9 @@ import copy
 
 import pytest
 
-from app.profile_draft import (add_check, add_criterion, add_rule_set, at, check_path, checks_of, folded, move_rule_set,
-                               read, remove_check, remove_criterion, remove_rule_set, set_at, set_check, shown, toggled)
+from app.profile_draft import (add_check, add_criterion, add_rule_set, at, check_path, checks_of, condition_text, folded,
+                               move_rule_set, read, remove_check, remove_criterion, remove_rule_set, set_at, set_check,
+                               shown, toggled)
 from contract.routing import CAPABILITIES, CRITERIA, LOCATION_TYPES
 from oms_core.domain.orchestration.profile import DEFAULT_PROFILE, parse_profile
 
@@ -93,3 +94,11 @@ def test_typed_text_is_read_as_its_field_says():
     assert read("optional", "") is None and read("text", "  Home  ") == "Home"
     assert read("list", "a, ,b") == ["a", "b"] and read("json", '{"field": "x"}') == {"field": "x"}
     assert shown("list", ["FR", "BE"]) == "FR, BE" and shown("optional", None) == ""
+
+
+def test_a_condition_beyond_the_form_is_said_in_words():
+    when = {"any": [{"field": "method", "op": "eq", "value": "home"},
+                    {"not": {"field": "country", "op": "in", "value": ["FR", "BE"]}},
+                    {"field": "value", "op": "gte", "value": 100}]}
+    assert condition_text(when) == "(method is home) or (not (country is one of FR, BE)) or (value is at least 100)"
+    assert condition_text(None) == "every order"
