@@ -19,6 +19,9 @@ def main(argv: list[str] | None = None) -> int:
     core.add_argument("--host", default="127.0.0.1")
     core.add_argument("--port", type=int, default=8000)
     core.add_argument("--workers", type=int, default=1)
+    core.add_argument("--fd", type=int, help="serve on this listening socket instead of --host and --port (systemd "
+                                             "socket activation passes 3: connections made while the core restarts "
+                                             "wait for it instead of being refused)")
     core.add_argument("--no-migrate", action="store_true", help="do not apply migrations first")
 
     app = commands.add_parser("app", help="run the store app")
@@ -124,6 +127,7 @@ def _core(args: argparse.Namespace) -> int:
         factory=True,
         host=args.host,
         port=args.port,
+        fd=args.fd,
         workers=args.workers,
         log_level="info",
         log_config=None,

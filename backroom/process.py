@@ -31,13 +31,19 @@ class Server:
 
 @contextmanager
 def core_server(
-    database_url: str, workers: int = 1, port: int | None = None, timeout: float = 60, env: dict | None = None
+    database_url: str, workers: int = 1, port: int | None = None, timeout: float = 60, env: dict | None = None,
+    listening: socket.socket | None = None,
 ) -> Iterator[Server]:
-    port = port or free_port()
+    """The core on `port`, or on the `listening` socket handed to it as systemd's socket activation does."""
+    if listening is not None:
+        port, where = listening.getsockname()[1], ["--fd", str(listening.fileno())]
+    else:
+        port = port or free_port()
+        where = ["--port", str(port)]
     with _serve(
-        [sys.executable, "-m", "backroom", "core", "--port", str(port), "--workers", str(workers), "--no-migrate"],
+        [sys.executable, "-m", "backroom", "core", *where, "--workers", str(workers), "--no-migrate"],
         {"BACKROOM_DATABASE_URL": database_url, "BACKROOM_LOG_LEVEL": "WARNING", **(env or {})},
-        port, workers, timeout,
+        port, workers, timeout, pass_fds=(listening.fileno(),) if listening is not None else (),
     ) as server:
         yield server
 
@@ -54,9 +60,11 @@ def store_app_server(core_url: str, data_dir: str, port: int | None = None, time
 
 
 @contextmanager
-def _serve(command: list[str], env: dict, port: int, workers: int, timeout: float) -> Iterator[Server]:
+def _serve(command: list[str], env: dict, port: int, workers: int, timeout: float,
+           pass_fds: tuple[int, ...] = ()) -> Iterator[Server]:
     process = subprocess.Popen(
-        command, env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+        command, env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+        pass_fds=pass_fds,
     )
     log: list[str] = []
     ready = threading.Event()

@@ -1,6 +1,7 @@
 """The `backroom` command on a fresh database, as an operator would use it."""
 
 import os
+import socket
 import subprocess
 import sys
 
@@ -74,3 +75,25 @@ def test_a_database_that_does_not_answer_is_one_line_and_status_1():
         assert done.stderr.startswith("error: database unreachable at postgresql+psycopg://backroom:***@127.0.0.1:")
         assert "Traceback" not in done.stderr and "s3cret" not in done.stderr
         assert len(done.stderr.strip().splitlines()) == 1, done.stderr
+
+
+def test_a_core_restarted_on_the_socket_systemd_holds_answers_what_came_in_meanwhile(tmp_path):
+    """With socket activation (packaging/core/backroom-core.socket) the listening socket outlives
+    the core: a call made while the core restarts waits in the socket's queue and is answered
+    by the new core, where a core that opened its own port would have it refused."""
+    db_url = f"sqlite:///{tmp_path}/core.db"
+    assert _run(db_url, "db", "upgrade").returncode == 0
+    with socket.socket() as listening:  # what systemd opens and keeps (ListenStream=)
+        listening.bind(("127.0.0.1", 0))
+        listening.listen(64)
+        address = listening.getsockname()
+        with core_server(db_url, workers=2, listening=listening) as server:
+            assert httpx.get(f"{server.url}/healthz").json() == {"status": "ok"}
+        # Stopped as systemd stops it; before the next one starts, a tablet calls.
+        with socket.create_connection(address, timeout=60) as call:
+            call.sendall(b"GET /healthz HTTP/1.1\r\nHost: core\r\nConnection: close\r\n\r\n")
+            with core_server(db_url, listening=listening):
+                answer = b""
+                while chunk := call.recv(4096):
+                    answer += chunk
+    assert answer.startswith(b"HTTP/1.1 200") and answer.endswith(b'{"status":"ok"}')

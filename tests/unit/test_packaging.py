@@ -46,3 +46,15 @@ def test_the_core_environment_example_loads_with_the_defaults_it_states(monkeypa
     defaults = Settings.model_construct()
     differing = {name for name in Settings.model_fields if getattr(settings, name) != getattr(defaults, name)}
     assert differing == {"database_url"}  # the one setting production must give
+
+
+def test_the_core_serves_on_the_socket_systemd_holds_for_it():
+    """The service takes its listening socket from the socket unit (fd 3), so that a restart
+    keeps the calls made meanwhile (tests/test_cli.py restarts a core on such a socket)."""
+    units = EXAMPLE.parent
+    service = (units / "backroom-core.service").read_text().splitlines()
+    socket_unit = (units / "backroom-core.socket").read_text().splitlines()
+    assert "Requires=backroom-core.socket" in service
+    (start,) = [line for line in service if line.startswith("ExecStart=")]
+    assert " core --fd 3 " in start and "--port" not in start
+    assert "ListenStream=127.0.0.1:8000" in socket_unit
