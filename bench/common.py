@@ -10,8 +10,9 @@ import uuid
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine
 
+from backroom.scratch import scratch_postgres
 from oms_core.core import migrate
 from oms_core.core.config import Settings
 from oms_core.core.db import make_engine
@@ -55,18 +56,10 @@ def database(engine_name: str, workdir: Path, kept: str | None = None):
                 Path(f"{path}{suffix}").unlink(missing_ok=True)
         return
     admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    name = f"backroom_bench_{uuid.uuid4().hex[:8]}"
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = admin.url.set(database=name).render_as_string(hide_password=False)
-    engine = make_engine(Settings(database_url=url))
-    migrate.upgrade(engine)
-    engine.dispose()
     try:
-        yield url
+        with scratch_postgres(admin, "backroom_bench") as url:
+            yield url
     finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
 
 

@@ -10,7 +10,6 @@ import queue
 import shutil
 import socketserver
 import threading
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,6 +17,7 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlmodel import SQLModel
 
+from backroom.scratch import scratch_postgres
 from oms_core.core import migrate
 from oms_core.core.config import Settings
 from oms_core.core.db import make_engine
@@ -56,18 +56,10 @@ def postgres_database() -> Iterator[str | None]:
         admin.dispose()
         yield None
         return
-    name = f"backroom_test_{uuid.uuid4().hex[:10]}"
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = admin.url.set(database=name).render_as_string(hide_password=False)
-    engine = make_engine(Settings(database_url=url))
-    migrate.upgrade(engine)
-    engine.dispose()
     try:
-        yield url
+        with scratch_postgres(admin, "backroom_test") as url:
+            yield url
     finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
 
 
