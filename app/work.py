@@ -168,6 +168,16 @@ class Work:
     def pack(self, associate: Associate, fulfilment_id: str, parcels: list[PlannedParcel],
              carrier: str = "colissimo", service: str = "Standard") -> Feedback:
         """Pack into parcels and make their labels (tracking numbers are made here, offline too)."""
+        view = self.cache.fulfilment(fulfilment_id)
+        if view is not None and view["status"] == "packed":
+            # A second tap on "Pack" (taken before the screen showed the first): new numbers
+            # would void the labels just printed. Voiding them is an action of its own.
+            return self.labels(fulfilment_id, message=f"{_ref(view)} is already packed: here are its labels")
+        return self._label(associate, fulfilment_id, parcels, carrier, service)
+
+    def _label(self, associate: Associate, fulfilment_id: str, parcels: list[PlannedParcel], carrier: str,
+               service: str) -> Feedback:
+        """Parcels with new tracking numbers: packing, or packing again to void the labels."""
         if carrier not in CARRIERS:
             return Feedback(Tone.ERROR, f"Unknown carrier {carrier}")
         if not parcels:
@@ -191,8 +201,8 @@ class Work:
         if set(p["tracking_number"] for p in view["parcels"]) & self.manifests.scanned():
             return Feedback(Tone.ERROR, "A parcel is already on a carrier manifest: its label stays")
         parcels = [PlannedParcel(p.get("box") or "M", p.get("weight_kg") or 0.0) for p in view["parcels"]]
-        return self.pack(associate, fulfilment_id, parcels, view.get("carrier") or "colissimo",
-                         view["parcels"][0].get("service") or "Standard")
+        return self._label(associate, fulfilment_id, parcels, view.get("carrier") or "colissimo",
+                           view["parcels"][0].get("service") or "Standard")
 
     def labels(self, fulfilment_id: str, *, reprint: bool = False, message: str | None = None) -> Feedback:
         """The labels (PDF to open, ZPL for the printer) and the packing slip of a packed order."""

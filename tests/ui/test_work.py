@@ -94,6 +94,23 @@ def test_voiding_labels_makes_new_tracking_numbers(shop):
     assert shop.app.cache.server_fulfilment(fid)["parcels"][0]["tracking_number"] == after
 
 
+def test_a_second_tap_on_pack_keeps_the_labels_just_printed(shop):
+    """Two taps on "Pack" before the screen shows the first: one packing, the same labels
+    twice, never new tracking numbers that would void the label on the parcel."""
+    fid = shop.order([(TEE, 1)])
+    shop.work.accept(shop.associate, fid)
+    shop.work.scan(shop.associate, fid, TEE_EAN)
+    first = shop.work.pack(shop.associate, fid, [PlannedParcel()])
+    number = shop.app.cache.fulfilment(fid)["parcels"][0]["tracking_number"]
+    again = shop.work.pack(shop.associate, fid, [PlannedParcel(), PlannedParcel()])
+    assert again.tone is Tone.DONE and again.message == "W-000001 is already packed: here are its labels"
+    assert [d.filename for d in again.documents] == [d.filename for d in first.documents]
+    assert number.encode() in again.documents[1].content  # the ZPL for the printer: the same parcel
+    assert len([w for w in shop.work.waiting() if w["what"].startswith("Pack")]) == 1
+    shop.sync()
+    assert [p["tracking_number"] for p in shop.app.cache.server_fulfilment(fid)["parcels"]] == [number]
+
+
 def test_multi_order_pick_list_groups_by_product(shop):
     first, second = shop.order([(TEE, 1)]), shop.order([(TEE, 1)])
     for fid in (first, second):
