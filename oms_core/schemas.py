@@ -540,6 +540,18 @@ class CounterOrderOut(BaseModel):
     waiting_since: datetime | None
 
 
+class CodeResentOut(BaseModel):
+    """The counter asked for the pickup code to be sent again."""
+
+    fulfilment_id: str
+    order_ref: str
+    recipient: str = Field(description="the customer's e-mail address it goes to")
+    queued: bool = Field(description="a copy was queued by this call; false: the last copy went at `queued_at`, "
+                                     "too recently for another, and nothing more is sent")
+    queued_at: datetime = Field(description="when the latest copy was queued")
+    next_at: datetime = Field(description="from when the counter may send another copy")
+
+
 # --- routing profile and promise -----------------------------------------
 
 

@@ -67,6 +67,9 @@ class Settings(BaseSettings):
     pickup_reminder_hours: list[float] = [48.0]
     pickup_hold_hours: float = 120.0
     counter_interval_seconds: float = 60.0
+    # The counter sends a customer their pickup code again at most once in this
+    # many minutes per order (a double tap, an impatient customer: one e-mail).
+    pickup_code_resend_minutes: float = 2.0
     # Customer notifications: sent by a loop every notify_interval_seconds (0:
     # off), retried with growing waits up to notify_max_attempts. Without an
     # SMTP host they are written to notifications_log (the demo shows them).

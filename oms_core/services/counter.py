@@ -18,7 +18,7 @@ from ..domain.orders import DONE, OrderStatus, counted
 from ..domain.pickup_keys import new_secret
 from ..models import Fulfilment, FulfilmentLine, Order, PickupKey, utcnow
 from ..schemas import CollectIn, ReceiveIn
-from . import allocation, events, notifications, order_lookup, orders
+from . import allocation, audit, events, notifications, order_lookup, orders
 from . import stock as stock_service
 from .db_util import insert_missing
 
@@ -75,10 +75,43 @@ def ready(session: Session, fulfilment: Fulfilment, status: FulfilmentStatus, sh
     _tell_ready(session, fulfilment)
 
 
-def _tell_ready(session: Session, fulfilment: Fulfilment) -> None:
+def _tell_ready(session: Session, fulfilment: Fulfilment, again: int = 0) -> None:
     code = pickup_for(session, fulfilment.location, fulfilment.order_id)
     notifications.ready_for_pickup(session, fulfilment.id, fulfilment.order_id, fulfilment.location, code["code"],
-                                   code["qr_payload"])
+                                   code["qr_payload"], again)
+
+
+def send_code_again(session: Session, fulfilment_id: str, actor: Actor, wait: timedelta) -> dict:
+    """The customer lost the e-mail with their pickup code: send the same one again
+    for an order waiting on this store's shelf. Within `wait` of the last copy
+    nothing more is queued and the answer says when that one went, so a double
+    tap or an impatient customer makes one more e-mail, not a stream of them."""
+    fulfilment = session.execute(
+        select(Fulfilment).where(Fulfilment.id == fulfilment_id).with_for_update()).scalar_one_or_none()
+    # Another store's fulfilment does not exist as far as this store is concerned.
+    if fulfilment is None or fulfilment.location != actor.store:
+        raise NotFound("fulfilment_not_found", f"no fulfilment {fulfilment_id} at this store")
+    ref, customer = session.execute(
+        select(Order.external_ref, Order.customer).where(Order.id == fulfilment.order_id)).one()
+    if fulfilment.status != READY:
+        raise Conflict("not_ready_for_pickup", f"{ref} is {fulfilment.status.replace('_', ' ')}, not waiting on "
+                       "the shelf: there is no pickup code to send", status=fulfilment.status)
+    recipient = customer.get("email")
+    if not recipient:
+        raise Conflict("no_email", f"{ref} has no customer e-mail address to send the pickup code to")
+    copies, last = notifications.ready_copies(session, fulfilment.id)
+    now = utcnow()
+    answer = {"fulfilment_id": fulfilment.id, "order_ref": ref, "recipient": recipient}
+    if last is not None and now < last + wait:
+        return answer | {"queued": False, "queued_at": last, "next_at": last + wait}
+    copy = copies + 1
+    _tell_ready(session, fulfilment, again=copy)
+    events.record(session, fulfilment.order_id, "pickup.code_resent", actor, fulfilment_id=fulfilment.id,
+                  location=fulfilment.location, details={"to": recipient, "copy": copy})
+    # A pickup code hands goods over: head office can see who had one sent again, and how often.
+    audit.record(session, "pickup.code_resent", actor=actor, store=fulfilment.location,
+                 target=f"fulfilment:{fulfilment.id}", order=fulfilment.order_id, copy=copy)
+    return answer | {"queued": True, "queued_at": now, "next_at": now + wait}
 
 
 def collect(session: Session, fulfilment: Fulfilment, lines: list[FulfilmentLine], body: CollectIn,

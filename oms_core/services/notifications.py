@@ -18,7 +18,7 @@ from email.message import EmailMessage
 from pathlib import Path
 from typing import Protocol
 
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Engine, func, select, update
 from sqlmodel import Session
 
 from contract.words import counted
@@ -109,12 +109,24 @@ def _order_ref(session: Session, order_id: str) -> tuple[str, str]:
     return ref, customer.get("name", "")
 
 
-def ready_for_pickup(session: Session, fulfilment_id: str, order_id: str, store: str, code: str, qr: str) -> None:
+def ready_for_pickup(session: Session, fulfilment_id: str, order_id: str, store: str, code: str, qr: str,
+                     again: int = 0) -> None:
+    """The pickup code and QR; `again` numbers a copy the counter sends later, each under a key of its own."""
     ref, name = _order_ref(session, order_id)
-    enqueue(session, f"ready:{fulfilment_id}", "ready", order_id, f"Your order {ref} is ready for pickup",
+    key = f"ready:{fulfilment_id}:again:{again}" if again else f"ready:{fulfilment_id}"
+    enqueue(session, key, "ready", order_id, f"Your order {ref} is ready for pickup",
             f"Hello {name},\n\nyour order {ref} is ready at store {store}. Show the QR code or give the "
             f"pickup code {code} at the counter.",
             {"store": store, "order_ref": ref, "pickup_code": code, "qr_payload": qr, "fulfilment": fulfilment_id})
+
+
+def ready_copies(session: Session, fulfilment_id: str) -> tuple[int, datetime | None]:
+    """How many copies of a fulfilment's ready message the counter sent, and when the last was queued."""
+    count, last = session.execute(
+        select(func.count(), func.max(Notification.created_at))
+        .where(Notification.key.startswith(f"ready:{fulfilment_id}:again:", autoescape=True))
+    ).one()
+    return count, last
 
 
 def pickup_reminder(session: Session, fulfilment_id: str, order_id: str, store: str, number: int,

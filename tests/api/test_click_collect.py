@@ -2,14 +2,15 @@
 handovers, lookup, no-shows (driven by the scheduler's function with an
 explicit clock), parcels shipped to the store arriving, endless aisle."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from contract import pickup
 from oms_core.core.db import session_scope
 from oms_core.models import Event, Notification, PickupKey, utcnow
 from oms_core.services.counter import remind_and_release
+from oms_core.services.notifications import LogSender, deliver_due
 
 from .conftest import CAP, TEE
 
@@ -181,6 +182,78 @@ def test_the_counter_finds_orders_by_number_name_phone_or_qr(network):
     other = network.sign_in("PAR-02")
     assert found(order["external_ref"], other) == []
     assert network.client.get(f"{API}/counter/orders", params={"q": " "}, headers=store).status_code == 422
+
+
+def _resend(network, headers, fulfilment_id):
+    return network.client.post(f"{API}/counter/shelf/{fulfilment_id}/resend-code", headers=headers)
+
+
+def test_the_counter_sends_the_pickup_code_again_at_most_once_in_two_minutes(network, tmp_path):
+    store = network.sign_in("PAR-01")
+    order, ready = _ready_order(network, store, [(TEE, 1)])
+    sent = _resend(network, store, ready["id"])
+    assert sent.status_code == 200, sent.text
+    answer = sent.json()
+    assert (answer["queued"], answer["recipient"], answer["order_ref"]) == (True, "ana@example.com",
+                                                                            order["external_ref"])
+    queued_at = datetime.fromisoformat(answer["queued_at"])
+    assert datetime.fromisoformat(answer["next_at"]) - queued_at == timedelta(minutes=2)
+    first, copy = _notifications(network, order["id"], "ready")
+    assert copy.key == f"ready:{ready['id']}:again:1"  # its own key: the delivery loop sends it too
+    assert (copy.recipient, copy.subject, copy.body, copy.data) == (first.recipient, first.subject, first.body,
+                                                                    first.data)
+    # A double tap, or the customer asking again a minute later: nothing more is queued; the answer says when it went.
+    tapped = _resend(network, store, ready["id"])
+    assert tapped.status_code == 200
+    assert tapped.json()["queued"] is False
+    assert datetime.fromisoformat(tapped.json()["queued_at"]) == copy.created_at
+    assert abs(copy.created_at - queued_at) < timedelta(seconds=1)
+    assert len(_notifications(network, order["id"], "ready")) == 2
+    assert deliver_due(network.engine, LogSender(tmp_path / "notifications.log"), utcnow(), max_attempts=3) == 2
+    # The order's timeline and the audit log say who had it sent, once.
+    (resent,) = _events(network, order["id"], "pickup.code_resent")
+    assert (resent.actor, resent.fulfilment_id, resent.location, resent.details) == (
+        "PAR-01/S001", ready["id"], "PAR-01", {"to": "ana@example.com", "copy": 1})
+    audit = network.client.get(f"{API}/audit", params={"action": "pickup"}, headers=network.admin).json()
+    assert [(e["action"], e["actor"], e["store"], e["target"]) for e in audit] == [
+        ("pickup.code_resent", "PAR-01/S001", "PAR-01", f"fulfilment:{ready['id']}")]
+    # Two minutes after that copy, the customer may have another.
+    with session_scope(network.engine) as session:
+        session.execute(update(Notification).where(Notification.id == copy.id)
+                        .values(created_at=copy.created_at - timedelta(minutes=2)))
+    again = _resend(network, store, ready["id"]).json()
+    assert again["queued"] is True
+    assert [n.key for n in _notifications(network, order["id"], "ready")][1:] == [
+        f"ready:{ready['id']}:again:1", f"ready:{ready['id']}:again:2"]
+
+
+def test_sending_the_code_again_is_refused_plainly(network):
+    store = network.sign_in("PAR-01")
+    order, ready = _ready_order(network, store, [(TEE, 1)])
+    unknown = _resend(network, store, "no-such-fulfilment")
+    assert (unknown.status_code, unknown.json()["error"]["code"]) == (404, "fulfilment_not_found")
+    other_store = _resend(network, network.sign_in("PAR-02"), ready["id"])
+    assert (other_store.status_code, other_store.json()["error"]["code"]) == (404, "fulfilment_not_found")
+    assert _resend(network, network.admin, ready["id"]).status_code == 403  # the store's staff only
+    waiting = network.place([(CAP, 1)], method="click_collect", store="PAR-01")["fulfilments"][0]
+    early = _resend(network, store, waiting["id"])
+    assert early.status_code == 409
+    assert (early.json()["error"]["code"], early.json()["error"]["details"]) == (
+        "not_ready_for_pickup", {"status": "assigned"})
+    assert network.act(store, ready["id"], "collect").status_code == 200
+    late = _resend(network, store, ready["id"])
+    assert (late.status_code, late.json()["error"]["details"]) == (409, {"status": "collected"})
+    body = network.order_body([(TEE, 1)], method="click_collect", store="PAR-01")
+    body["customer"] = {"name": "Max Petit", "phone": "+33611111111"}
+    anonymous = network.client.post(f"{API}/orders", json=body, headers=network.channel).json()
+    fid = anonymous["fulfilments"][0]["id"]
+    for action, act_body in (("accept", None), ("pick", None), ("ready", {"shelf": "A5"})):
+        assert network.act(store, fid, action, act_body).status_code == 200
+    no_email = _resend(network, store, fid)
+    assert (no_email.status_code, no_email.json()["error"]["code"]) == (409, "no_email")
+    with session_scope(network.engine) as session:
+        copies = session.execute(select(Notification.key).where(Notification.key.contains(":again:"))).all()
+    assert copies == []
 
 
 def test_no_shows_are_reminded_then_cancelled_and_restocked(network):

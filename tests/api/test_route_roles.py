@@ -86,6 +86,7 @@ ROUTES: dict[tuple[str, str], str] = {
     # The counter: click & collect, arrivals, returns
     ("GET", "/api/v1/counter/orders"): STAFF,
     ("GET", "/api/v1/counter/shelf"): STAFF,
+    ("POST", "/api/v1/counter/shelf/{fulfilment_id}/resend-code"): "associate manager other_store:404",
     ("GET", "/api/v1/counter/arrivals"): STAFF,
     ("POST", "/api/v1/counter/arrivals"): STAFF,
     ("GET", "/api/v1/orders/lookup"): "admin " + STAFF,  # any order of any channel, for a return

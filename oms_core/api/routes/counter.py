@@ -1,12 +1,13 @@
 """The click & collect counter of the caller's store."""
 
+from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from ...schemas import CounterOrderOut, FulfilmentOut, ReceiveIn
+from ...schemas import CodeResentOut, CounterOrderOut, FulfilmentOut, ReceiveIn
 from ...services import counter
-from ..deps import ReadSessionDep, SessionDep, SessionRoute, Staff
+from ..deps import ReadSessionDep, SessionDep, SessionRoute, SettingsDep, Staff
 
 router = APIRouter(prefix="/counter", tags=["counter"], route_class=SessionRoute)
 
@@ -23,6 +24,18 @@ def shelf(session: ReadSessionDep, actor: Staff) -> list[dict]:
     """What waits for customers, on which shelf, since when (oldest first)."""
     assert actor.store is not None
     return counter.shelf(session, actor.store)
+
+
+@router.post("/shelf/{fulfilment_id}/resend-code", response_model=CodeResentOut)
+def resend_code(fulfilment_id: str, session: SessionDep, actor: Staff, settings: SettingsDep) -> dict:
+    """Send the customer the e-mail with their pickup code and QR again, for an order waiting on this
+    store's shelf. One copy per order every `BACKROOM_PICKUP_CODE_RESEND_MINUTES` (2) at most: asked
+    sooner (a double tap), it answers 200 with `queued: false` and when the last copy went, and sends
+    nothing more."""
+    answer = counter.send_code_again(session, fulfilment_id, actor,
+                                     timedelta(minutes=settings.pickup_code_resend_minutes))
+    session.commit()
+    return answer
 
 
 @router.get("/arrivals", response_model=list[FulfilmentOut])
