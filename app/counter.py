@@ -3,10 +3,11 @@ and endless-aisle orders. Plain Python for the counter screens, answering
 with Feedback like Work does.
 
 Pickups and arrivals run on the store's cache (local_db Counter): they work
-offline and sync once. Returns and endless aisle need the core (refunds and
-the network's stock are decided there): they say so plainly when it is out
-of reach, and each carries an id made here so that a double tap or a retry
-is one return, one order.
+offline and sync once. Returns, endless aisle and sending a pickup code again
+need the core (refunds, the network's stock and e-mails are its business):
+they say so plainly when it is out of reach, and each carries an id made here
+(or, for a code, the core's throttle) so that a double tap or a retry is one
+return, one order, one e-mail.
 """
 
 import uuid
@@ -276,6 +277,21 @@ class CounterDesk:
         left = sum(waiting.values()) - given
         then = "cancelled" if rest == "cancel" else "kept on the shelf for later"
         return Feedback(Tone.DONE, f"{_ref(view)}: {counted(given, 'item')} collected, {left} {then}")
+
+    async def send_code_again(self, associate: Associate, fulfilment_id: str,
+                              now: datetime | None = None) -> Feedback:
+        """The customer lost the e-mail with their pickup code: the core sends it again. It sends
+        one copy every few minutes at most; asked sooner, it says when the last one went."""
+        answer, problem = await self._online(
+            associate, "Sending the code again",
+            lambda token: self.store.client.resend_pickup_code(token, fulfilment_id), again=" (nothing was sent)")
+        if problem:
+            return problem
+        if answer["queued"]:
+            return Feedback(Tone.DONE, f"Pickup code of {answer['order_ref']} sent again to {answer['recipient']}")
+        ago = waited(answer["queued_at"], now)
+        when = ago if ago == "just now" else f"{ago} ago"
+        return Feedback(Tone.WARNING, f"Sent {when} to {answer['recipient']}: wait a moment for it to arrive")
 
     def shelf(self, now: datetime | None = None) -> list[dict]:
         """What waits where and for how long, oldest first."""

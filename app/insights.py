@@ -142,6 +142,7 @@ EVENT_WORDS = {
     ("fulfilment.expire", None): "Not accepted in time",
     ("fulfilment.cancel", None): "Cancelled by {who}",
     ("pickup.reminded", None): "Customer reminded to collect",
+    ("pickup.code_resent", None): "Pickup code sent again by {who}",
     ("stock.missing", None): "Reported missing by {who}",
     ("return.received", None): "Return taken by {who}",
     ("return.restocked", None): "Returned items back in stock",

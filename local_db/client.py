@@ -83,7 +83,11 @@ class CoreClient:
         body = await self.request("POST", "/sync/mutations", device_token, json={"mutations": mutations})
         return body["results"]
 
-    # --- online-only calls of the counter (returns, endless aisle) ------------
+    # --- online-only calls of the counter (returns, endless aisle, codes sent again) --
+
+    async def resend_pickup_code(self, token: str, fulfilment_id: str) -> dict:
+        """The customer's pickup code e-mailed again (a copy every few minutes at most: the answer says which)."""
+        return await self.request("POST", f"/counter/shelf/{fulfilment_id}/resend-code", token)
 
     async def lookup_orders(self, token: str, q: str) -> list[dict]:
         """Any order of any channel by number, name, e-mail or phone."""

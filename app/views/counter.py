@@ -63,6 +63,7 @@ def Pickup() -> ft.Control:
     rest, set_rest = ft.use_state("keep")
     reason, set_reason = ft.use_state(None)
     typed = ft.use_memo(Typed, [])
+    sending = ft.use_ref(False)
     me = shift.associate
 
     @use_latest
@@ -86,6 +87,15 @@ def Pickup() -> ft.Control:
         if selected:
             check(selected)
 
+    async def send_code_again(fulfilment_id: str) -> None:
+        if sending.current:
+            return  # the first tap is still on its way (the core would send one copy anyway)
+        sending.current = True
+        try:
+            await say(speaker, tell(await desk.send_code_again(me, fulfilment_id)))
+        finally:
+            sending.current = False
+
     def hand_over(fulfilment_id: str, some: bool) -> None:
         shown = typed.shown()
         taken = {k[5:]: v for k, v in shown.items() if k.startswith("take-")} if some else None
@@ -105,7 +115,7 @@ def Pickup() -> ft.Control:
                    for v in views], spacing=6),
         _serve(chosen, shift.store.cache.products(line["sku"] for line in chosen["lines"]), desk, typed,
                verified.get(chosen["id"]), partial, set_partial, rest, set_rest, reason, set_reason,
-               check, hand_over, submit_code) if chosen else ft.Container(),
+               check, hand_over, submit_code, send_code_again) if chosen else ft.Container(),
     ], expand=True, scroll=ft.ScrollMode.AUTO, spacing=12)
 
 
@@ -125,7 +135,7 @@ def _found(view: dict, chosen: bool, choose) -> ft.Control:  # noqa: ANN001
 
 def _serve(view: dict, products: dict, desk: CounterDesk, typed: Typed, presented: str | None, partial: bool,
            set_partial, rest: str, set_rest, reason: str | None, set_reason, check, hand_over,  # noqa: ANN001
-           submit_code) -> ft.Control:  # noqa: ANN001
+           submit_code, send_code_again) -> ft.Control:  # noqa: ANN001
     ref = view["order"]["external_ref"]
     waiting = desk.waiting(view["id"])
     word = {"ready_for_pickup": "waiting", "collected": "handed over"}.get(view["status"], "ordered")
@@ -143,10 +153,15 @@ def _serve(view: dict, products: dict, desk: CounterDesk, typed: Typed, presente
         parts.append(ft.Text("Not on the shelf: nothing to hand over now" if view["status"] != "collected"
                              else "Collected: nothing left to hand over", color=ft.Colors.BLUE_GREY_700, size=16))
     elif presented is None:
+        async def send_again(_) -> None:  # noqa: ANN001
+            await send_code_again(view["id"])  # (a lambda returning the coroutine would never be awaited)
+
         parts += [ft.Text("Ask for the pickup code (or scan the customer's QR above).", size=15),
                   ft.Row([TypedFields(typed, [("code", "Pickup code", 240, False)], submit_code, view["id"]),
                           ft.FilledButton("Check code", icon=ft.Icons.VERIFIED_USER,
-                                          on_click=lambda _: check(view["id"]))])]
+                                          on_click=lambda _: check(view["id"])),
+                          ft.OutlinedButton("Send the code again", icon=ft.Icons.FORWARD_TO_INBOX,
+                                            on_click=send_again)], wrap=True)]
     else:
         parts.append(ft.Row([ft.Icon(ft.Icons.VERIFIED, color=ft.Colors.GREEN_700),
                              ft.Text("Customer checked", color=ft.Colors.GREEN_800, weight=ft.FontWeight.W_600)]))

@@ -1,6 +1,7 @@
 """The counter's logic on the tablet against the real core in process:
 click & collect from shelf to customer, arrivals, returns and endless aisle."""
 
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -8,6 +9,7 @@ import pytest
 from app.counter import CounterDesk, Sale, elsewhere, option_words, waited, when
 from app.work import Tone, cancelled_on_shelf_message, refusal_message
 from tests.api.conftest import CAP, JNS, PARIS, TEE, TEE_EAN
+from tests.ui.test_work import _Down
 
 API = "/api/v1"
 
@@ -307,6 +309,40 @@ def test_online_calls_say_so_when_signed_in_offline(shop, desk):
     offline = shop.associate.__class__(**{**shop.associate.__dict__, "token": None})
     _, said = shop.run(desk.lookup(offline, "W-1"))
     assert said.tone is Tone.WARNING and "signed in offline" in said.message
+
+
+def test_the_pickup_code_is_sent_again_once_in_a_while_and_only_with_the_core(shop, desk, network):
+    fid = _picked(shop)
+    me = shop.associate
+    desk.ready(me, fid, "A1")
+    shop.sync()  # on the core's shelf too
+    sent = shop.run(desk.send_code_again(me, fid))
+    assert (sent.tone, sent.message) == (Tone.DONE, "Pickup code of W-000001 sent again to ana@example.com")
+    tapped = shop.run(desk.send_code_again(me, fid))  # a double tap, or the customer asking again
+    assert (tapped.tone, tapped.message) == (Tone.WARNING,
+                                             "Sent just now to ana@example.com: wait a moment for it to arrive")
+    later = shop.run(desk.send_code_again(me, fid, now=datetime.now(UTC) + timedelta(minutes=1)))
+    assert later.message.startswith("Sent 1 min ago to ana@example.com")
+
+    offline = replace(me, token=None)
+    said = shop.run(desk.send_code_again(offline, fid))
+    assert (said.tone, said.message) == (Tone.WARNING, "You signed in offline: sending the code again needs the "
+                                                       "core. Try again once the badge says Online")
+    line = shop.app.client._http._transport
+    shop.app.client._http._transport = _Down()
+    said = shop.run(desk.send_code_again(me, fid))
+    assert (said.tone, said.message) == (Tone.ERROR, "The core cannot be reached: Sending the code again needs it. "
+                                                     "Try again when the badge says Online (nothing was sent)")
+    shop.app.client._http._transport = line
+    order_id = shop.app.cache.fulfilment(fid)["order_id"]
+    told = network.client.get(f"{API}/notifications", params={"order_id": order_id}, headers=network.admin).json()
+    assert [n["key"] for n in told] == [f"ready:{fid}:again:1", f"ready:{fid}"]  # one copy (newest first)
+
+    desk.collect(me, fid, None)
+    shop.sync()
+    said = shop.run(desk.send_code_again(me, fid))  # collected meanwhile: the core's refusal, as it says it
+    assert (said.tone, said.message) == (Tone.ERROR, "W-000001 is collected, not waiting on the shelf: there is "
+                                                     "no pickup code to send")
 
 
 def test_waited_reads_like_a_person_says_it():
