@@ -37,7 +37,8 @@ def _count(shop, counts: list[tuple[str, str, int]]) -> None:  # noqa: ANN001
 
 
 def test_click_and_collect_from_the_shelf_to_the_customer_then_a_return(shop, browser):
-    order = shop.place([(TEE, 2), (JNS, 1)], ref="W-CC-1", method="click_collect", store=STORE)
+    order = shop.place([(TEE, 2), (JNS, 1)], ref="W-CC-1", email="ana@example.com", method="click_collect",
+                       store=STORE)
     fulfilment_id = order["fulfilments"][0]["id"]
     screen = Screen(browser, shop.app_url)
     screen.sign_in()
@@ -78,6 +79,15 @@ def test_click_and_collect_from_the_shelf_to_the_customer_then_a_return(shop, br
     screen.button("Serve at the counter").click()
     screen.says("found-W-CC-1", "READY FOR PICKUP")
     screen.says("serve-W-CC-1", "Ask for the pickup code")  # found, but the customer is not yet proven
+    # The customer deleted the e-mail with their code: it goes again, once however often it is asked for.
+    screen.button("Send the code again").click()
+    screen.says("counter-feedback", "Pickup code of W-CC-1 sent again to ana@example.com")
+    screen.button("Send the code again").click()
+    screen.says("counter-feedback", "Sent just now to ana@example.com: wait a moment for it to arrive")
+    screen.snap("counter-code-sent-again")
+    copies = [n["key"] for n in _admin(shop, "GET", "/notifications", params={"order_id": order["id"]})
+              if ":again:" in n["key"]]
+    assert copies == [f"ready:{fulfilment_id}:again:1"]
     screen.type_into("Pickup code", "AAAAAA")
     screen.button("Check code").click()
     screen.says("counter-feedback", "Wrong pickup code")
