@@ -33,7 +33,7 @@ def _wait_for(lines: "queue.Queue[str]", said: list[str], pattern: str, seconds:
     raise AssertionError(f"the demo never said {pattern!r}:\n" + "".join(said[-40:]))
 
 
-def test_the_demo_comes_up_streams_orders_and_stops_on_ctrl_c(tmp_path):
+def test_the_demo_comes_up_with_orders_waiting_streams_more_and_stops_on_ctrl_c(tmp_path):
     core_port, app_port = free_port(), free_port()
     demo = subprocess.Popen(
         [sys.executable, "-m", "backroom", "demo", "--port", str(core_port), "--app-port", str(app_port),
@@ -46,7 +46,9 @@ def test_the_demo_comes_up_streams_orders_and_stops_on_ctrl_c(tmp_path):
     said: list[str] = []
     try:
         _wait_for(out, said, rf"Store app\s+http://127\.0\.0\.1:{app_port}\s.*sign in as PAR-01 / S001 / 1234", 120)
-        _wait_for(out, said, r"new \w+ order DEMO-\w+ -> ", 60)
+        for _ in range(4):  # the tablet has work waiting when it opens, before the stream's first order
+            _wait_for(out, said, r"new \w+ order DEMO-PAR01-\w+ -> PAR-01$", 60)
+        _wait_for(out, said, r"new \w+ order DEMO-[WAM]\d+ -> ", 60)
         assert httpx.get(f"http://127.0.0.1:{app_port}/", timeout=10).status_code == 200
         signed_in = httpx.post(f"http://127.0.0.1:{core_port}/api/v1/auth/token", timeout=10,
                                json={"store": "PAR-01", "staff": "S001", "pin": "1234"})
