@@ -17,6 +17,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from contract.counts import SUPERSEDED
+from contract.words import counted
 
 from .store import Associate, StoreApp
 from .work import Feedback, Tone
@@ -139,8 +140,8 @@ class StockCounting:
             changed = changed.set(line.sku, int(text), now)
         news = [f"{line.name}: {line.counted} counted" for line in changed.lines if line not in sheet.lines]
         units = sum(line.counted for line in changed.lines)
-        return changed, Feedback(Tone.OK, "; ".join(news) or f"{units} unit(s) of {len(changed.lines)} product(s) "
-                                                             "counted")
+        return changed, Feedback(Tone.OK, "; ".join(news) or f"{counted(units, 'unit')} of "
+                                                             f"{counted(len(changed.lines), 'product')} counted")
 
     def remove(self, sheet: CountSheet, sku: str) -> tuple[CountSheet, Feedback]:
         """Take a product off the sheet (scanned by mistake): it is not counted at all."""
@@ -161,9 +162,9 @@ class StockCounting:
                 mutation_id=mutation_id)
             recorded.append(RecordedCount(mutation_id, line.sku, line.name, line.counted, system))
         off = sum(1 for count in recorded if count.difference)
-        said = f"{off} differ from the system" if off else "all as the system says"
+        said = f"{off} {'differs' if off == 1 else 'differ'} from the system" if off else "all as the system says"
         return CountSheet(recorded=tuple(recorded)), Feedback(
-            Tone.DONE, f"Count recorded for {len(recorded)} product(s), {said}: the stock is set to it, "
+            Tone.DONE, f"Count recorded for {counted(len(recorded), 'product')}, {said}: the stock is set to it, "
                        "with what has moved since, as soon as the core has it")
 
     def outcomes(self, recorded: tuple[RecordedCount, ...]) -> dict[str, tuple[Outcome, str | None]]:

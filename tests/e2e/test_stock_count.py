@@ -37,7 +37,7 @@ def test_a_shelf_counted_by_scanning_sets_the_stock_in_the_core(shop, browser):
     screen.says("count-JNS-BLK-32", "+20 against the system")
 
     screen.button("Record count").click()
-    screen.says("count-feedback", "Count recorded for 2 product(s), 2 differ from the system")
+    screen.says("count-feedback", "Count recorded for 2 products, 2 differ from the system")
     screen.says("recorded-TEE-BLU-M", "-17 against the system")
     screen.says("recorded-JNS-BLK-32", "accepted by the core", timeout=20_000)
     screen.eventually(lambda: (_on_hand(shop, TEE), _on_hand(shop, JNS)), lambda levels: levels == (3, 40))

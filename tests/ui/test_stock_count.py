@@ -93,7 +93,7 @@ def test_a_count_recorded_offline_reaches_the_core_ledger_once_synced(shop, netw
     line.state = "down"
     sheet = counting.set_quantities(_counted(counting, [TEE_EAN, CAP_EAN]), {TEE: "7", CAP: "0"})[0]
     sheet, said = counting.record(shop.associate, sheet)
-    assert said.tone is Tone.DONE and said.message.startswith("Count recorded for 2 product(s), 2 differ")
+    assert said.tone is Tone.DONE and said.message.startswith("Count recorded for 2 products, 2 differ")
     assert sheet.lines == ()
     assert [(c.sku, c.counted, c.system, c.difference) for c in sheet.recorded] == [(TEE, 7, 3, 4), (CAP, 0, 1, -1)]
     assert not shop.run(shop.app.engine.sync_once())  # offline: kept for later
