@@ -111,7 +111,7 @@ class LocalCache:
 
     # --- feed --------------------------------------------------------------
 
-    def apply_page(self, page: dict, core_clock_offset: float) -> set[str]:
+    def apply_page(self, page: dict, core_clock_offset: float | None) -> set[str]:
         """Apply one feed page and its cursor in one transaction; returns what changed.
         The cursor, the time of the sync and how far the core's clock is ahead of this
         device's (seconds, as the engine measured it) are the engine's own: listeners hear
@@ -132,7 +132,7 @@ class LocalCache:
                 for table in _SNAPSHOT_TABLES.values():
                     conn.execute(delete(table).where(table.c.stale == 1))
             _set_meta(conn, {"cursor": page["cursor"], "last_sync_at": now_iso(),
-                             "core_clock_offset": str(core_clock_offset)})
+                             **({} if core_clock_offset is None else {"core_clock_offset": str(core_clock_offset)})})
             self._forget_confirmed(conn)
         return kinds
 

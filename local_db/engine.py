@@ -269,10 +269,13 @@ class SyncEngine:
         self._feed_news.clear()
         return asyncio.ensure_future(self._page(token, cursor))
 
-    async def _page(self, token: str, cursor: str | None) -> tuple[dict, float]:
+    async def _page(self, token: str, cursor: str | None) -> tuple[dict, float | None]:
         """The page after `cursor`, and how far the core's clock is ahead of this device's, in
-        seconds: the core's time in the page against ours half-way through the round trip."""
+        seconds: the core's time in the page against ours half-way through the round trip (None
+        from a core that does not say its time yet: the offset measured before stands)."""
         asked = self.clock()
         page = await self.client.pull(token, cursor, self.PAGE)
         answered = self.clock()
+        if not page.get("now"):
+            return page, None
         return page, (datetime.fromisoformat(page["now"]) - (asked + (answered - asked) / 2)).total_seconds()

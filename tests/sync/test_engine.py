@@ -226,3 +226,24 @@ def test_a_malformed_intent_is_refused_alone(network, tablet):
     assert [r["id"] for r in cache.rejections()] == [bad]
     assert cache.server_fulfilment(fid)["status"] == "accepted"
     assert str(uuid.UUID(bad))
+
+
+def test_a_core_that_does_not_say_its_time_still_syncs(network, tablet):
+    """`now` in a feed page is new: a tablet updated before its core still syncs (the clock
+    offset measured before stands) instead of its sync loop dying on the missing field."""
+    cache, engine = tablet
+    assert run(engine.sync_once())
+    offset = cache.get_meta("core_clock_offset")
+    assert offset is not None
+    pull = engine.client.pull
+
+    async def older_core(*args):  # noqa: ANN002, ANN202
+        page = await pull(*args)
+        del page["now"]
+        return page
+
+    engine.client.pull = older_core
+    fid = network.place([(TEE, 1)])["fulfilments"][0]["id"]
+    assert run(engine.sync_once())
+    assert cache.fulfilment(fid)["status"] == "assigned"
+    assert cache.get_meta("core_clock_offset") == offset
