@@ -288,7 +288,19 @@ class Work:
         return [{"what": waiting_words(entry, self.cache.fulfilment(entry["fulfilment_id"] or "") or {},
                                        lambda sku: (self.cache.product(sku) or {}).get("name") or sku),
                  "staff": entry["staff"], "since": entry["created_at"]}
-                for entry in self.cache.pending()]
+                for entry in self.cache.pending(WAITING_LISTED)]
+
+    def waiting_said(self, listed: int) -> str:
+        """How many actions wait, over the `listed` ones waiting() gave: the badge's number, even
+        after a long outage when the list shows only the oldest."""
+        total = max(self.cache.pending_count(), listed)
+        said = (f"{counted(total, 'action')}, kept on this device until the core confirms them; they are sent in "
+                "this order as soon as it answers.")
+        return said + (f" The oldest {listed} are listed." if total > listed else "")
+
+
+# The settings screen lists this many of the actions waiting to be sent, the oldest.
+WAITING_LISTED = 100
 
 
 def _ref(view: dict) -> str:

@@ -3,12 +3,11 @@ import asyncio
 import flet as ft
 
 from contract.errors import DomainError
-from contract.words import counted
 from printing import Printer, PrinterError, check_printer
 
 from ..dates import readable
 from ..store import place_name
-from ..work import Feedback, Tone
+from ..work import Feedback, Tone, Work
 from .common import Typed, feedback_bar, screen, screen_title, tagged
 from .context import use_feed, use_feedback, use_shift
 
@@ -58,17 +57,17 @@ def Settings() -> ft.Control:
                 f"last error: {status.last_error or 'none'}"),
         ft.OutlinedButton("Sync now", icon=ft.Icons.SYNC, on_click=lambda _: store.engine.request_sync()),
         ft.Text("Waiting to be sent", size=18, weight=ft.FontWeight.BOLD),
-        tagged("waiting", _waiting(shift.work.waiting())),
+        tagged("waiting", _waiting(shift.work)),
     ], spacing=14)
 
 
-def _waiting(actions: list[dict]) -> ft.Control:
+def _waiting(work: Work) -> ft.Control:
     """What this device holds for the core: kept safe on the device until the core confirms it."""
+    actions = work.waiting()
     if not actions:
         return ft.Text("Nothing: the core has every action done on this device.")
     return ft.Column([
-        ft.Text(f"{counted(len(actions), 'action')}, kept on this device until the core confirms them; "
-                "they are sent in this order as soon as it answers."),
+        ft.Text(work.waiting_said(len(actions))),
         *[ft.Row([ft.Text(readable(a["since"]), width=110, color=ft.Colors.BLUE_GREY_600),
                   ft.Text(a["staff"], width=70, color=ft.Colors.BLUE_GREY_600),
                   ft.Text(a["what"], expand=True)]) for a in actions],

@@ -193,3 +193,14 @@ def test_a_give_back_waiting_to_be_sent_says_why_in_the_associate_s_words(shop):
     fid = shop.order([(TEE, 2)])
     shop.work.reject(shop.associate, fid, "damaged", lines={TEE: 1})
     assert [w["what"] for w in shop.work.waiting()] == ["Give back some items of W-000001: Item damaged"]
+
+
+def test_after_a_long_outage_the_settings_screen_says_how_many_actions_wait_not_how_many_it_lists(shop):
+    """The badge says "120 to send": the list shows the oldest 100, its heading the 120."""
+    for on_hand in range(120):
+        shop.app.cache.enqueue("count", shop.associate.code, None, {"sku": TEE, "on_hand": on_hand})
+    listed = shop.work.waiting()
+    assert len(listed) == 100 and listed[0]["what"] == f"Count of {TEE}: 0"  # oldest first
+    assert shop.work.waiting_said(len(listed)) == (
+        "120 actions, kept on this device until the core confirms them; they are sent in this order as soon as it "
+        "answers. The oldest 100 are listed.")
