@@ -13,3 +13,8 @@ SUPERSEDED = "count_superseded"
 # How far ahead of the core's clock a count may say it was counted: a tablet knows
 # the core's clock within half a round trip, plus what its own drifted since it synced.
 FUTURE_TOLERANCE = timedelta(minutes=2)
+# How old a count may be when it reaches the core: older, it no longer says what is on
+# the shelf (and a date that old is more likely a tablet whose clock was reset than a
+# count kept offline that long), so it is refused with TOO_OLD: count the shelf again.
+MAX_AGE = timedelta(days=7)
+TOO_OLD = "count_too_old"

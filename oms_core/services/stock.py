@@ -15,7 +15,7 @@ from functools import lru_cache
 from sqlalchemy import Update, bindparam, case, func, insert, select, update
 from sqlmodel import Session
 
-from contract.counts import FUTURE_TOLERANCE, SUPERSEDED
+from contract.counts import FUTURE_TOLERANCE, MAX_AGE, SUPERSEDED, TOO_OLD
 from contract.errors import Conflict, InvalidInput
 from ..models import MAX_UNITS, Location, Product, Stock, StockMovement, utcnow
 from . import changes
@@ -127,6 +127,10 @@ def count(session: Session, counts: Sequence[Count], actor: str | None, referenc
             raise InvalidInput("counted_in_the_future", f"the count of {c.sku} at {c.location} says it was counted "
                                f"at {c.counted_at:%Y-%m-%d %H:%M:%S} UTC, later than the core's clock "
                                f"({now:%H:%M:%S} UTC): check the device's date and time", sku=c.sku)
+        if c.counted_at is not None and c.counted_at < now - MAX_AGE:
+            raise InvalidInput(TOO_OLD, f"the count of {c.sku} at {c.location} is dated "
+                               f"{c.counted_at:%Y-%m-%d %H:%M} UTC, more than {MAX_AGE.days} days ago: it no longer "
+                               "says what is on the shelf (or the device's clock is wrong): count it again", sku=c.sku)
     insert_missing(
         session,
         stock,

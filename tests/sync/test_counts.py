@@ -83,6 +83,16 @@ def test_a_count_dated_ahead_of_the_cores_clock_is_refused_alone(network):
     assert network.level("LYS-01", TEE)["on_hand"] == 7
 
 
+def test_a_count_dated_more_than_a_week_ago_is_refused_rather_than_adding_up_the_ledger_since(network):
+    """A tablet whose clock was reset (1970) would otherwise add every move the shelf ever had."""
+    device, _ = enrol(network, "LYS-01")
+    results = _push(network, device, _count(5, datetime(1970, 1, 1, tzinfo=UTC)),
+                    _count(6, datetime.now(UTC) - timedelta(days=8)), _count(7, datetime.now(UTC)))
+    assert [(r["status"], (r["error"] or {}).get("code")) for r in results] == [
+        ("rejected", "count_too_old"), ("rejected", "count_too_old"), ("applied", None)]
+    assert "count it again" in results[0]["error"]["message"]
+
+
 def test_an_older_app_builds_count_applies_as_counted_when_it_arrives(network):
     """Without counted_at, a count is taken as made when the core gets it: it sets on hand to
     what was counted, and stands over a count dated before it that arrives after it."""
