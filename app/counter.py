@@ -284,7 +284,7 @@ class CounterDesk:
         one copy every few minutes at most; asked sooner, it says when the last one went."""
         answer, problem = await self._online(
             associate, "Sending the code again",
-            lambda token: self.store.client.resend_pickup_code(token, fulfilment_id), again=" (nothing was sent)")
+            lambda token: self.store.client.resend_pickup_code(token, fulfilment_id), again=" (a tap again sends one copy at most)")
         if problem:
             return problem
         if answer["queued"]:
@@ -519,7 +519,7 @@ class CounterDesk:
             [f"{counted(elsewhere, 'item')} sent from another location of the network"] if elsewhere else [])
         text = f"Order {order['external_ref']} placed for {name}: {', '.join(parts) or 'nothing allocated yet'}"
         if missing:
-            text += f"; {counted(missing, 'item')} wait for stock"
+            text += f"; {counted(missing, 'item')} {'waits' if missing == 1 else 'wait'} for stock"
         return order, Feedback(tone, text)
 
     @staticmethod

@@ -332,7 +332,8 @@ def test_the_pickup_code_is_sent_again_once_in_a_while_and_only_with_the_core(sh
     shop.app.client._http._transport = _Down()
     said = shop.run(desk.send_code_again(me, fid))
     assert (said.tone, said.message) == (Tone.ERROR, "The core cannot be reached: Sending the code again needs it. "
-                                                     "Try again when the badge says Online (nothing was sent)")
+                                                     "Try again when the badge says Online (a tap again sends one "
+                                                     "copy at most)")
     shop.app.client._http._transport = line
     order_id = shop.app.cache.fulfilment(fid)["order_id"]
     told = network.client.get(f"{API}/notifications", params={"order_id": order_id}, headers=network.admin).json()
