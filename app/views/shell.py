@@ -3,10 +3,12 @@ and the banners that must not be missed (new orders, refused actions)."""
 
 import flet as ft
 
+from contract.counts import SUPERSEDED
+
 from ..session import Shift
 from ..store import paused_notice
-from ..work import cancelled_on_shelf_message, refusal_message
-from .common import WARNING_TEXT, screen, sync_badge, tagged
+from ..work import Tone, cancelled_on_shelf_message, refusal_message
+from .common import TONE_COLOURS, WARNING_TEXT, screen, sync_badge, tagged
 from .context import go, use_feed, use_shift
 
 NAVIGATION = [  # (path, label, icon, managers only)
@@ -96,8 +98,11 @@ def _banners(shift: Shift) -> list[ft.Control]:
     # What the core decided over this store's head: said until someone says it is seen to.
     for rejection in cache.rejections()[:3]:
         view = cache.fulfilment(rejection["fulfilment_id"]) or {}
+        # A count superseded by a later one is news, not a fault: the later count stands.
+        superseded = (rejection.get("error") or {}).get("code") == SUPERSEDED
         banners.append(_alert_banner("refusal-banner", refusal_message(rejection, view), "Got it",
-                                     lambda _, mutation_id=rejection["id"]: cache.acknowledge(mutation_id)))
+                                     lambda _, mutation_id=rejection["id"]: cache.acknowledge(mutation_id),
+                                     Tone.WARNING if superseded else Tone.ERROR))
     for view in cache.cancelled_on_shelf()[:3]:
         banners.append(_alert_banner("cancelled-on-shelf-banner", cancelled_on_shelf_message(view),
                                      "Taken off the shelf",
@@ -105,10 +110,11 @@ def _banners(shift: Shift) -> list[ft.Control]:
     return banners
 
 
-def _alert_banner(identifier: str, message: str, done: str, on_done) -> ft.Control:  # noqa: ANN001
+def _alert_banner(identifier: str, message: str, done: str, on_done, tone: Tone = Tone.ERROR) -> ft.Control:  # noqa: ANN001
     """A banner that stays until an associate taps `done`."""
+    background, foreground, icon = TONE_COLOURS[tone]
     return tagged(identifier, ft.Container(
-        ft.Row([ft.Icon(ft.Icons.REPORT, color=ft.Colors.RED_900),
-                ft.Text(message, color=ft.Colors.RED_900, expand=True, weight=ft.FontWeight.W_600),
+        ft.Row([ft.Icon(icon, color=foreground),
+                ft.Text(message, color=foreground, expand=True, weight=ft.FontWeight.W_600),
                 ft.OutlinedButton(done, on_click=on_done)]),
-        bgcolor=ft.Colors.RED_50, padding=ft.Padding.symmetric(horizontal=16, vertical=8)))
+        bgcolor=background, padding=ft.Padding.symmetric(horizontal=16, vertical=8)))

@@ -9,7 +9,10 @@ import httpx
 import pytest
 from sqlalchemy import select, update
 
+from app.session import Shift
 from app.stock_count import CountSheet, Outcome, StockCounting
+from app.views.common import TONE_COLOURS
+from app.views.shell import _banners
 from app.work import Tone, refusal_message
 from oms_core.core.db import session_scope
 from oms_core.models import Staff, StockMovement
@@ -195,5 +198,7 @@ def test_a_count_superseded_by_a_later_one_says_so_until_it_is_seen(shop, networ
     (superseded,) = shop.app.cache.rejections()
     assert refusal_message(superseded, {}) == ("Your count of TEE-BLU-M (5 on hand) was superseded: the shelf was "
                                                "counted again after it, and the stock shows that later count")
+    (banner,) = _banners(Shift(shop.app, shop.work, associate=shop.associate))
+    assert banner.content.bgcolor == TONE_COLOURS[Tone.WARNING][0]  # news, not a fault: not the red of a refusal
     shop.app.cache.acknowledge(superseded["id"])
     assert counting.kept() == {}
