@@ -118,9 +118,11 @@ def _conditional_update(on_hand_sign: int, reserved_sign: int) -> Update:
     )
 
 
-def count(session: Session, counts: Sequence[Count], actor: str | None, reference: str | None = None) -> None:
+def count(session: Session, counts: Sequence[Count], actor: str | None,
+          reference: str | None = None) -> dict[tuple[str, str], int]:
     """Absolute counts, each as of when it was counted (contract/counts.py): on hand is what
-    was counted plus the moves recorded since; the ledger gets the difference."""
+    was counted plus the moves recorded since; the ledger gets the difference. Returns the
+    on hand each (location, sku) was set to."""
     now = utcnow()
     for c in counts:
         if c.counted_at is not None and c.counted_at > now + FUTURE_TOLERANCE:
@@ -138,6 +140,7 @@ def count(session: Session, counts: Sequence[Count], actor: str | None, referenc
         ["location", "sku"],
     )
     moves: list[Move] = []
+    set_to: dict[tuple[str, str], int] = {}
     for c in sorted(counts, key=lambda c: (c.location, c.sku)):
         key = [stock.c.location == c.location, stock.c.sku == c.sku]
         current, last_counted = session.execute(
@@ -155,11 +158,13 @@ def count(session: Session, counts: Sequence[Count], actor: str | None, referenc
         if c.safety is not None:
             values["safety"] = c.safety
         session.execute(update(stock).where(*key).values(**values))
+        set_to[c.location, c.sku] = on_hand
         if on_hand != current:
             moves.append(Move(c.location, c.sku, on_hand - current, 0, "count", reference))
         elif c.safety is not None:
             changes.record(session, c.location, "stock", c.sku)
     _ledger(session, moves, actor, now)
+    return set_to
 
 
 _movement = StockMovement.__table__.c

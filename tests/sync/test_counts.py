@@ -51,7 +51,7 @@ def test_a_parcel_shipped_before_the_count_reached_the_core_stays_shipped(networ
     counted_at = datetime.now(UTC)  # 4 on the shelf (one more than the system's 3), the parcel's unit among them
     _ship_one(network)  # then the parcel leaves, before the tablet syncs
     (result,) = _push(network, device, _count(4, counted_at))
-    assert result["status"] == "applied"
+    assert result["status"] == "applied" and result["result"] == {"sku": TEE, "counted": 4, "on_hand": 3}
     assert network.level("LYS-01", TEE)["on_hand"] == 3  # 4 counted, 1 shipped since: not 4
     assert _count_corrections(network) == [1]  # the unit found, not the one shipped
 
