@@ -176,15 +176,17 @@ class Screen:
     def tagged(self, identifier: str):  # noqa: ANN201
         return self.page.locator(f"[flt-semantics-identifier='{identifier}']")
 
-    def says(self, identifier: str, text: str, timeout: float = 10_000) -> None:
-        """Wait until the tagged element reads `text` (Flutter puts a group's words in its label)."""
+    def says(self, identifier: str, text: str | tuple[str, ...], timeout: float = 10_000) -> None:
+        """Wait until the tagged element reads `text`, or one of several (Flutter puts a group's
+        words in its label)."""
         from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
+        texts = [text] if isinstance(text, str) else list(text)
         try:
             self.page.wait_for_function(
-                """([identifier, text]) => [...document.querySelectorAll(`[flt-semantics-identifier='${identifier}']`)]
-                     .some(e => ((e.getAttribute('aria-label') || '') + ' ' + e.textContent).includes(text))""",
-                arg=[identifier, text], timeout=timeout,
+                """([identifier, texts]) => [...document.querySelectorAll(`[flt-semantics-identifier='${identifier}']`)]
+                     .some(e => texts.some(t => ((e.getAttribute('aria-label') || '') + ' ' + e.textContent).includes(t)))""",
+                arg=[identifier, texts], timeout=timeout,
             )
         except PlaywrightTimeout:
             said = self.page.evaluate(
