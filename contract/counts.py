@@ -3,8 +3,9 @@
 A count says what was on the shelf when it was counted (`counted_at`, on the
 core's clock), however late it reaches the core: the core adds the stock moves
 recorded since then (a parcel shipped, a receipt) and the ledger gets the
-difference. A count of a shelf counted again since is superseded: the core
-refuses it with the code SUPERSEDED and the later count stands.
+difference. A count of a shelf counted again since is superseded and not
+applied: the later count stands. The store app's count is refused with the code
+SUPERSEDED; a batch over HTTP applies the rest and lists it.
 """
 
 from datetime import timedelta

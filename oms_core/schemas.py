@@ -136,7 +136,8 @@ class CountIn(Strict):
     counted_at: AwareDatetime | None = Field(
         default=None,
         description="when the shelf was counted, on the core's clock (default: now): the moves recorded since "
-        "are added to `on_hand`; a count older than the last one applied is refused (count_superseded)",
+        "are added to `on_hand`; a count older than the shelf's last one is not applied (`superseded` in the "
+        "answer; a store app's count is refused with count_superseded)",
     )
 
     @field_validator("counted_at")
@@ -151,6 +152,18 @@ class CountIn(Strict):
 class CountsIn(Strict):
     counts: list[CountIn] = Field(min_length=1)
     reference: str | None = Field(default=None, max_length=64)
+
+
+class SupersededCount(BaseModel):
+    location: str
+    sku: str
+    counted_again_at: datetime = Field(description="when the shelf was counted again: that count stands")
+
+
+class CountsOut(BaseModel):
+    counted: int = Field(description="counts applied")
+    superseded: list[SupersededCount] = Field(
+        description="counts not applied: their shelf was counted again after them (count_superseded)")
 
 
 class StockLevel(BaseModel):

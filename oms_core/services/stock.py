@@ -50,6 +50,20 @@ class Count:
     counted_at: datetime | None = None  # when the shelf was counted (None: now)
 
 
+@dataclass(frozen=True)
+class Counted:
+    """What a batch of counts did: the on hand each applied count set, and the counts not
+    applied because their shelf was counted again later (with when: that count stands)."""
+    set_to: dict[tuple[str, str], int]
+    superseded: dict[tuple[str, str], datetime]
+
+    def superseded_error(self) -> Conflict:
+        """The refusal of a lone count that was superseded (the store app's count mutation)."""
+        ((location, sku), later), = self.superseded.items()
+        return Conflict(SUPERSEDED, f"{sku} at {location} was counted again later ({later:%Y-%m-%d %H:%M:%S} UTC): "
+                        "that count stands, this one is not applied", sku=sku, counted_at=later.isoformat())
+
+
 def require_known_pairs(session: Session, locations: Iterable[str], skus: Iterable[str]) -> None:
     require_known(session, Location.code, locations, "unknown_location", "location")
     require_known(session, Product.sku, skus, "unknown_sku", "SKU")
@@ -118,11 +132,11 @@ def _conditional_update(on_hand_sign: int, reserved_sign: int) -> Update:
     )
 
 
-def count(session: Session, counts: Sequence[Count], actor: str | None,
-          reference: str | None = None) -> dict[tuple[str, str], int]:
+def count(session: Session, counts: Sequence[Count], actor: str | None, reference: str | None = None) -> Counted:
     """Absolute counts, each as of when it was counted (contract/counts.py): on hand is what
-    was counted plus the moves recorded since; the ledger gets the difference. Returns the
-    on hand each (location, sku) was set to."""
+    was counted plus the moves recorded since; the ledger gets the difference. A count older
+    than its shelf's last one is skipped, not an error: the later count stands, and one shelf
+    counted again must not hold back a whole batch of others."""
     now = utcnow()
     for c in counts:
         if c.counted_at is not None and c.counted_at > now + FUTURE_TOLERANCE:
@@ -140,16 +154,15 @@ def count(session: Session, counts: Sequence[Count], actor: str | None,
         ["location", "sku"],
     )
     moves: list[Move] = []
-    set_to: dict[tuple[str, str], int] = {}
+    done = Counted({}, {})
     for c in sorted(counts, key=lambda c: (c.location, c.sku)):
         key = [stock.c.location == c.location, stock.c.sku == c.sku]
         current, last_counted = session.execute(
             select(stock.c.on_hand, stock.c.counted_at).where(*key).with_for_update()).one()
         counted_at = min(c.counted_at or now, now)
         if last_counted is not None and last_counted > counted_at:
-            raise Conflict(SUPERSEDED, f"{c.sku} at {c.location} was counted again later "
-                           f"({last_counted:%Y-%m-%d %H:%M:%S} UTC): that count stands, this one is not applied",
-                           sku=c.sku, counted_at=last_counted.isoformat())
+            done.superseded[c.location, c.sku] = last_counted
+            continue
         # What was on the shelf then, moved as the ledger says it moved since (within 0..MAX_UNITS);
         # a count made now (a bulk load, an older app) has nothing to look up.
         moved = _moved_since(session, c.location, c.sku, counted_at) if counted_at < now else 0
@@ -158,13 +171,13 @@ def count(session: Session, counts: Sequence[Count], actor: str | None,
         if c.safety is not None:
             values["safety"] = c.safety
         session.execute(update(stock).where(*key).values(**values))
-        set_to[c.location, c.sku] = on_hand
+        done.set_to[c.location, c.sku] = on_hand
         if on_hand != current:
             moves.append(Move(c.location, c.sku, on_hand - current, 0, "count", reference))
         elif c.safety is not None:
             changes.record(session, c.location, "stock", c.sku)
     _ledger(session, moves, actor, now)
-    return set_to
+    return done
 
 
 _movement = StockMovement.__table__.c

@@ -412,10 +412,12 @@ def _apply(session: Session, actor: Actor, mutation: MutationIn) -> dict:
                 raise Forbidden("other_store", f"this device counts stock at {actor.store} only")
             count = CountIn.model_validate({**mutation.args, "location": actor.store})
             stock_service.require_known_pairs(session, [count.location], [count.sku])
-            set_to = stock_service.count(session, [stock_service.Count(
+            counted = stock_service.count(session, [stock_service.Count(
                 count.location, count.sku, count.on_hand, count.safety, count.counted_at)], actor.label)
+            if counted.superseded:
+                raise counted.superseded_error()
             # What was counted, and the on hand it gave with what moved since it was counted.
-            return {"sku": count.sku, "counted": count.on_hand, "on_hand": set_to[count.location, count.sku]}
+            return {"sku": count.sku, "counted": count.on_hand, "on_hand": counted.set_to[count.location, count.sku]}
         if not mutation.fulfilment:
             raise InvalidInput("fulfilment_required", f"a {mutation.type} names its fulfilment")
         if mutation.type == "receive":

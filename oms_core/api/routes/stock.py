@@ -6,7 +6,7 @@ from fastapi.responses import Response
 from contract.errors import InvalidInput
 
 from ...domain.actors import Actor
-from ...schemas import AvailabilityOut, CountsIn, MovementsIn, StockAlertsOut, ThresholdsIn
+from ...schemas import AvailabilityOut, CountsIn, CountsOut, MovementsIn, StockAlertsOut, ThresholdsIn
 from ...services import stock, stock_alerts
 from ..answers import as_built
 from ..deps import (
@@ -39,17 +39,18 @@ def post_movements(body: MovementsIn, session: SessionDep, settings: SettingsDep
     return {"applied": len(body.movements)}
 
 
-@router.post("/stock/counts", status_code=201)
+@router.post("/stock/counts", status_code=201, response_model=CountsOut)
 def post_counts(body: CountsIn, session: SessionDep, settings: SettingsDep, actor: StaffOrAdmin) -> dict:
     """Absolute counts (and optionally safety stock), each as of when it was counted; the ledger
-    records the difference."""
+    records the difference. A count of a shelf counted again since is left out and listed."""
     _check(actor, [c.location for c in body.counts], settings.max_bulk_items)
     _once_each([(c.location, c.sku) for c in body.counts], "duplicate_count")
     stock.require_known_pairs(session, {c.location for c in body.counts}, {c.sku for c in body.counts})
     counts = [stock.Count(c.location, c.sku, c.on_hand, c.safety, c.counted_at) for c in body.counts]
-    stock.count(session, counts, actor.label, body.reference)
+    counted = stock.count(session, counts, actor.label, body.reference)
     session.commit()
-    return {"counted": len(body.counts)}
+    return {"counted": len(counted.set_to), "superseded": [
+        {"location": location, "sku": sku, "counted_again_at": at} for (location, sku), at in counted.superseded.items()]}
 
 
 @router.get("/availability", response_model=AvailabilityOut)
