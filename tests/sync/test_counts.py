@@ -1,8 +1,7 @@
 """Counts pushed from a tablet apply as of when the shelf was counted (contract/counts.py):
 the moves made before they reach the core stay made, a later count of the same shelf
-stands over an earlier one that arrives late (a batch applies the rest), and a count dated
-ahead of the core's clock
-is refused, alone and cleanly."""
+stands over an earlier one that arrives late (a batch applies the rest), and a count
+dated ahead of the core's clock is refused, alone and cleanly."""
 
 import uuid
 from datetime import UTC, datetime, timedelta
