@@ -12,7 +12,7 @@ from ..counter import Sale, option_words, when
 from ..store import place_name
 from ..work import Feedback, Tone
 from .common import Typed, feedback_bar, icon_button, screen, screen_title, status_words, tagged
-from .context import SpeakerContext, use_feedback, use_latest, use_shift
+from .context import SpeakerContext, use_feedback, use_latest, use_one_at_a_time, use_shift
 from .counter import TypedFields, use_desk
 from .pick import ScanField, say
 
@@ -26,7 +26,6 @@ def EndlessAisle() -> ft.Control:
     me = shift.associate
     products, set_products = ft.use_state([])
     sale, set_sale = ft.use_state(lambda: Sale.start(me.store))  # the cart, the delivery, the order's reference
-    busy = ft.use_ref(False)
     confirmed = ft.use_ref(None)  # the reference the core last confirmed
     typed = ft.use_memo(Typed, [])  # customer and address fields
     customer_round, set_customer_round = ft.use_state(0)  # a new number: the customer fields start empty
@@ -60,19 +59,16 @@ def EndlessAisle() -> ft.Control:
         set_sale(lambda current: current.offer(found) if current.cart == asked.cart else current)
         tell(said or Feedback(Tone.OK, f"{counted(len(found), 'delivery option')}: choose one"))
 
+    @use_one_at_a_time
     async def place() -> None:
-        if busy.current or confirmed.current == sale.ref:
-            return  # a second tap, while the first is on its way or once it is confirmed
-        busy.current = True
+        if confirmed.current == sale.ref:
+            return  # a tap once it is confirmed
         # Said at once, which also gives the focus back to the scan field while the button tapped is
         # still there: disabled under the focus once the order is confirmed, it would take the focus
         # with it, and the next customer's first scan would go nowhere.
         tell(Feedback(Tone.OK, f"Placing order {sale.ref}…"))
-        try:
-            customer = typed.shown()
-            order, said = await desk.place(me, sale.ref, sale.cart, customer, sale.option, customer)
-        finally:
-            busy.current = False
+        customer = typed.shown()
+        order, said = await desk.place(me, sale.ref, sale.cart, customer, sale.option, customer)
         tell(said)
         if order is not None:
             confirmed.current = sale.ref

@@ -1,6 +1,7 @@
 """What every screen of a session shares: its shift, the feed, its sounds, navigation."""
 
 import asyncio
+import functools
 import inspect
 from collections.abc import Callable
 
@@ -64,6 +65,25 @@ def use_latest(fn: Callable) -> Callable:
         def call(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
             return latest.current(*args, **kwargs)
     return ft.use_memo(lambda: call, [])
+
+
+def use_one_at_a_time(action: Callable) -> Callable:
+    """An async action that a tap does not start again while the last one is on its way to
+    the core (a double tap, an impatient second tap): that tap does nothing. (Its signature
+    stays the action's: Flet passes a handler the event only if it takes one.)"""
+    busy = ft.use_ref(False)
+
+    @functools.wraps(action)
+    async def once(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        if busy.current:
+            return None
+        busy.current = True
+        try:
+            return await action(*args, **kwargs)
+        finally:
+            busy.current = False
+
+    return once
 
 
 def go(path: str) -> None:

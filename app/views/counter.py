@@ -10,7 +10,7 @@ from ..counter import CounterDesk
 from ..store import place_name
 from ..work import Tone
 from .common import Typed, dropdown, feedback_bar, screen, screen_title, status_words, tagged
-from .context import SpeakerContext, go, use_feed, use_feedback, use_latest, use_shift
+from .context import SpeakerContext, go, use_feed, use_feedback, use_latest, use_one_at_a_time, use_shift
 from .pick import ScanField, say
 
 
@@ -63,7 +63,6 @@ def Pickup() -> ft.Control:
     rest, set_rest = ft.use_state("keep")
     reason, set_reason = ft.use_state(None)
     typed = ft.use_memo(Typed, [])
-    sending = ft.use_ref(False)
     me = shift.associate
 
     @use_latest
@@ -87,14 +86,9 @@ def Pickup() -> ft.Control:
         if selected:
             check(selected)
 
+    @use_one_at_a_time  # (the core would send one copy anyway)
     async def send_code_again(fulfilment_id: str) -> None:
-        if sending.current:
-            return  # the first tap is still on its way (the core would send one copy anyway)
-        sending.current = True
-        try:
-            await say(speaker, tell(await desk.send_code_again(me, fulfilment_id)))
-        finally:
-            sending.current = False
+        await say(speaker, tell(await desk.send_code_again(me, fulfilment_id)))
 
     def hand_over(fulfilment_id: str, some: bool) -> None:
         shown = typed.shown()

@@ -9,7 +9,7 @@ from ..dates import readable
 from ..queue import countdown, due_of
 from ..work import Feedback, Tone, prepared_elsewhere
 from .common import METHOD_WORDS, Typed, chip, dropdown, feedback_bar, screen, screen_title, status_words, tagged
-from .context import go, use_feed, use_feedback, use_latest, use_shift
+from .context import go, use_feed, use_feedback, use_latest, use_one_at_a_time, use_shift
 from .counter import use_desk
 from .documents import DocumentButtons
 from .pick import ScanField
@@ -52,6 +52,10 @@ def OrderDetail() -> ft.Control:
         if not tell(desk.ready(me, fulfilment_id, code)).refused:
             set_shelving(False)
 
+    @use_one_at_a_time
+    async def send_code_again() -> None:  # the customer rang: the e-mail with their code is lost
+        tell(await desk.send_code_again(me, fulfilment_id))
+
     actions: list[ft.Control] = []
     if status == "assigned":
         actions.append(ft.FilledButton("Accept", icon=ft.Icons.CHECK, on_click=accept))
@@ -65,6 +69,8 @@ def OrderDetail() -> ft.Control:
     if status == "ready_for_pickup":
         actions += [ft.OutlinedButton("Move to another shelf", icon=ft.Icons.SHELVES,
                                       on_click=lambda _: set_shelving(True)),
+                    ft.OutlinedButton("Send the code again", icon=ft.Icons.FORWARD_TO_INBOX,
+                                      on_click=send_code_again),
                     ft.FilledButton("Serve at the counter", icon=ft.Icons.PERSON_SEARCH,
                                     on_click=lambda _: go(f"/counter/serve/{fulfilment_id}"))]
     if status == "packed":

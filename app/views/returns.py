@@ -9,7 +9,7 @@ from contract.words import counted
 from ..counter import nothing_to_return
 from ..work import Feedback, Tone
 from .common import Typed, dropdown, feedback_bar, screen, screen_title, status_words, tagged
-from .context import use_feedback, use_latest, use_shift
+from .context import use_feedback, use_latest, use_one_at_a_time, use_shift
 from .counter import TypedFields, use_desk
 from .documents import DocumentButtons
 
@@ -28,7 +28,6 @@ def Returns() -> ft.Control:
     refund, set_refund = ft.use_state(None)
     recorded, set_recorded = ft.use_state(None)  # the return just taken: shown as it is, no longer editable
     papers, set_papers = ft.use_state(None)
-    busy = ft.use_ref(False)
     me = shift.associate
 
     async def search(_=None) -> None:  # noqa: ANN001
@@ -68,14 +67,9 @@ def Returns() -> ft.Control:
     def check_refund() -> None:
         set_refund(desk.refund(order, _back(typed)))
 
+    @use_one_at_a_time  # the same return id makes a later tap harmless too
     async def submit() -> None:
-        if busy.current:
-            return  # the first tap is still on its way; the same return id makes a later one harmless too
-        busy.current = True
-        try:
-            record, said = await desk.submit_return(me, return_id, order, _back(typed), conditions, reason or "")
-        finally:
-            busy.current = False
+        record, said = await desk.submit_return(me, return_id, order, _back(typed), conditions, reason or "")
         tell(said)
         if record is not None:
             set_order(lambda current: desk.after_return(current, record) if current else current)
