@@ -278,6 +278,11 @@ class CounterDesk:
         then = "cancelled" if rest == "cancel" else "kept on the shelf for later"
         return Feedback(Tone.DONE, f"{_ref(view)}: {counted(given, 'item')} collected, {left} {then}")
 
+    @staticmethod
+    def can_send_code(view: dict) -> bool:
+        """The pickup code goes by e-mail: an order without an address has nowhere to send it."""
+        return view["status"] == "ready_for_pickup" and bool((view["order"].get("customer") or {}).get("email"))
+
     async def send_code_again(self, associate: Associate, fulfilment_id: str,
                               now: datetime | None = None) -> Feedback:
         """The customer lost the e-mail with their pickup code: the core sends it again. It sends

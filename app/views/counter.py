@@ -150,12 +150,12 @@ def _serve(view: dict, products: dict, desk: CounterDesk, typed: Typed, presente
         async def send_again(_) -> None:  # noqa: ANN001
             await send_code_again(view["id"])  # (a lambda returning the coroutine would never be awaited)
 
+        resend = [ft.OutlinedButton("Send the code again", icon=ft.Icons.FORWARD_TO_INBOX, on_click=send_again)]
         parts += [ft.Text("Ask for the pickup code (or scan the customer's QR above).", size=15),
                   ft.Row([TypedFields(typed, [("code", "Pickup code", 240, False)], submit_code, view["id"]),
                           ft.FilledButton("Check code", icon=ft.Icons.VERIFIED_USER,
                                           on_click=lambda _: check(view["id"])),
-                          ft.OutlinedButton("Send the code again", icon=ft.Icons.FORWARD_TO_INBOX,
-                                            on_click=send_again)], wrap=True)]
+                          *(resend if desk.can_send_code(view) else [])], wrap=True)]
     else:
         parts.append(ft.Row([ft.Icon(ft.Icons.VERIFIED, color=ft.Colors.GREEN_700),
                              ft.Text("Customer checked", color=ft.Colors.GREEN_800, weight=ft.FontWeight.W_600)]))

@@ -67,12 +67,13 @@ def OrderDetail() -> ft.Control:
     if status == "picked" and view["delivery_method"] == "click_collect":
         actions.append(ft.FilledButton("Ready for pickup", icon=ft.Icons.SHELVES, on_click=lambda _: set_shelving(True)))
     if status == "ready_for_pickup":
-        actions += [ft.OutlinedButton("Move to another shelf", icon=ft.Icons.SHELVES,
-                                      on_click=lambda _: set_shelving(True)),
-                    ft.OutlinedButton("Send the code again", icon=ft.Icons.FORWARD_TO_INBOX,
-                                      on_click=send_code_again),
-                    ft.FilledButton("Serve at the counter", icon=ft.Icons.PERSON_SEARCH,
-                                    on_click=lambda _: go(f"/counter/serve/{fulfilment_id}"))]
+        actions.append(ft.OutlinedButton("Move to another shelf", icon=ft.Icons.SHELVES,
+                                         on_click=lambda _: set_shelving(True)))
+        if desk.can_send_code(view):
+            actions.append(ft.OutlinedButton("Send the code again", icon=ft.Icons.FORWARD_TO_INBOX,
+                                             on_click=send_code_again))
+        actions.append(ft.FilledButton("Serve at the counter", icon=ft.Icons.PERSON_SEARCH,
+                                       on_click=lambda _: go(f"/counter/serve/{fulfilment_id}")))
     if status == "packed":
         actions += [ft.OutlinedButton("Labels", icon=ft.Icons.RECEIPT_LONG, on_click=lambda _: labels(False)),
                     ft.OutlinedButton("Reprint", icon=ft.Icons.PRINT, on_click=lambda _: labels(True)),

@@ -314,8 +314,13 @@ def test_online_calls_say_so_when_signed_in_offline(shop, desk):
 def test_the_pickup_code_is_sent_again_once_in_a_while_and_only_with_the_core(shop, desk, network):
     fid = _picked(shop)
     me = shop.associate
+    assert not desk.can_send_code(shop.app.cache.fulfilment(fid))  # not on the shelf: no code to send yet
     desk.ready(me, fid, "A1")
     shop.sync()  # on the core's shelf too
+    ready = shop.app.cache.fulfilment(fid)
+    assert desk.can_send_code(ready)
+    # The code goes by e-mail: an order taken with a phone number only offers no button to send it.
+    assert not desk.can_send_code({**ready, "order": {**ready["order"], "customer": {"name": "Ana", "phone": "+33600"}}})
     sent = shop.run(desk.send_code_again(me, fid))
     assert (sent.tone, sent.message) == (Tone.DONE, "Pickup code of W-000001 sent again to ana@example.com")
     tapped = shop.run(desk.send_code_again(me, fid))  # a double tap, or the customer asking again
