@@ -186,8 +186,12 @@ def test_a_count_not_yet_sent_shows_over_the_systems_figure_until_the_core_has_i
 
 def test_a_count_superseded_by_a_later_one_says_so_until_it_is_seen(shop, network, counting, line):
     line.state = "down"
-    sheet, _ = counting.record(shop.associate, counting.set_quantities(_counted(counting, [TEE_EAN]), {TEE: "5"})[0])
-    recount = {"counts": [{"location": "LYS-01", "sku": TEE, "on_hand": 6}]}  # the shelf counted again, from a handheld
+    typed = counting.set_quantities(_counted(counting, [TEE_EAN]), {TEE: "5"})[0]
+    sheet, _ = counting.record(shop.associate, typed)
+    # The shelf counted again a moment later, from a handheld. (Dated: the tablet dates its count by
+    # the core's clock as it knows it, within a few milliseconds, so "now" could fall just before it.)
+    again = (typed.lines[0].counted_at + timedelta(seconds=1)).isoformat()
+    recount = {"counts": [{"location": "LYS-01", "sku": TEE, "on_hand": 6, "counted_at": again}]}
     assert network.client.post("/api/v1/stock/counts", json=recount, headers=network.admin).status_code == 201
     line.state = "up"
     shop.sync()
