@@ -278,10 +278,12 @@ class CounterDesk:
         then = "cancelled" if rest == "cancel" else "kept on the shelf for later"
         return Feedback(Tone.DONE, f"{_ref(view)}: {counted(given, 'item')} collected, {left} {then}")
 
-    @staticmethod
-    def can_send_code(view: dict) -> bool:
-        """The pickup code goes by e-mail: an order without an address has nowhere to send it."""
-        return view["status"] == "ready_for_pickup" and bool((view["order"].get("customer") or {}).get("email"))
+    def can_send_code(self, fulfilment_id: str) -> bool:
+        """Whether the core can send the pickup code again: it knows the order is on the shelf
+        (an order shelved here a moment ago is not until the sync says so), and the code goes by
+        e-mail, so an order without an address has nowhere to send it."""
+        known = self.cache.server_fulfilment(fulfilment_id) or {}
+        return known.get("status") == "ready_for_pickup" and bool((known["order"].get("customer") or {}).get("email"))
 
     async def send_code_again(self, associate: Associate, fulfilment_id: str,
                               now: datetime | None = None) -> Feedback:

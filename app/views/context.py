@@ -67,23 +67,31 @@ def use_latest(fn: Callable) -> Callable:
     return ft.use_memo(lambda: call, [])
 
 
+class OneAtATime:
+    """Runs an async action unless the last run is still on its way to the core (a double tap,
+    an impatient second tap): that call does nothing and returns None. The wrapper keeps the
+    action's signature: Flet passes a handler the event only if it takes one."""
+
+    def __init__(self) -> None:
+        self.busy = False
+
+    def __call__(self, action: Callable) -> Callable:
+        @functools.wraps(action)
+        async def once(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+            if self.busy:
+                return None
+            self.busy = True
+            try:
+                return await action(*args, **kwargs)
+            finally:
+                self.busy = False
+
+        return once
+
+
 def use_one_at_a_time(action: Callable) -> Callable:
-    """An async action that a tap does not start again while the last one is on its way to
-    the core (a double tap, an impatient second tap): that tap does nothing. (Its signature
-    stays the action's: Flet passes a handler the event only if it takes one.)"""
-    busy = ft.use_ref(False)
-
-    @functools.wraps(action)
-    async def once(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
-        if busy.current:
-            return None
-        busy.current = True
-        try:
-            return await action(*args, **kwargs)
-        finally:
-            busy.current = False
-
-    return once
+    """`action`, guarded by one OneAtATime for the component's life."""
+    return ft.use_memo(OneAtATime, [])(action)
 
 
 def go(path: str) -> None:

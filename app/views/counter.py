@@ -155,7 +155,7 @@ def _serve(view: dict, products: dict, desk: CounterDesk, typed: Typed, presente
                   ft.Row([TypedFields(typed, [("code", "Pickup code", 240, False)], submit_code, view["id"]),
                           ft.FilledButton("Check code", icon=ft.Icons.VERIFIED_USER,
                                           on_click=lambda _: check(view["id"])),
-                          *(resend if desk.can_send_code(view) else [])], wrap=True)]
+                          *(resend if desk.can_send_code(view["id"]) else [])], wrap=True)]
     else:
         parts.append(ft.Row([ft.Icon(ft.Icons.VERIFIED, color=ft.Colors.GREEN_700),
                              ft.Text("Customer checked", color=ft.Colors.GREEN_800, weight=ft.FontWeight.W_600)]))

@@ -69,7 +69,7 @@ def OrderDetail() -> ft.Control:
     if status == "ready_for_pickup":
         actions.append(ft.OutlinedButton("Move to another shelf", icon=ft.Icons.SHELVES,
                                          on_click=lambda _: set_shelving(True)))
-        if desk.can_send_code(view):
+        if desk.can_send_code(view["id"]):
             actions.append(ft.OutlinedButton("Send the code again", icon=ft.Icons.FORWARD_TO_INBOX,
                                              on_click=send_code_again))
         actions.append(ft.FilledButton("Serve at the counter", icon=ft.Icons.PERSON_SEARCH,

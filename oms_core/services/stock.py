@@ -162,6 +162,9 @@ def count(session: Session, counts: Sequence[Count], actor: str | None, referenc
         counted_at = min(c.counted_at or now, now)
         if last_counted is not None and last_counted > counted_at:
             done.superseded[c.location, c.sku] = last_counted
+            if c.safety is not None:  # a setting, not a count: it holds whenever the shelf was counted
+                session.execute(update(stock).where(*key).values(safety=c.safety, updated_at=now))
+                changes.record(session, c.location, "stock", c.sku)
             continue
         # What was on the shelf then, moved as the ledger says it moved since (within 0..MAX_UNITS);
         # a count made now (a bulk load, an older app) has nothing to look up.

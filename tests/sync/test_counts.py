@@ -149,6 +149,12 @@ def test_counts_sent_over_http_follow_the_same_rules(network):
     assert older.json()["counted"] == 1 and (superseded["location"], superseded["sku"]) == ("LYS-01", TEE)
     assert datetime.fromisoformat(superseded["counted_again_at"]) == counted_at
     assert (network.level("LYS-01", TEE)["on_hand"], network.level("LYS-01", CAP)["on_hand"]) == (3, 6)
+    # The safety stock a superseded count sets is a setting, not a count: it holds.
+    count = {"location": "LYS-01", "sku": TEE, "on_hand": 9, "safety": 2,
+             "counted_at": (counted_at - timedelta(minutes=5)).isoformat()}
+    safety = network.client.post("/api/v1/stock/counts", json={"counts": [count]}, headers=network.admin)
+    assert (safety.status_code, safety.json()["counted"], len(safety.json()["superseded"])) == (201, 0, 1)
+    assert (network.level("LYS-01", TEE)["on_hand"], network.level("LYS-01", TEE)["safety"]) == (3, 2)
     ahead = post(9, datetime.now(UTC) + timedelta(hours=1), {"location": "LYS-01", "sku": CAP, "on_hand": 8})
     assert (ahead.status_code, ahead.json()["error"]["code"]) == (422, "counted_in_the_future")
     assert (network.level("LYS-01", TEE)["on_hand"], network.level("LYS-01", CAP)["on_hand"]) == (3, 6)

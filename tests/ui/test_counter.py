@@ -314,13 +314,11 @@ def test_online_calls_say_so_when_signed_in_offline(shop, desk):
 def test_the_pickup_code_is_sent_again_once_in_a_while_and_only_with_the_core(shop, desk, network):
     fid = _picked(shop)
     me = shop.associate
-    assert not desk.can_send_code(shop.app.cache.fulfilment(fid))  # not on the shelf: no code to send yet
+    assert not desk.can_send_code(fid)  # not on the shelf: no code to send yet
     desk.ready(me, fid, "A1")
+    assert not desk.can_send_code(fid)  # on the shelf here, but the core does not know yet
     shop.sync()  # on the core's shelf too
-    ready = shop.app.cache.fulfilment(fid)
-    assert desk.can_send_code(ready)
-    # The code goes by e-mail: an order taken with a phone number only offers no button to send it.
-    assert not desk.can_send_code({**ready, "order": {**ready["order"], "customer": {"name": "Ana", "phone": "+33600"}}})
+    assert desk.can_send_code(fid)
     sent = shop.run(desk.send_code_again(me, fid))
     assert (sent.tone, sent.message) == (Tone.DONE, "Pickup code of W-000001 sent again to ana@example.com")
     tapped = shop.run(desk.send_code_again(me, fid))  # a double tap, or the customer asking again
@@ -349,6 +347,22 @@ def test_the_pickup_code_is_sent_again_once_in_a_while_and_only_with_the_core(sh
     said = shop.run(desk.send_code_again(me, fid))  # collected meanwhile: the core's refusal, as it says it
     assert (said.tone, said.message) == (Tone.ERROR, "W-000001 is collected, not waiting on the shelf: there is "
                                                      "no pickup code to send")
+
+
+def test_an_order_without_an_e_mail_address_has_no_code_to_send_again(shop, desk, network):
+    """The code goes by e-mail: an order taken with a phone number only offers no button to send it."""
+    body = network.order_body([(TEE, 1)], method="click_collect", store="LYS-01")
+    body["customer"] = {"name": "Max Petit", "phone": "+33622222222"}
+    placed = network.client.post(f"{API}/orders", json=body, headers=network.channel)
+    assert placed.status_code == 201, placed.text
+    shop.sync()
+    fid = placed.json()["fulfilments"][0]["id"]
+    shop.work.accept(shop.associate, fid)
+    shop.work.scan(shop.associate, fid, TEE_EAN)
+    desk.ready(shop.associate, fid, "A2")
+    shop.sync()
+    assert shop.app.cache.server_fulfilment(fid)["status"] == "ready_for_pickup"
+    assert not desk.can_send_code(fid)
 
 
 def test_waited_reads_like_a_person_says_it():
