@@ -15,6 +15,17 @@ class CoreUnavailable(Exception):
     """The core could not be reached or did not answer properly: try again later."""
 
 
+def _broken(exc: httpx.HTTPError) -> str:
+    """What went wrong on the line, in words a store can act on (the error's name for IT)."""
+    if isinstance(exc, httpx.ConnectError):
+        why = "the core or the network is down"
+    elif isinstance(exc, httpx.TimeoutException):
+        why = "it did not answer in time"
+    else:
+        why = "the connection broke"
+    return f"{why} ({exc.__class__.__name__})"
+
+
 class CoreRefused(Exception):
     """The core answered and said no (4xx): trying again will not help."""
 
@@ -41,7 +52,7 @@ class CoreClient:
         try:
             return response.json()
         except ValueError as exc:
-            raise CoreUnavailable("core answered something that is not JSON") from exc
+            raise CoreUnavailable("the core answered something that is not JSON") from exc
 
     async def _send(self, method: str, path: str, token: str | None = None, **kwargs) -> httpx.Response:  # noqa: ANN003
         headers = {"Authorization": f"Bearer {token}"} if token else {}
@@ -49,14 +60,14 @@ class CoreClient:
         try:
             response = await self._http.request(method, API + path, headers=headers, **kwargs)
         except httpx.HTTPError as exc:
-            raise CoreUnavailable(f"core unreachable: {exc.__class__.__name__}") from exc
+            raise CoreUnavailable(f"cannot reach the core: {_broken(exc)}") from exc
         if response.status_code >= 500 or response.status_code == 429 and "Retry-After" not in response.headers:
-            raise CoreUnavailable(f"core answered {response.status_code}")
+            raise CoreUnavailable(f"the core is busy or failing (it answered {response.status_code})")
         if response.status_code >= 400:
             try:
                 error = response.json()["error"]
             except (ValueError, KeyError, TypeError):
-                raise CoreUnavailable(f"core answered {response.status_code} without an error body") from None
+                raise CoreUnavailable(f"the core is failing (it answered {response.status_code} without saying why)") from None
             raise CoreRefused(response.status_code, error.get("code", ""), error.get("message", ""), error.get("details"))
         return response
 
@@ -133,7 +144,7 @@ class CoreClient:
             async with self._http.stream("GET", API + "/sync/events", headers=headers, timeout=timeout) as response:
                 if response.status_code != 200:
                     await response.aread()
-                    raise CoreUnavailable(f"event stream answered {response.status_code}")
+                    raise CoreUnavailable(f"live updates refused (the core answered {response.status_code})")
                 name = "message"
                 async for line in response.aiter_lines():
                     if line.startswith("event:"):
@@ -143,7 +154,7 @@ class CoreClient:
                             yield name
                         name = "message"
         except httpx.HTTPError as exc:
-            raise CoreUnavailable(f"event stream lost: {exc.__class__.__name__}") from exc
+            raise CoreUnavailable(f"live updates lost: {_broken(exc)}") from exc
 
 
 def error_text(error: dict | None) -> str:

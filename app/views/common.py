@@ -133,8 +133,11 @@ def sync_badge(status: SyncStatus, sync_now=None) -> ft.Control:  # noqa: ANN001
     parts = [text]
     parts.append(f"{status.pending} to send" if status.pending else "all sent")
     if status.last_sync_at:
-        parts.append(f"synced {since(status.last_sync_at)}")
-    tooltip = (status.last_error or "Orders and actions are in sync with the core") + " · tap to sync now"
+        parts.append(f"{'synced' if status.online else 'last synced'} {since(status.last_sync_at)}")
+    if not status.enrolled:
+        tooltip = "This device is not enrolled with the core yet: an associate signs in online to enrol it"
+    else:
+        tooltip = (status.last_error or "Orders and actions are in sync with the core") + " · tap to sync now"
     return tagged("sync-badge", ft.Container(
         ft.Row([ft.Icon(icon, color=ft.Colors.WHITE, size=18),
                 ft.Text(" · ".join(parts), color=ft.Colors.WHITE, weight=ft.FontWeight.W_600, size=13)],

@@ -247,3 +247,37 @@ def test_a_core_that_does_not_say_its_time_still_syncs(network, tablet):
     assert run(engine.sync_once())
     assert cache.fulfilment(fid)["status"] == "assigned"
     assert cache.get_meta("core_clock_offset") == offset
+
+
+
+def _said(answer) -> str:  # noqa: ANN001
+    """What the store app says when the line or the core answers like `answer` (a request handler)."""
+    async def ask() -> str:
+        client = CoreClient("http://core", transport=httpx.MockTransport(answer))
+        try:
+            await client.request("GET", "/health")
+        except CoreUnavailable as exc:
+            return str(exc)
+        finally:
+            await client.aclose()
+        return "no error"
+
+    return asyncio.run(ask())
+
+
+@pytest.mark.parametrize(("failure", "said"), [
+    (httpx.ConnectError("refused"), "cannot reach the core: the core or the network is down (ConnectError)"),
+    (httpx.ReadTimeout("slow"), "cannot reach the core: it did not answer in time (ReadTimeout)"),
+    (httpx.RemoteProtocolError("cut"), "cannot reach the core: the connection broke (RemoteProtocolError)"),
+])
+def test_a_broken_line_is_said_in_words_a_store_can_act_on(failure, said):
+    """What the badge's tooltip and the settings screen show as the last error."""
+    def broken(request: httpx.Request) -> httpx.Response:
+        raise failure
+
+    assert _said(broken) == said
+
+
+def test_a_failing_core_is_said_as_such():
+    assert _said(lambda _: httpx.Response(503, text="oops")) == "the core is busy or failing (it answered 503)"
+    assert _said(lambda _: httpx.Response(418, text="oops")) == "the core is failing (it answered 418 without saying why)"
