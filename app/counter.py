@@ -21,6 +21,7 @@ from contract import pickup
 from contract.errors import DomainError
 from contract.geo import distance_km
 from contract.reasons import CANCEL_REASONS, RETURN_REASONS
+from contract.money import money
 from contract.words import counted
 from local_db.client import CoreRefused, CoreUnavailable
 from local_db.counter import Counter
@@ -427,7 +428,8 @@ class CounterDesk:
         aside = sum(line["qty"] for line in record["lines"]) - back
         document = self.store.documents.keep(f"return-{order['external_ref']}.pdf", receipt)
         return record, Feedback(Tone.DONE, f"Return of {order['external_ref']} recorded: refund "
-                                           f"{float(record['refund']):.2f}; {back} back in stock, {aside} set aside",
+                                           f"{money(record['refund'], self.store.currency)}; {back} back in stock, "
+                                           f"{aside} set aside",
                                 (document,))
 
     # --- endless aisle (online) -----------------------------------------------------------

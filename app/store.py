@@ -17,6 +17,7 @@ from pathlib import Path
 import httpx
 
 from contract.errors import DomainError, Forbidden, InvalidInput, Unauthorized
+from contract.money import DEFAULT_CURRENCY
 from contract.reasons import REJECT_REASONS
 from local_db.cache import LocalCache
 from local_db.client import CoreClient, CoreRefused, CoreUnavailable
@@ -177,6 +178,11 @@ class StoreApp:
                 pass
         remembered = self.cache.get_meta("reject_reasons")
         return json.loads(remembered) if remembered else dict(REJECT_REASONS)
+
+    @property
+    def currency(self) -> str:
+        """The network's currency, as the last sync said (prices shown before any sync: the default)."""
+        return self.cache.get_meta("currency") or DEFAULT_CURRENCY
 
     # --- the network's locations ------------------------------------------------
 

@@ -113,8 +113,8 @@ class LocalCache:
 
     def apply_page(self, page: dict, core_clock_offset: float | None) -> set[str]:
         """Apply one feed page and its cursor in one transaction; returns what changed.
-        The cursor, the time of the sync and how far the core's clock is ahead of this
-        device's (seconds, as the engine measured it) are the engine's own: listeners hear
+        The cursor, the time of the sync, how far the core's clock is ahead of this device's
+        (seconds, as the engine measured it) and the network's currency are kept: listeners hear
         only of what the page brought, so an empty page (an idle tablet's poll) disturbs no one."""
         kinds = {item["entity"] for item in page["items"]}
         if page.get("snapshot") in ("end", "start_end"):
@@ -132,7 +132,8 @@ class LocalCache:
                 for table in _SNAPSHOT_TABLES.values():
                     conn.execute(delete(table).where(table.c.stale == 1))
             _set_meta(conn, {"cursor": page["cursor"], "last_sync_at": now_iso(),
-                             **({} if core_clock_offset is None else {"core_clock_offset": str(core_clock_offset)})})
+                             **({} if core_clock_offset is None else {"core_clock_offset": str(core_clock_offset)}),
+                             **({"currency": page["currency"]} if page.get("currency") else {})})
             self._forget_confirmed(conn)
         return kinds
 

@@ -702,6 +702,7 @@ class FeedPage(BaseModel):
     cursor: str = Field(description="pass it back as ?since= to get what comes next")
     more: bool = Field(description="another page is ready now")
     now: datetime = Field(description="the core's clock when it answered: devices correct their own by it")
+    currency: str = Field(description="the network's currency (ISO 4217): prices, totals and refunds are in it")
     snapshot: Literal["start", "continue", "end", "start_end"] | None = Field(
         default=None,
         description="part of a full snapshot: at its start the device marks what it holds as unconfirmed; "

@@ -3,9 +3,11 @@ see this store's and the network's stock, fill a cart, choose how it reaches
 the customer, place the order (channel store). Rules in app/counter.py."""
 
 from datetime import date
+from decimal import Decimal
 
 import flet as ft
 
+from contract.money import money
 from contract.words import counted
 
 from ..counter import Sale, option_words, when
@@ -82,20 +84,22 @@ def EndlessAisle() -> ft.Control:
 
     cart = sale.cart
     today = date.today()  # the device's day: the store's
+    currency = shift.store.currency
     return ft.Column([
         screen_title("Endless aisle", ft.OutlinedButton("New cart", icon=ft.Icons.ADD_SHOPPING_CART,
                                                         on_click=lambda _: start_again())),
         ft.Container(ScanField(scan, label="Scan a product or type its name", refocus=feedback), width=640),
         feedback_bar(feedback, "aisle-feedback"),
-        _confirmation(sale.placed, sale.placed_option, today, shift.store.network) if sale.placed else ft.Container(),
-        ft.Column([_product(p, add) for p in products], spacing=6),
+        _confirmation(sale.placed, sale.placed_option, today, shift.store.network, currency)
+        if sale.placed else ft.Container(),
+        ft.Column([_product(p, add, currency) for p in products], spacing=6),
         ft.Text("Cart", size=18, weight=ft.FontWeight.BOLD),
         ft.Column([tagged(f"cart-{sku}", ft.Row([
             ft.Text(item["name"], size=16, expand=True), ft.Text(f"× {item['qty']}", size=16, width=60),
-            ft.Text(f"{item['qty'] * float(item['price']):.2f}", size=16, width=90),
+            ft.Text(money(item["qty"] * Decimal(str(item["price"])), currency), size=16, width=90),
             icon_button(ft.Icons.DELETE_OUTLINE, f"Remove {item['name']}", lambda _, s=sku: remove(s)),
         ])) for sku, item in cart.items()] or [ft.Text("Empty: add products found above.")]),
-        ft.Row([ft.Text(f"Total {sale.items_total:.2f}", size=18, weight=ft.FontWeight.BOLD, expand=True),
+        ft.Row([ft.Text(f"Total {money(sale.items_total, currency)}", size=18, weight=ft.FontWeight.BOLD, expand=True),
                 ft.FilledButton("Delivery options", icon=ft.Icons.LOCAL_SHIPPING, on_click=ask_options,
                                 disabled=not cart)]),
         ft.Column([_option(o, o == sale.option, lambda o: set_sale(lambda current: current.choose(o)), today,
@@ -106,7 +110,7 @@ def EndlessAisle() -> ft.Control:
     ], expand=True, scroll=ft.ScrollMode.AUTO, spacing=12)
 
 
-def _product(product: dict, add) -> ft.Control:  # noqa: ANN001
+def _product(product: dict, add, currency: str) -> ft.Control:  # noqa: ANN001
     places = product["elsewhere"]  # nearest first: the few closest say enough
     elsewhere = [ft.Text(f"{units} at {place}", size=13) for place, units in places[:3]]
     if len(places) > 3:
@@ -114,7 +118,7 @@ def _product(product: dict, add) -> ft.Control:  # noqa: ANN001
                                  color=ft.Colors.BLUE_GREY_600))
     return tagged(f"product-{product['sku']}", ft.Container(ft.Row([
         ft.Column([ft.Text(product["name"], size=17, weight=ft.FontWeight.W_600),
-                   ft.Text(f"{product['sku']} · {float(product['price']):.2f}", size=13, color=ft.Colors.BLUE_GREY_600)],
+                   ft.Text(f"{product['sku']} · {money(product['price'], currency)}", size=13, color=ft.Colors.BLUE_GREY_600)],
                   spacing=2, expand=True),
         ft.Text(f"Here: {product['here']}", size=15, width=150,  # the header says which store
                 color=ft.Colors.RED_800 if not product["here"] else ft.Colors.GREEN_800),
@@ -148,15 +152,16 @@ def _customer(typed: Typed, option: dict | None, generation: object) -> ft.Contr
     ], spacing=8)
 
 
-def _confirmation(order: dict, option: dict | None, today: date, network: dict[str, dict]) -> ft.Control:
+def _confirmation(order: dict, option: dict | None, today: date, network: dict[str, dict],
+                  currency: str) -> ft.Control:
     lines = sum(line["qty"] for line in order["lines"])
-    items = float(order["total_value"])
     how = f"{option_words(option, network)}, {when(option, today)}" if option else ""
     return tagged("aisle-confirmation", ft.Container(ft.Column([
         ft.Row([ft.Icon(ft.Icons.TASK_ALT, color=ft.Colors.GREEN_800, size=30),
                 ft.Text(f"Order {order['external_ref']} confirmed", size=20, weight=ft.FontWeight.BOLD,
                         color=ft.Colors.GREEN_900)]),
-        ft.Text(f"{counted(lines, 'item')} · {items:.2f} · {status_words(order['status'])}", size=16),
+        ft.Text(f"{counted(lines, 'item')} · {money(order['total_value'], currency)} · {status_words(order['status'])}",
+                size=16),
         ft.Text(how, size=16) if how else ft.Container(),
         ft.Text(f"Customer: {(order.get('customer') or {}).get('name', '')}", size=16),
     ], spacing=6), padding=16, border_radius=10, bgcolor=ft.Colors.GREEN_50))

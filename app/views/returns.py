@@ -4,6 +4,7 @@ back, why and in what state, the refund, the receipt. Rules in app/counter.py.""
 import flet as ft
 
 from contract.reasons import RETURN_REASONS
+from contract.money import money
 from contract.words import counted
 
 from ..counter import nothing_to_return
@@ -88,7 +89,7 @@ def Returns() -> ft.Control:
             ft.Text(o["external_ref"], size=17, weight=ft.FontWeight.BOLD, width=160),
             ft.Text(f"{o['channel']} · {status_words(o['status'])}", width=180),
             ft.Text((o.get("customer") or {}).get("name", ""), expand=True),
-            ft.Text(f"{float(o['total_value']):.2f}", width=90),
+            ft.Text(money(o["total_value"], desk.store.currency), width=90),
             ft.Button("Return items", icon=ft.Icons.ASSIGNMENT_RETURN, on_click=choosing(o["id"]),
                       disabled=editing and order["id"] == o["id"]),  # its form is open below
         ], spacing=12), padding=10, border_radius=8, border=ft.Border.all(1, ft.Colors.BLUE_GREY_100)))
@@ -117,6 +118,7 @@ def _form(order: dict, products: dict, desk, typed: Typed, return_id: str,  # no
           check_refund, submit) -> ft.Control:  # noqa: ANN001
     rows = []
     items = desk.returnable(order)
+    currency = desk.store.currency
     for item in items:
         sku = item["sku"]
         had = f"{item['received']} of {item['ordered']} received" + (
@@ -130,7 +132,7 @@ def _form(order: dict, products: dict, desk, typed: Typed, return_id: str,  # no
             continue
         rows.append(tagged(f"return-item-{sku}", ft.Row([
             ft.Text(_name(products, sku), size=16, expand=True),
-            ft.Text(f"{had} · {item['unit_price']:.2f} each", width=280),
+            ft.Text(f"{had} · {money(item['unit_price'], currency)} each", width=280),
             TypedFields(typed, [(f"back-{sku}", f"Back: {_name(products, sku)} (of {item['qty']})", 300, True)],
                         generation=return_id),
             dropdown("Condition", conditions.get(sku, "resellable"), {"resellable": "Resellable", "damaged": "Damaged"},
@@ -153,7 +155,7 @@ def _form(order: dict, products: dict, desk, typed: Typed, return_id: str,  # no
             for key, text in RETURN_REASONS.items()], wrap=True, spacing=8)),
         ft.Row([
             ft.OutlinedButton("Work out the refund", icon=ft.Icons.CALCULATE, on_click=lambda _: check_refund()),
-            tagged("refund", ft.Text(f"Refund: {refund:.2f}" if refund is not None else "Refund: —", size=20,
+            tagged("refund", ft.Text(f"Refund: {money(refund, currency)}" if refund is not None else "Refund: —", size=20,
                                      weight=ft.FontWeight.BOLD)),
             ft.FilledButton("Take back and refund", icon=ft.Icons.PAYMENTS, on_click=submit),
         ], spacing=16, wrap=True),
@@ -163,13 +165,14 @@ def _form(order: dict, products: dict, desk, typed: Typed, return_id: str,  # no
 def _recorded(record: dict, order: dict, products: dict, desk, new_return) -> ft.Control:  # noqa: ANN001
     """The return just taken, as the core recorded it: read only, and the way to the next one."""
     left = sum(item["qty"] for item in desk.returnable(order))
+    currency = desk.store.currency
     where = {"restocked": "back in stock", "to_warehouse": "set aside for the warehouse"}
     lines = [tagged(f"returned-{line['sku']}", ft.Row([
         ft.Text(_name(products, line["sku"]), size=16, expand=True),
-        ft.Text(f"{line['qty']} × {float(line['unit_price']):.2f}", width=110),
+        ft.Text(f"{line['qty']} × {money(line['unit_price'], currency)}", width=110),
         ft.Text(line["condition"], width=110),
         ft.Text(where.get(line["disposition"], line["disposition"]), width=230),
-        ft.Text(f"{float(line['refund']):.2f}", width=80, text_align=ft.TextAlign.RIGHT),
+        ft.Text(money(line["refund"], currency), width=80, text_align=ft.TextAlign.RIGHT),
     ], spacing=12)) for line in record["lines"]]
     return tagged("return-recorded", ft.Container(ft.Column([
         ft.Row([ft.Icon(ft.Icons.TASK_ALT, color=ft.Colors.GREEN_800, size=28),
@@ -177,7 +180,7 @@ def _recorded(record: dict, order: dict, products: dict, desk, new_return) -> ft
                         expand=True)]),
         ft.Text(f"Why: {RETURN_REASONS.get(record['reason'], record['reason'])}", size=15),
         *lines,
-        ft.Text(f"Refund {float(record['refund']):.2f}", size=20, weight=ft.FontWeight.BOLD),
+        ft.Text(f"Refund {money(record['refund'], currency)}", size=20, weight=ft.FontWeight.BOLD),
         ft.Row([ft.FilledButton("New return", icon=ft.Icons.ASSIGNMENT_RETURN, on_click=new_return,
                                 disabled=not left),
                 ft.Text(f"{counted(left, 'more item')} of {order['external_ref']} can still come back" if left else

@@ -4,6 +4,7 @@ timeline: who did what, when, where and why. For staff and head office."""
 import flet as ft
 
 from contract.errors import DomainError
+from contract.money import money
 from contract.words import counted
 
 from ..dates import readable
@@ -47,7 +48,7 @@ def OrderSearch() -> ft.Control:
         ft.Text((o.get("customer") or {}).get("name", ""), width=180),
         ft.Text(status_words(o["status"]), width=140),
         ft.Text(o["delivery_method"].replace("_", " "), width=120),
-        ft.Text(f"{float(o['total_value']):.2f}", width=80),
+        ft.Text(money(o["total_value"], shift.store.currency), width=80),
         ft.Text(readable(o["created_at"]), expand=True),
         ft.OutlinedButton("Timeline", icon=ft.Icons.TIMELINE, on_click=opener(o)),
     ]), padding=ft.Padding.symmetric(horizontal=12, vertical=6), border_radius=8, on_click=opener(o),

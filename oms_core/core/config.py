@@ -3,8 +3,11 @@
 from functools import lru_cache
 from pathlib import Path
 
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
+
+from contract.money import DEFAULT_CURRENCY
 
 
 class Settings(BaseSettings):
@@ -82,6 +85,8 @@ class Settings(BaseSettings):
     smtp_password: str | None = None
     smtp_starttls: bool = True
     smtp_sender: str = "Backroom <no-reply@backroom.local>"
+    # The network's currency (ISO 4217): prices, order totals and refunds are in it.
+    currency: str = Field(default=DEFAULT_CURRENCY, pattern=r"^[A-Z]{3}$")
 
     @property
     def is_sqlite(self) -> bool:

@@ -14,6 +14,7 @@ import smtplib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from decimal import Decimal
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Protocol
@@ -21,6 +22,7 @@ from typing import Protocol
 from sqlalchemy import Engine, func, select, update
 from sqlmodel import Session
 
+from contract.money import money
 from contract.words import counted
 
 from ..core.config import Settings
@@ -155,11 +157,11 @@ def shipped(session: Session, fulfilment_id: str, order_id: str, carrier: str, t
             {"order_ref": ref, "carrier": carrier, "tracking_number": tracking_number, "fulfilment": fulfilment_id})
 
 
-def refunded(session: Session, return_id: str, order_id: str, amount: str, store: str) -> None:
+def refunded(session: Session, return_id: str, order_id: str, amount: Decimal, currency: str, store: str) -> None:
     ref, name = _order_ref(session, order_id)
     enqueue(session, f"refund:{return_id}", "refund", order_id, f"Refund for order {ref}",
-            f"Hello {name},\n\nwe refund {amount} EUR for what you returned of order {ref} at store {store}.",
-            {"order_ref": ref, "amount": amount, "return": return_id, "store": store})
+            f"Hello {name},\n\nwe refund {money(amount, currency)} for what you returned of order {ref} at store {store}.",
+            {"order_ref": ref, "amount": f"{amount:.2f}", "currency": currency, "return": return_id, "store": store})
 
 
 # --- sending --------------------------------------------------------------------

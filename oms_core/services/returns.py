@@ -33,8 +33,10 @@ from .db_util import request_hash
 _DISPOSITION = {"resellable": "restocked", "damaged": "to_warehouse"}
 
 
-def create(engine: Engine, body: ReturnIn, actor: Actor, idempotency_key: str | None) -> tuple[dict, bool]:
-    """Record the return; returns (the return, created). A retry returns the first one."""
+def create(engine: Engine, body: ReturnIn, actor: Actor, idempotency_key: str | None,
+           currency: str) -> tuple[dict, bool]:
+    """Record the return; returns (the return, created). A retry returns the first one.
+    (`currency`: the network's, which the customer is told the refund in.)"""
     digest = request_hash(body.model_dump(mode="json"))
     try:
         with session_scope(engine) as session:
@@ -46,7 +48,7 @@ def create(engine: Engine, body: ReturnIn, actor: Actor, idempotency_key: str | 
                 return existing, False
             if order is None:
                 raise NotFound("order_not_found", f"no order {body.order_id}")
-            return _create(session, order, body, actor, idempotency_key, digest), True
+            return _create(session, order, body, actor, idempotency_key, digest, currency), True
     except IntegrityError:
         # The same return arrived twice at once: the first one stands.
         with session_scope(engine) as session:
@@ -73,7 +75,8 @@ def _replayed(session: Session, body: ReturnIn, actor: Actor, key: str | None, d
     return view(found)
 
 
-def _create(session: Session, order: Order, body: ReturnIn, actor: Actor, key: str | None, digest: str) -> dict:
+def _create(session: Session, order: Order, body: ReturnIn, actor: Actor, key: str | None, digest: str,
+            currency: str) -> dict:
     store = session.get(Location, actor.store or "")
     if store is None or not store.returns:
         raise Forbidden("returns_not_taken", f"{actor.store} does not take returns")
@@ -117,7 +120,7 @@ def _create(session: Session, order: Order, body: ReturnIn, actor: Actor, key: s
     if damaged:
         events.record(session, order.id, "return.to_warehouse", actor, details={"return": record.id, "units": damaged})
     events.record(session, order.id, "return.refunded", actor, details={"return": record.id, "amount": float(refund)})
-    notifications.refunded(session, record.id, order.id, f"{refund:.2f}", store.code)
+    notifications.refunded(session, record.id, order.id, refund, currency, store.code)
     # Money leaves the business at a counter: head office reviews refunds in the audit log.
     audit.record(session, "refund.made", actor=actor, store=store.code, target=f"order:{order.id}",
                  amount=float(refund), return_id=record.id)
@@ -198,7 +201,7 @@ def get(session: Session, return_id: str, actor: Actor) -> dict:
     return view(record)
 
 
-def receipt_pdf(session: Session, return_id: str, actor: Actor) -> bytes:
+def receipt_pdf(session: Session, return_id: str, actor: Actor, currency: str) -> bytes:
     """The customer's return receipt (80 mm), as the counter's till printer prints it."""
     record = get(session, return_id, actor)
     ref = session.execute(select(Order.external_ref).where(Order.id == record["order_id"])).scalar_one()
@@ -218,7 +221,7 @@ def receipt_pdf(session: Session, return_id: str, actor: Actor) -> bytes:
                     for line in record["lines"]),
         reason=RETURN_REASONS.get(record["reason"], record["reason"]),
         condition=", ".join(dict.fromkeys(conditions[line["condition"]] for line in record["lines"])),
-        refund=Decimal(str(record["refund"])), currency="EUR",
+        refund=Decimal(str(record["refund"])), currency=currency,
     ))
 
 

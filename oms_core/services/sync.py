@@ -122,9 +122,10 @@ _STORE_ADDRESSES = select(_location.code, _location.name, _location.address, _lo
 )
 
 
-def pull(session: Session, store: str, since: str | None, limit: int) -> dict:
-    # With the core's clock: a tablet dates its counts by it (counted_at), offline too.
-    return {**_page(session, store, since, limit), "now": utcnow()}
+def pull(session: Session, store: str, since: str | None, limit: int, currency: str) -> dict:
+    # With the core's clock: a tablet dates its counts by it (counted_at), offline too;
+    # and the network's currency, which its prices and refunds are in.
+    return {**_page(session, store, since, limit), "now": utcnow(), "currency": currency}
 
 
 def _page(session: Session, store: str, since: str | None, limit: int) -> dict:

@@ -9,6 +9,8 @@ from sqlalchemy import select
 from oms_core.core.db import session_scope
 from oms_core.models import Event, StockMovement
 
+from tests.sync.test_core_feed import enrol
+
 from .conftest import CAP, JNS, LYON, TEE
 
 API = "/api/v1"
@@ -173,3 +175,17 @@ def test_a_return_sent_several_times_at_once_is_recorded_once(network):
     assert sorted(a.status_code for a in answers) == [200, 200, 200, 201], [a.text for a in answers]
     assert len({a.json()["id"] for a in answers}) == 1
     assert network.level("PAR-01", TEE)["on_hand"] == 6  # restocked once
+
+
+def test_refunds_are_told_in_the_networks_currency(network):
+    """BACKROOM_CURRENCY: the customer's e-mail says the refund in it, and each store's tablets learn it."""
+    network.settings.currency = "GBP"
+    order = _delivered_home(network, [(TEE, 1)])
+    assert _return(network, network.sign_in("PAR-01"), order["id"], [(TEE, 1, "resellable")]).status_code == 201
+    told = network.client.get(f"{API}/notifications", params={"order_id": order["id"]}, headers=network.admin).json()
+    (refund,) = [n for n in told if n["kind"] == "refund"]
+    assert "we refund £19.90 for what you returned" in refund["body"]
+    assert (refund["data"]["amount"], refund["data"]["currency"]) == ("19.90", "GBP")
+    device, _ = enrol(network, "PAR-01")
+    page = network.client.get(f"{API}/sync/changes", headers=device).json()
+    assert page["currency"] == "GBP"

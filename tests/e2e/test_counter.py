@@ -116,12 +116,12 @@ def test_click_and_collect_from_the_shelf_to_the_customer_then_a_return(shop, br
     screen.type_into("Back: T-shirt blue M (of 2)", "1")
     screen.button("Wrong size or fit").click()
     screen.button("Work out the refund").click()
-    screen.says("refund", "Refund: 19.90")
+    screen.says("refund", "Refund: €19.90")
     screen.snap("counter-return")
     screen.button("Take back and refund").dblclick()  # a double tap is one return
-    screen.says("returns-feedback", "Return of W-CC-1 recorded: refund 19.90; 1 back in stock, 0 set aside")
+    screen.says("returns-feedback", "Return of W-CC-1 recorded: refund €19.90; 1 back in stock, 0 set aside")
     # Recorded: shown as the core has it, no longer editable; the rest may come back in a new return.
-    screen.says("return-recorded", "Refund 19.90")
+    screen.says("return-recorded", "Refund €19.90")
     screen.says("return-recorded", "2 more items of W-CC-1 can still come back")
     screen.expect(screen.button("Take back and refund")).to_have_count(0)
     screen.expect(screen.textbox("Back: T-shirt blue M (of 2)")).to_have_count(0)
@@ -137,10 +137,10 @@ def test_click_and_collect_from_the_shelf_to_the_customer_then_a_return(shop, br
     screen.type_into("Back: Jeans black 32 (of 1)", "1")
     screen.tap(screen.button("Defective or damaged"))
     screen.tap(screen.button("Work out the refund"))
-    screen.says("refund", "Refund: 59.90")
+    screen.says("refund", "Refund: €59.90")
     screen.snap("counter-return-second")
     screen.tap(screen.button("Take back and refund"))
-    screen.says("returns-feedback", "Return of W-CC-1 recorded: refund 59.90; 1 back in stock, 0 set aside")
+    screen.says("returns-feedback", "Return of W-CC-1 recorded: refund €59.90; 1 back in stock, 0 set aside")
     screen.says("return-recorded", "1 more item of W-CC-1 can still come back")
     assert _on_hand(shop, STORE, JNS) == 20
     assert len(_admin(shop, "GET", f"/orders/{order['id']}")["lines"]) == 2

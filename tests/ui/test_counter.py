@@ -115,7 +115,7 @@ def test_a_return_refunds_restocks_and_is_one_return_when_tapped_twice(shop, des
     assert none is None and said.message == "Choose the reason of the return"
     record, said = shop.run(desk.submit_return(shop.associate, return_id, order, {TEE: "1"},
                                                {TEE: "resellable"}, "wrong_size"))
-    assert said.tone is Tone.DONE and "refund 19.90; 1 back in stock, 0 set aside" in said.message
+    assert said.tone is Tone.DONE and "refund €19.90; 1 back in stock, 0 set aside" in said.message
     assert said.documents[0].content.startswith(b"%PDF")
     again, _ = shop.run(desk.submit_return(shop.associate, return_id, order, {TEE: "1"},
                                            {TEE: "resellable"}, "wrong_size"))

@@ -99,3 +99,17 @@ def test_the_network_s_names_are_kept_on_the_device_for_a_restart_with_the_line_
         assert place_name("LYS-01", restarted.network) == "Lyon Bellecour"
     finally:
         restarted.cache.close()
+
+
+def test_money_is_shown_in_the_network_s_currency_which_each_sync_tells(shop, network, tmp_path):
+    """BACKROOM_CURRENCY on the core: the tablet learns it with its next sync, and keeps it offline."""
+    assert shop.app.currency == "EUR"  # the default, before the core says otherwise
+    network.settings.currency = "GBP"
+    shop.sync()
+    assert shop.app.currency == "GBP"
+    shop.app.cache.close()
+    restarted = StoreApp("http://core", tmp_path, transport=_Down(), live=False)
+    try:
+        assert restarted.currency == "GBP"
+    finally:
+        restarted.cache.close()

@@ -1,4 +1,4 @@
-"""Where the core's SQLite file is, read from BACKROOM_DATABASE_URL as SQLAlchemy reads it."""
+"""The core's settings: where its SQLite file is (BACKROOM_DATABASE_URL, as SQLAlchemy reads it), its currency."""
 
 from pathlib import Path
 
@@ -29,3 +29,11 @@ def test_an_in_memory_database_gets_an_engine(url):
     with engine.connect() as connection:
         assert connection.exec_driver_sql("SELECT 1").scalar() == 1
     engine.dispose()
+
+
+def test_the_currency_is_an_iso_4217_code(monkeypatch):
+    monkeypatch.setenv("BACKROOM_CURRENCY", "GBP")
+    assert Settings().currency == "GBP"
+    monkeypatch.setenv("BACKROOM_CURRENCY", "euro")  # a typo stops the core at start, not a receipt later
+    with pytest.raises(ValueError, match="currency"):
+        Settings()

@@ -2,7 +2,7 @@ from fastapi import APIRouter, Response
 
 from ...schemas import ReturnIn, ReturnOut
 from ...services import returns
-from ..deps import EngineDep, IdempotencyKey, ReadSessionDep, SessionRoute, Staff, StaffOrAdmin
+from ..deps import EngineDep, IdempotencyKey, ReadSessionDep, SessionRoute, SettingsDep, Staff, StaffOrAdmin
 
 router = APIRouter(prefix="/returns", tags=["returns"], route_class=SessionRoute)
 
@@ -12,13 +12,14 @@ def create_return(
     body: ReturnIn,
     response: Response,
     engine: EngineDep,
+    settings: SettingsDep,
     actor: Staff,
     idempotency_key: IdempotencyKey,
 ) -> dict:
     """Take back items of any order at this store: refund, restock what is resellable,
     set aside what is damaged. The same return id or Idempotency-Key again returns
     the first return (200); with another body it is a 422."""
-    record, created = returns.create(engine, body, actor, idempotency_key)
+    record, created = returns.create(engine, body, actor, idempotency_key, settings.currency)
     if not created:
         response.status_code = 200
     return record
@@ -31,5 +32,5 @@ def get_return(return_id: str, session: ReadSessionDep, actor: StaffOrAdmin) -> 
 
 @router.get("/{return_id}/receipt", response_class=Response,
             responses={200: {"content": {"application/pdf": {}}, "description": "the return receipt (80 mm PDF)"}})
-def return_receipt(return_id: str, session: ReadSessionDep, actor: StaffOrAdmin) -> Response:
-    return Response(returns.receipt_pdf(session, return_id, actor), media_type="application/pdf")
+def return_receipt(return_id: str, session: ReadSessionDep, settings: SettingsDep, actor: StaffOrAdmin) -> Response:
+    return Response(returns.receipt_pdf(session, return_id, actor, settings.currency), media_type="application/pdf")

@@ -10,7 +10,7 @@ from contract.events import HEARTBEAT_S
 from ...schemas import FeedPage, MutationsIn, MutationsOut
 from ...services import sync
 from ..answers import as_built
-from ..deps import DeviceActor, EngineDep, ReadSessionDep, SessionRoute, StoreActor
+from ..deps import DeviceActor, EngineDep, ReadSessionDep, SessionRoute, SettingsDep, StoreActor
 
 router = APIRouter(prefix="/sync", tags=["sync"], route_class=SessionRoute)
 
@@ -18,13 +18,14 @@ router = APIRouter(prefix="/sync", tags=["sync"], route_class=SessionRoute)
 @router.get("/changes", response_model=FeedPage)
 def changes(
     session: ReadSessionDep,
+    settings: SettingsDep,
     actor: StoreActor,
     since: Annotated[str | None, Query(max_length=200, description="the cursor of the last page; none for a snapshot")] = None,
     limit: Annotated[int, Query(ge=1, le=5000)] = 1000,
 ) -> Response:
     """The store's changes after `since`, in pages (a full snapshot first)."""
     assert actor.store is not None
-    return as_built(sync.pull(session, actor.store, since, limit))
+    return as_built(sync.pull(session, actor.store, since, limit, settings.currency))
 
 
 @router.post("/mutations", response_model=MutationsOut)
