@@ -94,7 +94,10 @@ class SyncEngine:
 
     def core_time(self) -> datetime:
         """The core's clock as this device knows it, offline too: its own, corrected by how
-        far apart the two were at the last sync (its own alone before a first sync)."""
+        far apart the two were at the last sync (its own alone before a first sync). Its own
+        wall clock, not a monotonic one: on Linux, Android and macOS the monotonic clock stops
+        while the tablet sleeps, which tablets do all day; a wall clock set by hand is rarer,
+        and the core refuses a count it dates in the future or more than a week back."""
         return self.clock() + timedelta(seconds=float(self.cache.get_meta("core_clock_offset") or 0))
 
     def _cache_changed(self, kinds: set[str]) -> None:
