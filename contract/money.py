@@ -10,7 +10,8 @@ DEFAULT_CURRENCY = "EUR"
 _SYMBOLS = {"EUR": "€", "GBP": "£", "USD": "$"}
 
 
-def money(amount: float | Decimal | str, currency: str = DEFAULT_CURRENCY) -> str:
+def money(amount: float | Decimal | str, currency: str) -> str:
+    """With two decimals: Backroom handles currencies with cents (prices are stored so)."""
     value = Decimal(str(amount)).quantize(Decimal("0.01"), ROUND_HALF_UP)
     symbol = _SYMBOLS.get(currency)
     if symbol is None:

@@ -17,8 +17,10 @@ class CoreUnavailable(Exception):
 
 def _broken(exc: httpx.HTTPError) -> str:
     """What went wrong on the line, in words a store can act on (the error's name for IT)."""
-    if isinstance(exc, httpx.ConnectError):
-        why = "the core or the network is down"
+    if isinstance(exc, httpx.UnsupportedProtocol):
+        why = "the core's address is not an http(s) URL"
+    elif isinstance(exc, httpx.ConnectError):  # refused, no route, or no secure connection (a certificate, a clock)
+        why = "the core or the network is down, or the core's address is wrong"
     elif isinstance(exc, httpx.TimeoutException):
         why = "it did not answer in time"
     else:
@@ -67,7 +69,8 @@ class CoreClient:
             try:
                 error = response.json()["error"]
             except (ValueError, KeyError, TypeError):
-                raise CoreUnavailable(f"the core is failing (it answered {response.status_code} without saying why)") from None
+                raise CoreUnavailable(f"the core's address answered {response.status_code} without saying why "
+                                      "(is it the core?)") from None
             raise CoreRefused(response.status_code, error.get("code", ""), error.get("message", ""), error.get("details"))
         return response
 

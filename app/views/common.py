@@ -134,8 +134,9 @@ def sync_badge(status: SyncStatus, sync_now=None) -> ft.Control:  # noqa: ANN001
     parts.append(f"{status.pending} to send" if status.pending else "all sent")
     if status.last_sync_at:
         parts.append(f"{'synced' if status.online else 'last synced'} {since(status.last_sync_at)}")
-    if not status.enrolled:
-        tooltip = "This device is not enrolled with the core yet: an associate signs in online to enrol it"
+    if not status.enrolled:  # never yet, or no longer (the core refused its token: the last error says why)
+        tooltip = ("This device is not enrolled with the core" + (f" ({status.last_error})" if status.last_error else "")
+                   + ": an associate signs in online to enrol it")
     else:
         tooltip = (status.last_error or "Orders and actions are in sync with the core") + " · tap to sync now"
     return tagged("sync-badge", ft.Container(

@@ -80,6 +80,7 @@ def Returns() -> ft.Control:
 
     products = shift.store.cache.products(i["sku"] for i in desk.returnable(order)) if order else {}
     editing = order is not None and recorded is None
+    currency = desk.store.currency
     return ft.Column([
         screen_title("Returns"),
         ft.Row([TypedFields(typed, [("q", "Order number, name, e-mail or phone", 420, False)], search_on_enter),
@@ -89,7 +90,7 @@ def Returns() -> ft.Control:
             ft.Text(o["external_ref"], size=17, weight=ft.FontWeight.BOLD, width=160),
             ft.Text(f"{o['channel']} · {status_words(o['status'])}", width=180),
             ft.Text((o.get("customer") or {}).get("name", ""), expand=True),
-            ft.Text(money(o["total_value"], desk.store.currency), width=90),
+            ft.Text(money(o["total_value"], currency), width=90),
             ft.Button("Return items", icon=ft.Icons.ASSIGNMENT_RETURN, on_click=choosing(o["id"]),
                       disabled=editing and order["id"] == o["id"]),  # its form is open below
         ], spacing=12), padding=10, border_radius=8, border=ft.Border.all(1, ft.Colors.BLUE_GREY_100)))

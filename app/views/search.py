@@ -43,12 +43,13 @@ def OrderSearch() -> ft.Control:
 
         return open_
 
+    currency = shift.store.currency
     rows = [tagged(f"result-{o['external_ref']}", ft.Container(ft.Row([
         ft.Text(o["external_ref"], weight=ft.FontWeight.BOLD, width=140),
         ft.Text((o.get("customer") or {}).get("name", ""), width=180),
         ft.Text(status_words(o["status"]), width=140),
         ft.Text(o["delivery_method"].replace("_", " "), width=120),
-        ft.Text(money(o["total_value"], shift.store.currency), width=80),
+        ft.Text(money(o["total_value"], currency), width=80),
         ft.Text(readable(o["created_at"]), expand=True),
         ft.OutlinedButton("Timeline", icon=ft.Icons.TIMELINE, on_click=opener(o)),
     ]), padding=ft.Padding.symmetric(horizontal=12, vertical=6), border_radius=8, on_click=opener(o),

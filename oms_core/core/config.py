@@ -3,7 +3,7 @@
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 
@@ -85,8 +85,14 @@ class Settings(BaseSettings):
     smtp_password: str | None = None
     smtp_starttls: bool = True
     smtp_sender: str = "Backroom <no-reply@backroom.local>"
-    # The network's currency (ISO 4217): prices, order totals and refunds are in it.
+    # The network's currency (ISO 4217, one with cents): prices, order totals and refunds
+    # are plain numbers in it. Set it once: amounts already recorded do not say theirs.
     currency: str = Field(default=DEFAULT_CURRENCY, pattern=r"^[A-Z]{3}$")
+
+    @field_validator("currency", mode="before")
+    @classmethod
+    def _currency_code(cls, value: object) -> object:
+        return value.strip().upper() if isinstance(value, str) else value  # "gbp" is GBP
 
     @property
     def is_sqlite(self) -> bool:

@@ -32,7 +32,7 @@ def test_an_in_memory_database_gets_an_engine(url):
 
 
 def test_the_currency_is_an_iso_4217_code(monkeypatch):
-    monkeypatch.setenv("BACKROOM_CURRENCY", "GBP")
+    monkeypatch.setenv("BACKROOM_CURRENCY", "gbp")
     assert Settings().currency == "GBP"
     monkeypatch.setenv("BACKROOM_CURRENCY", "euro")  # a typo stops the core at start, not a receipt later
     with pytest.raises(ValueError, match="currency"):
