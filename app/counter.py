@@ -20,9 +20,9 @@ from typing import TypeVar
 from contract import pickup
 from contract.errors import DomainError
 from contract.geo import distance_km
-from contract.reasons import CANCEL_REASONS, RETURN_REASONS
 from contract.money import money
-from contract.words import counted
+from contract.reasons import CANCEL_REASONS, RETURN_REASONS
+from contract.words import counted, status_words
 from local_db.client import CoreRefused, CoreUnavailable
 from local_db.counter import Counter
 
@@ -586,7 +586,7 @@ def _said(exc: DomainError, view: dict) -> str:
         case "wrong_pickup_code":
             return "Wrong pickup code: check it with the customer (nothing was handed over)"
         case "invalid_transition":
-            status = (view.get("status") or "").replace("_", " ")
+            status = status_words(view.get("status") or "")
             return f"Not possible now: {_ref(view)} is {status}"
         case "not_synced":
             return "This device has not received its store's pickup key yet: sync once online"

@@ -13,7 +13,7 @@ from contract.counts import SUPERSEDED
 from contract.errors import DomainError
 from contract.parcels import CARRIERS, new_tracking_number
 from contract.reasons import REJECT_REASONS
-from contract.words import counted
+from contract.words import counted, status_words
 from local_db import optimistic
 from local_db.cache import Manifests
 from printing import Printer, PrinterError, send_to_printer
@@ -315,7 +315,7 @@ def _explain(exc: DomainError, view: dict, product: Callable[[str], dict | None]
     """The contract's refusal, said the way an associate needs to hear it."""
     sku = exc.details.get("sku", "")
     name = (product(sku) or {}).get("name", sku) if sku else ""
-    status = view["status"].replace("_", " ")
+    status = status_words(view["status"])
     match exc.code:
         case "wrong_item":
             return f"Wrong item: {name} is not in {_ref(view)}"

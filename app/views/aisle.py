@@ -8,12 +8,12 @@ from decimal import Decimal
 import flet as ft
 
 from contract.money import money
-from contract.words import counted
+from contract.words import counted, status_words
 
 from ..counter import Sale, option_words, when
 from ..store import place_name
 from ..work import Feedback, Tone
-from .common import Typed, feedback_bar, icon_button, screen, screen_title, status_words, tagged
+from .common import Typed, feedback_bar, icon_button, screen, screen_title, tagged
 from .context import SpeakerContext, use_feedback, use_latest, use_one_at_a_time, use_shift
 from .counter import TypedFields, use_desk
 from .pick import ScanField, say

@@ -207,22 +207,6 @@ def chip(text: str, urgency: Urgency) -> ft.Control:
 
 
 METHOD_WORDS = {"home": "Home delivery", "click_collect": "Click & collect", "ship_to_store": "Ship to store"}
-# Statuses as associates say them (the core's names are for integrations): a fulfilment's,
-# then an order's (as a whole, across its locations); "cancelled" is both.
-STATUS_WORDS = {
-    "assigned": "to accept", "accepted": "accepted", "picking": "being picked", "picked": "picked",
-    "packed": "packed", "shipped": "shipped", "ready_for_pickup": "ready for pickup", "collected": "collected",
-    "rejected": "given back", "expired": "not accepted in time", "cancelled": "cancelled",
-    "allocated": "being prepared", "partially_allocated": "partly waiting for stock",
-    "unfulfilled": "waiting for stock", "parked": "with customer service", "completed": "completed",
-    "partially_completed": "partly completed",
-}
-
-
-def status_words(status: str) -> str:
-    """A status as associates say it (a status this build does not know yet, as the core names it)."""
-    return STATUS_WORDS.get(status) or status.replace("_", " ")
-
 METHOD_ICONS = {"home": ft.Icons.LOCAL_SHIPPING, "click_collect": ft.Icons.STOREFRONT,
                 "ship_to_store": ft.Icons.MOVE_TO_INBOX}
 

@@ -4,12 +4,12 @@ Thin: the rules live in app/counter.py."""
 import flet as ft
 
 from contract.reasons import CANCEL_REASONS
-from contract.words import counted
+from contract.words import counted, status_words
 
 from ..counter import CounterDesk
 from ..store import place_name
 from ..work import Tone
-from .common import Typed, dropdown, feedback_bar, screen, screen_title, status_words, tagged
+from .common import Typed, dropdown, feedback_bar, screen, screen_title, tagged
 from .context import SpeakerContext, go, use_feed, use_feedback, use_latest, use_one_at_a_time, use_shift
 from .pick import ScanField, say
 

@@ -3,12 +3,12 @@ from datetime import UTC, datetime
 import flet as ft
 
 from contract.parcels import CARRIERS
-from contract.words import counted
+from contract.words import counted, status_words
 
 from ..dates import readable
 from ..queue import countdown, due_of
 from ..work import Feedback, Tone, prepared_elsewhere
-from .common import METHOD_WORDS, Typed, chip, dropdown, feedback_bar, screen, screen_title, status_words, tagged
+from .common import METHOD_WORDS, Typed, chip, dropdown, feedback_bar, screen, screen_title, tagged
 from .context import go, use_feed, use_feedback, use_latest, use_one_at_a_time, use_shift
 from .counter import use_desk
 from .documents import DocumentButtons

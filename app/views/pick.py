@@ -2,8 +2,10 @@ from typing import Optional
 
 import flet as ft
 
+from contract.words import status_words
+
 from ..work import Feedback, Tone
-from .common import feedback_bar, screen, screen_title, status_words, tagged
+from .common import feedback_bar, screen, screen_title, tagged
 from .context import SpeakerContext, go, use_feed, use_feedback, use_latest, use_shift
 
 

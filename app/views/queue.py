@@ -2,6 +2,8 @@ from datetime import UTC, datetime
 
 import flet as ft
 
+from contract.words import counted, status_words
+
 from ..queue import Card, Stage, cards
 from .common import METHOD_ICONS, METHOD_WORDS, chip, feedback_bar, screen, tagged
 from .context import go, use_feed, use_feedback, use_shift
@@ -100,8 +102,8 @@ def _card(card: Card, open_card, accept) -> ft.Control:  # noqa: ANN001
             ft.Row([ft.Text(card.order_ref, size=18, weight=ft.FontWeight.BOLD),
                     ft.Text(card.customer, size=16, color=ft.Colors.BLUE_GREY_700),
                     ft.Text(METHOD_WORDS[card.method], size=13, color=ft.Colors.BLUE_GREY_500)], wrap=True),
-            ft.Text(f"{units} item{'s' if units > 1 else ''}: {what}", size=14),
+            ft.Text(f"{counted(units, 'item')}: {what}", size=14),
         ], expand=True, spacing=4),
-        chip(card.countdown, card.urgency) if card.countdown else ft.Text(card.status.replace("_", " ")),
+        chip(card.countdown, card.urgency) if card.countdown else ft.Text(status_words(card.status)),
         *actions,
     ], spacing=16), padding=14, on_click=lambda _: open_card(card))))

@@ -3,13 +3,13 @@ back, why and in what state, the refund, the receipt. Rules in app/counter.py.""
 
 import flet as ft
 
-from contract.reasons import RETURN_REASONS
 from contract.money import money
-from contract.words import counted
+from contract.reasons import RETURN_REASONS
+from contract.words import counted, status_words
 
 from ..counter import nothing_to_return
 from ..work import Feedback, Tone
-from .common import Typed, dropdown, feedback_bar, screen, screen_title, status_words, tagged
+from .common import Typed, dropdown, feedback_bar, screen, screen_title, tagged
 from .context import use_feedback, use_latest, use_one_at_a_time, use_shift
 from .counter import TypedFields, use_desk
 from .documents import DocumentButtons

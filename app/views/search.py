@@ -5,12 +5,12 @@ import flet as ft
 
 from contract.errors import DomainError
 from contract.money import money
-from contract.words import counted
+from contract.words import counted, status_words
 
 from ..dates import readable
 from ..insights import Insights
 from ..work import Feedback, Tone
-from .common import Typed, feedback_bar, screen, screen_title, status_words, tagged
+from .common import METHOD_WORDS, Typed, feedback_bar, screen, screen_title, tagged
 from .context import use_feedback, use_shift
 
 
@@ -48,7 +48,7 @@ def OrderSearch() -> ft.Control:
         ft.Text(o["external_ref"], weight=ft.FontWeight.BOLD, width=140),
         ft.Text((o.get("customer") or {}).get("name", ""), width=180),
         ft.Text(status_words(o["status"]), width=140),
-        ft.Text(o["delivery_method"].replace("_", " "), width=120),
+        ft.Text(METHOD_WORDS.get(o["delivery_method"], o["delivery_method"]), width=120),
         ft.Text(money(o["total_value"], currency), width=80),
         ft.Text(readable(o["created_at"]), expand=True),
         ft.OutlinedButton("Timeline", icon=ft.Icons.TIMELINE, on_click=opener(o)),
