@@ -10,7 +10,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from contract.errors import DomainError, InvalidInput, Unauthorized
+from contract.money import money
 from contract.reasons import CANCEL_REASONS, REJECT_REASONS, RETURN_REASONS
+from contract.words import counted
 from local_db.client import CoreRefused, CoreUnavailable
 
 from .dates import readable
@@ -187,11 +189,12 @@ class Trial:
     draft_cost: float
     rows: tuple[TrialRow, ...] = field(default=())
 
-    @property
-    def summary(self) -> str:
+    def summary(self, currency: str) -> str:
+        """What the draft would change, its routing costs in the network's currency."""
         delta = self.draft_cost - self.active_cost
-        return (f"{self.orders} recent order{'s' if self.orders != 1 else ''}: {self.changed} would go elsewhere; "
-                f"cost {self.active_cost:.2f} in force, {self.draft_cost:.2f} with the draft ({delta:+.2f})")
+        return (f"{counted(self.orders, 'recent order')}: {self.changed} would go elsewhere; "
+                f"cost {money(self.active_cost, currency)} in force, {money(self.draft_cost, currency)} with the draft "
+                f"({'+' if delta >= 0 else ''}{money(delta, currency)})")
 
 
 def trial_of(body: dict) -> Trial:

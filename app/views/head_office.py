@@ -8,6 +8,7 @@ import json
 import flet as ft
 
 from contract.errors import DomainError
+from contract.money import money
 from contract.routing import CAPABILITIES, CONDITION_OPERATORS, CRITERIA, FALLBACKS, LIST_OPERATORS, LOCATION_TYPES
 
 from ..dates import readable
@@ -260,7 +261,7 @@ def RoutingProfile() -> ft.Control:
                        lambda v: replace(lambda d: set_at(d, "fallback", v)), width=260)], wrap=True),
         ft.Text(f"Saved by {current['created_by']} on {readable(current['created_at'])}",
                 size=13, color=ft.Colors.BLUE_GREY_600),
-        _trial(trial) if trial else ft.Container(),  # first: it answers the button just pressed
+        _trial(trial, shift.store.currency) if trial else ft.Container(),  # first: it answers the button just pressed
         *[rule_card(i) for i in range(len(now.get("rule_sets", [])))],
         ft.OutlinedButton("Add a rule set", icon=ft.Icons.ADD, on_click=lambda _: replace(add_rule_set)),
     ], scroll=ft.ScrollMode.AUTO, expand=True, spacing=12)
@@ -270,16 +271,17 @@ def _section(title: str) -> ft.Control:
     return ft.Text(title, size=14, weight=ft.FontWeight.BOLD, color=ft.Colors.INDIGO_900)
 
 
-def _trial(trial) -> ft.Control:  # noqa: ANN001
+def _trial(trial, currency: str) -> ft.Control:  # noqa: ANN001
     return tagged("dry-run", ft.Column([
         ft.Text("Dry run on recent orders", size=18, weight=ft.FontWeight.BOLD),
-        tagged("dry-run-summary", ft.Text(trial.summary, weight=ft.FontWeight.W_600)),
+        tagged("dry-run-summary", ft.Text(trial.summary(currency), weight=ft.FontWeight.W_600)),
         ft.DataTable(columns=[ft.DataColumn(ft.Text(h)) for h in ("Order", "In force", "Draft")]
                      + [ft.DataColumn(ft.Text(h), numeric=True) for h in ("Cost in force", "Cost draft")], rows=[
             ft.DataRow([ft.DataCell(ft.Text(r.ref)), ft.DataCell(ft.Text(r.active)),
                         ft.DataCell(ft.Text(r.draft, weight=ft.FontWeight.BOLD if r.changed else None,
                                             color=ft.Colors.DEEP_ORANGE_800 if r.changed else None)),
-                        ft.DataCell(ft.Text(f"{r.active_cost:.2f}")), ft.DataCell(ft.Text(f"{r.draft_cost:.2f}"))])
+                        ft.DataCell(ft.Text(money(r.active_cost, currency))),
+                        ft.DataCell(ft.Text(money(r.draft_cost, currency)))])
             for r in trial.rows]),
     ], spacing=8))
 

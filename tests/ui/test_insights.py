@@ -2,7 +2,7 @@
 
 import pytest
 
-from app.insights import Insights
+from app.insights import Insights, Trial
 from app.profile_draft import set_at
 from app.store import StoreApp
 from contract.errors import DomainError, Forbidden
@@ -89,7 +89,7 @@ def test_head_office_edits_tries_and_rolls_back_the_profile(shop):
     assert shop.run(insights.check(office.key, set_at(draft, "rule_sets[1].filters.max_distance_km", "far"))) == {
         "rule_sets[1].filters.max_distance_km": "must be a number from 0 to 40000"}
     trial = shop.run(insights.dry_run(office.key, draft, orders=10))
-    assert trial.orders == 1 and len(trial.rows) == 1 and trial.summary.startswith("1 recent order:")
+    assert trial.orders == 1 and len(trial.rows) == 1 and trial.summary("EUR").startswith("1 recent order:")
     with pytest.raises(DomainError, match="max_parcels"):
         shop.run(insights.put_in_force(office.key, set_at(draft, "rule_sets[1].split.max_parcels", "two")))
     saved = shop.run(insights.put_in_force(office.key, draft))
@@ -115,3 +115,9 @@ def test_the_manager_sets_the_capacity_and_leaves_the_pause_as_it_stands(shop, m
     assert (location["daily_capacity"], location["paused"]) == (30, True)
     shop.sync()
     assert shop.app.cache.location()["paused"] is True  # the tablet hears it through its feed
+
+
+def test_a_dry_run_says_its_routing_costs_in_the_network_s_currency():
+    assert Trial(3, 1, 12.3, 12.1).summary("EUR") == ("3 recent orders: 1 would go elsewhere; cost €12.30 in force, "
+                                                      "€12.10 with the draft (-€0.20)")
+    assert Trial(1, 0, 5, 5.25).summary("GBP").endswith("cost £5.00 in force, £5.25 with the draft (+£0.25)")
