@@ -246,6 +246,8 @@ def RoutingProfile() -> ft.Control:
                    wrap=True),
         ], spacing=8), padding=12, border=ft.Border.all(1, ft.Colors.BLUE_GREY_200), border_radius=8))
 
+    # The buttons, what is wrong with the draft and what its dry run found stay in sight while the
+    # rule sets scroll under them: a profile is edited far down, and tried and put in force from there.
     return ft.Column([
         screen_title(f"Routing profile · version {current['version']} in force",
                      ft.OutlinedButton("Dry run", icon=ft.Icons.SCIENCE, on_click=dry_run, disabled=bool(wrong)),
@@ -256,15 +258,19 @@ def RoutingProfile() -> ft.Control:
             "; ".join(f"{field or 'profile'}: {message}" for field, message in wrong.items()) if wrong
             else "The draft is valid", color=ft.Colors.RED_800 if wrong else ft.Colors.GREEN_800,
             weight=ft.FontWeight.W_600)),
-        ft.Row([entry("text", "name", "Profile name", width=320),
-                choice("fallback", "What no rule set can serve", FALLBACKS,
-                       lambda v: replace(lambda d: set_at(d, "fallback", v)), width=260)], wrap=True),
-        ft.Text(f"Saved by {current['created_by']} on {readable(current['created_at'])}",
-                size=13, color=ft.Colors.BLUE_GREY_600),
-        _trial(trial, shift.store.currency) if trial else ft.Container(),  # first: it answers the button just pressed
-        *[rule_card(i) for i in range(len(now.get("rule_sets", [])))],
-        ft.OutlinedButton("Add a rule set", icon=ft.Icons.ADD, on_click=lambda _: replace(add_rule_set)),
-    ], scroll=ft.ScrollMode.AUTO, expand=True, spacing=12)
+        tagged("dry-run-summary", ft.Text(f"Dry run on recent orders: {trial.summary(shift.store.currency)}",
+                                          weight=ft.FontWeight.W_600)) if trial else ft.Container(),
+        ft.Column([
+            ft.Row([entry("text", "name", "Profile name", width=320),
+                    choice("fallback", "What no rule set can serve", FALLBACKS,
+                           lambda v: replace(lambda d: set_at(d, "fallback", v)), width=260)], wrap=True),
+            ft.Text(f"Saved by {current['created_by']} on {readable(current['created_at'])}",
+                    size=13, color=ft.Colors.BLUE_GREY_600),
+            _trial(trial, shift.store.currency) if trial else ft.Container(),
+            *[rule_card(i) for i in range(len(now.get("rule_sets", [])))],
+            ft.OutlinedButton("Add a rule set", icon=ft.Icons.ADD, on_click=lambda _: replace(add_rule_set)),
+        ], scroll=ft.ScrollMode.AUTO, expand=True, spacing=12),
+    ], expand=True, spacing=12)
 
 
 def _section(title: str) -> ft.Control:
@@ -272,9 +278,9 @@ def _section(title: str) -> ft.Control:
 
 
 def _trial(trial, currency: str) -> ft.Control:  # noqa: ANN001
+    """Order by order, where the draft would send it and what it would cost (the summary is above)."""
     return tagged("dry-run", ft.Column([
         ft.Text("Dry run on recent orders", size=18, weight=ft.FontWeight.BOLD),
-        tagged("dry-run-summary", ft.Text(trial.summary(currency), weight=ft.FontWeight.W_600)),
         ft.DataTable(columns=[ft.DataColumn(ft.Text(h)) for h in ("Order", "In force", "Draft")]
                      + [ft.DataColumn(ft.Text(h), numeric=True) for h in ("Cost in force", "Cost draft")], rows=[
             ft.DataRow([ft.DataCell(ft.Text(r.ref)), ft.DataCell(ft.Text(r.active)),
