@@ -47,6 +47,17 @@ class PlannedParcel:
     weight_kg: float = 0.0
 
 
+MAX_PARCELS = 20
+
+
+def shared(parcels: list[PlannedParcel], weight_kg: float, n: int) -> list[PlannedParcel]:
+    """`n` parcels (1 to MAX_PARCELS) sharing the order's weight evenly, each box kept: one parcel
+    more takes its share from the others (the scale then says each parcel's own)."""
+    n = max(1, min(n, MAX_PARCELS))
+    share = round(weight_kg / n, 2)
+    return [PlannedParcel(parcels[i].box if i < len(parcels) else "M", share) for i in range(n)]
+
+
 class Work:
     def __init__(self, store: StoreApp) -> None:
         self.store = store
@@ -173,6 +184,10 @@ class Work:
             # A second tap on "Pack" (taken before the screen showed the first): new numbers
             # would void the labels just printed. Voiding them is an action of its own.
             return self.labels(fulfilment_id, message=f"{_ref(view)} is already packed: here are its labels")
+        unweighed = [str(n) for n, parcel in enumerate(parcels, 1) if parcel.weight_kg <= 0]
+        if unweighed:  # the carrier prices and routes a parcel by the weight on its label
+            which = f"parcel {unweighed[0]}" if len(unweighed) == 1 else f"parcels {', '.join(unweighed)}"
+            return Feedback(Tone.ERROR, f"Weigh {which}: the label needs its weight")
         return self._label(associate, fulfilment_id, parcels, carrier, service)
 
     def _label(self, associate: Associate, fulfilment_id: str, parcels: list[PlannedParcel], carrier: str,

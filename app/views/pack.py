@@ -2,7 +2,7 @@ import flet as ft
 
 from contract.parcels import BOX_SIZES, CARRIERS
 
-from ..work import PlannedParcel
+from ..work import PlannedParcel, shared
 from .common import dropdown, feedback_bar, icon_button, screen, screen_title, tagged
 from .context import go, use_feed, use_feedback, use_shift
 from .documents import DocumentButtons
@@ -34,9 +34,7 @@ def Pack() -> ft.Control:
         set_parcels(updated)
 
     def count(n: int) -> None:
-        n = max(1, min(n, 20))
-        share = round(weight / n, 2)
-        set_parcels([parcels[i] if i < len(parcels) else PlannedParcel("M", share) for i in range(n)])
+        set_parcels(shared(parcels, weight, n))
 
     def pack() -> None:
         set_papers(tell(shift.work.pack(shift.associate, fulfilment_id, list(parcels), carrier)))

@@ -31,10 +31,10 @@ from tests.conftest import need
 
 CHROMIUM = "/usr/bin/chromium"
 STORE = "LYS-01"
-ITEMS = {  # sku: (name, barcode, price)
-    "TEE-BLU-M": ("T-shirt blue M", ean13("360000000011"), "19.90"),
-    "JNS-BLK-32": ("Jeans black 32", ean13("360000000022"), "59.90"),
-    "CAP-RED-U": ("Cap red", ean13("360000000033"), "14.90"),
+ITEMS = {  # sku: (name, barcode, price, weight in kg: the pack screen weighs a parcel by them)
+    "TEE-BLU-M": ("T-shirt blue M", ean13("360000000011"), "19.90", 0.2),
+    "JNS-BLK-32": ("Jeans black 32", ean13("360000000022"), "59.90", 0.8),
+    "CAP-RED-U": ("Cap red", ean13("360000000033"), "14.90", 0.1),
 }
 LYON = {"line1": "2 rue de la République", "city": "Lyon", "postcode": "69002", "country": "FR",
         "lat": 45.7640, "lon": 4.8357}
@@ -83,8 +83,8 @@ def prepare_network(database_url: str) -> tuple[str, str]:
             {"code": "WH-LYS", "name": "Lyon warehouse", "type": "warehouse", "lat": 45.6453, "lon": 5.1117,
              "address": {"line1": "Parc de Chesnes", "postcode": "38070", "city": "Saint-Quentin-Fallavier"}},
         ])
-        catalog.upsert_products(session, [{"sku": sku, "name": name, "price": Decimal(price), "barcodes": [code]}
-                                          for sku, (name, code, price) in ITEMS.items()])
+        catalog.upsert_products(session, [{"sku": sku, "name": name, "price": Decimal(price), "barcodes": [code],
+                                           "weight_kg": kg} for sku, (name, code, price, kg) in ITEMS.items()])
         stock_service.count(session, [stock_service.Count(STORE, sku, 20) for sku in ITEMS], "e2e")
         auth.create_staff(session, STORE, "S001", "1234", "associate", "Hugo")
         auth.create_staff(session, STORE, "M001", "4321", "manager", "Maud")

@@ -2,7 +2,7 @@
 
 import pytest
 
-from app.work import PlannedParcel, Tone
+from app.work import PlannedParcel, Tone, shared
 from contract.errors import InvalidInput, Unauthorized
 from tests.api.conftest import CAP_EAN, JNS, TEE, TEE_EAN
 
@@ -59,6 +59,10 @@ def test_pack_labels_and_handover_ship_the_order(shop, network):
     fid = shop.order([(TEE, 1)])
     shop.work.accept(shop.associate, fid)
     shop.work.scan(shop.associate, fid, TEE_EAN)
+    # A parcel not weighed has no label: the carrier prices and routes it by its weight.
+    unweighed = shop.work.pack(shop.associate, fid, [PlannedParcel("S", 0.4), PlannedParcel("S", 0.0)], "dpd")
+    assert (unweighed.tone, unweighed.message) == (Tone.ERROR, "Weigh parcel 2: the label needs its weight")
+    assert shop.app.cache.fulfilment(fid)["status"] == "picked" and shop.app.cache.pending_count() == 2
     packed = shop.work.pack(shop.associate, fid, [PlannedParcel("S", 0.4), PlannedParcel("S", 0.2)], "dpd")
     assert packed.tone is Tone.DONE
     pdf, zpl, slip = packed.documents
@@ -85,7 +89,7 @@ def test_voiding_labels_makes_new_tracking_numbers(shop):
     fid = shop.order([(TEE, 1)])
     shop.work.accept(shop.associate, fid)
     shop.work.scan(shop.associate, fid, TEE_EAN)
-    shop.work.pack(shop.associate, fid, [PlannedParcel()])
+    shop.work.pack(shop.associate, fid, [PlannedParcel("M", 0.5)])
     before = shop.app.cache.fulfilment(fid)["parcels"][0]["tracking_number"]
     assert shop.work.void_labels(shop.associate, fid).tone is Tone.DONE
     after = shop.app.cache.fulfilment(fid)["parcels"][0]["tracking_number"]
@@ -100,9 +104,9 @@ def test_a_second_tap_on_pack_keeps_the_labels_just_printed(shop):
     fid = shop.order([(TEE, 1)])
     shop.work.accept(shop.associate, fid)
     shop.work.scan(shop.associate, fid, TEE_EAN)
-    first = shop.work.pack(shop.associate, fid, [PlannedParcel()])
+    first = shop.work.pack(shop.associate, fid, [PlannedParcel("M", 0.5)])
     number = shop.app.cache.fulfilment(fid)["parcels"][0]["tracking_number"]
-    again = shop.work.pack(shop.associate, fid, [PlannedParcel(), PlannedParcel()])
+    again = shop.work.pack(shop.associate, fid, [PlannedParcel("M", 0.5), PlannedParcel("M", 0.3)])
     assert again.tone is Tone.DONE and again.message == "W-000001 is already packed: here are its labels"
     assert [d.filename for d in again.documents] == [d.filename for d in first.documents]
     assert number.encode() in again.documents[1].content  # the ZPL for the printer: the same parcel
@@ -135,7 +139,7 @@ def test_labels_go_to_the_store_printer(shop, fake_printer):
     fid = shop.order([(TEE, 1)])
     shop.work.accept(shop.associate, fid)
     shop.work.scan(shop.associate, fid, TEE_EAN)
-    packed = shop.work.pack(shop.associate, fid, [PlannedParcel()])
+    packed = shop.work.pack(shop.associate, fid, [PlannedParcel("M", 0.5)])
     unset = shop.run(shop.work.print_labels(packed))
     assert unset.tone is Tone.WARNING and "No label printer set" in unset.message
     shop.app.set_printer(f"{printer.host}:{printer.port}")
@@ -180,7 +184,7 @@ def test_what_waits_to_be_sent_is_listed_in_words_oldest_first_until_the_core_co
     shop.work.accept(shop.associate, fid)
     shop.work.scan(shop.associate, fid, TEE_EAN)
     shop.work.scan(shop.associate, fid, TEE_EAN)
-    shop.work.pack(shop.associate, fid, [PlannedParcel(), PlannedParcel()])
+    shop.work.pack(shop.associate, fid, [PlannedParcel("M", 0.5), PlannedParcel("M", 0.3)])
     waiting = shop.work.waiting()
     assert [w["what"] for w in waiting] == ["Accept W-000001", "Pick 1 × T-shirt blue M for W-000001",
                                             "Pick 1 × T-shirt blue M for W-000001", "Pack W-000001 in 2 parcels"]
@@ -204,3 +208,10 @@ def test_after_a_long_outage_the_settings_screen_says_how_many_actions_wait_not_
     assert shop.work.waiting_said(len(listed)) == (
         "120 actions, kept on this device until the core confirms them; they are sent in this order as soon as it "
         "answers. The oldest 100 are listed.")
+
+
+def test_parcels_share_the_order_s_weight_and_keep_their_boxes():
+    one = [PlannedParcel("L", 1.2)]
+    assert shared(one, 1.2, 2) == [PlannedParcel("L", 0.6), PlannedParcel("M", 0.6)]  # not 1.2 + 0.6
+    assert shared(shared(one, 1.2, 2), 1.2, 1) == [PlannedParcel("L", 1.2)]
+    assert len(shared(one, 1.2, 50)) == 20 and shared(one, 1.2, 0) == [PlannedParcel("L", 1.2)]
