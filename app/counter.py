@@ -22,7 +22,7 @@ from contract.errors import DomainError
 from contract.geo import distance_km
 from contract.money import money
 from contract.reasons import CANCEL_REASONS, RETURN_REASONS
-from contract.words import counted, status_words
+from contract.words import counted, is_status
 from local_db.client import CoreRefused, CoreUnavailable
 from local_db.counter import Counter
 
@@ -586,8 +586,7 @@ def _said(exc: DomainError, view: dict) -> str:
         case "wrong_pickup_code":
             return "Wrong pickup code: check it with the customer (nothing was handed over)"
         case "invalid_transition":
-            status = status_words(view.get("status") or "")
-            return f"Not possible now: {_ref(view)} is {status}"
+            return f"Not possible now: {_ref(view)} is {is_status(view.get('status') or '')}"
         case "not_synced":
             return "This device has not received its store's pickup key yet: sync once online"
         case _:

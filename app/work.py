@@ -13,7 +13,7 @@ from contract.counts import SUPERSEDED
 from contract.errors import DomainError
 from contract.parcels import CARRIERS, new_tracking_number
 from contract.reasons import REJECT_REASONS
-from contract.words import counted, status_words
+from contract.words import counted, is_status
 from local_db import optimistic
 from local_db.cache import Manifests
 from printing import Printer, PrinterError, send_to_printer
@@ -330,7 +330,6 @@ def _explain(exc: DomainError, view: dict, product: Callable[[str], dict | None]
     """The contract's refusal, said the way an associate needs to hear it."""
     sku = exc.details.get("sku", "")
     name = (product(sku) or {}).get("name", sku) if sku else ""
-    status = status_words(view["status"])
     match exc.code:
         case "wrong_item":
             return f"Wrong item: {name} is not in {_ref(view)}"
@@ -339,7 +338,7 @@ def _explain(exc: DomainError, view: dict, product: Callable[[str], dict | None]
         case "invalid_transition" if view["status"] == "assigned":
             return f"Accept {_ref(view)} first"
         case "invalid_transition":
-            return f"Not possible now: {_ref(view)} is {status}"
+            return f"Not possible now: {_ref(view)} is {is_status(view['status'])}"
         case _:
             return exc.message
 

@@ -22,3 +22,8 @@ STATUS_WORDS = {
 def status_words(status: str) -> str:
     """A status as associates say it (a status this build does not know yet, as the core names it)."""
     return STATUS_WORDS.get(status) or status.replace("_", " ")
+
+
+def is_status(status: str) -> str:
+    """A status after "is", in a sentence: a list's "to accept" reads "is not accepted yet"."""
+    return "not accepted yet" if status == "assigned" else status_words(status)

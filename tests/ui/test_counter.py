@@ -446,3 +446,10 @@ def test_the_rest_of_an_order_cancelled_at_the_counter_is_not_announced_back(sho
     shop.sync()
     assert shop.app.cache.server_fulfilment(fid)["status"] == "cancelled"
     assert shop.app.cache.cancelled_on_shelf() == []
+
+
+def test_an_order_not_accepted_yet_cannot_go_on_the_shelf(shop, desk):
+    fid = shop.order([(TEE, 1)], method="click_collect", store="LYS-01")
+    refused = desk.ready(shop.associate, fid, "A1")
+    assert (refused.tone, refused.message) == (Tone.ERROR, "Not possible now: W-000001 is not accepted yet")
+    assert desk.shelf() == []
