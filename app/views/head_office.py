@@ -226,7 +226,7 @@ def RoutingProfile() -> ft.Control:
                     entry("number", f"{base}.filters.min_capacity_left", "Min capacity left today"),
                     entry("number", f"{base}.filters.min_stock_cover", "Units kept back per SKU"),
                     entry("list", f"{base}.filters.exclude", "Never these locations, comma-separated",
-                          width=340),
+                          width=380),
                     flag(f"{base}.filters.skip_paused", "Skip paused stores", True)], wrap=True),
             _section("Ranked by, in order"),
             *[tagged(f"criterion-{i}-{j}", ft.Row([
@@ -261,9 +261,11 @@ def RoutingProfile() -> ft.Control:
         tagged("dry-run-summary", ft.Text(f"Dry run on recent orders: {trial.summary(shift.store.currency)}",
                                           weight=ft.FontWeight.W_600)) if trial else ft.Container(),
         ft.Column([
-            ft.Row([entry("text", "name", "Profile name", width=320),
-                    choice("fallback", "What no rule set can serve", FALLBACKS,
-                           lambda v: replace(lambda d: set_at(d, "fallback", v)), width=260)], wrap=True),
+            # Room above the first fields for their labels, which sit on their top border.
+            ft.Container(ft.Row([entry("text", "name", "Profile name", width=320),
+                                 choice("fallback", "What no rule set can serve", FALLBACKS,
+                                        lambda v: replace(lambda d: set_at(d, "fallback", v)), width=260)],
+                                wrap=True), padding=ft.Padding.only(top=8)),
             ft.Text(f"Saved by {current['created_by']} on {readable(current['created_at'])}",
                     size=13, color=ft.Colors.BLUE_GREY_600),
             _trial(trial, shift.store.currency) if trial else ft.Container(),

@@ -44,7 +44,7 @@ def Pack() -> ft.Control:
         ft.Row([
             ft.Text(f"Parcel {i + 1}", size=16, weight=ft.FontWeight.W_600, width=90),
             tagged(f"box-{i + 1}", dropdown("Box", p.box, {k: f"{k} · {v}" for k, v in BOX_SIZES.items()},
-                                            lambda box, i=i: change(i, box=box), width=240, disabled=packed)),
+                                            lambda box, i=i: change(i, box=box), width=300, disabled=packed)),
             ft.TextField(label="Weight (kg)", value=f"{p.weight_kg:g}", width=140, disabled=packed,
                          keyboard_type=ft.KeyboardType.NUMBER,
                          on_blur=lambda e, i=i: change(i, weight_kg=e.control.value),
@@ -69,7 +69,7 @@ def Pack() -> ft.Control:
         ft.Row([
             ft.FilledButton("Pack and make labels", icon=ft.Icons.INVENTORY_2, on_click=pack, disabled=packed,
                             height=48),
-            ft.OutlinedButton("Reprint labels", icon=ft.Icons.PRINT, disabled=not packed,
+            ft.OutlinedButton("Make labels again", icon=ft.Icons.REFRESH, disabled=not packed,
                               on_click=lambda _: set_papers(tell(shift.work.labels(fulfilment_id, reprint=True)))),
         ]),
         DocumentButtons(papers, tell),
