@@ -132,7 +132,14 @@ class StoreApp:
             raise _domain(exc) from None
         self.cache.remember_staff(store, code, answer["name"], answer["role"], pin)
         if self.cache.get_meta("device_token") is None:
-            await self.engine.enrol(answer["access_token"], name=f"{store} store app")
+            try:
+                await self.engine.enrol(answer["access_token"], name=f"{store} store app")
+            except CoreUnavailable as exc:
+                # Signed in, but a device that is not enrolled cannot sync what is done on it.
+                raise DomainError("not_enrolled", f"The PIN is right, but this device could not enrol with the "
+                                                  f"core ({exc}): sign in again") from None
+            except CoreRefused as exc:
+                raise _domain(exc) from None
             self.cache.set_meta(store=store)
         try:  # the network's names, for the screens that also show them offline
             await self.know_network(answer["access_token"])

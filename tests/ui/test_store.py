@@ -3,7 +3,11 @@
 import asyncio
 from dataclasses import replace
 
+import httpx
+import pytest
+
 from app.store import PauseSwitch, StoreApp, paused_notice, place_name
+from contract.errors import DomainError
 from tests.api.conftest import TEE
 from tests.ui.test_work import _Down
 
@@ -113,3 +117,29 @@ def test_money_is_shown_in_the_network_s_currency_which_each_sync_tells(shop, ne
         assert restarted.currency == "GBP"
     finally:
         restarted.cache.close()
+
+
+class _EnrolmentLost:
+    """The line drops on the way back from enrolling the device; everything else reaches the core."""
+
+    def __init__(self, core) -> None:  # noqa: ANN001
+        self.core = httpx.ASGITransport(app=core)
+
+    async def handle_async_request(self, request):  # noqa: ANN001, ANN201
+        if request.url.path.endswith("/auth/device"):
+            raise httpx.ReadTimeout("timed out", request=request)
+        return await self.core.handle_async_request(request)
+
+
+def test_a_first_sign_in_whose_enrolment_is_lost_says_so_and_the_next_one_enrols(network, tmp_path):
+    network.add_staff("LYS-01", "S001", "1234")
+    app = StoreApp("http://core", tmp_path, transport=_EnrolmentLost(network.client.app), live=False)
+    try:
+        with pytest.raises(DomainError, match="could not enrol with the core .*: sign in again") as refused:
+            asyncio.run(app.sign_in("LYS-01", "S001", "1234"))
+        assert refused.value.code == "not_enrolled" and app.cache.get_meta("device_token") is None
+        app.client._http._transport = httpx.ASGITransport(app=network.client.app)
+        signed_in = asyncio.run(app.sign_in("LYS-01", "S001", "1234"))
+        assert signed_in.token and app.cache.get_meta("device_token")
+    finally:
+        app.cache.close()
