@@ -67,12 +67,15 @@ class Work:
     # --- any step of the state machine ----------------------------------------
 
     def act(self, associate: Associate, fulfilment_id: str, kind: str, args: dict | None = None,
-            done: str | None = None) -> Feedback:
-        """Check the action against the fulfilment as this device sees it, then queue it."""
+            done: str | None = None, mutation_id: str | None = None) -> Feedback:
+        """Check the action against the fulfilment as this device sees it, then queue it (once
+        per `mutation_id`, for an action that could otherwise be taken twice by a double tap)."""
         args = args or {}
         view = self.cache.fulfilment(fulfilment_id)
         if view is None:
             return Feedback(Tone.ERROR, "This order is no longer on this device")
+        if mutation_id is not None and self.cache.outbox_entries([mutation_id]):
+            return Feedback(Tone.OK, done or f"{_ref(view)}: {kind} recorded")  # the same tap again: done once
         elsewhere = prepared_elsewhere(view, self.store.store_code, self.store.network)
         if elsewhere:
             return Feedback(Tone.ERROR, elsewhere)
@@ -80,7 +83,7 @@ class Work:
             optimistic.apply(copy.deepcopy(view), kind, args)
         except DomainError as exc:
             return Feedback(Tone.ERROR, _explain(exc, view, self.cache.product))
-        self.cache.enqueue(kind, associate.code, fulfilment_id, args)
+        self.cache.enqueue(kind, associate.code, fulfilment_id, args, mutation_id)
         return Feedback(Tone.OK, done or f"{_ref(view)}: {kind} recorded")
 
     def accept(self, associate: Associate, fulfilment_id: str) -> Feedback:
@@ -88,8 +91,10 @@ class Work:
         return self.act(associate, fulfilment_id, "accept", done=f"{_ref(view)} accepted")
 
     def reject(self, associate: Associate, fulfilment_id: str, reason: str, lines: dict[str, int] | None = None,
-               stock_missing: bool = False, note: str | None = None) -> Feedback:
-        """Give back the whole order (no lines) or some units of some lines; they go elsewhere."""
+               stock_missing: bool = False, note: str | None = None, mutation_id: str | None = None) -> Feedback:
+        """Give back the whole order (no lines) or some units of some lines; they go elsewhere.
+        Giving back some units twice is a second give-back, unless it is the same `mutation_id`
+        (made when the associate began: a double tap on "Give back" gives them back once)."""
         args: dict = {"reason": reason, "stock_missing": stock_missing}
         if lines:
             args["lines"] = [{"sku": sku, "qty": qty} for sku, qty in lines.items() if qty > 0]
@@ -97,7 +102,7 @@ class Work:
             args["note"] = note
         view = self.cache.fulfilment(fulfilment_id) or {}
         what = "some items of " if lines else ""
-        return self.act(associate, fulfilment_id, "reject", args,
+        return self.act(associate, fulfilment_id, "reject", args, mutation_id=mutation_id,
                         done=f"You gave back {what}{_ref(view)}: the network will serve it elsewhere")
 
     # --- picking ----------------------------------------------------------------
@@ -191,7 +196,7 @@ class Work:
         return self._label(associate, fulfilment_id, parcels, carrier, service)
 
     def _label(self, associate: Associate, fulfilment_id: str, parcels: list[PlannedParcel], carrier: str,
-               service: str) -> Feedback:
+               service: str, mutation_id: str | None = None) -> Feedback:
         """Parcels with new tracking numbers: packing, or packing again to void the labels."""
         if carrier not in CARRIERS:
             return Feedback(Tone.ERROR, f"Unknown carrier {carrier}")
@@ -203,13 +208,14 @@ class Work:
             "carrier": carrier,
             "service": service,
         }
-        feedback = self.act(associate, fulfilment_id, "pack", args)
+        feedback = self.act(associate, fulfilment_id, "pack", args, mutation_id=mutation_id)
         if feedback.refused:
             return feedback
         return self.labels(fulfilment_id, message=f"Packed in {counted(len(parcels), 'parcel')}; labels ready")
 
-    def void_labels(self, associate: Associate, fulfilment_id: str) -> Feedback:
-        """Void the printed labels and make new ones (a torn or misprinted label)."""
+    def void_labels(self, associate: Associate, fulfilment_id: str, mutation_id: str | None = None) -> Feedback:
+        """Void the printed labels and make new ones (a torn or misprinted label); once per
+        `mutation_id`, so that a double tap does not void the labels the first tap made."""
         view = self.cache.fulfilment(fulfilment_id)
         if view is None or view["status"] != "packed":
             return Feedback(Tone.ERROR, "Only a packed order has labels to void")
@@ -217,7 +223,7 @@ class Work:
             return Feedback(Tone.ERROR, "A parcel is already on a carrier manifest: its label stays")
         parcels = [PlannedParcel(p.get("box") or "M", p.get("weight_kg") or 0.0) for p in view["parcels"]]
         return self._label(associate, fulfilment_id, parcels, view.get("carrier") or "colissimo",
-                           view["parcels"][0].get("service") or "Standard")
+                           view["parcels"][0].get("service") or "Standard", mutation_id)
 
     def labels(self, fulfilment_id: str, *, reprint: bool = False, message: str | None = None) -> Feedback:
         """The labels (PDF to open, ZPL for the printer) and the packing slip of a packed order."""

@@ -1,3 +1,4 @@
+import uuid
 from datetime import UTC, datetime
 
 import flet as ft
@@ -22,6 +23,7 @@ def OrderDetail() -> ft.Control:
     feedback, tell = use_feedback()
     fulfilment_id = ft.use_route_params()["id"]
     rejecting, set_rejecting = ft.use_state(False)
+    voiding, set_voiding = ft.use_state(False)  # asking before the labels are voided
     papers, set_papers = ft.use_state(None)
     shelving, set_shelving = ft.use_state(False)  # asking for the staging shelf's code
     desk = use_desk()
@@ -43,9 +45,6 @@ def OrderDetail() -> ft.Control:
 
     def labels(reprint: bool) -> None:
         set_papers(tell(shift.work.labels(fulfilment_id, reprint=reprint)))
-
-    def void() -> None:
-        set_papers(tell(shift.work.void_labels(me, fulfilment_id)))
 
     @use_latest
     async def shelved(code: str) -> None:
@@ -76,8 +75,8 @@ def OrderDetail() -> ft.Control:
                                        on_click=lambda _: go(f"/counter/serve/{fulfilment_id}")))
     if status == "packed":
         actions += [ft.OutlinedButton("Labels", icon=ft.Icons.RECEIPT_LONG, on_click=lambda _: labels(False)),
-                    ft.OutlinedButton("Reprint", icon=ft.Icons.PRINT, on_click=lambda _: labels(True)),
-                    ft.OutlinedButton("Void labels", icon=ft.Icons.BLOCK, on_click=void)]
+                    ft.OutlinedButton("Make labels again", icon=ft.Icons.REFRESH, on_click=lambda _: labels(True)),
+                    ft.OutlinedButton("Void labels…", icon=ft.Icons.BLOCK, on_click=lambda _: set_voiding(True))]
     if status in ("assigned", "accepted", "picking", "picked"):
         actions.append(ft.OutlinedButton("Reject…", icon=ft.Icons.UNDO, on_click=lambda _: set_rejecting(True),
                                          style=ft.ButtonStyle(color=ft.Colors.RED_800)))
@@ -114,6 +113,7 @@ def OrderDetail() -> ft.Control:
                    ft.TextButton("Not now", on_click=lambda _: set_shelving(False))]) if shelving else ft.Container(),
         DocumentButtons(papers, tell),
         RejectDialog(view, products, rejecting, lambda: set_rejecting(False), tell),
+        VoidDialog(view, voiding, lambda: set_voiding(False), lambda voided: set_papers(tell(voided))),
     ], scroll=ft.ScrollMode.AUTO, expand=True, spacing=14)
 
 
@@ -132,6 +132,8 @@ def RejectDialog(view: dict, products: dict, open_: bool, close, tell) -> ft.Con
     reason, set_reason = ft.use_state("out_of_stock")
     units = ft.use_memo(Typed, [])  # per SKU, as typed
     missing, set_missing = ft.use_state(False)
+    # One give-back per opening of the dialog, however many taps reach "Give back".
+    mutation_id = ft.use_memo(lambda: str(uuid.uuid4()), [open_])
 
     async def load() -> None:
         set_reasons(await shift.store.reject_reasons(shift.associate))
@@ -144,7 +146,8 @@ def RejectDialog(view: dict, products: dict, open_: bool, close, tell) -> ft.Con
             tell(Feedback(Tone.ERROR, "Quantities are whole numbers of units"))
             return
         lines = {sku: int(text) for sku, text in counts.items() if int(text)}
-        feedback: Feedback = shift.work.reject(shift.associate, view["id"], reason, lines or None, missing)
+        feedback: Feedback = shift.work.reject(shift.associate, view["id"], reason, lines or None, missing,
+                                                    mutation_id=mutation_id)
         close()
         if not feedback.refused and not lines:
             shift.notice = feedback  # nothing left to do here: the queue says it
@@ -170,6 +173,29 @@ def RejectDialog(view: dict, products: dict, open_: bool, close, tell) -> ft.Con
                                  style=ft.ButtonStyle(bgcolor=ft.Colors.RED_700))],
     )
     ft.use_dialog(dialog if open_ else None)
+    return ft.Container(height=0)
+
+
+@ft.component
+def VoidDialog(view: dict, open_: bool, close, voided) -> ft.Control:  # noqa: ANN001
+    """Asked first: voiding makes new tracking numbers, and the labels already on the parcels
+    are then worth nothing. Once per opening, however many taps reach "Void"."""
+    shift = use_shift()
+    mutation_id = ft.use_memo(lambda: str(uuid.uuid4()), [open_])
+
+    def confirm() -> None:
+        close()
+        voided(shift.work.void_labels(shift.associate, view["id"], mutation_id))
+
+    ft.use_dialog(ft.AlertDialog(
+        modal=True,
+        title=ft.Text(f"Void the labels of {view['order']['external_ref']}?"),
+        content=ft.Text("Its parcels get new tracking numbers: the labels on them now will no longer work. "
+                        "Throw them away and stick on the new ones.", size=16, width=420),
+        actions=[ft.TextButton("Keep them", on_click=lambda _: close()),
+                 ft.FilledButton("Void and make new labels", on_click=lambda _: confirm(),
+                                 style=ft.ButtonStyle(bgcolor=ft.Colors.RED_700))],
+    ) if open_ else None)
     return ft.Container(height=0)
 
 

@@ -98,6 +98,21 @@ def test_voiding_labels_makes_new_tracking_numbers(shop):
     assert shop.app.cache.server_fulfilment(fid)["parcels"][0]["tracking_number"] == after
 
 
+def test_a_double_tap_on_void_voids_once_and_shows_the_labels_the_first_tap_made(shop):
+    fid = shop.order([(TEE, 1)])
+    shop.work.accept(shop.associate, fid)
+    shop.work.scan(shop.associate, fid, TEE_EAN)
+    shop.work.pack(shop.associate, fid, [PlannedParcel("M", 0.5)])
+    first = shop.work.void_labels(shop.associate, fid, "00000000-0000-4000-8000-000000000003")
+    made = shop.app.cache.fulfilment(fid)["parcels"][0]["tracking_number"]
+    second = shop.work.void_labels(shop.associate, fid, "00000000-0000-4000-8000-000000000003")
+    assert shop.app.cache.fulfilment(fid)["parcels"][0]["tracking_number"] == made
+    zpl = [d.content for d in (first, second)[1].documents if d.media_type == "application/zpl"]
+    assert first.tone is Tone.DONE and made.encode() in zpl[0]  # the first tap's labels, shown again
+    shop.sync()
+    assert shop.app.cache.server_fulfilment(fid)["parcels"][0]["tracking_number"] == made
+
+
 def test_a_second_tap_on_pack_keeps_the_labels_just_printed(shop):
     """Two taps on "Pack" before the screen shows the first: one packing, the same labels
     twice, never new tracking numbers that would void the label on the parcel."""
@@ -191,6 +206,21 @@ def test_what_waits_to_be_sent_is_listed_in_words_oldest_first_until_the_core_co
     assert {w["staff"] for w in waiting} == {"S001"} and all(w["since"] for w in waiting)
     shop.sync()
     assert shop.work.waiting() == []
+
+
+def test_a_double_tap_on_give_back_gives_back_once_and_a_second_give_back_is_its_own(shop, network):
+    fid = shop.order([(TEE, 3)])
+    shop.work.accept(shop.associate, fid)
+    for _ in range(2):  # the same opening of the dialog: one give-back
+        tapped = shop.work.reject(shop.associate, fid, "out_of_stock", {TEE: 1}, mutation_id="00000000-0000-4000-8000-000000000001")
+        assert tapped.tone is Tone.OK
+    assert shop.app.cache.fulfilment(fid)["lines"][0]["qty"] == 2
+    shop.sync()
+    served = network.client.get(f"/api/v1/fulfilments/{fid}", headers=network.admin).json()
+    assert served["lines"][0]["qty"] == 2
+    shop.work.reject(shop.associate, fid, "out_of_stock", {TEE: 1}, mutation_id="00000000-0000-4000-8000-000000000002")
+    shop.sync()
+    assert shop.app.cache.server_fulfilment(fid)["lines"][0]["qty"] == 1
 
 
 def test_a_give_back_waiting_to_be_sent_says_why_in_the_associate_s_words(shop):
