@@ -42,6 +42,11 @@ def _letters(digest: bytes, length: int) -> str:
     return "".join(out)
 
 
+def _same(presented: str, expected: str) -> bool:
+    """In constant time, whatever was typed or scanned: compare_digest refuses a str that is not ASCII."""
+    return hmac.compare_digest(presented.encode("utf-8", "surrogatepass"), expected.encode())
+
+
 def pickup_code(secret: str, order_id: str) -> str:
     """The short code the customer gives at the counter."""
     return _letters(_digest(secret, "code", order_id), CODE_LENGTH)
@@ -76,11 +81,11 @@ def verify(secret: str, store: str, order_id: str, presented: str) -> str:
     if scanned is not None:
         if scanned.store != store or scanned.order_id != order_id:
             raise InvalidInput("wrong_pickup_code", "this pickup QR is for another order or store")
-        if not hmac.compare_digest(presented, qr_payload(secret, store, order_id)):
+        if not _same(presented, qr_payload(secret, store, order_id)):
             raise InvalidInput("wrong_pickup_code", "this pickup QR is not genuine")
         return "qr"
     typed = presented.upper().replace(" ", "").replace("-", "")
-    if not hmac.compare_digest(typed, pickup_code(secret, order_id)):
+    if not _same(typed, pickup_code(secret, order_id)):
         raise InvalidInput("wrong_pickup_code", "the pickup code does not match this order")
     return "code"
 
@@ -90,7 +95,7 @@ def genuine_qr(secret: str, store: str, payload: str) -> ScannedPickup | None:
     scanned = parse_qr(payload)
     if scanned is None or scanned.store != store:
         return None
-    if not hmac.compare_digest(payload.strip(), qr_payload(secret, store, scanned.order_id)):
+    if not _same(payload.strip(), qr_payload(secret, store, scanned.order_id)):
         return None
     return scanned
 
