@@ -10,6 +10,7 @@ from decimal import Decimal
 from typing import Annotated, Literal
 
 from pydantic import (
+    AfterValidator,
     AwareDatetime,
     BaseModel,
     ConfigDict,
@@ -23,9 +24,27 @@ from pydantic import (
 from .domain.opening_hours import DEFAULT_HOURS
 from .models import MAX_UNITS
 
+
+
+def _one_line(text: str) -> str:
+    # A line break in an order reference or a name ends up in an e-mail's headers, which refuse it.
+    if any(ord(c) < 32 or ord(c) == 127 for c in text):
+        raise ValueError("one line of text: no line breaks, tabs or other control characters")
+    return text
+
+
+def _email(text: str) -> str:
+    name, at, domain = text.rpartition("@")
+    if not (at and name and "." in domain.strip(".")) or any(c.isspace() for c in text):
+        raise ValueError("an e-mail address, such as ana@example.com")
+    return text
+
+
 Code = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=32)]
 Sku = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300), AfterValidator(_one_line)]
+Email = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200), AfterValidator(_one_line),
+                  AfterValidator(_email)]
 Money = Annotated[
     Decimal, Field(ge=0, max_digits=12, decimal_places=2), PlainSerializer(float, return_type=float, when_used="json")
 ]
@@ -75,7 +94,8 @@ class LocationAddress(Strict):
 
 class LocationIn(Strict):
     code: Code
-    name: Text
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200),  # as stored
+                    AfterValidator(_one_line)]
     type: Literal["warehouse", "store"]
     lat: float = Field(ge=-90, le=90)
     lon: float = Field(ge=-180, le=180)
@@ -220,8 +240,8 @@ class StockAlertsOut(BaseModel):
 
 class Customer(Strict):
     name: Text
-    email: str | None = Field(default=None, max_length=200)
-    phone: str | None = Field(default=None, max_length=40)
+    email: Email | None = None
+    phone: Annotated[str, StringConstraints(strip_whitespace=True, max_length=40), AfterValidator(_one_line)] | None = None
     tier: str | None = Field(default=None, max_length=32)
 
 
@@ -263,7 +283,8 @@ class OrderLineIn(Strict):
 
 class OrderIn(Strict):
     channel: Literal["web", "app", "marketplace", "store"]
-    external_ref: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+    external_ref: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100),
+                            AfterValidator(_one_line)]
     customer: Customer
     delivery: Delivery
     lines: list[OrderLineIn] = Field(min_length=1, max_length=200)

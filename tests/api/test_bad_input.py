@@ -161,11 +161,31 @@ def test_catalog_and_locations_are_checked(network):
         ("/api/v1/products", [{"sku": TEE_EAN, "name": "g", "price": 1}], "sku_is_a_barcode"),
         ("/api/v1/locations", [{"code": "X", "name": "x", "type": "moon", "lat": 1, "lon": 1}], "invalid_request"),
         ("/api/v1/locations", [{"code": "X", "name": "x", "type": "store", "lat": 91, "lon": 1}], "invalid_request"),
+        # Longer than the table holds: refused on SQLite as on PostgreSQL, naming the field.
+        ("/api/v1/locations", [{"code": "X", "name": "x" * 201, "type": "store", "lat": 1, "lon": 1}],
+         "invalid_request"),
     ]
     for path, body, code in cases:
         response = network.client.put(path, json=body, headers=network.admin)
         _assert_error(response, 422)
         assert response.json()["error"]["code"] == code, response.text
+
+
+@pytest.mark.parametrize(("field", "value", "said"), [
+    ("external_ref", "W-1\nX", "external_ref: one line of text"),
+    ("name", "Ana\r\nBcc: all@example.com", "customer.name: one line of text"),
+    ("email", "   ", "customer.email: an e-mail address"),
+    ("email", "ana at example.com", "customer.email: an e-mail address"),
+    ("email", "ana@example", "customer.email: an e-mail address"),
+])
+def test_what_ends_up_in_the_customer_s_e_mails_is_checked(network, field, value, said):
+    """A line break in a reference made every e-mail of the order fail at the mail server, and a blank
+    address was taken: the customer never got their pickup code, and nobody was told."""
+    body = network.order_body([(TEE, 1)])
+    (body if field == "external_ref" else body["customer"])[field] = value
+    response = network.client.post("/api/v1/orders", json=body, headers=network.channel)
+    _assert_error(response, 422)
+    assert response.json()["error"]["message"].startswith(said)
 
 
 def test_query_parameters_are_checked(network):
@@ -211,6 +231,29 @@ def test_the_nul_character_is_refused_wherever_it_comes(network):
     product = {"sku": "NUL-2", "name": "C:\\u0000", "price": 1}
     assert network.client.put("/api/v1/products", json=[product], headers=network.admin).status_code == 200
     assert network.client.get("/api/v1/products/NUL-2", headers=network.admin).json()["name"] == "C:\\u0000"
+
+
+def test_half_a_surrogate_pair_is_refused_before_anything_is_saved(network):
+    """JSON's \\ud800 escape makes text no database or answer can carry: a routing profile
+    holding one was saved, then every read of it was a 500; a sync batch was a 500 for ever."""
+    json_headers = {**network.admin, "Content-Type": "application/json"}
+    versions = network.client.get("/api/v1/routing/profile/versions", headers=network.admin).json()
+    profile = b'{"name": "x", "rule_sets": [{"name": "a", "when": {"field": "tags", "op": "has", "value": "\\ud800"}}]}'
+    response = network.client.put("/api/v1/routing/profile", content=profile, headers=json_headers)
+    _assert_error(response, 422)
+    assert "surrogate" in response.json()["error"]["message"]
+    assert network.client.get("/api/v1/routing/profile/versions", headers=network.admin).json() == versions
+    low_alone = b'[{"sku": "EMO-1", "name": "a\\udc00", "price": 1}]'
+    _assert_error(network.client.put("/api/v1/products", content=low_alone, headers=json_headers), 422)
+    # A whole pair is a character like any other, even when the body comes in chunks cut between its halves.
+    pair = b'[{"sku": "EMO-2", "name": "Cap \\ud83d\\ude00", "price": 1}]'
+    cut = pair.index(b"\\ude00")
+    response = network.client.put("/api/v1/products", content=iter([pair[:cut], pair[cut:]]), headers=json_headers)
+    assert response.status_code == 200, response.text
+    assert network.client.get("/api/v1/products/EMO-2", headers=network.admin).json()["name"] == "Cap \U0001f600"
+    # An escaped backslash before "ud800" is ordinary text.
+    text = b'[{"sku": "EMO-3", "name": "C:\\\\ud800", "price": 1}]'
+    assert network.client.put("/api/v1/products", content=text, headers=json_headers).status_code == 200
 
 
 @pytest.mark.parametrize("query", [
