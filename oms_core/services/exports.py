@@ -8,6 +8,7 @@ an export of a year holds no more in memory than one batch.
 import csv
 import io
 import json
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import astuple, fields
 from datetime import datetime
@@ -23,6 +24,9 @@ from . import kpis
 from .order_lookup import seen_by
 
 _BATCH = 1000
+# Text a spreadsheet would run as a formula (a customer named =HYPERLINK(...), say). A phone
+# number or an amount with its sign ("+33 6 12", "-5.00") is left as it is.
+_FORMULA = re.compile(r"[=@\t\r]|[+-](?![\d\s().]*$)")
 
 
 class Export(StrEnum):
@@ -141,6 +145,8 @@ def _csv(header: Sequence[str], rows: Iterable[Sequence]) -> Iterator[str]:
 
 
 def _cell(value: object) -> object:
+    if isinstance(value, str) and _FORMULA.match(value):
+        return "'" + value  # a spreadsheet shows it as text instead of running it
     if isinstance(value, datetime):
         return value.isoformat()
     if isinstance(value, dict):

