@@ -455,3 +455,15 @@ class AuditEntry(SQLModel, table=True):
     target: str | None = Field(default=None, max_length=200)  # what it was done to
     client: str | None = Field(default=None, max_length=64)  # the caller's address
     details: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+class StockMovementKey(SQLModel, table=True):
+    """The Idempotency-Key of each batch of stock movements, so that a WMS or an ERP
+    that sends a receipt again after a timeout is answered without receiving it twice."""
+
+    __tablename__ = "stock_movement_key"
+    client: str = Field(primary_key=True, max_length=100)  # the actor's label: keys are per caller
+    key: str = Field(primary_key=True, max_length=200)
+    request_hash: str = Field(max_length=64)  # the movements asked
+    answer: dict = Field(sa_column=Column(JSON, nullable=False))  # what the first call was answered
+    at: datetime = Field(default_factory=utcnow)

@@ -8,18 +8,20 @@ never wait on each other in a cycle.
 """
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from functools import lru_cache
 
-from sqlalchemy import Update, bindparam, case, func, insert, select, update
+from sqlalchemy import Engine, Update, bindparam, case, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from contract.counts import FUTURE_TOLERANCE, MAX_AGE, SUPERSEDED, TOO_OLD
 from contract.errors import Conflict, InvalidInput
-from ..models import MAX_UNITS, Location, Product, Stock, StockMovement, utcnow
+from ..core.db import session_scope
+from ..models import MAX_UNITS, Location, Product, Stock, StockMovement, StockMovementKey, utcnow
 from . import changes
-from .db_util import insert_missing, require_known
+from .db_util import insert_missing, request_hash, require_known
 
 stock = Stock.__table__
 _raw_atp = stock.c.on_hand - stock.c.reserved - stock.c.safety
@@ -101,6 +103,45 @@ def apply(session: Session, moves: Sequence[Move], actor: str | None) -> None:
                 sku=m.sku,
             )
     _ledger(session, moves, actor, now)
+
+
+def apply_batch(engine: Engine, moves: Sequence[Move], actor: str, key: str | None) -> tuple[dict, bool]:
+    """Apply a batch of movements sent over HTTP; returns (the answer, applied). A batch sent
+    again under the same Idempotency-Key is answered as the first time and moves nothing."""
+    digest = request_hash([asdict(m) for m in moves])
+    try:
+        with session_scope(engine) as session:
+            answer = _replayed(session, actor, key, digest)
+            if answer is not None:
+                return answer, False
+            require_known_pairs(session, {m.location for m in moves}, {m.sku for m in moves})
+            answer = {"applied": len(moves)}
+            if key is not None:
+                # The key before the moves: on PostgreSQL a retry racing this one waits
+                # here until this batch is in, then fails on the key instead of moving stock.
+                session.add(StockMovementKey(client=actor, key=key, request_hash=digest, answer=answer))
+                session.flush()
+            apply(session, moves, actor)
+            return answer, True
+    except IntegrityError:
+        # The same batch arrived twice at once: the first one stands.
+        with session_scope(engine) as session:
+            answer = _replayed(session, actor, key, digest)
+        if answer is None:
+            raise
+        return answer, False
+
+
+def _replayed(session: Session, client: str, key: str | None, digest: str) -> dict | None:
+    """The answer to the batch this Idempotency-Key already applied, if the movements are the same."""
+    if key is None:
+        return None
+    sent = session.get(StockMovementKey, (client, key))
+    if sent is None:
+        return None
+    if sent.request_hash != digest:
+        raise InvalidInput("idempotency_key_reused", "this Idempotency-Key was used for other movements")
+    return sent.answer
 
 
 def _sign(n: int) -> int:

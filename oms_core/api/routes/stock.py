@@ -11,6 +11,8 @@ from ...services import stock, stock_alerts
 from ..answers import as_built
 from ..deps import (
     AnyActor,
+    EngineDep,
+    IdempotencyKey,
     ManagerOrAdmin,
     PeriodDep,
     ReadSessionDep,
@@ -26,17 +28,24 @@ router = APIRouter(tags=["stock"], route_class=SessionRoute)
 
 
 @router.post("/stock/movements", status_code=201)
-def post_movements(body: MovementsIn, session: SessionDep, settings: SettingsDep, actor: StaffOrAdmin) -> dict:
-    """Receipts, adjustments, damages and transfers as deltas; never below zero on hand."""
+def post_movements(
+    body: MovementsIn,
+    response: Response,
+    engine: EngineDep,
+    settings: SettingsDep,
+    actor: StaffOrAdmin,
+    idempotency_key: IdempotencyKey,
+) -> dict:
+    """Receipts, adjustments, damages and transfers as deltas; never below zero on hand.
+    Retrying with the same Idempotency-Key and body answers as the first time (200) and
+    moves nothing again; the same key with other movements is a 422."""
     _check(actor, [m.location for m in body.movements], settings.max_bulk_items)
-    stock.require_known_pairs(session, {m.location for m in body.movements}, {m.sku for m in body.movements})
-    stock.apply(
-        session,
-        [stock.Move(m.location, m.sku, on_hand_delta=m.delta, kind=m.kind, reference=m.reference) for m in body.movements],
-        actor.label,
-    )
-    session.commit()
-    return {"applied": len(body.movements)}
+    moves = [stock.Move(m.location, m.sku, on_hand_delta=m.delta, kind=m.kind, reference=m.reference)
+             for m in body.movements]
+    answer, applied = stock.apply_batch(engine, moves, actor.label, idempotency_key)
+    if not applied:
+        response.status_code = 200
+    return answer
 
 
 @router.post("/stock/counts", status_code=201, response_model=CountsOut)
