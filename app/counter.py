@@ -320,7 +320,8 @@ class CounterDesk:
             return []
 
     def receive(self, associate: Associate, tracking_number: str, shelf: str | None = None) -> Feedback:
-        """A parcel scanned in: ready for its customer at once."""
+        """A parcel scanned in: ready for its customer at once. The other boxes of a shipment
+        in several parcels join the first one scanned, on its shelf."""
         code = tracking_number.strip().upper()
         if not code:
             return Feedback(Tone.WARNING, "Scan the parcel's tracking number")
@@ -330,8 +331,16 @@ class CounterDesk:
         except DomainError as exc:
             return Feedback(Tone.ERROR, _said(exc, {}))
         view = self.cache.fulfilment(arrival) or {}
+        sent = self.cache.fulfilment(view.get("arrived_from") or "") or {}
+        boxes = [p.get("tracking_number") for p in sent.get("parcels", [])]
+        box = f"{boxes.index(code) + 1} of {len(boxes)}" if len(boxes) > 1 and code in boxes else None
+        if view.get("tracking_number") != code:  # the arrival began with another box
+            where = f"on shelf {view['shelf']}" if view.get("shelf") else "put it"
+            what = f"Box {box}" if box else f"Parcel {code}"
+            return Feedback(Tone.DONE, f"{what} of {_ref(view)} arrived: {where} with the first")
         where = f" on shelf {view['shelf']}" if view.get("shelf") else ""
-        return Feedback(Tone.DONE, f"Parcel {code} arrived: {_ref(view)} is ready for pickup{where}")
+        return Feedback(Tone.DONE, f"Parcel {code}{f' (box {box})' if box else ''} arrived: {_ref(view)} is ready for "
+                                   f"pickup{where}")
 
     # --- returns (online) ------------------------------------------------------------
 
@@ -399,7 +408,9 @@ class CounterDesk:
 
     async def submit_return(self, associate: Associate, return_id: str, order: dict, typed: dict[str, str],
                             conditions: dict[str, str], reason: str, note: str = "") -> tuple[dict | None, Feedback]:
-        """Take the items back; `return_id` is made once per return at the counter (a double tap is one return)."""
+        """Take the items back; `return_id` is made once per return at the counter (a double tap is one return).
+        Sent again with other items after its answer was lost, the return the core recorded first stands:
+        it comes back, with words saying so."""
         items = {i["sku"]: i for i in self.returnable(order)}
         if not any(i["qty"] for i in items.values()):
             return None, Feedback(Tone.WARNING, nothing_to_return(order))
@@ -416,21 +427,30 @@ class CounterDesk:
                           for sku, qty in chosen.items()]}
         if note.strip():
             body["note"] = note.strip()[:500]
-        async def take_back(token: str) -> tuple[dict, bytes]:
-            record = await self.store.client.create_return(token, body)
-            return record, await self.store.client.return_receipt(token, record["id"])
+        async def take_back(token: str) -> tuple[dict, bytes, bool]:
+            try:
+                record, earlier = await self.store.client.create_return(token, body), False
+            except CoreRefused as exc:
+                if exc.code != "idempotency_key_reused":
+                    raise
+                # Sent before and recorded, but the answer was lost and the form changed since:
+                # the return recorded stands, and it is what the associate must see.
+                record, earlier = await self.store.client.request("GET", f"/returns/{return_id}", token), True
+            return record, await self.store.client.return_receipt(token, record["id"]), earlier
 
         answer, problem = await self._online(associate, "A return", take_back, again=" (tapping again is safe)")
         if problem:
             return None, problem
-        record, receipt = answer
+        record, receipt, earlier = answer
         back = sum(line["qty"] for line in record["lines"] if line["disposition"] == "restocked")
         aside = sum(line["qty"] for line in record["lines"]) - back
-        document = self.store.documents.keep(f"return-{order['external_ref']}.pdf", receipt)
-        return record, Feedback(Tone.DONE, f"Return of {order['external_ref']} recorded: refund "
-                                           f"{money(record['refund'], self.store.currency)}; {back} back in stock, "
-                                           f"{aside} set aside",
-                                (document,))
+        taken = f"refund {money(record['refund'], self.store.currency)}; {back} back in stock, {aside} set aside"
+        papers = (self.store.documents.keep(f"return-{order['external_ref']}.pdf", receipt),)
+        if earlier:
+            return record, Feedback(Tone.WARNING, f"The return of {order['external_ref']} sent a moment ago did reach "
+                                                  f"the core, as it was then: {taken}. The changes made since were "
+                                                  "not recorded", papers)
+        return record, Feedback(Tone.DONE, f"Return of {order['external_ref']} recorded: {taken}", papers)
 
     # --- endless aisle (online) -----------------------------------------------------------
 

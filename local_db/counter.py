@@ -55,10 +55,7 @@ class Counter:
     def inbound(self) -> list[dict]:
         """Parcels on their way here for click & collect customers, not scanned in yet."""
         store, _ = self._store()
-        views = self.cache.fulfilments()
-        arrived = {v.get("arrived_from") for v in views}
-        return [v for v in views if v["delivery_method"] == "ship_to_store" and v.get("ship_to") == store
-                and v["status"] in _ON_THE_WAY and v["id"] not in arrived]
+        return [v for v in self._pickups(store) if _shipped_to(v, store) and v["status"] in _ON_THE_WAY]
 
     def pickup(self, order_id: str) -> dict:
         """The code and QR payload of an order collected here (for a reprint or the customer's screen)."""
@@ -72,9 +69,12 @@ class Counter:
         return pickup.verify(secret, store, view["order_id"], presented)
 
     def _pickups(self, store: str) -> list[dict]:
-        return [v for v in self.cache.fulfilments() if v["status"] not in _GONE and (
-            (v["delivery_method"] == "click_collect" and v["location"] == store)
-            or (v["delivery_method"] == "ship_to_store" and v.get("ship_to") == store))]
+        """This store's click & collect orders: its own, and parcels shipped here until they
+        arrive (the arrival is then the order: the parcel stays "shipped" and would be a ghost of it)."""
+        views = self.cache.fulfilments()
+        arrived = {v["arrived_from"] for v in views if v.get("arrived_from")}
+        return [v for v in views if v["status"] not in _GONE and v["id"] not in arrived and (
+            (v["delivery_method"] == "click_collect" and v["location"] == store) or _shipped_to(v, store))]
 
     def _view(self, fulfilment_id: str) -> dict:
         view = self.cache.fulfilment(fulfilment_id)
@@ -106,15 +106,18 @@ class Counter:
 
     def receive(self, staff: str, tracking_number: str, shelf: str | None = None) -> str:
         """Scan in a parcel shipped here; returns the id of the fulfilment it becomes,
-        ready for the customer at once (scanning it again returns the same)."""
+        ready for the customer at once. Scanning it again, or another box of the same
+        shipment, returns the same arrival (as the core's receive does)."""
         tracking_number = tracking_number.strip().upper()
+        store, _ = self._store()
         views = self.cache.fulfilments()
-        for view in views:
-            if view.get("arrived_from") and view.get("tracking_number") == tracking_number:
-                return view["id"]
-        parcel = next((v for v in self.inbound() if tracking_number in _tracking_numbers(v)), None)
+        parcel = next((v for v in views if _shipped_to(v, store) and v["status"] in _ON_THE_WAY
+                       and tracking_number in _tracking_numbers(v)), None)
         if parcel is None:
             raise NotFound("unknown_parcel", f"no parcel {tracking_number} is on its way to this store")
+        arrival = next((v["id"] for v in views if v.get("arrived_from") == parcel["id"]), None)
+        if arrival is not None:
+            return arrival
         if parcel["status"] != "shipped":
             raise Conflict("not_shipped", "the sending store has not shipped this parcel yet", status=parcel["status"])
         arrival_id = str(uuid.uuid4())
@@ -125,6 +128,11 @@ class Counter:
     def _queue(self, staff: str, fulfilment_id: str, kind: str, args: dict) -> str:
         optimistic.apply(copy.deepcopy(self._view(fulfilment_id)), kind, args)  # refused here as the core would
         return self.cache.enqueue(kind, staff, fulfilment_id, args)
+
+
+def _shipped_to(view: dict, store: str) -> bool:
+    """A parcel another location ships to `store` for its click & collect customer."""
+    return view["delivery_method"] == "ship_to_store" and view.get("ship_to") == store
 
 
 def _tracking_numbers(view: dict) -> set[str]:

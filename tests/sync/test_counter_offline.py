@@ -97,15 +97,22 @@ def test_ready_on_a_shelf_and_a_partial_handover_work_offline_and_apply_once(net
     assert network.client.get(f"{API}/orders/{order['id']}", headers=network.admin).json()["status"] == "completed"
 
 
-def test_a_parcel_scanned_in_offline_is_ready_at_once_and_applied_once(network, counter):
-    desk, engine, staff = counter
+def _shipped_here(network, staff, boxes=1):
+    """An order PAR-02 gives back: PAR-01 ships it there for collection, in `boxes` parcels."""
     sender = network.sign_in("PAR-01")
     order = network.place([(TEE, 1)], method="click_collect", store="PAR-02")
     network.act(staff, order["fulfilments"][0]["id"], "reject", {"reason": "damaged"})
     (parcel,) = [f for f in network.client.get(f"{API}/orders/{order['id']}", headers=network.admin).json()[
         "fulfilments"] if f["delivery_method"] == "ship_to_store"]
-    for action in ("accept", "pick", "pack", "ship"):
-        assert network.act(sender, parcel["id"], action).status_code == 200
+    packed = {"parcels": [{"weight_kg": 0.2}] * boxes}
+    for action, body in (("accept", None), ("pick", None), ("pack", packed), ("ship", None)):
+        assert network.act(sender, parcel["id"], action, body).status_code == 200
+    return order, parcel
+
+
+def test_a_parcel_scanned_in_offline_is_ready_at_once_and_applied_once(network, counter):
+    desk, engine, staff = counter
+    order, parcel = _shipped_here(network, staff)
     sync(engine)
     (coming,) = desk.inbound()
     tracking = coming["tracking_number"]
@@ -115,15 +122,30 @@ def test_a_parcel_scanned_in_offline_is_ready_at_once_and_applied_once(network, 
     assert desk.receive("S001", tracking) == arrival  # a second scan is the same arrival
     assert desk.inbound() == []
     assert [(v["id"], v["shelf"], v["status"]) for v in desk.shelf()] == [(arrival, "C1", "ready_for_pickup")]
-    assert [v["id"] for v in desk.find(order["external_ref"]) if v["status"] == "ready_for_pickup"] == [arrival]
+    assert [v["id"] for v in desk.find(order["external_ref"])] == [arrival]  # not the parcel it arrived in too
     desk.collect("S001", arrival, desk.pickup(order["id"])["code"])
     assert desk.cache.fulfilment(arrival)["status"] == "collected"
     sync(engine)
     assert desk.cache.pending_count() == 0 and desk.cache.rejections() == []
+    assert [v["id"] for v in desk.find(desk.pickup(order["id"])["qr_payload"])] == [arrival]
     core_view = network.client.get(f"{API}/fulfilments/{arrival}", headers=staff).json()
     assert (core_view["status"], core_view["arrived_from"], core_view["shelf"]) == ("collected", parcel["id"], "C1")
     assert desk.cache.server_fulfilment(arrival)["status"] == "collected"
     assert network.client.get(f"{API}/orders/{order['id']}", headers=network.admin).json()["status"] == "completed"
+
+
+def test_every_box_of_a_shipment_in_several_parcels_is_the_one_arrival(network, counter):
+    desk, engine, staff = counter
+    _shipped_here(network, staff, boxes=3)
+    sync(engine)
+    (coming,) = desk.inbound()
+    first, second, third = [p["tracking_number"] for p in coming["parcels"]]
+    arrival = desk.receive("S001", second, shelf="C1")  # the boxes come off the van in any order
+    assert desk.receive("S001", first) == arrival and desk.cache.pending_count() == 1  # offline: scanned in once
+    sync(engine)
+    assert desk.receive("S001", third) == arrival
+    assert desk.cache.pending_count() == 0 and desk.cache.rejections() == []
+    assert [(v["id"], v["tracking_number"], v["shelf"]) for v in desk.shelf()] == [(arrival, second, "C1")]
 
 
 def test_a_scan_the_core_cannot_match_is_refused_and_shown_not_dropped(network, counter):

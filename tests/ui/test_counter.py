@@ -4,6 +4,7 @@ click & collect from shelf to customer, arrivals, returns and endless aisle."""
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
+import httpx
 import pytest
 
 from app.counter import CounterDesk, Sale, elsewhere, option_words, waited, when
@@ -81,21 +82,59 @@ def test_a_partial_handover_keeps_or_cancels_the_rest(shop, desk):
     assert [r["items"] for r in desk.shelf()] == [1]
 
 
-def test_arrivals_are_listed_and_scanned_in(shop, desk, network):
+def _shipped_here(shop, network, boxes=1):
+    """A click & collect order of jeans, which only PAR-01 has: Paris ships it here in `boxes` parcels."""
     counts = {"counts": [{"location": "WH-LYS", "sku": JNS, "on_hand": 0}]}
     assert network.client.post(f"{API}/stock/counts", json=counts, headers=network.admin).status_code == 201
-    order = network.place([(JNS, 1)], method="click_collect", store="LYS-01")  # only PAR-01 has jeans
+    order = network.place([(JNS, 1)], method="click_collect", store="LYS-01")
     parcel = next(f for f in order["fulfilments"] if f["delivery_method"] == "ship_to_store")
     assert parcel["location"] == "PAR-01"
     sender = network.sign_in("PAR-01", "S009")
-    for action in ("accept", "pick", "pack", "ship"):
-        assert network.act(sender, parcel["id"], action).status_code == 200, parcel
+    packed = {"parcels": [{"weight_kg": 0.4}] * boxes}
+    for action, body in (("accept", None), ("pick", None), ("pack", packed), ("ship", None)):
+        assert network.act(sender, parcel["id"], action, body).status_code == 200, parcel
     shop.sync()
+    return order
+
+
+def test_arrivals_are_listed_and_scanned_in(shop, desk, network):
+    _shipped_here(shop, network)
     (coming,) = desk.inbound()
     assert desk.receive(shop.associate, "BRNOTHING").tone is Tone.ERROR
     arrived = desk.receive(shop.associate, coming["tracking_number"].lower(), shelf="c3")
     assert arrived.tone is Tone.DONE and arrived.message.endswith("is ready for pickup on shelf C3")
     assert desk.inbound() == [] and [r["shelf"] for r in desk.shelf()] == ["C3"]
+
+
+def test_the_second_box_of_a_shipment_joins_the_first_on_its_shelf(shop, desk, network):
+    _shipped_here(shop, network, boxes=2)
+    (coming,) = desk.inbound()
+    first, second = [p["tracking_number"] for p in coming["parcels"]]
+    arrived = desk.receive(shop.associate, first, shelf="C3")
+    assert (arrived.tone, arrived.message) == (
+        Tone.DONE, f"Parcel {first} (box 1 of 2) arrived: W-000001 is ready for pickup on shelf C3")
+    joined = desk.receive(shop.associate, second, shelf="C4")  # the core's arrival stays on C3
+    assert (joined.tone, joined.message) == (Tone.DONE, "Box 2 of 2 of W-000001 arrived: on shelf C3 with the first")
+    assert shop.app.cache.pending_count() == 1  # one arrival, scanned in once
+    shop.sync()
+    assert desk.receive(shop.associate, second).message == joined.message
+    assert shop.app.cache.rejections() == [] and [(r["ref"], r["shelf"]) for r in desk.shelf()] == [("W-000001", "C3")]
+
+
+def test_an_order_that_arrived_is_found_once_and_its_qr_chooses_it(shop, desk, network):
+    order = _shipped_here(shop, network)
+    (coming,) = desk.inbound()
+    desk.receive(shop.associate, coming["tracking_number"], shelf="C3")
+    shop.sync()
+    (arrival,) = desk.shelf()
+    codes = _pickup(shop, order["id"])
+    # The parcel shipped here stays "shipped" at the core: it is not a second order at the counter.
+    assert desk.find("Ana").ids == desk.find("W-000001").ids == (arrival["view"]["id"],)
+    found = desk.find(codes["qr_payload"])
+    assert found.chosen == arrival["view"]["id"] and found.feedback.message.startswith("QR checked")
+    assert desk.collect(shop.associate, found.chosen, codes["qr_payload"]).tone is Tone.DONE
+    shop.sync()
+    assert [v["status"] for v in desk.find("W-000001").views] == ["collected"]
 
 
 def test_a_return_refunds_restocks_and_is_one_return_when_tapped_twice(shop, desk, network):
@@ -121,6 +160,43 @@ def test_a_return_refunds_restocks_and_is_one_return_when_tapped_twice(shop, des
                                            {TEE: "resellable"}, "wrong_size"))
     assert again["id"] == record["id"] == return_id
     assert network.level("LYS-01", TEE)["on_hand"] == before + 1
+
+
+class _AnswerLost(httpx.AsyncBaseTransport):
+    """The core records a return, and its answer never reaches the counter."""
+
+    def __init__(self, line: httpx.AsyncBaseTransport) -> None:
+        self.line = line
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        response = await self.line.handle_async_request(request)
+        if request.method == "POST" and request.url.path.endswith("/returns"):
+            raise httpx.ReadError("connection reset", request=request)
+        return response
+
+
+def test_a_return_changed_after_its_answer_was_lost_says_the_first_one_went_through(shop, desk, network):
+    fid = _picked(shop)
+    desk.ready(shop.associate, fid, "A1")
+    desk.collect(shop.associate, fid, None)
+    shop.sync()
+    before = network.level("LYS-01", TEE)["on_hand"]
+    order = _returning(shop, desk, "W-000001")
+    line = shop.app.client._http._transport
+    shop.app.client._http._transport = _AnswerLost(line)
+    return_id = desk.new_id()
+    lost, said = shop.run(desk.submit_return(shop.associate, return_id, order, {TEE: "2"}, {}, "wrong_size"))
+    assert lost is None and said.tone is Tone.ERROR and said.message.endswith("(tapping again is safe)")
+    shop.app.client._http._transport = line
+    # The customer changes their mind: one T-shirt only. The two already went back and were refunded.
+    record, said = shop.run(desk.submit_return(shop.associate, return_id, order, {TEE: "1"}, {}, "wrong_size"))
+    assert (said.tone, said.message) == (
+        Tone.WARNING, "The return of W-000001 sent a moment ago did reach the core, as it was then: refund €39.80; "
+                      "2 back in stock, 0 set aside. The changes made since were not recorded")
+    assert record["id"] == return_id and [(l["sku"], l["qty"]) for l in record["lines"]] == [(TEE, 2)]
+    assert said.documents[0].content.startswith(b"%PDF")  # the receipt of what was recorded
+    assert _left(desk, desk.after_return(order, record)) == _left(desk, _returning(shop, desk, "W-000001"))
+    assert network.level("LYS-01", TEE)["on_hand"] == before + 2
 
 
 def _returning(shop, desk, ref):
