@@ -273,26 +273,65 @@ class Work:
                                              f"{counted(count, 'parcel')}")
         return Feedback(Tone.ERROR, f"No packed parcel {code} in this store")
 
+    def manifest_parcels(self, manifest_id: str) -> list[dict]:
+        """The parcels scanned onto a manifest, in scan order, each with its order (`view`, `ref`) and,
+        when that order may no longer leave with the carrier (cancelled since the scan), why (`held`)."""
+        scanned = self.manifests.parcels(manifest_id)
+        fulfilment_ids = list(dict.fromkeys(p["fulfilment_id"] for p in scanned))
+        views = {v["id"]: v for v in self.cache.fulfilments_of(fulfilment_ids)}
+        parcels = []
+        for parcel in scanned:
+            view = views.get(parcel["fulfilment_id"])
+            parcels.append({**parcel, "view": view, "ref": _ref(view or {}), "held": self._held(view)})
+        return parcels
+
+    @staticmethod
+    def _held(view: dict | None) -> str | None:
+        """Why a parcel on a manifest may no longer leave with the carrier (None: it may): only a
+        packed order ships, and the core may have cancelled it since the parcel was scanned."""
+        if view is None:
+            return "no longer on this device"
+        return None if view["status"] == "packed" else is_status(view["status"])
+
+    def take_off_manifest(self, manifest_id: str, tracking_number: str) -> Feedback:
+        """Take a parcel off an open manifest: its order was cancelled, or it goes another day."""
+        parcel = next((p for p in self.manifest_parcels(manifest_id) if p["tracking_number"] == tracking_number), None)
+        if parcel is None or not self.manifests.remove(manifest_id, tracking_number):
+            return Feedback(Tone.WARNING, f"{tracking_number} is not on an open manifest")
+        if parcel["held"]:
+            return Feedback(Tone.OK, f"{tracking_number} taken off the manifest: {parcel['ref']} is {parcel['held']}, "
+                                     "keep the parcel out of the carrier's cage")
+        return Feedback(Tone.OK, f"{tracking_number} ({parcel['ref']}) taken off the manifest: keep it out of the "
+                                 "carrier's cage")
+
     def close_manifest(self, associate: Associate, manifest_id: str) -> Feedback:
         """The driver takes the parcels: every order on the manifest is shipped, and the
-        manifest is printed for signatures. Refused while an order has a parcel missing."""
+        manifest is printed for signatures. Refused while an order has a parcel missing, or
+        a parcel's order may no longer leave (cancelled since it was scanned)."""
         manifest = next((m for m in self.manifests.open() if m["id"] == manifest_id), None)
         if manifest is None:
             return Feedback(Tone.ERROR, "This manifest is already closed")
-        scanned = self.manifests.parcels(manifest_id)
+        scanned = self.manifest_parcels(manifest_id)
         if not scanned:
             return Feedback(Tone.ERROR, "Scan the parcels onto the manifest first")
-        views = {}
-        for fid in dict.fromkeys(p["fulfilment_id"] for p in scanned):
-            views[fid] = self.cache.fulfilment(fid)
+        held: dict[tuple[str, str], list[str]] = {}
+        for parcel in scanned:
+            if parcel["held"]:
+                held.setdefault((parcel["ref"], parcel["held"]), []).append(parcel["tracking_number"])
+        if held:  # once the driver has gone, the core would refuse to ship it: too late to get it back
+            return Feedback(Tone.ERROR, "Not closed: " + "; ".join(
+                f"{ref} is {why}, so take {'its parcel' if len(numbers) == 1 else 'its parcels'} "
+                f"{', '.join(numbers)} off the manifest and out of the carrier's cage"
+                for (ref, why), numbers in held.items()))
+        views = {p["fulfilment_id"]: p["view"] for p in scanned}
         on_it = {p["tracking_number"] for p in scanned}
-        missing = [f"{_ref(v)}: {p['tracking_number']}" for v in views.values() if v
+        missing = [f"{_ref(v)}: {p['tracking_number']}" for v in views.values()
                    for p in v["parcels"] if p["tracking_number"] not in on_it]
         if missing:
             return Feedback(Tone.ERROR, "Parcels missing from the manifest: " + ", ".join(missing))
         location = self.cache.location()
-        pdf = documents.manifest(manifest_id, manifest["carrier"], datetime.now(UTC).date(),
-                                 [v for v in views.values() if v], location or {})
+        pdf = documents.manifest(manifest_id, manifest["carrier"], datetime.now(UTC).date(), list(views.values()),
+                                 location or {})
         for fid in views:
             self.cache.enqueue("ship", associate.code, fid, {"carrier": manifest["carrier"], "manifest": manifest_id})
         self.manifests.close(manifest_id, associate.code)

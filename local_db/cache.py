@@ -557,6 +557,14 @@ class Manifests:
                 scanned_at=now_iso(), scanned_by=staff_code))
             return True
 
+    def remove(self, manifest_id: str, tracking_number: str) -> bool:
+        """Take a parcel off an open manifest; False when it is not on it (or the manifest is closed)."""
+        still_open = select(manifest.c.id).where(manifest.c.id == manifest_id, manifest.c.closed_at.is_(None))
+        with self.cache._write("manifest") as conn:
+            taken = conn.execute(delete(manifest_parcel).where(manifest_parcel.c.manifest_id.in_(still_open),
+                                                               manifest_parcel.c.tracking_number == tracking_number))
+            return taken.rowcount > 0
+
     def parcels(self, manifest_id: str) -> list[dict]:
         with self.cache.engine.connect() as conn:
             rows = conn.execute(select(manifest_parcel).where(manifest_parcel.c.manifest_id == manifest_id)

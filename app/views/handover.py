@@ -29,13 +29,16 @@ def Handover() -> ft.Control:
     def close(manifest_id: str) -> None:
         set_papers(tell(shift.work.close_manifest(shift.associate, manifest_id)))
 
+    def take_off(manifest_id: str, tracking_number: str) -> None:
+        tell(shift.work.take_off_manifest(manifest_id, tracking_number))
+
     return ft.Column([
         screen_title("Carrier handover"),
         ft.Text("Scan each parcel's label as the driver takes it.", size=15),
         ScanField(scan, label="Scan a parcel label", refocus=feedback),
         feedback_bar(feedback, "handover-feedback"),
         DocumentButtons(papers, tell),
-        *[_manifest(m, manifests.parcels(m["id"]), close) for m in open_manifests],
+        *[_manifest(m, shift.work.manifest_parcels(m["id"]), close, take_off) for m in open_manifests],
         ft.Text("Packed, waiting for the carrier", size=18, weight=ft.FontWeight.BOLD),
         ft.Column([ft.Row([
             ft.Icon(ft.Icons.CHECK_BOX if p["tracking_number"] in on_manifests else ft.Icons.CHECK_BOX_OUTLINE_BLANK,
@@ -46,13 +49,25 @@ def Handover() -> ft.Control:
     ], expand=True, scroll=ft.ScrollMode.AUTO, spacing=12)
 
 
-def _manifest(manifest: dict, parcels: list[dict], close) -> ft.Control:  # noqa: ANN001
+def _manifest(manifest: dict, parcels: list[dict], close, take_off) -> ft.Control:  # noqa: ANN001
     return tagged(f"manifest-{manifest['carrier']}", ft.Card(ft.Container(ft.Column([
         ft.Row([ft.Text(f"{CARRIERS.get(manifest['carrier'], manifest['carrier'])} · manifest {manifest['id']}",
                         size=18, weight=ft.FontWeight.BOLD, expand=True),
                 ft.Text(counted(len(parcels), 'parcel'), size=16),
                 ft.FilledButton("Close and hand over", icon=ft.Icons.LOCAL_SHIPPING,
                                 on_click=lambda _: close(manifest["id"]))]),
-        ft.Text(", ".join(p["tracking_number"] for p in parcels) or "No parcels scanned yet",
-                font_family="monospace"),
+        *[_scanned(p, lambda _, tn=p["tracking_number"]: take_off(manifest["id"], tn)) for p in parcels],
+        *([] if parcels else [ft.Text("No parcels scanned yet")]),
     ]), padding=14)))
+
+
+def _scanned(parcel: dict, take_off) -> ft.Control:  # noqa: ANN001
+    """A parcel on the manifest; in red when its order may no longer leave (cancelled since the scan)."""
+    colour = ft.Colors.RED_900 if parcel["held"] else None
+    return tagged(f"on-manifest-{parcel['tracking_number']}", ft.Container(ft.Row([
+        ft.Text(parcel["tracking_number"], font_family="monospace", size=16, color=colour),
+        ft.Text(f"{parcel['ref']} is {parcel['held']}: take it off" if parcel["held"] else parcel["ref"],
+                color=colour, weight=ft.FontWeight.W_600 if parcel["held"] else None, expand=True),
+        ft.OutlinedButton("Take off", icon=ft.Icons.REMOVE_CIRCLE_OUTLINE, on_click=take_off),
+    ], spacing=12), padding=ft.Padding.symmetric(horizontal=8, vertical=2), border_radius=6,
+        bgcolor=ft.Colors.RED_100 if parcel["held"] else None))

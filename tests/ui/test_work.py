@@ -85,6 +85,57 @@ def test_pack_labels_and_handover_ship_the_order(shop, network):
     assert [p["tracking_number"] for p in shipped["parcels"]] == numbers
 
 
+def _packed(shop, weights=(0.5,)):
+    fid = shop.order([(TEE, 1)])
+    shop.work.accept(shop.associate, fid)
+    shop.work.scan(shop.associate, fid, TEE_EAN)
+    shop.work.pack(shop.associate, fid, [PlannedParcel("M", w) for w in weights])
+    return fid, [p["tracking_number"] for p in shop.app.cache.fulfilment(fid)["parcels"]]
+
+
+def test_a_manifest_is_not_closed_while_a_parcel_on_it_belongs_to_a_cancelled_order(shop, network):
+    me = shop.associate
+    (kept, (going,)), (cancelled, numbers) = _packed(shop), _packed(shop, (0.3, 0.2))
+    for number in (going, *numbers):
+        shop.work.scan_parcel(me, number)
+    shop.sync()
+    order = shop.app.cache.fulfilment(cancelled)["order_id"]
+    assert network.client.post(f"/api/v1/orders/{order}/cancel", json={}, headers=network.channel).status_code == 200
+    shop.sync()
+    (manifest,) = shop.work.manifests.open()
+    assert [(p["ref"], p["held"]) for p in shop.work.manifest_parcels(manifest["id"])] == [
+        ("W-000001", None), ("W-000002", "cancelled"), ("W-000002", "cancelled")]  # shown in red
+    refused = shop.work.close_manifest(me, manifest["id"])
+    assert (refused.tone, refused.message) == (
+        Tone.ERROR, f"Not closed: W-000002 is cancelled, so take its parcels {numbers[0]}, {numbers[1]} off the "
+                    "manifest and out of the carrier's cage")
+    assert shop.app.cache.pending_count() == 0  # nothing shipped
+    taken = shop.work.take_off_manifest(manifest["id"], numbers[0])
+    assert (taken.tone, taken.message) == (
+        Tone.OK, f"{numbers[0]} taken off the manifest: W-000002 is cancelled, keep the parcel out of the carrier's "
+                 "cage")
+    assert shop.work.take_off_manifest(manifest["id"], numbers[0]).tone is Tone.WARNING  # a double tap
+    assert shop.work.close_manifest(me, manifest["id"]).tone is Tone.ERROR  # its other parcel is still on it
+    shop.work.take_off_manifest(manifest["id"], numbers[1])
+    closed = shop.work.close_manifest(me, manifest["id"])
+    assert (closed.tone, closed.message) == (
+        Tone.DONE, f"Manifest {manifest['id']} closed: 1 order, 1 parcel handed to Colissimo")
+    assert shop.work.take_off_manifest(manifest["id"], going).tone is Tone.WARNING  # the driver has it
+    shop.sync()
+    assert shop.app.cache.rejections() == [] and shop.app.cache.server_fulfilment(kept)["status"] == "shipped"
+
+
+def test_a_parcel_taken_off_a_manifest_can_be_scanned_on_again(shop):
+    _, (number,) = _packed(shop)
+    shop.work.scan_parcel(shop.associate, number)
+    (manifest,) = shop.work.manifests.open()
+    taken = shop.work.take_off_manifest(manifest["id"], number)
+    assert (taken.tone, taken.message) == (
+        Tone.OK, f"{number} (W-000001) taken off the manifest: keep it out of the carrier's cage")
+    assert shop.work.manifest_parcels(manifest["id"]) == [] and number not in shop.work.manifests.scanned()
+    assert shop.work.scan_parcel(shop.associate, number).message.endswith("on the Colissimo manifest: 1 parcel")
+
+
 def test_voiding_labels_makes_new_tracking_numbers(shop):
     fid = shop.order([(TEE, 1)])
     shop.work.accept(shop.associate, fid)
