@@ -191,12 +191,22 @@ def _demand(session: Session, order_id: str) -> dict[str, int]:
     return demand_by_sku((sku, qty) for sku, qty in rows)
 
 
-def _fulfilments(session: Session, order_id: str) -> list[Fulfilment]:
-    return list(
-        session.execute(
-            select(Fulfilment).where(Fulfilment.order_id == order_id).order_by(Fulfilment.created_at, Fulfilment.id)
-        ).scalars()
-    )
+# By id, so that two cancels of one order take the locks in the same order.
+_LOCK_FULFILMENTS = (
+    select(Fulfilment).order_by(Fulfilment.id).with_for_update().execution_options(populate_existing=True)
+)
+
+
+def _locked_fulfilments(session: Session, order_id: str) -> list[Fulfilment]:
+    """The order's fulfilments, locked, as they stand once no store action holds them.
+    A store action waited for may have added some (lines sent elsewhere, a parcel
+    scanned in at the pickup store): read again until none is new."""
+    locked: set[str] = set()
+    while True:
+        fulfilments = list(session.execute(_LOCK_FULFILMENTS.where(Fulfilment.order_id == order_id)).scalars())
+        if {f.id for f in fulfilments} == locked:
+            return fulfilments
+        locked = {f.id for f in fulfilments}
 
 
 # Built once: every view of a fulfilment reads its lines (see sync.py on why).
@@ -259,12 +269,15 @@ def order_view(order: Mapping, lines: list[dict], fulfilments: list[dict]) -> di
 
 def cancel(session: Session, order_id: str, actor: Actor, reason: str) -> None:
     """Cancel every open fulfilment and the order; refused once goods have left."""
+    # The fulfilments before the order, as store actions take them (ship, collect: the
+    # fulfilment, then the order's status): a cancel racing one waits for it and sees
+    # the goods gone, instead of cancelling what it read before they left.
+    fulfilments = _locked_fulfilments(session, order_id)
     order = session.execute(select(Order).where(Order.id == order_id).with_for_update()).scalar_one_or_none()
     if order is None:
         raise NotFound("order_not_found", f"no order {order_id}")
     if order.status == OrderStatus.CANCELLED:
         return  # cancelling twice is the same as once
-    fulfilments = _fulfilments(session, order_id)
     # A parcel that has arrived at the pickup store is no longer gone: what waits there can be cancelled.
     arrived = {f.arrived_from for f in fulfilments if f.arrived_from}
     done = [f for f in fulfilments
