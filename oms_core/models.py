@@ -467,3 +467,13 @@ class StockMovementKey(SQLModel, table=True):
     request_hash: str = Field(max_length=64)  # the movements asked
     answer: dict = Field(sa_column=Column(JSON, nullable=False))  # what the first call was answered
     at: datetime = Field(default_factory=utcnow)
+
+
+class ParcelLabel(SQLModel, table=True):
+    """Which fulfilment each tracking number was given to. A number names one parcel (the
+    carrier tracks it, the pickup store finds what arrives by it), and finding it must not
+    read every parcel ever packed: the parcels themselves are JSON on their fulfilment."""
+
+    __tablename__ = "parcel_label"
+    tracking_number: str = Field(primary_key=True, max_length=64)
+    fulfilment_id: str = Field(index=True, max_length=36)

@@ -18,7 +18,7 @@ from ..domain.orders import DONE, OrderStatus, counted
 from ..domain.pickup_keys import new_secret
 from ..models import Fulfilment, FulfilmentLine, Order, PickupKey, utcnow
 from ..schemas import CollectIn, ReceiveIn
-from . import allocation, audit, events, notifications, order_lookup, orders
+from . import allocation, audit, events, notifications, order_lookup, orders, parcel_labels
 from . import stock as stock_service
 from .db_util import insert_missing
 
@@ -228,16 +228,17 @@ def receive(session: Session, body: ReceiveIn, actor: Actor) -> dict:
 
 def _parcel(session: Session, store: str, tracking_number: str) -> Fulfilment:
     """The fulfilment shipped to this store whose parcel carries this tracking number."""
-    candidates = session.execute(
-        select(Fulfilment).where(Fulfilment.ship_to == store, Fulfilment.delivery_method == "ship_to_store",
+    holder = parcel_labels.holder(session, tracking_number)
+    parcel = session.execute(
+        select(Fulfilment).where(Fulfilment.id == holder, Fulfilment.ship_to == store,
+                                 Fulfilment.delivery_method == "ship_to_store",
                                  Fulfilment.status.in_([FulfilmentStatus.PACKED.value, FulfilmentStatus.SHIPPED.value]))
         .with_for_update()
-    ).scalars().all()
-    for fulfilment in candidates:
-        numbers = {fulfilment.tracking_number, *(p.get("tracking_number") for p in fulfilment.parcels)}
-        if tracking_number in numbers:
-            return fulfilment
-    raise NotFound("unknown_parcel", f"no parcel {tracking_number} is on its way to {store}")
+    ).scalar_one_or_none() if holder else None
+    numbers = {parcel.tracking_number, *(p.get("tracking_number") for p in parcel.parcels)} if parcel else set()
+    if tracking_number not in numbers:  # a voided label, say: the number was given, but is on no parcel now
+        raise NotFound("unknown_parcel", f"no parcel {tracking_number} is on its way to {store}")
+    return parcel
 
 
 def inbound(session: Session, store: str) -> list[dict]:

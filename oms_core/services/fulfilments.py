@@ -18,7 +18,7 @@ from contract.reasons import REJECT_REASONS
 from ..domain.actors import SYSTEM, Actor
 from ..models import Fulfilment, FulfilmentActionKey, FulfilmentLine
 from ..schemas import CollectIn, PackIn, PickIn, ReadyIn, RejectIn, ShipIn
-from . import allocation, audit, catalog, counter, events, notifications, orders
+from . import allocation, audit, catalog, counter, events, notifications, orders, parcel_labels
 from . import stock as stock_service
 from .db_util import request_hash
 
@@ -77,20 +77,22 @@ def act(session: Session, fulfilment_id: str, action: Action, actor: Actor, body
             assert isinstance(body, PackIn)
             parcels = _parcels(body)
             if _step(session, fulfilment, status, action, actor, collect_here, details={"parcels": len(parcels)}):
-                fulfilment.parcels, fulfilment.carrier = parcels, body.carrier or fulfilment.carrier
+                _label(session, fulfilment, parcels, body.carrier)
             elif status is FulfilmentStatus.PACKED and _relabels(body, fulfilment.parcels):
                 # Labels voided and printed again: the parcels change, the status does not.
                 voided = [p.get("tracking_number") for p in fulfilment.parcels]
-                fulfilment.parcels, fulfilment.carrier = parcels, body.carrier or fulfilment.carrier
+                _label(session, fulfilment, parcels, body.carrier)
                 allocation.transition(session, fulfilment, status, Action.PACK, actor,
                                       details={"relabel": True, "voided": voided})
         case Action.SHIP:
             assert isinstance(body, ShipIn)
             if next_status(status, action, collect_here=collect_here) is not None:
+                first = fulfilment.parcels[0].get("tracking_number") if fulfilment.parcels else None
+                tracking_number = body.tracking_number or first or new_tracking_number()
+                parcel_labels.give(session, fulfilment.id, [tracking_number])
                 _consume(session, fulfilment, lines, "ship", actor)
                 fulfilment.carrier = body.carrier or fulfilment.carrier or "standard"
-                first = fulfilment.parcels[0].get("tracking_number") if fulfilment.parcels else None
-                fulfilment.tracking_number = body.tracking_number or first or new_tracking_number()
+                fulfilment.tracking_number = tracking_number
                 _step(session, fulfilment, status, action, actor, collect_here,
                       details={"carrier": fulfilment.carrier, "tracking_number": fulfilment.tracking_number,
                                "manifest": body.manifest})
@@ -285,6 +287,12 @@ def _parcels(body: PackIn) -> list[dict]:
          "service": body.service}
         for parcel in body.parcels
     ]
+
+
+def _label(session: Session, fulfilment: Fulfilment, parcels: list[dict], carrier: str | None) -> None:
+    """Put these parcels, with their labels, on the fulfilment in place of those it had."""
+    parcel_labels.give(session, fulfilment.id, (parcel["tracking_number"] for parcel in parcels), only=True)
+    fulfilment.parcels, fulfilment.carrier = parcels, carrier or fulfilment.carrier
 
 
 def _relabels(body: PackIn, packed: list[dict]) -> bool:

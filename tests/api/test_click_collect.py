@@ -278,15 +278,22 @@ def test_no_shows_are_reminded_then_cancelled_and_restocked(network):
     assert remind_and_release(network.engine, settings, now + timedelta(hours=200)) == {}
 
 
-def _shipped_to_pickup_store(network, pickup_store):
-    """A click & collect order for PAR-02 that PAR-02 gave back, shipped to it from PAR-01."""
+def _picked_for_pickup_store(network, pickup_store):
+    """A click & collect order for PAR-02 that PAR-02 gave back, picked at PAR-01 to be shipped to it."""
     sender = network.sign_in("PAR-01")
     order = network.place([(TEE, 1)], method="click_collect", store="PAR-02")
     network.act(pickup_store, order["fulfilments"][0]["id"], "reject", {"reason": "damaged"})
     (parcel,) = [f for f in _order(network, order["id"])["fulfilments"] if f["delivery_method"] == "ship_to_store"]
     assert (parcel["location"], parcel["ship_to"]) == ("PAR-01", "PAR-02")
-    for action in ("accept", "pick", "pack"):
+    for action in ("accept", "pick"):
         assert network.act(sender, parcel["id"], action).status_code == 200
+    return order, parcel, sender
+
+
+def _shipped_to_pickup_store(network, pickup_store):
+    """As above, packed and shipped."""
+    order, parcel, sender = _picked_for_pickup_store(network, pickup_store)
+    assert network.act(sender, parcel["id"], "pack").status_code == 200
     shipped = network.act(sender, parcel["id"], "ship", {"carrier": "colissimo"}).json()
     return order, parcel, sender, shipped["tracking_number"]
 
@@ -332,6 +339,21 @@ def test_what_arrived_for_a_customer_can_still_be_cancelled_and_stays_in_the_sto
     assert cancel.status_code == 200 and cancel.json()["status"] == "cancelled"
     after = network.level("PAR-02", TEE)
     assert (after["on_hand"] - before["on_hand"], after["reserved"], after["atp"] - before["atp"]) == (1, 0, 1)
+
+
+def test_two_parcels_on_their_way_to_the_pickup_store_never_share_a_tracking_number(network):
+    pickup_store = network.sign_in("PAR-02")
+    first_order, first, sender, tracking = _shipped_to_pickup_store(network, pickup_store)
+    _, second, _ = _picked_for_pickup_store(network, pickup_store)
+    taken = network.act(sender, second["id"], "pack", {"parcels": [{"tracking_number": tracking}]})
+    assert taken.status_code == 409 and taken.json()["error"]["code"] == "tracking_number_in_use"
+    assert first_order["external_ref"] in taken.json()["error"]["message"]
+    assert network.act(sender, second["id"], "pack", {"parcels": [{"tracking_number": "OWN-2"}]}).status_code == 200
+    assert network.act(sender, second["id"], "ship").json()["tracking_number"] == "OWN-2"
+    # Each parcel is scanned in as itself.
+    arrived = [network.client.post(f"{API}/counter/arrivals", json={"tracking_number": number}, headers=pickup_store)
+               for number in (tracking, "OWN-2")]
+    assert [a.json()["arrived_from"] for a in arrived] == [first["id"], second["id"]]
 
 
 def test_an_associate_places_an_endless_aisle_order_routed_like_any_other(network):

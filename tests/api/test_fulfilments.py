@@ -2,7 +2,10 @@
 
 import re
 import threading
+import uuid
 from concurrent.futures import ThreadPoolExecutor
+
+from tests.sync.test_core_feed import enrol
 
 from .conftest import CAP, CAP_EAN, JNS, PARIS, TEE, TEE_EAN
 
@@ -277,3 +280,49 @@ def test_packing_again_replaces_voided_labels(network):
     assert (tapped_twice["version"], tapped_twice["parcels"]) == (relabelled["version"], relabelled["parcels"])
     bad = network.act(store, fid, "pack", {"parcels": [{"tracking_number": "not a number!"}]})
     assert bad.status_code == 422
+
+
+def _two_picked(network, store):
+    """Two orders picked at LYS-01, ready to pack."""
+    orders = [_order_at(network, "LYS-01", [(TEE, 1)]) for _ in range(2)]
+    for _, fid in orders:
+        network.act(store, fid, "accept")
+        network.act(store, fid, "pick")
+    return orders
+
+
+def test_a_tracking_number_is_on_one_fulfilments_parcels_only(network):
+    store = network.sign_in("LYS-01")
+    (first, fid), (_, other) = _two_picked(network, store)
+    assert network.act(store, fid, "pack", {"parcels": [{"tracking_number": "DUP-1"}]}).status_code == 200
+    taken = network.act(store, other, "pack", {"parcels": [{"tracking_number": "NEW-1"},
+                                                           {"tracking_number": "DUP-1"}]})
+    assert taken.status_code == 409
+    error = taken.json()["error"]
+    assert (error["code"], error["message"], error["details"]["order_id"]) == (
+        "tracking_number_in_use", f"tracking number DUP-1 is already on a parcel of order {first['external_ref']}",
+        first["id"])
+    assert network.client.get(f"/api/v1/fulfilments/{other}", headers=store).json()["status"] == "picked"
+    # The fulfilment that has the label packs again as it likes; a label it voids is free for another.
+    again = network.act(store, fid, "pack", {"parcels": [{"tracking_number": "DUP-1"}, {"tracking_number": "DUP-2"}]})
+    assert again.status_code == 200, again.text
+    assert network.act(store, fid, "pack", {"parcels": [{"tracking_number": "DUP-2"}]}).status_code == 200
+    assert network.act(store, other, "pack", {"parcels": [{"tracking_number": "DUP-1"}]}).status_code == 200
+    # Shipping under another parcel's number is refused too; under its own, it ships.
+    shipped = network.act(store, other, "ship", {"tracking_number": "DUP-2"})
+    assert shipped.status_code == 409 and shipped.json()["error"]["code"] == "tracking_number_in_use"
+    assert network.act(store, other, "ship", {"tracking_number": "DUP-1"}).json()["status"] == "shipped"
+    assert network.act(store, fid, "pack", {"parcels": [{"tracking_number": "DUP-1"}]}).status_code == 409
+
+
+def test_the_store_app_packing_under_a_number_in_use_is_told_why(network):
+    store = network.sign_in("LYS-01")
+    device, _ = enrol(network, "LYS-01")
+    (first, fid), (_, other) = _two_picked(network, store)
+    network.act(store, fid, "pack", {"parcels": [{"tracking_number": "DUP-1"}]})
+    pushed = network.client.post("/api/v1/sync/mutations", headers=device, json={"mutations": [
+        {"id": str(uuid.uuid4()), "type": "pack", "staff": "S001", "fulfilment": other,
+         "args": {"parcels": [{"tracking_number": "DUP-1"}]}}]}).json()["results"][0]
+    assert (pushed["status"], pushed["error"]["code"]) == ("rejected", "tracking_number_in_use")
+    assert pushed["error"]["details"]["order_id"] == first["id"]
+    assert network.client.get(f"/api/v1/fulfilments/{other}", headers=store).json()["parcels"] == []

@@ -31,14 +31,14 @@ class Flaky:
         self.sent.append(message)
 
 
-def _shipped_home(network):
+def _shipped_home(network, tracking_number="BR123"):
     order = network.place([(TEE, 1)], address=LYON)
     lyon = network.sign_in("LYS-01")
     fid = order["fulfilments"][0]["id"]
     for action in ("accept", "pick", "pack"):
         network.act(lyon, fid, action)
-    network.act(lyon, fid, "ship", {"carrier": "colissimo", "tracking_number": "BR123"})
-    network.act(lyon, fid, "ship", {"carrier": "colissimo", "tracking_number": "BR123"})  # a retry
+    network.act(lyon, fid, "ship", {"carrier": "colissimo", "tracking_number": tracking_number})
+    network.act(lyon, fid, "ship", {"carrier": "colissimo", "tracking_number": tracking_number})  # a retry
     return order
 
 
@@ -76,7 +76,7 @@ def test_a_failed_send_is_retried_later_and_given_up_after_the_last_attempt(netw
     assert deliver_due(network.engine, flaky, row.next_attempt_at, max_attempts=3) == 1
     assert [m.kind for m in flaky.sent] == ["shipped"] and _rows(network)[0].status == "sent"
 
-    _shipped_home(network)
+    _shipped_home(network, "BR124")  # a tracking number names one parcel
     down = Flaky(failures=99)
     when = utcnow()
     for _ in range(3):
