@@ -29,7 +29,15 @@ def test_ship_from_store(shop, browser, tmp_path):
     screen.button("Accept", within=card).click()
     screen.says("feedback", "W-E2E-1 accepted")
     pick_everything(screen, "W-E2E-1", wrong_items=True)
-    pdf = pack(screen, "W-E2E-1")
+    pack(screen, "W-E2E-1")
+    # A torn label: voided from the order's screen, asked first; the parcel gets a new number.
+    screen.button("Order").click()
+    screen.button("Void labels…").click()
+    screen.expect(screen.page.get_by_text("Void the labels of W-E2E-1?")).to_be_visible()
+    screen.snap("void-labels")
+    screen.button("Void and make new labels").click()
+    screen.says("feedback", "labels ready")
+    pdf = open_labels(screen, "W-E2E-1")
 
     screen.button("Handover").click()
     screen.expect(screen.page.get_by_text("Carrier handover")).to_be_visible()
@@ -125,6 +133,11 @@ def pack(screen: Screen, ref: str) -> bytes:
     screen.button("Pack and make labels").click()
     screen.says("pack-feedback", "labels ready")
     screen.snap("pack-labels")
+    return open_labels(screen, ref)
+
+
+def open_labels(screen: Screen, ref: str) -> bytes:
+    """Open the labels the last action made: the PDF's bytes."""
     with screen.page.expect_popup() as popup:
         screen.button(f"Open labels-{ref}.pdf").click()
     pdf = httpx.get(popup.value.url).content
