@@ -98,7 +98,15 @@ class SyncEngine:
         wall clock, not a monotonic one: on Linux, Android and macOS the monotonic clock stops
         while the tablet sleeps, which tablets do all day; a wall clock set by hand is rarer,
         and the core refuses a count it dates in the future or more than a week back."""
-        return self.clock() + timedelta(seconds=float(self.cache.get_meta("core_clock_offset") or 0))
+        return self.clock() + self._core_clock_offset()
+
+    def _core_clock_offset(self) -> timedelta:
+        return timedelta(seconds=float(self.cache.get_meta("core_clock_offset") or 0))
+
+    def _on_core_clock(self, device_time: str) -> str:
+        """When an action was done, on the core's clock: the core dates an action pushed late
+        (done offline) by it, and the device's own clock may be off."""
+        return (datetime.fromisoformat(device_time) + self._core_clock_offset()).isoformat()
 
     def _cache_changed(self, kinds: set[str]) -> None:
         if "outbox" in kinds:
@@ -222,7 +230,7 @@ class SyncEngine:
                 return
             mutations = [
                 {"id": m["id"], "type": m["type"], "staff": m["staff"], "fulfilment": m["fulfilment_id"],
-                 "args": m["args"], "at": m["created_at"]}
+                 "args": m["args"], "at": self._on_core_clock(m["created_at"])}
                 for m in batch
             ]
             try:

@@ -1,10 +1,29 @@
 """The order timeline: every transition with who, when, where and why."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from datetime import datetime
+
 from sqlalchemy import insert
 from sqlmodel import Session
 
 from ..domain.actors import Actor
 from ..models import Event, utcnow
+
+# (who, when) for an action done earlier than the core hears of it: see `done_at`.
+_done: ContextVar[tuple[str, datetime] | None] = ContextVar("backroom_done_at", default=None)
+
+
+@contextmanager
+def done_at(actor: Actor, at: datetime | None) -> Iterator[None]:
+    """Date `actor`'s events recorded inside at `at` (an action done offline, synced later)
+    instead of now; what the core does in answer (the rest sent elsewhere, say) is dated now."""
+    token = _done.set((actor.label, at) if at is not None else None)
+    try:
+        yield
+    finally:
+        _done.reset(token)
 
 
 def event(
@@ -30,8 +49,13 @@ def event(
         "location": location if location is not None else actor.store,
         "reason": reason,
         "details": details or {},
-        "at": utcnow(),
+        "at": _when(actor),
     }
+
+
+def _when(actor: Actor) -> datetime:
+    done = _done.get()
+    return done[1] if done is not None and done[0] == actor.label else utcnow()
 
 
 def write(session: Session, events: list[dict]) -> None:

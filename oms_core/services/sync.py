@@ -13,7 +13,7 @@ recorded outcome back and nothing runs twice.
 """
 
 from collections.abc import Iterable
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from pydantic import ValidationError
 from sqlalchemy import Engine, bindparam, delete, func, or_, select, true, update
@@ -28,6 +28,7 @@ from ..domain.actors import Actor
 from ..models import (
     Barcode,
     Change,
+    Event,
     FeedRetention,
     Fulfilment,
     Location,
@@ -52,7 +53,7 @@ from ..schemas import (
     RejectIn,
     ShipIn,
 )
-from . import auth, counter, fulfilments, orders
+from . import auth, counter, events, fulfilments, orders
 from . import stock as stock_service
 from .db_util import request_hash
 
@@ -68,6 +69,9 @@ _BODIES = {
     Action.READY: ReadyIn,
     Action.COLLECT: CollectIn,
 }
+_FULFILMENT_ACTIONS = {action.value for action in _BODIES}
+# An action pushed this soon after the device dates it was sent as it was done: dated now.
+_SENT_AT_ONCE = timedelta(minutes=1)
 
 
 # --- pull -------------------------------------------------------------------
@@ -373,7 +377,8 @@ def _push_one(engine: Engine, device: Actor, device_id: str, mutation: MutationI
             try:
                 with session.begin_nested():  # the action alone rolls back if refused
                     actor = auth.staff_actor(session, device.store or "", mutation.staff)
-                    result, outcome, error = _apply(session, actor, mutation), "applied", None
+                    with events.done_at(actor, _done_at(session, mutation)):
+                        result, outcome, error = _apply(session, actor, mutation), "applied", None
             except DomainError as exc:
                 result, outcome, error = {}, "rejected", {"code": exc.code, "message": exc.message, "details": exc.details}
             session.add(
@@ -388,6 +393,20 @@ def _push_one(engine: Engine, device: Actor, device_id: str, mutation: MutationI
         if seen is None:
             raise
         return seen
+
+
+def _done_at(session: Session, mutation: MutationIn) -> datetime | None:
+    """When an action on a fulfilment that reaches the core late (done offline) was done: as
+    the device dates it on the core's clock, never later than now, nor earlier than what the
+    fulfilment's timeline already holds (a tablet's clock can be wrong). None: now."""
+    if mutation.at is None or mutation.type not in _FULFILMENT_ACTIONS or not mutation.fulfilment:
+        return None
+    at = mutation.at if mutation.at.tzinfo else mutation.at.replace(tzinfo=UTC)
+    now = utcnow()
+    if now - at < _SENT_AT_ONCE:
+        return None
+    latest = session.execute(select(func.max(Event.at)).where(Event.fulfilment_id == mutation.fulfilment)).scalar()
+    return max(at, latest) if latest is not None else at
 
 
 def _request_hash(mutation: MutationIn) -> str:

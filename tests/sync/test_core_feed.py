@@ -1,6 +1,12 @@
 """The core's side of sync: device enrolment, the store's feed, pushed mutations."""
 
 import uuid
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import update
+
+from oms_core.core.db import session_scope
+from oms_core.models import Event
 
 from tests.api.conftest import CAP, TEE, TEE_EAN
 
@@ -169,3 +175,31 @@ def test_an_expired_cursor_asks_for_a_new_snapshot(network):
         assert sync.prune(session, keep=timedelta(seconds=-1)) > 0
     response = network.client.get(f"/api/v1/sync/changes?since={cursor}", headers=device)
     assert response.status_code == 409 and response.json()["error"]["code"] == "cursor_expired"
+
+
+def test_an_action_done_offline_is_dated_when_it_was_done_within_what_the_timeline_allows(network):
+    """Accepted offline at 09:00, synced at 11:00: the timeline (and time to accept) says 09:00.
+    Never later than the core's now, nor before what the fulfilment's timeline already holds."""
+    device, _ = enrol(network, "LYS-01")
+    order = network.place([(TEE, 2)])
+    fid = order["fulfilments"][0]["id"]
+    now = datetime.now(UTC)
+    with session_scope(network.engine) as session:  # the order came in three hours ago
+        session.execute(update(Event).where(Event.order_id == order["id"]).values(at=now - timedelta(hours=3)))
+
+    def push(kind: str, at: datetime, **args) -> None:  # noqa: ANN003
+        (result,) = network.client.post("/api/v1/sync/mutations", headers=device, json={"mutations": [
+            {"id": str(uuid.uuid4()), "type": kind, "staff": "S001", "fulfilment": fid, "args": args,
+             "at": at.isoformat()}]}).json()["results"]
+        assert result["status"] == "applied", result
+
+    push("accept", now - timedelta(hours=2))
+    push("pick", now - timedelta(hours=4), items=[{"sku": TEE, "qty": 1}])  # a clock set back by hand
+    push("pick", now + timedelta(hours=1), items=[{"sku": TEE, "qty": 1}])  # a clock set ahead
+    timeline = network.client.get(f"/api/v1/orders/{order['id']}/timeline", headers=network.admin).json()
+    dated = {(e["kind"], e["at"]) for e in timeline if e.get("fulfilment_id") == fid and e["actor"] != "system"}
+    at = sorted(datetime.fromisoformat(when) for kind, when in dated if kind == "fulfilment.pick")
+    accepted = next(datetime.fromisoformat(when) for kind, when in dated if kind == "fulfilment.accept")
+    assert abs(accepted - (now - timedelta(hours=2))) < timedelta(seconds=1)
+    assert at[0] == accepted  # not before the accept it followed
+    assert now <= at[1] <= datetime.now(UTC)  # not in the future

@@ -2,7 +2,7 @@
 
 import asyncio
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import httpx
 import pytest
@@ -248,6 +248,25 @@ def test_a_core_that_does_not_say_its_time_still_syncs(network, tablet):
     assert cache.fulfilment(fid)["status"] == "assigned"
     assert cache.get_meta("core_clock_offset") == offset
 
+
+def test_an_action_is_sent_dated_on_the_core_s_clock(network, tablet):
+    """The core dates an action done offline by when the device says it was done: on the
+    core's clock, not on a tablet's that runs an hour ahead."""
+    cache, engine = tablet
+    fid = network.place([(TEE, 1)])["fulfilments"][0]["id"]
+    assert run(engine.sync_once())
+    cache.set_meta(core_clock_offset="-3600")
+    mutation_id = cache.enqueue("accept", "S001", fid, {})
+    done = datetime.fromisoformat(cache.outbox_entries([mutation_id])[mutation_id]["created_at"])
+    push, sent = engine.client.push, []
+
+    async def watched(token, mutations):  # noqa: ANN001, ANN202
+        sent.extend(mutations)
+        return await push(token, mutations)
+
+    engine.client.push = watched
+    assert run(engine.sync_once())
+    assert datetime.fromisoformat(sent[0]["at"]) == done - timedelta(hours=1)
 
 
 def _said(answer) -> str:  # noqa: ANN001
