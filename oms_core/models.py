@@ -273,7 +273,7 @@ class Change(SQLModel, table=True):
     entity: str = Field(max_length=24)  # fulfilment, order, stock, product, location
     entity_id: str = Field(max_length=120)
     op: str = Field(default="upsert", max_length=8)  # upsert | delete
-    at: datetime = Field(default_factory=utcnow)
+    at: datetime = Field(default_factory=utcnow, index=True)  # housekeeping forgets by age
 
 
 class RoutingProfile(SQLModel, table=True):
@@ -354,7 +354,7 @@ class SyncMutation(SQLModel, table=True):
     # What was asked (type, staff, fulfilment, args), so that a retry can be told
     # from another action under the same id; None before migration 0015.
     request_hash: str | None = Field(default=None, max_length=64)
-    at: datetime = Field(default_factory=utcnow)
+    at: datetime = Field(default_factory=utcnow, index=True)  # housekeeping forgets by age
 
 
 class FulfilmentActionKey(SQLModel, table=True):
@@ -367,7 +367,7 @@ class FulfilmentActionKey(SQLModel, table=True):
     fulfilment_id: str = Field(max_length=36)
     action: str = Field(max_length=16)
     request_hash: str = Field(max_length=64)  # the fulfilment, action and body asked
-    at: datetime = Field(default_factory=utcnow)
+    at: datetime = Field(default_factory=utcnow, index=True)  # housekeeping forgets by age
 
 
 class FeedRetention(SQLModel, table=True):
@@ -466,7 +466,7 @@ class StockMovementKey(SQLModel, table=True):
     key: str = Field(primary_key=True, max_length=200)
     request_hash: str = Field(max_length=64)  # the movements asked
     answer: dict = Field(sa_column=Column(JSON, nullable=False))  # what the first call was answered
-    at: datetime = Field(default_factory=utcnow)
+    at: datetime = Field(default_factory=utcnow, index=True)  # housekeeping forgets by age
 
 
 class ParcelLabel(SQLModel, table=True):

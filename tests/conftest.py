@@ -75,7 +75,8 @@ def _truncate_postgres(url: str) -> None:
 
 # Tests drive the notifier and the counter scheduler by calling them with a
 # clock; a loop sending in the background would race their assertions.
-QUIET = {"log_level": "WARNING", "notify_interval_seconds": 0, "counter_interval_seconds": 0}
+QUIET = {"log_level": "WARNING", "notify_interval_seconds": 0, "counter_interval_seconds": 0,
+         "housekeeping_interval_seconds": 0}
 
 
 @pytest.fixture(params=["sqlite", "postgres"])

@@ -19,7 +19,7 @@ from ..core.config import Settings, get_settings
 from ..core.db import make_engine, reader
 from ..core.logging import setup_logging
 from ..models import utcnow
-from ..services import changes, counter, location_load, notifications
+from ..services import changes, counter, housekeeping, location_load, notifications
 from ..services import fulfilments as fulfilment_service
 from ..services.auth import ClientThrottle, CredentialCache
 from . import errors
@@ -56,6 +56,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.notifier = _every(settings.notify_interval_seconds, "sending notifications",
                                     lambda: notifications.deliver_due(engine, sender, utcnow(),
                                                                       settings.notify_max_attempts))
+        app.state.housekeeping = _every(settings.housekeeping_interval_seconds, "forgetting what is past use",
+                                        lambda: housekeeping.forget_past_use(engine, settings, utcnow()))
         # What is loaded by now (the code and its frameworks, ~170,000 objects) lives as long
         # as the process: kept out of the collector's full passes, which otherwise walked it
         # every few thousand orders and held a request (and SQLite's write lock) ~100 ms.
@@ -63,7 +65,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         anyio.to_thread.current_default_thread_limiter().total_tokens = settings.worker_threads
         yield
         gc.unfreeze()
-        for task in (app.state.expiry, app.state.counter, app.state.notifier):
+        for task in (app.state.expiry, app.state.counter, app.state.notifier, app.state.housekeeping):
             if task is not None:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):

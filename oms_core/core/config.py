@@ -78,6 +78,13 @@ class Settings(BaseSettings):
     # SMTP host they are written to notifications_log (the demo shows them).
     notify_interval_seconds: float = 5.0
     notify_max_attempts: int = 8
+    # Housekeeping, every housekeeping_interval_seconds (0: off), so that what grows with
+    # every order does not grow for ever: the change feed keeps feed_keep_days of changes
+    # (a tablet offline for longer takes a new snapshot), and the answers kept for retries
+    # (a tablet's pushes, Idempotency-Keys) are kept retry_answers_keep_days.
+    housekeeping_interval_seconds: float = 3600.0
+    feed_keep_days: float = Field(default=14, gt=0)
+    retry_answers_keep_days: float = Field(default=30, gt=0)
     notifications_log: str = "var/notifications.log"
     smtp_host: str | None = None
     smtp_port: int = 587

@@ -344,10 +344,10 @@ def _destination(view: dict, order: dict, stores: dict[str, dict]) -> dict | Non
             "postcode": address["postcode"], "city": address["city"], "country": address["country"]}
 
 
-def prune(session: Session, keep: timedelta) -> int:
-    """Forget changes older than `keep`; a device behind that must take a new snapshot."""
+def prune(session: Session, before: datetime) -> int:
+    """Forget changes made before `before`; a device behind that must take a new snapshot."""
     through = session.execute(
-        select(func.max(Change.seq)).where(Change.at < utcnow() - keep, Change.seq.is_not(None))
+        select(func.max(Change.seq)).where(Change.at < before, Change.seq.is_not(None))
     ).scalar_one()
     if through is None:
         return 0

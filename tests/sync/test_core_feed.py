@@ -172,7 +172,7 @@ def test_an_expired_cursor_asks_for_a_new_snapshot(network):
     network.place([(TEE, 1)])
     network.place([(TEE, 1)])
     with session_scope(network.engine) as session:
-        assert sync.prune(session, keep=timedelta(seconds=-1)) > 0
+        assert sync.prune(session, before=datetime.now(UTC) + timedelta(seconds=1)) > 0
     response = network.client.get(f"/api/v1/sync/changes?since={cursor}", headers=device)
     assert response.status_code == 409 and response.json()["error"]["code"] == "cursor_expired"
 
