@@ -12,6 +12,7 @@ from typing import Annotated, Literal
 from pydantic import (
     AfterValidator,
     AwareDatetime,
+    BeforeValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -45,6 +46,11 @@ Sku = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300), AfterValidator(_one_line)]
 Email = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200), AfterValidator(_one_line),
                   AfterValidator(_email)]
+
+
+def _blank_is_none(value: object) -> object:
+    # A channel's export often sends "" for a customer with no e-mail: no e-mail, not a refused order.
+    return None if isinstance(value, str) and not value.strip() else value
 Money = Annotated[
     Decimal, Field(ge=0, max_digits=12, decimal_places=2), PlainSerializer(float, return_type=float, when_used="json")
 ]
@@ -240,7 +246,7 @@ class StockAlertsOut(BaseModel):
 
 class Customer(Strict):
     name: Text
-    email: Email | None = None
+    email: Annotated[Email | None, BeforeValidator(_blank_is_none)] = None
     phone: Annotated[str, StringConstraints(strip_whitespace=True, max_length=40), AfterValidator(_one_line)] | None = None
     tier: str | None = Field(default=None, max_length=32)
 
