@@ -2,7 +2,7 @@
 
 import asyncio
 import uuid
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
@@ -69,7 +69,7 @@ def test_an_expired_cursor_takes_a_new_snapshot(network, tablet):
     run(engine.sync_once())
     second = network.place([(TEE, 1)])["fulfilments"][0]["id"]
     with session_scope(network.engine) as session:
-        sync.prune(session, keep=timedelta(seconds=-1))
+        sync.prune(session, before=datetime.now(UTC) + timedelta(seconds=1))
     assert run(engine.sync_once())
     assert cache.server_fulfilment(first) and cache.server_fulfilment(second)
     assert cache.get_meta("cursor").startswith("seq:")
