@@ -26,12 +26,17 @@ from .domain.opening_hours import DEFAULT_HOURS
 from .models import MAX_UNITS
 
 
-
 def _one_line(text: str) -> str:
     # A line break in an order reference or a name ends up in an e-mail's headers, which refuse it.
     if any(ord(c) < 32 or ord(c) == 127 for c in text):
         raise ValueError("one line of text: no line breaks, tabs or other control characters")
     return text
+
+
+def _line(max_length: int, min_length: int = 1) -> object:
+    """Text on one line, trimmed, of this length."""
+    return Annotated[str, StringConstraints(strip_whitespace=True, min_length=min_length, max_length=max_length),
+                     AfterValidator(_one_line)]
 
 
 def _email(text: str) -> str:
@@ -41,16 +46,15 @@ def _email(text: str) -> str:
     return text
 
 
-Code = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=32)]
-Sku = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300), AfterValidator(_one_line)]
-Email = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200), AfterValidator(_one_line),
-                  AfterValidator(_email)]
-
-
 def _blank_is_none(value: object) -> object:
     # A channel's export often sends "" for a customer with no e-mail: no e-mail, not a refused order.
     return None if isinstance(value, str) and not value.strip() else value
+
+
+Code = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=32)]
+Sku = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+Text = _line(300)
+Email = Annotated[_line(200), AfterValidator(_email)]
 Money = Annotated[
     Decimal, Field(ge=0, max_digits=12, decimal_places=2), PlainSerializer(float, return_type=float, when_used="json")
 ]
@@ -100,8 +104,7 @@ class LocationAddress(Strict):
 
 class LocationIn(Strict):
     code: Code
-    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200),  # as stored
-                    AfterValidator(_one_line)]
+    name: _line(200)  # as the table holds it
     type: Literal["warehouse", "store"]
     lat: float = Field(ge=-90, le=90)
     lon: float = Field(ge=-180, le=180)
@@ -247,7 +250,7 @@ class StockAlertsOut(BaseModel):
 class Customer(Strict):
     name: Text
     email: Annotated[Email | None, BeforeValidator(_blank_is_none)] = None
-    phone: Annotated[str, StringConstraints(strip_whitespace=True, max_length=40), AfterValidator(_one_line)] | None = None
+    phone: _line(40, min_length=0) | None = None
     tier: str | None = Field(default=None, max_length=32)
 
 
@@ -289,8 +292,7 @@ class OrderLineIn(Strict):
 
 class OrderIn(Strict):
     channel: Literal["web", "app", "marketplace", "store"]
-    external_ref: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100),
-                            AfterValidator(_one_line)]
+    external_ref: _line(100)
     customer: Customer
     delivery: Delivery
     lines: list[OrderLineIn] = Field(min_length=1, max_length=200)

@@ -147,7 +147,7 @@ def RejectDialog(view: dict, products: dict, open_: bool, close, tell) -> ft.Con
             return
         lines = {sku: int(text) for sku, text in counts.items() if int(text)}
         feedback: Feedback = shift.work.reject(shift.associate, view["id"], reason, lines or None, missing,
-                                                    mutation_id=mutation_id)
+                                               mutation_id=mutation_id)
         close()
         if not feedback.refused and not lines:
             shift.notice = feedback  # nothing left to do here: the queue says it

@@ -91,7 +91,8 @@ def install(app: FastAPI) -> None:
             if "json" not in request.headers.get("content-type", ""):
                 return error_response(415, "unsupported_media_type", "send the body as JSON (Content-Type: application/json)")
         problems = [
-            {"field": ".".join(str(p) for p in e.get("loc", ()) if p != "body") or "body", "message": e.get("msg", "").removeprefix("Value error, ")}
+            {"field": ".".join(str(p) for p in e.get("loc", ()) if p != "body") or "body",
+             "message": e.get("msg", "").removeprefix("Value error, ")}  # our validators' words, as they are
             for e in errors[:50]
         ]
         first = problems[0] if problems else {"field": "", "message": "invalid request"}
