@@ -18,7 +18,7 @@ from ..domain.orders import OrderStatus, counted, demand_by_sku, order_status, u
 from ..domain.routing import RoutingRequest
 from ..models import Fulfilment, FulfilmentLine, Order, OrderLine, utcnow
 from ..schemas import OrderIn
-from . import allocation, events
+from . import allocation, events, parcel_labels
 from .db_util import request_hash
 
 
@@ -291,6 +291,9 @@ def cancel(session: Session, order_id: str, actor: Actor, reason: str) -> None:
     for fulfilment in fulfilments:
         if fulfilment.status in OPEN:
             allocation.close(session, fulfilment, Action.CANCEL, actor, reason)
+            # A packed one's parcels will never leave: their tracking numbers are free again. Only a
+            # cancel ends a packed fulfilment (stores give orders back before packing them).
+            parcel_labels.release(session, fulfilment.id)
     order.status = OrderStatus.CANCELLED.value
     order.updated_at = utcnow()
     session.add(order)

@@ -35,6 +35,12 @@ def give(session: Session, fulfilment_id: str, numbers: Iterable[str | None], *,
         session.execute(insert(_label), new)
 
 
+def release(session: Session, fulfilment_id: str) -> None:
+    """The fulfilment's parcels will never leave (cancelled before shipping): their numbers
+    are free for other parcels, so that a pre-printed label can go on another one."""
+    session.execute(delete(_label).where(_label.c.fulfilment_id == fulfilment_id))
+
+
 def holder(session: Session, number: str) -> str | None:
     """The fulfilment this number was given to, if any."""
     given = select(_label.c.fulfilment_id).where(_label.c.tracking_number == number)

@@ -315,6 +315,19 @@ def test_a_tracking_number_is_on_one_fulfilments_parcels_only(network):
     assert network.act(store, fid, "pack", {"parcels": [{"tracking_number": "DUP-1"}]}).status_code == 409
 
 
+def test_the_labels_of_a_cancelled_orders_parcels_go_on_other_parcels(network):
+    """Packed, then the order is cancelled: its parcels never leave, so their pre-printed labels are used again."""
+    store = network.sign_in("LYS-01")
+    (first, fid), (_, other) = _two_picked(network, store)
+    assert network.act(store, fid, "pack", {"parcels": [{"tracking_number": "PRE-1"}]}).status_code == 200
+    assert network.act(store, other, "pack", {"parcels": [{"tracking_number": "PRE-1"}]}).status_code == 409
+    cancelled = network.client.post(f"/api/v1/orders/{first['id']}/cancel", json={}, headers=network.channel)
+    assert cancelled.json()["fulfilments"][0]["status"] == "cancelled"
+    packed = network.act(store, other, "pack", {"parcels": [{"tracking_number": "PRE-1"}]})
+    assert packed.status_code == 200, packed.text
+    assert network.act(store, other, "ship").json()["tracking_number"] == "PRE-1"
+
+
 def test_the_store_app_packing_under_a_number_in_use_is_told_why(network):
     store = network.sign_in("LYS-01")
     device, _ = enrol(network, "LYS-01")
