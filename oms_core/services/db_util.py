@@ -1,17 +1,19 @@
 """Small helpers shared by services: portable bulk upsert, counters, existence checks,
-and the fingerprint that tells a retried request from another one."""
+deletes in batches, and the fingerprint that tells a retried request from another one."""
 
 import hashlib
 import json
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
 
-from sqlalchemy import Column, Select, Table, bindparam, select
+from sqlalchemy import Column, ColumnElement, Engine, Select, Table, bindparam, delete, select, tuple_
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session
 
 from contract.errors import InvalidInput
+
+from ..core.db import session_scope
 
 
 def _insert_for(session: Session, table: Table):
@@ -87,3 +89,22 @@ def request_hash(asked: object) -> str:
     """A fingerprint of what a request asked (its JSON form, keys sorted): a retry under
     the same key has the same one; another request under that key does not."""
     return hashlib.sha256(json.dumps(asked, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+
+
+def delete_in_batches(engine: Engine, table: Table, where: ColumnElement[bool], oldest_first: Column,
+                      batch: int) -> int:
+    """Delete the rows `where` holds, `batch` at a time (oldest first), each batch in a short
+    transaction of its own: a big delete in one would hold its locks, grow the WAL and keep
+    vacuum back meanwhile. Returns how many went."""
+    # Rows picked by primary key in a subquery: PostgreSQL has no DELETE ... LIMIT, and a
+    # row's own id (rowid, ctid) differs from one engine to the other.
+    key = list(table.primary_key.columns)
+    picked = select(*key).where(where).order_by(oldest_first).limit(batch)
+    forget = delete(table).where((tuple_(*key) if len(key) > 1 else key[0]).in_(picked))
+    deleted = 0
+    while True:
+        with session_scope(engine) as session:
+            went = session.execute(forget).rowcount
+        deleted += went
+        if went < batch:
+            return deleted

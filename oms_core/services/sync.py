@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 
 from pydantic import ValidationError
-from sqlalchemy import Engine, bindparam, delete, func, or_, select, true, update
+from sqlalchemy import Engine, bindparam, func, or_, select, true, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
@@ -55,7 +55,7 @@ from ..schemas import (
 )
 from . import auth, counter, events, fulfilments, orders
 from . import stock as stock_service
-from .db_util import request_hash
+from .db_util import delete_in_batches, request_hash
 
 # Done fulfilments stay on the tablet this long ("done today", reprints).
 RECENT = timedelta(days=7)
@@ -344,19 +344,27 @@ def _destination(view: dict, order: dict, stores: dict[str, dict]) -> dict | Non
             "postcode": address["postcode"], "city": address["city"], "country": address["country"]}
 
 
-def prune(session: Session, before: datetime) -> int:
-    """Forget changes made before `before`; a device behind that must take a new snapshot."""
-    through = session.execute(
-        select(func.max(Change.seq)).where(Change.at < before, Change.seq.is_not(None))
-    ).scalar_one()
-    if through is None:
-        return 0
-    deleted = session.execute(delete(Change).where(Change.seq <= through)).rowcount
-    if session.get(FeedRetention, 1) is None:
-        session.add(FeedRetention(id=1, pruned_through=through))
-    else:
-        session.execute(update(FeedRetention).where(FeedRetention.id == 1).values(pruned_through=through))
-    return deleted
+def prune(engine: Engine, before: datetime, batch: int) -> int:
+    """Forget changes made before `before`, `batch` at a time; a device behind them must take
+    a new snapshot. Returns how many were forgotten. The newest change always stays: on SQLite
+    a change's number is its row id, and an emptied table would number the next one 1 again,
+    under what devices have already read."""
+    with session_scope(engine) as session:
+        old = select(func.max(Change.seq)).where(Change.at < before, Change.seq.is_not(None))
+        newest = select(func.max(Change.seq))
+        through = min(session.execute(old).scalar_one() or 0, (session.execute(newest).scalar_one() or 0) - 1)
+        if through < 1:
+            return 0
+        # Committed before the first change goes: a device behind `through` is sent for a
+        # snapshot, instead of reading on from what is left of a half-pruned feed as if it
+        # were whole. Only ever raised: a worker that looked earlier must not lower it.
+        if session.get(FeedRetention, 1) is None:
+            session.add(FeedRetention(id=1, pruned_through=through))
+        else:
+            session.execute(update(FeedRetention).where(FeedRetention.id == 1, FeedRetention.pruned_through < through)
+                            .values(pruned_through=through))
+    changes = Change.__table__
+    return delete_in_batches(engine, changes, changes.c.seq <= through, changes.c.seq, batch)
 
 
 # --- push -------------------------------------------------------------------

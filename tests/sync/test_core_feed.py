@@ -164,15 +164,13 @@ def test_a_cursor_the_feed_did_not_give_is_refused(network):
 def test_an_expired_cursor_asks_for_a_new_snapshot(network):
     from datetime import timedelta
 
-    from oms_core.core.db import session_scope
     from oms_core.services import sync
 
     device, _ = enrol(network, "LYS-01")
     _, cursor, _ = pull_all(network, device)
     network.place([(TEE, 1)])
     network.place([(TEE, 1)])
-    with session_scope(network.engine) as session:
-        assert sync.prune(session, before=datetime.now(UTC) + timedelta(seconds=1)) > 0
+    assert sync.prune(network.engine, before=datetime.now(UTC) + timedelta(seconds=1), batch=2) > 0
     response = network.client.get(f"/api/v1/sync/changes?since={cursor}", headers=device)
     assert response.status_code == 409 and response.json()["error"]["code"] == "cursor_expired"
 

@@ -68,8 +68,7 @@ def test_an_expired_cursor_takes_a_new_snapshot(network, tablet):
     first = network.place([(TEE, 1)])["fulfilments"][0]["id"]
     run(engine.sync_once())
     second = network.place([(TEE, 1)])["fulfilments"][0]["id"]
-    with session_scope(network.engine) as session:
-        sync.prune(session, before=datetime.now(UTC) + timedelta(seconds=1))
+    sync.prune(network.engine, before=datetime.now(UTC) + timedelta(seconds=1), batch=2)
     assert run(engine.sync_once())
     assert cache.server_fulfilment(first) and cache.server_fulfilment(second)
     assert cache.get_meta("cursor").startswith("seq:")
