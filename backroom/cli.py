@@ -100,7 +100,11 @@ def _engine():  # noqa: ANN202
 def _db(args: argparse.Namespace) -> int:
     from oms_core.core import migrate
 
-    migrate.upgrade(_engine())
+    engine = _engine()
+    try:
+        migrate.upgrade(engine)
+    finally:
+        engine.dispose()  # `backroom core` goes on to serve: its supervisor holds no connection
     print("database is up to date")
     return 0
 

@@ -40,7 +40,7 @@ class Settings(BaseSettings):
     # staff account is locked for lockout_minutes (doubling on each lockout).
     pin_max_attempts: int = 5
     pin_lockout_minutes: int = 5
-    # Brute-force protection per caller address (each worker counts its own):
+    # Brute-force protection per caller address (counted in the database, shared by every worker):
     # this many failed sign-ins or unknown tokens/keys within
     # client_lockout_seconds lock the address out of signing in for as long.
     client_max_failures: int = 20
