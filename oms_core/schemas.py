@@ -369,7 +369,8 @@ class OrderOut(OrderSummary):
     lines: list[OrderLineOut]
     fulfilments: list[FulfilmentOut]
     unfulfilled: list[SkuQty]
-    routing: dict = Field(description="every routing decision: the rule set that won, the candidates, the plans weighed")
+    routing: dict = Field(description="every routing decision: the rule set that won, the candidates, the plans "
+                                      "weighed (costs in the network's currency, BACKROOM_CURRENCY)")
     routing_version: int | None = Field(description="the routing profile version of the latest decision")
 
 
@@ -645,7 +646,8 @@ class PromiseOption(BaseModel):
     ready_by: datetime | None = Field(description="express pickup: ready at this time")
     store: str | None = Field(description="click & collect and express pickup: the store")
     distance_km: float | None = Field(description="from the destination to the store")
-    cost: float = Field(description="what fulfilling it costs the network, by the routing profile's cost model")
+    cost: float = Field(description="what fulfilling it costs the network, by the routing profile's cost model, "
+                                    "in the network's currency (BACKROOM_CURRENCY)")
     carbon_kg: float
     parcels: int
     sources: list[str] = Field(description="the locations the goods would come from")
