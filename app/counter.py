@@ -32,7 +32,7 @@ from .work import Feedback, Tone
 
 T = TypeVar("T")
 
-OFFLINE = "The core cannot be reached: {what} needs it. Try again when the badge says Online"
+OFFLINE = "The core cannot be reached: {what} needs it. Try again when the badge no longer says Offline"
 
 
 def _ref(view: dict) -> str:
@@ -567,7 +567,7 @@ class CounterDesk:
         the core refused (in its words, or those `refusals` give its code)."""
         if not associate.token:
             return None, Feedback(Tone.WARNING, f"You signed in offline: {what.lower()} needs the core. Try again "
-                                                "once the badge says Online")
+                                                "once the badge no longer says Offline")
         try:
             return await ask(associate.token), None
         except CoreUnavailable:

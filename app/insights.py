@@ -223,7 +223,8 @@ class Insights:
 
     async def _call(self, method: str, path: str, token: str | None, **kwargs) -> dict | list:  # noqa: ANN003
         if not token:
-            raise Unauthorized("offline_sign_in", "You signed in offline: this shows once the badge says Online")
+            raise Unauthorized("offline_sign_in",
+                               "You signed in offline: this shows once the badge no longer says Offline")
         try:
             return await self.store.client.request(method, path, token, **kwargs)
         except CoreUnavailable:
@@ -269,7 +270,8 @@ class Insights:
         if export not in EXPORTS:
             raise InvalidInput("unknown_export", f"export must be one of {', '.join(EXPORTS)}")
         if not token:
-            raise Unauthorized("offline_sign_in", "You signed in offline: export once the badge says Online")
+            raise Unauthorized("offline_sign_in",
+                               "You signed in offline: export once the badge no longer says Offline")
         try:
             filename, content = await self.store.client.download(f"/exports/{export}.csv", token,
                                                                   params=_params(period))

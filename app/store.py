@@ -222,13 +222,13 @@ class StoreApp:
         still = f"{store} {'still takes orders' if paused else 'is still paused'}"
         if not associate.token:
             return PauseAnswer(not paused, False, f"Could not {doing} {store}: you signed in offline. {still}; "
-                                                  "try again when the badge says Online")
+                                                  "try again when the badge no longer says Offline")
         try:
             body = await self.client.request("PATCH", f"/locations/{associate.store}/operations", associate.token,
                                              json={"paused": paused})
         except CoreUnavailable:
             return PauseAnswer(not paused, False, f"Could not {doing} {store}: the core cannot be reached. {still}; "
-                                                  "try again when the badge says Online")
+                                                  "try again when the badge no longer says Offline")
         except CoreRefused as exc:
             return PauseAnswer(not paused, False, f"Could not {doing} {store}: {exc.message}. {still}")
         self.engine.request_sync()  # every screen of the store shows it once the change comes back

@@ -23,7 +23,7 @@ def test_a_manager_signed_in_offline_gets_the_dashboard_once_the_core_answers(sh
     try:
         _signed_in_offline(shop, screen, "M001", "4321", "Maud · manager")
         screen.button("Manager").click()
-        screen.says("feedback", "You signed in offline: this shows once the badge says Online")
+        screen.says("feedback", "You signed in offline: this shows once the badge no longer says Offline")
         screen.expect(screen.tagged("reading")).to_have_count(0)  # the numbers are not coming: no spinner
         screen.snap("manager-signed-in-offline")
     finally:

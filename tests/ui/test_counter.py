@@ -406,13 +406,13 @@ def test_the_pickup_code_is_sent_again_once_in_a_while_and_only_with_the_core(sh
     offline = replace(me, token=None)
     said = shop.run(desk.send_code_again(offline, fid))
     assert (said.tone, said.message) == (Tone.WARNING, "You signed in offline: sending the code again needs the "
-                                                       "core. Try again once the badge says Online")
+                                                       "core. Try again once the badge no longer says Offline")
     line = shop.app.client._http._transport
     shop.app.client._http._transport = _Down()
     said = shop.run(desk.send_code_again(me, fid))
     assert (said.tone, said.message) == (Tone.ERROR, "The core cannot be reached: Sending the code again needs it. "
-                                                     "Try again when the badge says Online (a tap again sends one "
-                                                     "copy at most)")
+                                                     "Try again when the badge no longer says Offline (a tap again "
+                                                     "sends one copy at most)")
     shop.app.client._http._transport = line
     order_id = shop.app.cache.fulfilment(fid)["order_id"]
     told = network.client.get(f"{API}/notifications", params={"order_id": order_id}, headers=network.admin).json()
