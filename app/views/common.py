@@ -116,8 +116,10 @@ class Typed:
 def tagged(identifier: str, control: ft.Control) -> ft.Semantics:
     """Give a control a stable name for tests and assistive tech. The name is
     also its key: in a list that changes, each row keeps its own name (without
-    it, rows are matched by position and a row could keep a neighbour's name)."""
-    return ft.Semantics(identifier=identifier, content=control, key=identifier)
+    it, rows are matched by position and a row could keep a neighbour's name). It expands as its
+    control does: in a row, a control's own `expand` under the wrapper is not seen, and text that
+    should wrap runs off the screen instead."""
+    return ft.Semantics(identifier=identifier, content=control, key=identifier, expand=control.expand)
 
 
 def sync_badge(status: SyncStatus, sync_now=None) -> ft.Control:  # noqa: ANN001
