@@ -85,7 +85,18 @@ def EndlessAisle() -> ft.Control:
     cart = sale.cart
     today = date.today()  # the device's day: the store's
     currency = shift.store.currency
-    return ft.Column([
+    chosen = sale.option
+    # Always in sight below the scrolling sale: on a tablet the cart, the options and the customer's
+    # address push the button below the screen's edge.
+    footer = tagged("aisle-footer", ft.Container(ft.Row([
+        ft.Text(f"Total {money(sale.items_total, currency)}", size=18, weight=ft.FontWeight.BOLD),
+        ft.Text(f"{option_words(chosen, shift.store.network)}, {when(chosen, today)}" if chosen
+                else "Choose a delivery option" if cart else "", size=16, expand=True),
+        ft.FilledButton("Place order", icon=ft.Icons.SHOPPING_CART_CHECKOUT, on_click=place,
+                        disabled=not cart or chosen is None),
+    ], spacing=16), padding=ft.Padding.only(top=10),
+        border=ft.Border.only(top=ft.BorderSide(1, ft.Colors.BLUE_GREY_100))))
+    return ft.Column([ft.Column([
         screen_title("Endless aisle", ft.OutlinedButton("New cart", icon=ft.Icons.ADD_SHOPPING_CART,
                                                         on_click=lambda _: start_again())),
         ft.Container(ScanField(scan, label="Scan a product or type its name", refocus=feedback), width=640),
@@ -99,15 +110,12 @@ def EndlessAisle() -> ft.Control:
             ft.Text(money(item["qty"] * Decimal(str(item["price"])), currency), size=16, width=90),
             icon_button(ft.Icons.DELETE_OUTLINE, f"Remove {item['name']}", lambda _, s=sku: remove(s)),
         ])) for sku, item in cart.items()] or [ft.Text("Empty: add products found above.")]),
-        ft.Row([ft.Text(f"Total {money(sale.items_total, currency)}", size=18, weight=ft.FontWeight.BOLD, expand=True),
-                ft.FilledButton("Delivery options", icon=ft.Icons.LOCAL_SHIPPING, on_click=ask_options,
-                                disabled=not cart)]),
+        ft.Row([ft.FilledButton("Delivery options", icon=ft.Icons.LOCAL_SHIPPING, on_click=ask_options,
+                                disabled=not cart)], alignment=ft.MainAxisAlignment.END),
         ft.Column([_option(o, o == sale.option, lambda o: set_sale(lambda current: current.choose(o)), today,
                            shift.store.network) for o in sale.options], spacing=6),
         _customer(typed, sale.option or sale.placed_option, customer_round),
-        ft.FilledButton(f"Place order {sale.ref}", icon=ft.Icons.SHOPPING_CART_CHECKOUT, on_click=place,
-                        disabled=not cart or sale.option is None),
-    ], expand=True, scroll=ft.ScrollMode.AUTO, spacing=12)
+    ], expand=True, scroll=ft.ScrollMode.AUTO, spacing=12), footer], expand=True, spacing=0)
 
 
 def _product(product: dict, add, currency: str) -> ft.Control:  # noqa: ANN001
