@@ -93,7 +93,7 @@ def dashboard_of(body: dict, period: str, reasons: dict[str, str] | None = None)
         Tile("shipped", "Units shipped", str(body["units_shipped"]), f"fill rate {percent(body['fill_rate'])}"),
         Tile("otif", "On time in full", percent(body["otif"]),
              f"{body['otif']['count']} of {body['otif']['of']}"),
-        Tile("rejection", "Rejected", percent(body["rejection"]),
+        Tile("rejection", "Given back", percent(body["rejection"]),
              f"{body['rejection']['count']} of {body['rejection']['of']}"),
         Tile("accept", "Time to accept", minutes(body["time_to_accept"]), "median"),
         Tile("pick", "Time to pick", minutes(body["time_to_pick"]), "median"),
@@ -105,8 +105,8 @@ def dashboard_of(body: dict, period: str, reasons: dict[str, str] | None = None)
     days = tuple(Day(str(d["day"]), d["orders"], d["units_shipped"], d["otif"]["rate"]) for d in body.get("series", []))
     rejections = tuple(sorted(((reasons.get(k, k), n) for k, n in body["rejection_reasons"].items()),
                               key=lambda item: (-item[1], item[0])))
-    store = body.get("location")
-    team = tuple(sorted(((who.removeprefix(f"{store}/") if store else who, n)  # "LYS-01/S002" → "S002" in its store
+    store, names = body.get("location"), body.get("associate_names") or {}
+    team = tuple(sorted(((names.get(who) or (who.removeprefix(f"{store}/") if store else who), n)  # "Hugo", or "S002"
                          for who, n in body["orders_per_associate"].items()), key=lambda item: (-item[1], item[0])))
     return Dashboard(period, body.get("location"), tiles, days, rejections, team)
 
@@ -157,7 +157,7 @@ def moment_of(event: dict, network: dict[str, dict]) -> Moment:
     kind, where = event["kind"], event.get("location")
     words = (EVENT_WORDS.get((kind, event.get("to_status"))) or EVENT_WORDS.get((kind, None))
              or kind.rsplit(".", 1)[-1].replace("_", " ").capitalize() + " by {who}")
-    who = event.get("actor") or "someone"
+    who = event.get("actor_name") or event.get("actor") or "someone"
     if where and who.startswith(f"{where}/"):
         who = who.removeprefix(f"{where}/")  # "LYS-01/S001" at LYS-01 is S001
     elif who == "system":

@@ -345,9 +345,10 @@ class Work:
     def waiting(self) -> list[dict]:
         """The actions this device holds for the core, oldest first, in words: what the
         settings screen lists while the badge says "5 to send"."""
+        names = self.cache.staff_names()
         return [{"what": waiting_words(entry, self.cache.fulfilment(entry["fulfilment_id"] or "") or {},
                                        lambda sku: (self.cache.product(sku) or {}).get("name") or sku),
-                 "staff": entry["staff"], "since": entry["created_at"]}
+                 "staff": names.get(entry["staff"], entry["staff"]), "since": entry["created_at"]}
                 for entry in self.cache.pending(WAITING_LISTED)]
 
     def waiting_said(self, listed: int) -> str:

@@ -408,6 +408,11 @@ class LocalCache:
             return None
         return {"store": row["store"], "code": row["code"], "name": row["name"], "role": row["role"]}
 
+    def staff_names(self) -> dict[str, str]:
+        """The names of the staff who signed in on this device, by code (a device serves one store)."""
+        with self.engine.connect() as conn:
+            return dict(conn.execute(select(staff.c.code, staff.c.name)).all())
+
     def forget_staff(self, store: str, code: str, pin: str) -> None:
         """The core refused this PIN: if it is the one kept here, it no longer signs in offline
         (a typo leaves the kept one alone)."""

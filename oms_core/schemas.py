@@ -386,6 +386,7 @@ class TimelineEvent(BaseModel):
     from_status: str | None
     to_status: str | None
     actor: str | None = Field(description="who: store/staff code, API key name, or system")
+    actor_name: str | None = Field(default=None, description="the staff member's name, when staff acted")
     actor_role: str | None
     location: str | None = Field(description="where")
     reason: str | None = Field(description="why")

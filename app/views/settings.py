@@ -69,6 +69,6 @@ def _waiting(work: Work) -> ft.Control:
     return ft.Column([
         ft.Text(work.waiting_said(len(actions))),
         *[ft.Row([ft.Text(readable(a["since"]), width=110, color=ft.Colors.BLUE_GREY_600),
-                  ft.Text(a["staff"], width=70, color=ft.Colors.BLUE_GREY_600),
+                  ft.Text(a["staff"], width=120, color=ft.Colors.BLUE_GREY_600),
                   ft.Text(a["what"], expand=True)]) for a in actions],
     ], spacing=6)

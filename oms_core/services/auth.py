@@ -18,11 +18,11 @@ Every sign-in, failure and lockout is written to the audit log.
 """
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Engine, delete, select, update
+from sqlalchemy import Engine, delete, select, tuple_, update
 from sqlmodel import Session
 
 from contract.errors import Conflict, Forbidden, InvalidInput, NotFound, TooManyAttempts, Unauthorized
@@ -342,6 +342,17 @@ def enrol_device(session: Session, actor: Actor, device_id: str, name: str) -> s
         device.token_hash, device.name, device.enrolled_by, device.revoked_at = sha256(token), name, actor.name, None
     session.add(device)
     return token
+
+
+def staff_names(session: Session, labels: Iterable[str]) -> dict[str, str]:
+    """The names of the staff behind these actor labels ("LYS-01/S001" -> "Hugo"): people read
+    names, events keep codes. Labels of API keys and the system have none."""
+    wanted = {tuple(label.split("/", 1)) for label in labels if "/" in label}
+    if not wanted:
+        return {}
+    rows = session.execute(select(Staff.store, Staff.code, Staff.name)
+                           .where(tuple_(Staff.store, Staff.code).in_(sorted(wanted))))
+    return {f"{store}/{code}": name for store, code, name in rows}
 
 
 def staff_actor(session: Session, store: str, staff_code: str) -> Actor:

@@ -7,6 +7,7 @@ from contract.errors import NotFound
 
 from ..domain.actors import Actor
 from ..models import Event, Fulfilment, Order, OrderLine
+from . import auth
 
 _orders = Order.__table__
 _fulfilments = Fulfilment.__table__
@@ -75,7 +76,9 @@ def timeline(session: Session, order_id: str, actor: Actor) -> list[dict]:
     query = select(_events).where(_events.c.order_id == order_id).order_by(_events.c.at, _events.c.id)
     if actor.is_store_bound:
         query = query.where(or_(_events.c.location.is_(None), _events.c.location == actor.store))
-    return [dict(row) for row in session.execute(query).mappings()]
+    events = [dict(row) for row in session.execute(query).mappings()]
+    names = auth.staff_names(session, {e["actor"] for e in events if e["actor"]})
+    return [{**e, "actor_name": names.get(e["actor"])} for e in events]
 
 
 def _escaped(text: str) -> str:

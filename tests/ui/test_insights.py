@@ -36,9 +36,9 @@ def test_the_manager_sees_the_store_kpis_and_team(shop, manager):
     assert dashboard.location == "LYS-01"
     assert tiles["orders"].value == "2"
     assert tiles["shipped"].value == "1"
-    assert tiles["rejection"].detail == "1 of 2"
+    assert (tiles["rejection"].label, tiles["rejection"].detail) == ("Given back", "1 of 2")
     assert dashboard.rejections == (("Item damaged", 1),)
-    assert dashboard.team == (("S002", 2),)
+    assert dashboard.team == (("Staff S002", 2),)  # by name: the manager knows people, not codes
     assert [d.orders for d in dashboard.days] == [2]
 
 
@@ -71,7 +71,8 @@ def test_search_and_timeline(shop):
     moments = shop.run(insights.timeline(shop.associate.token, found["id"]))
     assert moments[0].what == "Order placed by webshop"
     rejection = next(m for m in moments if m.what.startswith("Given back"))
-    assert (rejection.what, rejection.where, rejection.why) == ("Given back by S002", "Lyon Bellecour", "Item damaged")
+    assert (rejection.what, rejection.where, rejection.why) == ("Given back by Staff S002", "Lyon Bellecour",
+                                                                "Item damaged")
     with pytest.raises(DomainError, match="at least 2"):
         shop.run(insights.search_orders(shop.associate.token, "W"))
 

@@ -254,7 +254,7 @@ def test_what_waits_to_be_sent_is_listed_in_words_oldest_first_until_the_core_co
     waiting = shop.work.waiting()
     assert [w["what"] for w in waiting] == ["Accept W-000001", "Pick 1 × T-shirt blue M for W-000001",
                                             "Pick 1 × T-shirt blue M for W-000001", "Pack W-000001 in 2 parcels"]
-    assert {w["staff"] for w in waiting} == {"S001"} and all(w["since"] for w in waiting)
+    assert {w["staff"] for w in waiting} == {"Staff S001"} and all(w["since"] for w in waiting)  # a name, not a code
     shop.sync()
     assert shop.work.waiting() == []
 

@@ -2,7 +2,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
 
-from ...services import kpis
+from ...services import auth, kpis
 from ..deps import ManagerOrAdmin, PeriodDep, ReadSessionDep, SessionRoute, scoped_location
 
 router = APIRouter(tags=["kpis"], route_class=SessionRoute)
@@ -19,7 +19,8 @@ def get_kpis(
     """KPIs of the orders placed in the period, recomputed from their recorded events."""
     where = scoped_location(session, actor, location)
     result = kpis.report(session, where, period.start, period.end, daily=series == "day")
-    body = {"location": where, "from": period.start, "to": period.end, **kpis.as_json(result.total)}
+    body = {"location": where, "from": period.start, "to": period.end, **kpis.as_json(result.total),
+            "associate_names": auth.staff_names(session, result.total.orders_per_associate)}
     if series == "day":
         body["series"] = [{"day": day, **kpis.as_json(day_kpis)} for day, day_kpis in result.days.items()]
     return body
