@@ -30,7 +30,7 @@ def test_the_manager_sees_the_kpis_of_a_shipped_order(shop, browser):
     screen.type_into("Order number, customer, phone, e-mail or SKU", "W-KPI")
     screen.page.keyboard.press("Enter")
     screen.tagged("result-W-KPI-1").click()
-    screen.says("timeline", "Picked by S001")  # in words, not the core's event names
+    screen.says("timeline", "Picked by Hugo")  # in words and names, not the core's event names and codes
     screen.snap("manager-order-timeline")
     screen.page.get_by_role("button", name="Sign out").click()
 
