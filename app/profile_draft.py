@@ -35,6 +35,24 @@ def at(draft: dict, path: str, default: object = None) -> object:
     return here
 
 
+def field_words(draft: dict, path: str) -> str:
+    """A field's path as the form shows it: "rule_sets[1].split.max_parcels" is
+    "Rule set 2 'Home' · split · max parcels" (the form numbers rule sets from 1)."""
+    words: list[str] = []
+    parts = _parts(path)
+    for n, part in enumerate(parts):
+        if isinstance(part, int):
+            owner = parts[n - 1] if n else ""
+            if owner == "rule_sets":
+                name = at(draft, f"rule_sets[{part}].name")
+                words[-1] = f"Rule set {part + 1}" + (f" '{name}'" if isinstance(name, str) and name else "")
+            else:
+                words[-1] = f"{words[-1]} {part + 1}"
+        else:
+            words.append(part.replace("_", " "))
+    return " · ".join(words) or "profile"
+
+
 def set_at(draft: dict, path: str, value: object) -> dict:
     """A copy with `value` at `path`; None takes the field away (it falls back to its default)."""
     draft = copy.deepcopy(draft)

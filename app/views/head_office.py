@@ -14,8 +14,8 @@ from contract.routing import CAPABILITIES, CONDITION_OPERATORS, CRITERIA, FALLBA
 from ..dates import readable
 from ..insights import Insights
 from ..profile_draft import (OPERATOR_WORDS, add_check, add_criterion, add_rule_set, at, check_path, checks_of,
-                             condition_text, folded, move_rule_set, remove_check, remove_criterion, remove_rule_set,
-                             set_at, set_check, shown, toggled)
+                             condition_text, field_words, folded, move_rule_set, remove_check, remove_criterion,
+                             remove_rule_set, set_at, set_check, shown, toggled)
 from ..work import Feedback, Tone
 from .common import Typed, dropdown, feedback_bar, icon_button, screen, screen_title, tagged
 from .context import go, use_feedback, use_shift
@@ -232,7 +232,7 @@ def RoutingProfile() -> ft.Control:
             *[tagged(f"criterion-{i}-{j}", ft.Row([
                 choice(f"{base}.rank[{j}].by", f"Criterion {j + 1}", CRITERIA,
                        lambda v, j=j: replace(lambda d: set_at(d, f"{base}.rank[{j}].by", v))),
-                entry("number", f"{base}.rank[{j}].tolerance", f"{c.get('by')} tolerance"),
+                entry("number", f"{base}.rank[{j}].tolerance", f"{str(c.get('by')).replace('_', ' ')} tolerance"),
                 icon_button(ft.Icons.DELETE_OUTLINE, f"Remove criterion {j + 1} of rule set {i + 1}",
                             lambda _, j=j: replace(lambda d: remove_criterion(d, i, j)), disabled=len(rank) == 1),
             ])) for j, c in enumerate(rank)],
@@ -255,7 +255,7 @@ def RoutingProfile() -> ft.Control:
                                      disabled=bool(wrong))),
         feedback_bar(feedback),
         tagged("profile-problems", ft.Text(
-            "; ".join(f"{field or 'profile'}: {message}" for field, message in wrong.items()) if wrong
+            "; ".join(f"{field_words(now, field)}: {message}" for field, message in wrong.items()) if wrong
             else "The draft is valid", color=ft.Colors.RED_800 if wrong else ft.Colors.GREEN_800,
             weight=ft.FontWeight.W_600)),
         tagged("dry-run-summary", ft.Text(f"Dry run on recent orders: {trial.summary(shift.store.currency)}",
@@ -264,7 +264,9 @@ def RoutingProfile() -> ft.Control:
             # Room above the first fields for their labels, which sit on their top border.
             ft.Container(ft.Row([entry("text", "name", "Profile name", width=320),
                                  choice("fallback", "What no rule set can serve", FALLBACKS,
-                                        lambda v: replace(lambda d: set_at(d, "fallback", v)), width=260)],
+                                        lambda v: replace(lambda d: set_at(d, "fallback", v)), width=320,
+                                        words={"backorder": "waits for stock (backorder)",
+                                               "park": "parked for customer service"})],
                                 wrap=True), padding=ft.Padding.only(top=8)),
             ft.Text(f"Saved by {current['created_by']} on {readable(current['created_at'])}",
                     size=13, color=ft.Colors.BLUE_GREY_600),
@@ -329,7 +331,8 @@ def Versions() -> ft.Control:
         ft.Text(v["created_by"], expand=True),
         ft.Container(ft.Text("IN FORCE", color=ft.Colors.GREEN_900, weight=ft.FontWeight.BOLD),
                      bgcolor=ft.Colors.GREEN_100, border_radius=12, padding=ft.Padding.symmetric(horizontal=10, vertical=4))
-        if v["active"] else ft.OutlinedButton("Activate", icon=ft.Icons.RESTORE, on_click=activator(v["version"])),
+        if v["active"] else ft.OutlinedButton("Put in force", icon=ft.Icons.RESTORE,
+                                              on_click=activator(v["version"])),
     ]), padding=ft.Padding.symmetric(horizontal=12, vertical=6), bgcolor=ft.Colors.BLUE_GREY_50, border_radius=8))
         for v in versions or []]
     return ft.Column([screen_title("Routing profile versions"), feedback_bar(feedback), ft.Column(rows, spacing=6)],

@@ -71,7 +71,7 @@ def test_head_office_edits_tries_and_puts_a_profile_in_force(shop, browser):
     home = screen.tagged("rule-1")  # the home-delivery rule set
     screen.type_into("Max parcels", "many", within=home)
     screen.page.keyboard.press("Tab")
-    screen.says("profile-problems", "rule_sets[1].split.max_parcels")
+    screen.says("profile-problems", "Rule set 2 'Home delivery' · split · max parcels")
     screen.snap("head-office-invalid")
     screen.type_into("Max parcels", "1", within=home)
     screen.page.keyboard.press("Tab")
@@ -110,7 +110,7 @@ def test_head_office_edits_tries_and_puts_a_profile_in_force(shop, browser):
         ["warehouse"], 500, ["LYS-01"])
 
     screen.button("Versions").click()
-    screen.button("Activate", within=screen.tagged("version-1")).click()
+    screen.button("Put in force", within=screen.tagged("version-1")).click()
     screen.says("feedback", "Version 1 is in force again, as version 3")
     screen.snap("head-office-versions")
     screen.close()

@@ -5,9 +5,9 @@ import copy
 
 import pytest
 
-from app.profile_draft import (add_check, add_criterion, add_rule_set, at, check_path, checks_of, condition_text, folded,
-                               move_rule_set, read, remove_check, remove_criterion, remove_rule_set, set_at, set_check,
-                               shown, toggled)
+from app.profile_draft import (add_check, add_criterion, add_rule_set, at, check_path, checks_of, condition_text,
+                               field_words, folded, move_rule_set, read, remove_check, remove_criterion,
+                               remove_rule_set, set_at, set_check, shown, toggled)
 from contract.routing import CAPABILITIES, CRITERIA, LOCATION_TYPES
 from oms_core.domain.orchestration.profile import DEFAULT_PROFILE, parse_profile
 
@@ -102,3 +102,12 @@ def test_a_condition_beyond_the_form_is_said_in_words():
                     {"field": "value", "op": "gte", "value": 100}]}
     assert condition_text(when) == "(method is home) or (not (country is one of FR, BE)) or (value is at least 100)"
     assert condition_text(None) == "every order"
+
+
+def test_a_field_at_fault_is_named_as_the_form_shows_it(draft):
+    """The core names fields by path, counting rule sets from 0; the form numbers them from 1, by name."""
+    name = draft["rule_sets"][HOME]["name"]
+    assert field_words(draft, "rule_sets[1].split.max_parcels") == f"Rule set 2 '{name}' · split · max parcels"
+    assert field_words(draft, "rule_sets[1].rank[0].tolerance") == f"Rule set 2 '{name}' · rank 1 · tolerance"
+    assert field_words(draft, "rule_sets[9].filters.exclude") == "Rule set 10 · filters · exclude"  # no such rule set
+    assert field_words(draft, "") == "profile"
