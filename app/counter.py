@@ -406,6 +406,16 @@ class CounterDesk:
         amount = sum((sum(items[sku]["prices"][:qty], Decimal("0")) for sku, qty in chosen.items()), Decimal("0"))
         return float(round(min(amount, Decimal(str(order["returnable"]["refundable"]))), 2))
 
+    def refund_said(self, order: dict, typed: dict[str, str]) -> tuple[float | None, str | None]:
+        """The refund as the form shows it while the associate fills it in: the amount, or None and
+        why there is none (a quantity the core would refuse; none typed yet needs no reason)."""
+        items = {i["sku"]: i for i in self.returnable(order)}
+        try:
+            chosen = units(typed, {sku: i["qty"] for sku, i in items.items()})
+        except ValueError as exc:
+            return None, _too_many(typed, items) or str(exc)
+        return (self.refund(order, typed), None) if chosen else (None, None)
+
     async def submit_return(self, associate: Associate, return_id: str, order: dict, typed: dict[str, str],
                             conditions: dict[str, str], reason: str, note: str = "") -> tuple[dict | None, Feedback]:
         """Take the items back; `return_id` is made once per return at the counter (a double tap is one return).
@@ -423,7 +433,7 @@ class CounterDesk:
         if reason not in RETURN_REASONS:
             return None, Feedback(Tone.WARNING, "Choose the reason of the return")
         body = {"id": return_id, "order_id": order["id"], "reason": reason,
-                "lines": [{"sku": sku, "qty": qty, "condition": conditions.get(sku) or "resellable"}
+                "lines": [{"sku": sku, "qty": qty, "condition": return_condition(conditions.get(sku), reason)}
                           for sku, qty in chosen.items()]}
         if note.strip():
             body["note"] = note.strip()[:500]
@@ -445,7 +455,8 @@ class CounterDesk:
         back = sum(line["qty"] for line in record["lines"] if line["disposition"] == "restocked")
         aside = sum(line["qty"] for line in record["lines"]) - back
         taken = f"refund {money(record['refund'], self.store.currency)}; {back} back in stock, {aside} set aside"
-        papers = (self.store.documents.keep(f"return-{order['external_ref']}.pdf", receipt),)
+        papers = (self.store.documents.keep(f"return-{order['external_ref']}.pdf", receipt,
+                                            title="return receipt"),)
         if earlier:
             return record, Feedback(Tone.WARNING, f"The return of {order['external_ref']} sent a moment ago did reach "
                                                   f"the core, as it was then: {taken}. The changes made since were "
@@ -584,6 +595,16 @@ def nothing_to_return(order: dict) -> str:
     if order.get("status") == "cancelled":
         return f"{ref} was cancelled: the customer received nothing to return"
     return f"The customer has not received anything of {ref} yet: nothing can come back"
+
+
+# Reasons that say the goods cannot go back on sale: faulty ones, and an item that is not the one
+# ordered (restocked, it would count as the SKU of the order, which is not what the customer brought).
+NOT_RESELLABLE = frozenset({"defective", "wrong_item"})
+
+
+def return_condition(chosen: str | None, reason: str | None) -> str:
+    """An item's condition in a return: as the associate chose it, else as the reason says of the goods."""
+    return chosen or ("damaged" if reason in NOT_RESELLABLE else "resellable")
 
 
 def _too_many(typed: dict[str, str], items: dict[str, dict]) -> str | None:

@@ -34,6 +34,7 @@ class Document:
     filename: str
     media_type: str
     content: bytes
+    title: str = ""  # what it is, as a button names it ("labels", "manifest"); the filename otherwise
 
 
 class Documents:
@@ -46,8 +47,8 @@ class Documents:
         self._lock = threading.Lock()
         self._items: OrderedDict[str, Document] = OrderedDict()
 
-    def keep(self, filename: str, content: bytes, media_type: str = "application/pdf") -> Document:
-        document = Document(secrets.token_urlsafe(16), filename, media_type, content)
+    def keep(self, filename: str, content: bytes, media_type: str = "application/pdf", title: str = "") -> Document:
+        document = Document(secrets.token_urlsafe(16), filename, media_type, content, title)
         if self.directory is not None:
             self._file(document).parent.mkdir(parents=True, exist_ok=True)
             self._file(document).write_bytes(content)

@@ -279,7 +279,7 @@ class Insights:
             raise DomainError("core_unavailable", "The core cannot be reached: try again in a moment") from None
         except CoreRefused as exc:
             raise _domain(exc) from None
-        return self.store.documents.keep(filename or f"{export}.csv", content, "text/csv")
+        return self.store.documents.keep(filename or f"{export}.csv", content, "text/csv", title=EXPORTS[export])
 
     # --- anyone ---
 

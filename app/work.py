@@ -4,7 +4,7 @@ core. Each action answers with feedback for the screen (and its sound)."""
 
 import asyncio
 import copy
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -211,7 +211,9 @@ class Work:
         feedback = self.act(associate, fulfilment_id, "pack", args, mutation_id=mutation_id)
         if feedback.refused:
             return feedback
-        return self.labels(fulfilment_id, message=f"Packed in {counted(len(parcels), 'parcel')}; labels ready")
+        return self.labels(fulfilment_id, message=f"Packed in {counted(len(parcels), 'parcel')}; labels ready. "
+                                                  "Stick the label on each parcel; it leaves with the next "
+                                                  "carrier handover")
 
     def void_labels(self, associate: Associate, fulfilment_id: str, mutation_id: str | None = None) -> Feedback:
         """Void the printed labels and make new ones (a torn or misprinted label); once per
@@ -236,10 +238,11 @@ class Work:
         pdf, zpl = documents.labels(view, location, reprint=reprint)
         ref = view["order"]["external_ref"]
         slip = documents.packing_slip(view, location, self.cache.products(_skus(view)))
-        return Feedback(Tone.DONE, message or f"Labels for {ref} made again", (
-            self.store.documents.keep(f"labels-{ref}.pdf", pdf),
-            self.store.documents.keep(f"labels-{ref}.zpl", zpl, "application/zpl"),
-            self.store.documents.keep(f"packing-slip-{ref}.pdf", slip),
+        said = f"Labels for {ref} reprinted: same tracking numbers, marked REPRINT" if reprint else f"Labels for {ref}"
+        return Feedback(Tone.DONE, message or said, (
+            self.store.documents.keep(f"labels-{ref}.pdf", pdf, title="labels"),
+            self.store.documents.keep(f"labels-{ref}.zpl", zpl, "application/zpl", title="labels"),
+            self.store.documents.keep(f"packing-slip-{ref}.pdf", slip, title="packing slip"),
         ))
 
     async def print_labels(self, feedback: Feedback) -> Feedback:
@@ -337,8 +340,9 @@ class Work:
         self.manifests.close(manifest_id, associate.code)
         return Feedback(Tone.DONE, f"Manifest {manifest_id} closed: {counted(len(views), 'order')}, "
                                    f"{counted(len(scanned), 'parcel')} "
-                                   f"handed to {CARRIERS.get(manifest['carrier'], manifest['carrier'])}",
-                        (self.store.documents.keep(f"manifest-{manifest_id}.pdf", pdf),))
+                                   f"handed to {CARRIERS.get(manifest['carrier'], manifest['carrier'])}: "
+                                   "print the manifest and have the driver sign it",
+                        (self.store.documents.keep(f"manifest-{manifest_id}.pdf", pdf, title="manifest"),))
 
     # --- what waits to be sent -------------------------------------------------------
 
@@ -378,7 +382,7 @@ def _explain(exc: DomainError, view: dict, product: Callable[[str], dict | None]
     name = (product(sku) or {}).get("name", sku) if sku else ""
     match exc.code:
         case "wrong_item":
-            return f"Wrong item: {name} is not in {_ref(view)}"
+            return f"Wrong item: {name} is not in {_ref(view)}. Put it back and scan an item from the list."
         case "over_pick":
             return f"Too many: all {exc.details.get('qty')} × {name} are already picked"
         case "invalid_transition" if view["status"] == "assigned":
@@ -403,15 +407,67 @@ def refusal_message(rejection: dict, view: dict) -> str:
                 "The stock shows what the core says")
     ref = _ref(view) if view else "an order"
     refused = f"The core refused your {rejection['type']} on {ref}: {reason}."
-    if view.get("status") != "cancelled" or view.get("delivery_method") != "click_collect":
-        return f"{refused} The order shows what the core says."
     where, items = _on_the_shelf(view, (rejection.get("args") or {}).get("shelf"))  # moved there meanwhile?
-    if rejection["type"] == "collect":
+    if _cancelled_click_collect(view) and rejection["type"] == "collect":
         return (f"{ref} had been cancelled while it waited on {where}, so the core refused the handover. If the "
                 f"customer is still here, take the {counted(items, 'item')} back and put them back in stock; if "
                 "not, tell your manager: the store's stock still counts them")
-    return (f"{ref} was cancelled while it waited on {where}, so the core refused your {rejection['type']}: "
-            f"take it off {where} and put its {counted(items, 'item')} back in stock")
+    if not takes_off_the_shelf(rejection, view):
+        return f"{refused} The order shows what the core says."
+    # The core releases a cancelled order's units: they are the store's to sell again, once back in stock.
+    did = waiting_words(rejection, view, lambda sku: sku)
+    return (f"{ref} was cancelled, so '{did}' was not recorded. Take it off {where} and put its "
+            f"{counted(items, 'item')} back in stock")
+
+
+def _cancelled_click_collect(view: dict) -> bool:
+    return view.get("status") == "cancelled" and view.get("delivery_method") == "click_collect"
+
+
+def takes_off_the_shelf(rejection: dict, view: dict) -> bool:
+    """Whether a refusal asks to take a cancelled order off a pickup shelf: the refused action put it on
+    one (or moved it), or the core says it waited on one; not a handover (its goods are with the customer)."""
+    return (_cancelled_click_collect(view) and rejection["type"] != "collect"
+            and (rejection["type"] == "ready" or bool(view.get("shelf"))))
+
+
+def refused_shelf(view: dict, rejections: Iterable[dict]) -> str | None:
+    """The shelf an associate last put this order on, with a move the core refused (it was cancelled
+    meanwhile) and nobody has seen to yet: where the parcel is, whatever the core's last shelf says."""
+    return next((shelf for r in rejections  # newest first
+                 if r["fulfilment_id"] == view.get("id") and r["type"] == "ready"
+                 and (shelf := (r.get("args") or {}).get("shelf"))), None)
+
+
+def shelf_words(view: dict, rejections: Iterable[dict] = ()) -> str:
+    """The shelf a click & collect order is on, as its screen says it: the one it was last put on, with
+    the core's, when the core refused that move."""
+    shelf, moved = view.get("shelf"), refused_shelf(view, rejections)
+    if moved and moved != shelf:
+        return f"Shelf: {moved} (the move from {shelf} was not recorded)" if shelf else f"Shelf: {moved} (not recorded)"
+    return f"Shelf: {shelf}" if shelf else "Shelf: not on one yet"
+
+
+class UntilRefused:
+    """What a screen told of an order, shown until the core refuses an action on that order: from
+    then on it is no longer true ("ready for pickup on shelf B2", and the order had been cancelled),
+    and the refusal's banner says what is. Not shown again once the banner is dismissed; what the
+    screen says after the refusal is shown."""
+
+    def __init__(self, fulfilment_id: str, rejections: Iterable[dict]) -> None:
+        self.fulfilment_id = fulfilment_id
+        self.known = self._refusals(rejections)
+        self.outdated: Feedback | None = None
+
+    def _refusals(self, rejections: Iterable[dict]) -> frozenset[str]:
+        return frozenset(r["id"] for r in rejections if r["fulfilment_id"] == self.fulfilment_id)
+
+    def shown(self, feedback: Feedback | None, rejections: Iterable[dict]) -> Feedback | None:
+        now = self._refusals(rejections)
+        if now - self.known:
+            self.outdated = feedback  # said before this refusal came
+        self.known = now
+        return None if feedback is not None and feedback is self.outdated else feedback
 
 
 def cancelled_on_shelf_message(view: dict) -> str:

@@ -15,21 +15,35 @@ from .pick import ScanField, say
 
 
 @ft.component
-def _TypedFields(typed: Typed, fields: tuple, on_submit, generation: object) -> ft.Control:  # noqa: ANN001
+def _TypedFields(typed: Typed, fields: tuple, on_submit, generation: object, on_change) -> ft.Control:  # noqa: ANN001
+    def kept(name: str) -> dict:
+        field = typed.field(name)
+        if on_change is None:
+            return field
+        keep = field["on_change"]
+
+        def changed(e) -> None:  # noqa: ANN001
+            keep(e)
+            on_change()
+
+        return {**field, "on_change": changed}
+
     return ft.Row([
-        ft.TextField(label=label, **typed.field(name), width=width, key=f"{name}-{generation}", on_submit=on_submit,
+        ft.TextField(label=label, **kept(name), width=width, key=f"{name}-{generation}", on_submit=on_submit,
                      keyboard_type=ft.KeyboardType.NUMBER if numeric else ft.KeyboardType.TEXT)
         for name, label, width, numeric in fields
     ], wrap=True, spacing=10)
 
 
 def TypedFields(typed: Typed, fields: list[tuple[str, str, int, bool]], on_submit=None,  # noqa: ANN001
-                generation: object = 0) -> ft.Control:
+                generation: object = 0, on_change=None) -> ft.Control:  # noqa: ANN001
     """Text fields (name, label, width, numeric) kept in `typed`, drawn again only when
     the fields or `generation` change: a screen that follows the cache renders often,
     and a render while someone types would send older text back over their keystrokes.
-    `on_submit` must keep its identity (use_latest); a new `generation` empties them."""
-    return ft.memo(_TypedFields)(typed, tuple(fields), on_submit, generation)
+    `on_submit` and `on_change` (told after each change is kept, for what follows the
+    typing, such as a total) must keep their identity (use_latest); a new `generation`
+    empties them."""
+    return ft.memo(_TypedFields)(typed, tuple(fields), on_submit, generation, on_change)
 
 
 def use_desk() -> CounterDesk:
@@ -224,7 +238,7 @@ def Arrivals() -> ft.Control:
 
     return ft.Column([
         screen_title("Parcels arriving", *counter_tabs("/counter/arrivals")),
-        ft.Row([TypedFields(typed, [("shelf", "Put them on shelf (optional)", 260, False)]),
+        ft.Row([TypedFields(typed, [("shelf", "Pickup shelf (leave empty: ready with no shelf)", 380, False)]),
                 ft.Text("then scan each parcel as it comes off the van.", size=15)]),
         ft.Container(ScanField(scan, label="Scan a parcel's tracking number", refocus=feedback), width=640),
         feedback_bar(feedback, "arrivals-feedback"),

@@ -66,8 +66,9 @@ def _scanned(parcel: dict, take_off) -> ft.Control:  # noqa: ANN001
     colour = ft.Colors.RED_900 if parcel["held"] else None
     return tagged(f"on-manifest-{parcel['tracking_number']}", ft.Container(ft.Row([
         ft.Text(parcel["tracking_number"], font_family="monospace", size=16, color=colour),
-        ft.Text(f"{parcel['ref']} is {parcel['held']}: take it off" if parcel["held"] else parcel["ref"],
+        ft.Text(f"{parcel['ref']} is {parcel['held']}: remove it from the manifest" if parcel["held"]
+                else parcel["ref"],
                 color=colour, weight=ft.FontWeight.W_600 if parcel["held"] else None, expand=True),
-        ft.OutlinedButton("Take off", icon=ft.Icons.REMOVE_CIRCLE_OUTLINE, on_click=take_off),
+        ft.OutlinedButton("Remove from manifest", icon=ft.Icons.REMOVE_CIRCLE_OUTLINE, on_click=take_off),
     ], spacing=12), padding=ft.Padding.symmetric(horizontal=8, vertical=2), border_radius=6,
         bgcolor=ft.Colors.RED_100 if parcel["held"] else None))

@@ -158,9 +158,10 @@ def _dashboard(data: Dashboard) -> list[ft.Control]:
     charts = ft.Row([
         _card("Orders per day", _bars([(readable(d.day), d.orders) for d in data.days], ft.Colors.BLUE_400)),
         _card("Orders per associate", _bars(list(data.team), ft.Colors.TEAL_400)),
-        _card("Rejection reasons", tagged("rejections", ft.Column(
+        _card("Why orders were given back", tagged("rejections", ft.Column(
             [ft.Row([ft.Text(reason, expand=True), ft.Text(str(count), weight=ft.FontWeight.BOLD)])
-             for reason, count in data.rejections] or [ft.Text("No rejections in this period")], spacing=6))),
+             for reason, count in data.rejections] or [ft.Text("No order was given back in this period")],
+            spacing=6))),
     ], wrap=True, spacing=12, run_spacing=12, vertical_alignment=ft.CrossAxisAlignment.START)
     return [tiles, charts]
 

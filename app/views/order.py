@@ -8,7 +8,7 @@ from contract.words import counted, status_words
 
 from ..dates import readable
 from ..queue import countdown, due_of
-from ..work import Feedback, Tone, prepared_elsewhere
+from ..work import Feedback, Tone, UntilRefused, prepared_elsewhere, shelf_words
 from .common import METHOD_WORDS, Typed, chip, dropdown, feedback_bar, screen, screen_title, tagged
 from .context import go, use_feed, use_feedback, use_latest, use_one_at_a_time, use_shift
 from .counter import use_desk
@@ -27,6 +27,10 @@ def OrderDetail() -> ft.Control:
     papers, set_papers = ft.use_state(None)
     shelving, set_shelving = ft.use_state(False)  # asking for the staging shelf's code
     desk = use_desk()
+    # A refusal of an action on this order makes what was said of it untrue: its banner says what is.
+    rejections = shift.store.cache.rejections()
+    said = ft.use_memo(lambda: UntilRefused(fulfilment_id, rejections), [fulfilment_id])
+    shown = said.shown(feedback, rejections)
     view = shift.store.cache.fulfilment(fulfilment_id)
     if view is None:
         return ft.Column([screen_title("Order not found"),
@@ -74,11 +78,13 @@ def OrderDetail() -> ft.Control:
         actions.append(ft.FilledButton("Serve at the counter", icon=ft.Icons.PERSON_SEARCH,
                                        on_click=lambda _: go(f"/counter/serve/{fulfilment_id}")))
     if status == "packed":
-        actions += [ft.OutlinedButton("Labels", icon=ft.Icons.RECEIPT_LONG, on_click=lambda _: labels(False)),
-                    ft.OutlinedButton("Make labels again", icon=ft.Icons.REFRESH, on_click=lambda _: labels(True)),
-                    ft.OutlinedButton("Void labels…", icon=ft.Icons.BLOCK, on_click=lambda _: set_voiding(True))]
+        actions += [ft.OutlinedButton("Show labels", icon=ft.Icons.RECEIPT_LONG, on_click=lambda _: labels(False)),
+                    ft.OutlinedButton("Reprint labels (same tracking)", icon=ft.Icons.REFRESH,
+                                      on_click=lambda _: labels(True)),
+                    ft.OutlinedButton("Void and replace labels…", icon=ft.Icons.BLOCK,
+                                      on_click=lambda _: set_voiding(True))]
     if status in ("assigned", "accepted", "picking", "picked"):
-        actions.append(ft.OutlinedButton("Reject…", icon=ft.Icons.UNDO, on_click=lambda _: set_rejecting(True),
+        actions.append(ft.OutlinedButton("Give back…", icon=ft.Icons.UNDO, on_click=lambda _: set_rejecting(True),
                                          style=ft.ButtonStyle(color=ft.Colors.RED_800)))
     if elsewhere:  # none of the preparation's steps is this store's
         actions = [tagged("prepared-elsewhere", ft.Text(elsewhere, italic=True, color=ft.Colors.BLUE_GREY_700))]
@@ -94,7 +100,7 @@ def OrderDetail() -> ft.Control:
     return ft.Column([
         screen_title(f"Order {order['external_ref']}", tagged("order-status", chip(status_words(status).upper(), urgency)),
                      chip(text, urgency) if text else ft.Container()),
-        feedback_bar(feedback),
+        feedback_bar(shown),
         ft.Row([
             _block("Customer", [customer.get("name", ""), customer.get("phone", ""), customer.get("email", "")]),
             _block(METHOD_WORDS[view["delivery_method"]],
@@ -103,13 +109,14 @@ def OrderDetail() -> ft.Control:
                    if destination else ["Collected at this store"]),
             _block("Order", [f"{order.get('channel', '').title()} · {readable(order['created_at'])}",
                              counted(sum(l['qty'] for l in view['lines']), 'item'),
-                             _shelf_or_carrier(view)]),
+                             _shelf_or_carrier(view, rejections)]),
         ], vertical_alignment=ft.CrossAxisAlignment.START, wrap=True),
         ft.DataTable(columns=[ft.DataColumn(ft.Text("Product")), ft.DataColumn(ft.Text("SKU")),
                               ft.DataColumn(ft.Text("Ordered"), numeric=True),
                               ft.DataColumn(ft.Text("Picked"), numeric=True)], rows=rows),
         ft.Row(actions, wrap=True, spacing=10),
-        ft.Column([ScanField(shelved, label="Scan the staging shelf you put it on", refocus=feedback),
+        ft.Column([ScanField(shelved, label="Scan the label of the pickup shelf you put it on (e.g. A1)",
+                             refocus=feedback),
                    ft.TextButton("Not now", on_click=lambda _: set_shelving(False))]) if shelving else ft.Container(),
         DocumentButtons(papers, tell),
         RejectDialog(view, products, rejecting, lambda: set_rejecting(False), tell),
@@ -199,8 +206,9 @@ def VoidDialog(view: dict, open_: bool, close, voided) -> ft.Control:  # noqa: A
     return ft.Container(height=0)
 
 
-def _shelf_or_carrier(view: dict) -> str:
-    """Where the goods wait or leave by: a shelf for the customer, or a carrier (none chosen before packing)."""
+def _shelf_or_carrier(view: dict, rejections: list[dict]) -> str:
+    """Where the goods wait or leave by: a shelf for the customer (the one it was last put on, a move the
+    core refused included), or a carrier (none chosen before packing)."""
     if view["delivery_method"] == "click_collect":
-        return f"Shelf: {view['shelf']}" if view.get("shelf") else "Shelf: not on one yet"
+        return shelf_words(view, rejections)
     return f"Carrier: {CARRIERS.get(view.get('carrier'), view.get('carrier')) or 'chosen at packing'}"

@@ -69,7 +69,7 @@ def Pack() -> ft.Control:
         ft.Row([
             ft.FilledButton("Pack and make labels", icon=ft.Icons.INVENTORY_2, on_click=pack, disabled=packed,
                             height=48),
-            ft.OutlinedButton("Make labels again", icon=ft.Icons.REFRESH, disabled=not packed,
+            ft.OutlinedButton("Reprint labels (same tracking)", icon=ft.Icons.REFRESH, disabled=not packed,
                               on_click=lambda _: set_papers(tell(shift.work.labels(fulfilment_id, reprint=True)))),
         ]),
         DocumentButtons(papers, tell),

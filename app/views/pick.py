@@ -115,7 +115,7 @@ def Pick() -> ft.Control:
     def keep_looking() -> None:
         set_asking(None)
         name = products.get(asking, {}).get("name", asking)
-        tell(Feedback(Tone.WARNING, f"Nothing was given back: keep looking for {name}"))
+        tell(Feedback(Tone.WARNING, f"Nothing was taken off stock: keep looking for {name}"))
 
     question = shift.work.cannot_find_question(fulfilment_id, asking) if asking else None
     ft.use_dialog(ft.AlertDialog(

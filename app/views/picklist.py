@@ -1,5 +1,7 @@
 import flet as ft
 
+from contract.words import counted
+
 from .common import feedback_bar, screen, screen_title, tagged
 from .context import SpeakerContext, use_feed, use_feedback, use_latest, use_shift
 from .pick import ScanField, say
@@ -28,7 +30,8 @@ def PickList() -> ft.Control:
         screen_title("Pick list"),
         ft.Text("Choose the orders to pick together, then scan each item as you take it.", size=15),
         ft.Row([tagged(f"choose-{v['order']['external_ref']}", ft.Checkbox(
-            label=f"{v['order']['external_ref']} ({sum(l['qty'] - l['picked'] for l in v['lines'])} left)",
+            label=f"{v['order']['external_ref']} · "
+                  f"{counted(sum(l['qty'] - l['picked'] for l in v['lines']), 'item')} to pick",
             value=v["id"] in selected, on_change=lambda e, fid=v["id"]: toggle(fid, e.control.value)))
             for v in ready], wrap=True) if ready else ft.Text("No accepted orders waiting to be picked."),
         ScanField(scan, refocus=(feedback, tuple(selected))) if selected else ft.Container(),

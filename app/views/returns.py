@@ -7,7 +7,7 @@ from contract.money import money
 from contract.reasons import RETURN_REASONS
 from contract.words import counted, status_words
 
-from ..counter import nothing_to_return
+from ..counter import nothing_to_return, return_condition
 from ..work import Feedback, Tone
 from .common import Typed, dropdown, feedback_bar, screen, screen_title, tagged
 from .context import use_feedback, use_latest, use_one_at_a_time, use_shift
@@ -26,7 +26,7 @@ def Returns() -> ft.Control:
     return_id, set_return_id = ft.use_state(desk.new_id)  # one per return: a double tap is the same return
     conditions, set_conditions = ft.use_state({})
     reason, set_reason = ft.use_state(None)
-    refund, set_refund = ft.use_state(None)
+    _, set_typing = ft.use_state(0)  # a quantity typed: the refund shown follows it
     recorded, set_recorded = ft.use_state(None)  # the return just taken: shown as it is, no longer editable
     papers, set_papers = ft.use_state(None)
     me = shift.associate
@@ -44,7 +44,6 @@ def Returns() -> ft.Control:
         set_return_id(desk.new_id())
         set_conditions({})
         set_reason(None)
-        set_refund(None)
         set_recorded(None)
         set_papers(None)
         if any(i["qty"] for i in desk.returnable(full)):
@@ -65,8 +64,9 @@ def Returns() -> ft.Control:
 
         return handler
 
-    def check_refund() -> None:
-        set_refund(desk.refund(order, _back(typed)))
+    # Drawn again at each quantity typed (its fields are not: see TypedFields), so the refund
+    # shown is always that of what the form says now.
+    typing = use_latest(lambda: set_typing(lambda n: n + 1))
 
     @use_one_at_a_time  # the same return id makes a later tap harmless too
     async def submit() -> None:
@@ -74,7 +74,6 @@ def Returns() -> ft.Control:
         tell(said)
         if record is not None:
             set_order(lambda current: desk.after_return(current, record) if current else current)
-            set_refund(float(record["refund"]))
             set_recorded(record)
             set_papers(said)
 
@@ -96,8 +95,8 @@ def Returns() -> ft.Control:
         ], spacing=12), padding=10, border_radius=8, border=ft.Border.all(1, ft.Colors.BLUE_GREY_100)))
             for o in orders], spacing=6),
         _recorded(recorded, order, products, desk, lambda _: new_return(order)) if order and recorded else
-        _form(order, products, desk, typed, return_id, conditions, set_conditions, reason, set_reason, refund,
-              check_refund, submit) if order else ft.Container(),
+        _form(order, products, desk, typed, return_id, conditions, set_conditions, reason, set_reason, typing,
+              submit) if order else ft.Container(),
         DocumentButtons(papers, tell),
     ], expand=True, scroll=ft.ScrollMode.AUTO, spacing=12)
 
@@ -115,8 +114,7 @@ def _title(order: dict) -> str:
 
 
 def _form(order: dict, products: dict, desk, typed: Typed, return_id: str,  # noqa: ANN001
-          conditions: dict, set_conditions, reason, set_reason, refund: float | None,  # noqa: ANN001
-          check_refund, submit) -> ft.Control:  # noqa: ANN001
+          conditions: dict, set_conditions, reason, set_reason, typing, submit) -> ft.Control:  # noqa: ANN001
     rows = []
     items = desk.returnable(order)
     currency = desk.store.currency
@@ -135,8 +133,10 @@ def _form(order: dict, products: dict, desk, typed: Typed, return_id: str,  # no
             ft.Text(_name(products, sku), size=16, expand=True),
             ft.Text(f"{had} · {money(item['unit_price'], currency)} each", width=280),
             TypedFields(typed, [(f"back-{sku}", f"Back: {_name(products, sku)} (of {item['qty']})", 300, True)],
-                        generation=return_id),
-            dropdown("Condition", conditions.get(sku, "resellable"), {"resellable": "Resellable", "damaged": "Damaged"},
+                        generation=return_id, on_change=typing),
+            # Not chosen by hand, it is what the reason says of the goods: a faulty item is not resold.
+            dropdown("Condition", return_condition(conditions.get(sku), reason),
+                     {"resellable": "Resellable", "damaged": "Not resellable"},
                      lambda condition, s=sku: set_conditions(lambda c: {**c, s: condition}), width=190),
         ], spacing=12)))
     if not any(item["qty"] for item in items):
@@ -144,6 +144,7 @@ def _form(order: dict, products: dict, desk, typed: Typed, return_id: str,  # no
             ft.Text(_title(order), size=20, weight=ft.FontWeight.BOLD), *rows,
             ft.Text(nothing_to_return(order), size=16, weight=ft.FontWeight.W_600),
         ], spacing=10), padding=16, border_radius=10, bgcolor=ft.Colors.BLUE_GREY_50))
+    refund, why = desk.refund_said(order, _back(typed))  # what the form says now: no button to work it out
     return tagged("return-form", ft.Container(ft.Column([
         ft.Text(_title(order), size=20, weight=ft.FontWeight.BOLD),
         *rows,
@@ -155,9 +156,9 @@ def _form(order: dict, products: dict, desk, typed: Typed, return_id: str,  # no
                               if key == reason else None)
             for key, text in RETURN_REASONS.items()], wrap=True, spacing=8)),
         ft.Row([
-            ft.OutlinedButton("Work out the refund", icon=ft.Icons.CALCULATE, on_click=lambda _: check_refund()),
             tagged("refund", ft.Text(f"Refund: {money(refund, currency)}" if refund is not None else "Refund: —", size=20,
                                      weight=ft.FontWeight.BOLD)),
+            *([tagged("refund-why", ft.Text(why, size=15, color=ft.Colors.RED_900))] if why else []),
             ft.FilledButton("Take back and refund", icon=ft.Icons.PAYMENTS, on_click=submit),
         ], spacing=16, wrap=True),
     ], spacing=10), padding=16, border_radius=10, bgcolor=ft.Colors.BLUE_GREY_50))

@@ -7,7 +7,7 @@ from contract.counts import SUPERSEDED
 
 from ..session import Shift
 from ..store import paused_notice
-from ..work import Tone, cancelled_on_shelf_message, refusal_message
+from ..work import Tone, cancelled_on_shelf_message, refusal_message, takes_off_the_shelf
 from .common import TONE_COLOURS, WARNING_TEXT, screen, sync_badge, tagged
 from .context import go, use_feed, use_shift
 
@@ -100,7 +100,9 @@ def _banners(shift: Shift) -> list[ft.Control]:
         view = cache.fulfilment(rejection["fulfilment_id"]) or {}
         # A count superseded by a later one is news, not a fault: the later count stands.
         superseded = (rejection.get("error") or {}).get("code") == SUPERSEDED
-        banners.append(_alert_banner("refusal-banner", refusal_message(rejection, view), "Got it",
+        # One that asks to take an order off a shelf is done once it is off, as when nothing was refused.
+        done = "Taken off the shelf" if takes_off_the_shelf(rejection, view) else "Got it"
+        banners.append(_alert_banner("refusal-banner", refusal_message(rejection, view), done,
                                      lambda _, mutation_id=rejection["id"]: cache.acknowledge(mutation_id),
                                      Tone.WARNING if superseded else Tone.ERROR))
     for view in cache.cancelled_on_shelf()[:3]:

@@ -24,7 +24,7 @@ def test_cant_find_asks_first_and_a_rejected_order_is_confirmed_on_the_queue(sho
     screen.expect(question).to_be_visible()
     screen.snap("pick-cannot-find-asked")
     screen.button("Keep looking").click()
-    screen.says("pick-feedback", "Nothing was given back: keep looking for T-shirt blue M")
+    screen.says("pick-feedback", "Nothing was taken off stock: keep looking for T-shirt blue M")
     screen.expect(question).to_have_count(0)
     screen.says("line-TEE-BLU-M", "1 / 2")
     screen.snap("pick-keep-looking")
@@ -37,7 +37,7 @@ def test_cant_find_asks_first_and_a_rejected_order_is_confirmed_on_the_queue(sho
 
     screen.button("Queue").click()
     screen.button("Open", within=screen.tagged("card-W-ASK-2")).click()
-    screen.button("Reject…").click()
+    screen.button("Give back…").click()
     screen.button("Give back").click()  # the whole order: its quantities left empty
     screen.expect(screen.page.get_by_role("tab", name="To accept (0)")).to_be_visible()  # back on the queue
     screen.expect(screen.page.get_by_text("Order W-ASK-2")).to_have_count(0)

@@ -113,10 +113,18 @@ def test_click_and_collect_from_the_shelf_to_the_customer_then_a_return(shop, br
     screen.says("returns-feedback", "1 order found")
     screen.button("Return items", within=screen.tagged("return-order-W-CC-1")).click()
     screen.says("returns-feedback", "Returning items of W-CC-1")
+    # The refund shown follows the form as it is filled in: no button to work it out, never an old amount.
+    screen.type_into("Back: T-shirt blue M (of 2)", "3")
+    screen.says("refund-why", "Only 2 × TEE-BLU-M can come back: the customer received 2")
+    screen.says("refund", "Refund: —")
+    screen.snap("counter-return-too-many")
+    screen.type_into("Back: T-shirt blue M (of 2)", "2")
+    screen.says("refund", "Refund: €39.80")
+    screen.expect(screen.tagged("refund-why")).to_have_count(0)
     screen.type_into("Back: T-shirt blue M (of 2)", "1")
-    screen.button("Wrong size or fit").click()
-    screen.button("Work out the refund").click()
     screen.says("refund", "Refund: €19.90")
+    screen.button("Wrong size or fit").click()
+    screen.expect(screen.button("Work out the refund")).to_have_count(0)
     screen.snap("counter-return")
     screen.button("Take back and refund").dblclick()  # a double tap is one return
     screen.says("returns-feedback", "Return of W-CC-1 recorded: refund €19.90; 1 back in stock, 0 set aside")
@@ -127,7 +135,7 @@ def test_click_and_collect_from_the_shelf_to_the_customer_then_a_return(shop, br
     screen.expect(screen.textbox("Back: T-shirt blue M (of 2)")).to_have_count(0)
     screen.snap("counter-return-done")
     with screen.page.expect_popup() as popup:
-        screen.button("Open return-W-CC-1.pdf").click()
+        screen.button("Open return receipt (PDF)").click()
     assert httpx.get(popup.value.url).content.startswith(b"%PDF")
     popup.value.close()
     assert _on_hand(shop, STORE, TEE) == 19  # resellable: back in this store's stock, once
@@ -135,14 +143,18 @@ def test_click_and_collect_from_the_shelf_to_the_customer_then_a_return(shop, br
     screen.tap(screen.button("New return"))
     screen.says("return-item-TEE-BLU-M", "2 of 2 received, 1 returned")
     screen.type_into("Back: Jeans black 32 (of 1)", "1")
-    screen.tap(screen.button("Defective or damaged"))
-    screen.tap(screen.button("Work out the refund"))
     screen.says("refund", "Refund: €59.90")
+    jeans = screen.tagged("return-item-JNS-BLK-32")
+    screen.expect(screen.dropdown("Condition Resellable", within=jeans)).to_have_count(1)
+    # A faulty item is not put back on sale: not chosen by hand, its condition follows the reason.
+    screen.tap(screen.button("Defective or damaged"))
+    screen.expect(screen.dropdown("Condition Not resellable", within=jeans)).to_have_count(1)
     screen.snap("counter-return-second")
     screen.tap(screen.button("Take back and refund"))
-    screen.says("returns-feedback", "Return of W-CC-1 recorded: refund €59.90; 1 back in stock, 0 set aside")
+    screen.says("returns-feedback", "Return of W-CC-1 recorded: refund €59.90; 0 back in stock, 1 set aside")
+    screen.says("return-recorded", "set aside for the warehouse")
     screen.says("return-recorded", "1 more item of W-CC-1 can still come back")
-    assert _on_hand(shop, STORE, JNS) == 20
+    assert _on_hand(shop, STORE, JNS) == 19  # set aside for the warehouse: not back in this store's stock
     assert len(_admin(shop, "GET", f"/orders/{order['id']}")["lines"]) == 2
     screen.close()
 
@@ -172,7 +184,7 @@ def test_a_parcel_from_another_store_is_scanned_in(shop, browser):
     screen.button("Arrivals").click()
     screen.says(f"inbound-{tracking}", "W-CC-2", timeout=20_000)
     screen.snap("counter-arrivals")
-    screen.type_into("Put them on shelf (optional)", "C3")
+    screen.type_into("Pickup shelf (leave empty: ready with no shelf)", "C3")
     screen.tagged("scan-field").click()
     screen.scan(tracking)
     screen.says("arrivals-feedback", f"Parcel {tracking} arrived: W-CC-2 is ready for pickup on shelf C3")
@@ -288,10 +300,16 @@ def test_an_order_cancelled_on_the_shelf_while_the_line_was_down_says_what_to_do
 
     shop.start_core()
     screen.tagged("sync-badge").click()  # sync now, once the line is back
-    screen.says("refusal-banner", "W-CC-3 was cancelled while it waited on shelf B2, so the core refused your "
-                                  "ready: take it off shelf B2 and put its 2 items back in stock", timeout=20_000)
+    screen.says("refusal-banner", "W-CC-3 was cancelled, so 'Put W-CC-3 on shelf B2' was not recorded. Take it off "
+                                  "shelf B2 and put its 2 items back in stock", timeout=20_000)
     screen.says("order-status", "CANCELLED")
+    # Nothing on the screen says otherwise: not "ready on shelf B2", and the parcel is where it was put.
+    screen.expect(screen.page.get_by_text("W-CC-3 is ready for pickup on shelf B2")).to_have_count(0)
+    screen.expect(screen.page.get_by_text("Shelf: B2 (the move from A1 was not recorded)")).to_be_visible()
     screen.snap("counter-cancelled-on-shelf")
+    screen.button("Taken off the shelf", within=screen.tagged("refusal-banner")).click()
+    screen.expect(screen.tagged("refusal-banner")).to_have_count(0)
+    screen.expect(screen.page.get_by_text("W-CC-3 is ready for pickup on shelf B2")).to_have_count(0)
     screen.close()
 
 

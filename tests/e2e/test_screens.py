@@ -26,7 +26,7 @@ def test_every_screen_draws(shop, browser):
     screen.says("order-status", "TO ACCEPT")  # in the associate's words, not the core's "assigned"
     screen.expect(screen.page.get_by_text("Shelf: not on one yet")).to_be_visible()  # click & collect: no carrier
     screen.snap("order")
-    screen.button("Reject…").click()
+    screen.button("Give back…").click()
     screen.expect(screen.page.get_by_text("Give back W-1003")).to_be_visible()
     screen.snap("reject")
     screen.button("Cancel").click()

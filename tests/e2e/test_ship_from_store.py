@@ -32,7 +32,7 @@ def test_ship_from_store(shop, browser, tmp_path):
     pack(screen, "W-E2E-1")
     # A torn label: voided from the order's screen, asked first; the parcel gets a new number.
     screen.button("Order").click()
-    screen.button("Void labels…").click()
+    screen.button("Void and replace labels…").click()
     screen.expect(screen.page.get_by_text("Void the labels of W-E2E-1?")).to_be_visible()
     screen.snap("void-labels")
     screen.button("Void and make new labels").click()
@@ -108,7 +108,8 @@ def pick_everything(screen: Screen, ref: str, wrong_items: bool = False) -> None
         screen.expect(screen.page.get_by_text("Nothing was read: scan again")).to_be_visible()
         screen.snap("pick-nothing-read")
         screen.scan(ITEMS["CAP-RED-U"][1])  # not in this order
-        screen.says("pick-feedback", f"Wrong item: Cap red is not in {ref}")
+        screen.says("pick-feedback",
+                    f"Wrong item: Cap red is not in {ref}. Put it back and scan an item from the list.")
         screen.snap("pick-wrong-item")
     screen.scan(ITEMS[TEE][1])
     screen.says("pick-feedback", "T-shirt blue M: 1 of 2 picked")
@@ -139,7 +140,7 @@ def pack(screen: Screen, ref: str) -> bytes:
 def open_labels(screen: Screen, ref: str) -> bytes:
     """Open the labels the last action made: the PDF's bytes."""
     with screen.page.expect_popup() as popup:
-        screen.button(f"Open labels-{ref}.pdf").click()
+        screen.button("Open labels (PDF)").click()  # named by what it is; labels-{ref}.pdf is its tooltip
     pdf = httpx.get(popup.value.url).content
     popup.value.close()
     assert pdf.startswith(b"%PDF")

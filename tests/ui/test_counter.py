@@ -7,8 +7,9 @@ from datetime import UTC, date, datetime, timedelta
 import httpx
 import pytest
 
-from app.counter import CounterDesk, Sale, elsewhere, option_words, waited, when
-from app.work import Tone, cancelled_on_shelf_message, refusal_message
+from app.counter import CounterDesk, Sale, elsewhere, option_words, return_condition, waited, when
+from app.work import (Tone, UntilRefused, cancelled_on_shelf_message, refusal_message, shelf_words,
+                      takes_off_the_shelf)
 from tests.api.conftest import CAP, JNS, PARIS, TEE, TEE_EAN
 from tests.ui.test_work import _Down
 
@@ -241,6 +242,43 @@ def test_only_what_the_customer_received_comes_back_and_the_rest_in_a_later_retu
     assert said.message == "Everything the customer received of W-000002 has come back already"
 
 
+def _collected(shop, desk) -> dict:
+    fid = _picked(shop)
+    desk.ready(shop.associate, fid, "A1")
+    desk.collect(shop.associate, fid, None)
+    shop.sync()
+    return _returning(shop, desk, "W-000001")
+
+
+def test_the_refund_shown_follows_the_quantities_and_says_why_there_is_none(shop, desk):
+    order = _collected(shop, desk)
+    assert desk.refund_said(order, {}) == desk.refund_said(order, {TEE: " "}) == (None, None)  # "Refund: —"
+    assert desk.refund_said(order, {TEE: "1"}) == (19.9, None)
+    assert desk.refund_said(order, {TEE: "2"}) == (39.8, None)  # changed: the amount shown changes with it
+    assert desk.refund_said(order, {TEE: "3"}) == (None, f"Only 2 × {TEE} can come back: the customer received 2")
+    assert desk.refund_said(order, {TEE: "x"}) == (None, "Quantities are whole numbers of units")
+    assert desk.refund_said(order, {TEE: "0"}) == (None, None)
+
+
+def test_a_faulty_or_wrong_item_is_not_put_back_on_sale_unless_the_associate_says_so(shop, desk, network):
+    assert return_condition(None, "defective") == return_condition(None, "wrong_item") == "damaged"
+    assert return_condition(None, "wrong_size") == return_condition(None, None) == "resellable"
+    assert return_condition("resellable", "defective") == "resellable"  # chosen by hand: kept
+    assert return_condition("damaged", "changed_mind") == "damaged"
+    order = _collected(shop, desk)
+    before = network.level("LYS-01", TEE)["on_hand"]
+    record, said = shop.run(desk.submit_return(shop.associate, desk.new_id(), order, {TEE: "1"}, {}, "defective"))
+    assert said.message == "Return of W-000001 recorded: refund €19.90; 0 back in stock, 1 set aside"
+    assert [(line["condition"], line["disposition"]) for line in record["lines"]] == [("damaged", "to_warehouse")]
+    assert network.level("LYS-01", TEE)["on_hand"] == before  # not back on sale
+    order = desk.after_return(order, record)
+    # The associate looked at the other one: it is fine after all, and says so.
+    record, said = shop.run(desk.submit_return(shop.associate, desk.new_id(), order, {TEE: "1"},
+                                               {TEE: "resellable"}, "defective"))
+    assert said.message == "Return of W-000001 recorded: refund €19.90; 1 back in stock, 0 set aside"
+    assert network.level("LYS-01", TEE)["on_hand"] == before + 1
+
+
 def test_units_another_location_delivered_come_back_once_the_order_is_complete(shop, desk, network):
     """The core shows this store nothing of an order Paris prepares, but counts its units as the customer gets them."""
     paris = network.sign_in("PAR-01", "P001")
@@ -466,14 +504,27 @@ def test_an_order_cancelled_on_the_shelf_while_offline_says_what_to_do_with_it(s
     me = shop.associate
     fid = _cancelled_on_shelf_a1(shop, desk, network)
     # Not synced yet: the tablet still shows it waiting, and the associate moves it to another shelf.
-    assert desk.ready(me, fid, "B2").tone is Tone.DONE
+    said = UntilRefused(fid, shop.app.cache.rejections())  # what the order's screen shows of its feedback
+    ready = desk.ready(me, fid, "B2")
+    assert ready.tone is Tone.DONE and said.shown(ready, shop.app.cache.rejections()) is ready
+    assert shelf_words(shop.app.cache.fulfilment(fid), shop.app.cache.rejections()) == "Shelf: B2"
     shop.sync()
     (moved,) = shop.app.cache.rejections()
-    assert refusal_message(moved, shop.app.cache.fulfilment(fid)) == (
-        "W-000001 was cancelled while it waited on shelf B2, so the core refused your ready: take it off shelf B2 "
-        "and put its 2 items back in stock")
+    view = shop.app.cache.fulfilment(fid)
+    assert refusal_message(moved, view) == (
+        "W-000001 was cancelled, so 'Put W-000001 on shelf B2' was not recorded. Take it off shelf B2 and put its "
+        "2 items back in stock")
+    assert takes_off_the_shelf(moved, view)  # its banner's button: "Taken off the shelf"
+    # "Ready for pickup on shelf B2" is no longer true: the screen stops saying it, the banner says what is.
+    assert said.shown(ready, shop.app.cache.rejections()) is None
+    # The parcel is where the associate put it, whatever the core's last shelf says.
+    assert (view["status"], view["shelf"]) == ("cancelled", "A1")
+    assert shelf_words(view, shop.app.cache.rejections()) == "Shelf: B2 (the move from A1 was not recorded)"
     assert shop.app.cache.cancelled_on_shelf() == []  # said once, by the refusal
     shop.app.cache.acknowledge(moved["id"])
+    assert said.shown(ready, shop.app.cache.rejections()) is None  # not back once the banner is dismissed
+    later = desk.ready(me, fid, "C1")  # what the screen says after the refusal is shown
+    assert said.shown(later, shop.app.cache.rejections()) is later
     shop.sync()
     assert shop.app.cache.cancelled_on_shelf() == []
 
@@ -488,6 +539,7 @@ def test_an_order_handed_over_offline_after_it_was_cancelled_says_what_to_do(sho
         "W-000001 had been cancelled while it waited on shelf A1, so the core refused the handover. If the customer "
         "is still here, take the 2 items back and put them back in stock; if not, tell your manager: the store's "
         "stock still counts them")
+    assert not takes_off_the_shelf(handed, shop.app.cache.fulfilment(fid))  # its goods may be with the customer
     # Any other refusal says what the core says, as before.
     assert refusal_message({**handed, "type": "pick"}, {**shop.app.cache.fulfilment(fid), "status": "picked"}) == (
         "The core refused your pick on W-000001: cannot collect a fulfilment that is cancelled. The order shows "

@@ -58,6 +58,7 @@ def test_stock_alerts_thresholds_and_exports(shop, manager):
     shop.order([(TEE, 1)])
     document = shop.run(insights.export(manager.token, "orders", "7d"))
     assert document.media_type == "text/csv" and document.filename.startswith("orders-")
+    assert document.title == "Orders"  # the button says "Download Orders (CSV)"
     assert document.content.count(b"\n") >= 2  # a header and the order
     assert shop.app.documents.get(document.id) is document
 

@@ -25,7 +25,8 @@ def test_pick_by_scanning_refuses_wrong_items_and_over_picks(shop):
     assert shop.work.scan(shop.associate, fid, TEE_EAN).message == "Accept W-000001 first"
     assert shop.work.accept(shop.associate, fid).tone is Tone.OK
     wrong = shop.work.scan(shop.associate, fid, CAP_EAN)
-    assert wrong.tone is Tone.ERROR and wrong.message == "Wrong item: Cap red is not in W-000001"
+    assert wrong.tone is Tone.ERROR and wrong.message == ("Wrong item: Cap red is not in W-000001. "
+                                                             "Put it back and scan an item from the list.")
     unknown = shop.work.scan(shop.associate, fid, "0000")
     assert unknown.tone is Tone.ERROR and "Unknown barcode 0000" in unknown.message
     first = shop.work.scan(shop.associate, fid, TEE_EAN)
@@ -67,6 +68,8 @@ def test_pack_labels_and_handover_ship_the_order(shop, network):
     assert packed.tone is Tone.DONE
     pdf, zpl, slip = packed.documents
     assert pdf.content.startswith(b"%PDF") and zpl.content.count(b"^XA") == 2 and slip.filename.startswith("packing")
+    assert (pdf.title, slip.title) == ("labels", "packing slip")  # what the buttons name them
+    assert packed.message.endswith("Stick the label on each parcel; it leaves with the next carrier handover")
     view = shop.app.cache.fulfilment(fid)
     numbers = [p["tracking_number"] for p in view["parcels"]]
     assert view["status"] == "packed" and all(n.startswith("BR") for n in numbers)
@@ -119,7 +122,8 @@ def test_a_manifest_is_not_closed_while_a_parcel_on_it_belongs_to_a_cancelled_or
     shop.work.take_off_manifest(manifest["id"], numbers[1])
     closed = shop.work.close_manifest(me, manifest["id"])
     assert (closed.tone, closed.message) == (
-        Tone.DONE, f"Manifest {manifest['id']} closed: 1 order, 1 parcel handed to Colissimo")
+        Tone.DONE, f"Manifest {manifest['id']} closed: 1 order, 1 parcel handed to Colissimo: print the manifest "
+                   "and have the driver sign it")
     assert shop.work.take_off_manifest(manifest["id"], going).tone is Tone.WARNING  # the driver has it
     shop.sync()
     assert shop.app.cache.rejections() == [] and shop.app.cache.server_fulfilment(kept)["status"] == "shipped"
