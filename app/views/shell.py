@@ -21,8 +21,7 @@ NAVIGATION = [  # (path, label, icon, managers only)
     ("/stock-count", "Stock count", ft.Icons.INVENTORY, False),
     ("/search", "Find an order", ft.Icons.SEARCH, False),
     ("/manager", "Manager", ft.Icons.INSIGHTS, True),
-    ("/settings", "Settings", ft.Icons.SETTINGS, False),
-]
+]  # Settings sits by "Sign out": a manager's nine buttons then fit one row on a tablet
 
 
 @screen
@@ -54,6 +53,9 @@ def Shell() -> ft.Control:
                 tagged("associate", ft.Text(f"{associate.name} · {associate.role}"
                                             + ("" if associate.token else " · offline sign-in"),
                                             color=ft.Colors.WHITE)),
+                ft.TextButton("Settings", icon=ft.Icons.SETTINGS, on_click=lambda _: go("/settings"),
+                              style=_selected() if here.startswith("/settings")
+                              else ft.ButtonStyle(color=ft.Colors.WHITE)),
                 ft.TextButton("Sign out", icon=ft.Icons.LOGOUT, on_click=sign_out,
                               style=ft.ButtonStyle(color=ft.Colors.WHITE)),
             ]),
