@@ -406,7 +406,7 @@ def refusal_message(rejection: dict, view: dict) -> str:
         return (f"The core refused your count of {args.get('sku')} ({args.get('on_hand')} on hand): {reason}. "
                 "The stock shows what the core says")
     ref = _ref(view) if view else "an order"
-    refused = f"The core refused your {rejection['type']} on {ref}: {reason}."
+    refused = f"'{waiting_words(rejection, view, lambda sku: sku)}' was not recorded: {reason}."
     where, items = _on_the_shelf(view, (rejection.get("args") or {}).get("shelf"))  # moved there meanwhile?
     if _cancelled_click_collect(view) and rejection["type"] == "collect":
         return (f"{ref} had been cancelled while it waited on {where}, so the core refused the handover. If the "

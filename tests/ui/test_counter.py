@@ -540,10 +540,11 @@ def test_an_order_handed_over_offline_after_it_was_cancelled_says_what_to_do(sho
         "is still here, take the 2 items back and put them back in stock; if not, tell your manager: the store's "
         "stock still counts them")
     assert not takes_off_the_shelf(handed, shop.app.cache.fulfilment(fid))  # its goods may be with the customer
-    # Any other refusal says what the core says, as before.
-    assert refusal_message({**handed, "type": "pick"}, {**shop.app.cache.fulfilment(fid), "status": "picked"}) == (
-        "The core refused your pick on W-000001: cannot collect a fulfilment that is cancelled. The order shows "
-        "what the core says.")
+    # Any other refusal says which action, as the associate did it, and what the core says.
+    picked = {**handed, "type": "pick", "args": {"items": [{"sku": TEE, "qty": 1}]}}
+    assert refusal_message(picked, {**shop.app.cache.fulfilment(fid), "status": "picked"}) == (
+        f"'Pick 1 × {TEE} for W-000001' was not recorded: cannot collect a fulfilment that is cancelled. The order "
+        "shows what the core says.")
 
 
 def test_an_order_cancelled_on_the_shelf_with_no_action_of_ours_still_says_to_take_it_off(shop, desk, network):
