@@ -7,7 +7,7 @@ Every call answers data or raises DomainError with a message for the screen
 (the core's refusal as it said it, or that the core cannot be reached)."""
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 from contract.errors import DomainError, InvalidInput, Unauthorized
 from contract.money import money
@@ -24,16 +24,15 @@ EXPORTS = {"orders": "Orders", "fulfilments": "Fulfilments", "kpis": "KPIs", "re
 
 
 def period_bounds(period: str, now: datetime | None = None) -> tuple[datetime, datetime]:
-    """[start, end) of a period ending now; "today" starts at the local midnight."""
+    """[start, end) of a period ending now, in whole local days with today (so far) the last:
+    "today" starts at the local midnight, "7 days" and "30 days" at the local midnight 6 and
+    29 days before (a day is 23 or 25 hours long when the clocks change)."""
     now = (now or datetime.now(UTC)).astimezone()
-    if period == "today":
-        start = now.replace(hour=0, minute=0, second=0, microsecond=0)
-    elif period == "7d":
-        start = now - timedelta(days=7)
-    elif period == "30d":
-        start = now - timedelta(days=30)
-    else:
+    days = {"today": 1, "7d": 7, "30d": 30}.get(period)
+    if days is None:
         raise InvalidInput("unknown_period", f"period must be one of {', '.join(PERIODS)}")
+    # Midnight on the local calendar, at that midnight's own UTC offset (not now's: the clocks may have changed).
+    start = datetime.combine(now.date() - timedelta(days=days - 1), time(0)).astimezone()
     return start.astimezone(UTC), now.astimezone(UTC)
 
 

@@ -202,6 +202,8 @@ def _alerts(alerts: dict | None) -> ft.Control:
                               ft.DataColumn(ft.Text("Available"), numeric=True),
                               ft.DataColumn(ft.Text("Alert at"), numeric=True)], rows=rows)
         if rows else ft.Text("No SKU at or below its alert threshold"),
-        ft.Text(f"{counted(len(missing), 'SKU')} reported missing at pick in the last 7 days" if missing else
+        # One report per give-back: a SKU reported missing twice is one SKU.
+        ft.Text(f"{counted(len({d['sku'] for d in missing}), 'SKU')} reported missing at pick in the last 7 days"
+                if missing else
                 "Nothing reported missing at pick in the last 7 days", size=13, width=520),
     ], spacing=6))

@@ -20,12 +20,27 @@ Definitions, in the retailer's words:
   collected (minutes, average and median).
 - Shipped from store: share of shipped parcels that left a store.
 - Promise kept: of the orders that carry a promise (`promised_by`), those
-  whose every unit was handed over by then. An order whose promise passed
-  with units still to hand over counts as missed; one whose promise is still
-  ahead and that is not done yet does not count yet.
+  whose every unit was handed over by then (shipped to the customer, or ready
+  at the pickup store). An order whose promise passed with units still to
+  hand over counts as missed, even if it was cancelled later; one cancelled
+  before its promise came due, or whose promise is still ahead and that is
+  not done yet, does not count (yet).
 - Time to accept (given -> accepted) and to pick (accepted -> all picked).
-- Orders per associate: distinct orders each staff member worked on.
+- Orders per associate: distinct orders each staff member worked on (the
+  location's fulfilments' steps they took; being given one is not work).
 - Returns: orders with a `return.*` event.
+
+Two kinds of fulfilment are not given to a location on their own:
+
+- A parcel shipped to the pickup store becomes, when scanned in there, a
+  fulfilment of that store (`arrived_from`, ready for the customer). Its units
+  are the parcel's: the parcel counts as given, ended and shipped; the arrival
+  only times the customer's side (order -> ready, ready -> collected) and says
+  when the parcel's units were ready for the promise.
+- A partial handover at the counter moves the units taken onto a collected
+  fulfilment of their own (`partial_of` on its collect event). They are part
+  of the fulfilment they came from: ready when it was, shipped once collected,
+  and that fulfilment is done once any of it has been collected.
 """
 
 from collections import Counter
@@ -60,6 +75,8 @@ class FulfilmentFacts:
     method: str  # home | click_collect | ship_to_store
     # Units on the fulfilment now: what left, once it has shipped or been collected.
     units: int
+    # The parcel (a ship-to-store fulfilment) this one was scanned in from at the pickup store.
+    arrived_from: str | None = None
 
 
 @dataclass(frozen=True)
@@ -133,7 +150,8 @@ class _Fulfilment:
     picked: datetime | None = None
     ready: datetime | None = None
     shipped: datetime | None = None
-    collected: datetime | None = None
+    collected: datetime | None = None  # all of it (what was still on it)
+    partly_collected: datetime | None = None  # first units handed over, split off onto a fulfilment of their own
     given_back: int = 0  # units handed back by partial rejections
     rejected: bool = False
     expired: bool = False
@@ -144,13 +162,27 @@ class _Fulfilment:
         return self.shipped or self.ready
 
     @property
-    def done(self) -> bool:
+    def left(self) -> bool:
+        """Its units (those still on it) have left: shipped or collected."""
         return self.shipped is not None or self.collected is not None
+
+    @property
+    def done(self) -> bool:
+        """It ended in the customer's hands, or on its way to them (a partial handover included)."""
+        return self.left or self.partly_collected is not None
+
+    @property
+    def came(self) -> datetime | None:
+        """When the customer first came for it at the counter."""
+        return self.partly_collected or self.collected
 
 
 def _read(steps: Sequence[Step], fulfilment_id: str) -> _Fulfilment:
     f = _Fulfilment()
     for step in steps:
+        if step.kind == "fulfilment.collect" and step.details.get("partial_of") == fulfilment_id:
+            # Units of this one handed over at the counter, moved onto the split-off fulfilment.
+            f.partly_collected = f.partly_collected or step.at
         if step.fulfilment_id != fulfilment_id:
             continue
         match step.kind:
@@ -160,11 +192,13 @@ def _read(steps: Sequence[Step], fulfilment_id: str) -> _Fulfilment:
                 f.accepted = f.accepted or step.at
             case "fulfilment.pick" if step.to_status == "picked":
                 f.picked = f.picked or step.at
-            case "fulfilment.ready":
+            # A parcel scanned in at the pickup store is ready for the customer there.
+            case "fulfilment.ready" | "fulfilment.receive":
                 f.ready = f.ready or step.at
             case "fulfilment.ship":
                 f.shipped = f.shipped or step.at
-            case "fulfilment.collect":
+            # A partial handover leaves the rest ready (its event says so): not collected yet.
+            case "fulfilment.collect" if step.to_status == "collected":
                 f.collected = f.collected or step.at
             case "fulfilment.expire":
                 f.expired = True
@@ -210,19 +244,57 @@ class KpiTally:
             self.cancel_reasons[cancelled.reason or "other"] += 1
         if any(s.kind.startswith("return.") for s in history.steps):
             self.returned += 1
+        reads = {fid: _read(history.steps, fid) for fid in history.fulfilments}
+        # Units handed over at the counter, split off onto a fulfilment of their own: the one they came from.
+        partial_of = {step.fulfilment_id: step.details["partial_of"] for step in history.steps
+                      if step.kind == "fulfilment.collect" and step.details.get("partial_of")}
+        # Each parcel shipped to the pickup store: the fulfilment it became when scanned in there.
+        arrival_of = {facts.arrived_from: fid for fid, facts in history.fulfilments.items() if facts.arrived_from}
         wanted = history.units_ordered if self.location is None else 0
         handed_over_units = 0
         last_hand_over: datetime | None = None
         for fid, facts in mine.items():
-            f = _read(history.steps, fid)
+            f = reads[fid]
+            for step in history.steps:
+                # Not the assignment: its actor is whoever set routing off (the associate of the store
+                # that gave the order back, or who placed it), not someone who worked on it here.
+                if (step.fulfilment_id == fid and step.kind != "fulfilment.assigned"
+                        and step.actor_role in STAFF_ROLES and step.actor):
+                    self.associates.setdefault(step.actor, set()).add(history.order_id)
+            parent = partial_of.get(fid)
+            came_from = history.fulfilments.get(parent) if parent is not None else None
+            if facts.arrived_from is not None or (came_from is not None and came_from.arrived_from is not None):
+                # A parcel scanned in at the pickup store (or part of one): its units are counted on the
+                # parcel; it only times the customer's side.
+                if parent is None and f.ready is not None:
+                    self.to_ready.append(_minutes(placed, f.ready))
+                    if f.came is not None:
+                        self.to_collect.append(_minutes(f.ready, f.came))
+                continue
+            if parent is not None:
+                # Part of `parent`, handed over at the counter: given and ended with it, ready when it was.
+                if self.location is not None:
+                    wanted += facts.units
+                if f.left:
+                    self.units_shipped += facts.units
+                ready = reads[parent].handed_over if parent in reads else None
+                if ready is not None:
+                    handed_over_units += facts.units
+                    last_hand_over = max(last_hand_over or ready, ready)
+                continue
             self.given += 1
             if self.location is not None:
                 wanted += facts.units + f.given_back
-            if f.done:
+            if f.left:
                 self.units_shipped += facts.units
-            if f.handed_over is not None:
+            hand_over = f.handed_over
+            if facts.method == "ship_to_store":
+                # The customer has it once it is ready at the pickup store, not when the parcel left.
+                arrival = arrival_of.get(fid)
+                hand_over = reads[arrival].ready if arrival is not None else None
+            if hand_over is not None:
                 handed_over_units += facts.units
-                last_hand_over = max(last_hand_over or f.handed_over, f.handed_over)
+                last_hand_over = max(last_hand_over or hand_over, hand_over)
             if f.done or f.rejected or f.expired:
                 self.ended += 1
                 on_time = (f.handed_over is not None and f.assigned is not None
@@ -236,23 +308,23 @@ class KpiTally:
                 self.shipped_from_store += facts.from_store
             if facts.method == "click_collect" and f.ready is not None:
                 self.to_ready.append(_minutes(placed, f.ready))
-                if f.collected is not None:
-                    self.to_collect.append(_minutes(f.ready, f.collected))
+                if f.came is not None:
+                    self.to_collect.append(_minutes(f.ready, f.came))
             if f.assigned is not None and f.accepted is not None:
                 self.to_accept.append(_minutes(f.assigned, f.accepted))
             if f.accepted is not None and f.picked is not None:
                 self.to_pick.append(_minutes(f.accepted, f.picked))
-            for step in history.steps:
-                if step.fulfilment_id == fid and step.actor_role in STAFF_ROLES and step.actor:
-                    self.associates.setdefault(step.actor, set()).add(history.order_id)
         self.units_ordered += wanted
         promised_by = created.details.get("promised_by")
-        if promised_by is not None and cancelled is None:
+        if promised_by is not None:
             promised = datetime.fromisoformat(promised_by)
-            all_handed_over = handed_over_units >= wanted
-            if all_handed_over or promised <= self.as_of:
-                self.promised += 1
-                self.promise_kept += all_handed_over and last_hand_over is not None and last_hand_over <= promised
+            # Cancelled before its promise came due: nothing to measure. Cancelled after it: it had missed it.
+            if cancelled is None or cancelled.at > promised:
+                all_handed_over = handed_over_units >= wanted
+                if all_handed_over or promised <= self.as_of:
+                    self.promised += 1
+                    self.promise_kept += (all_handed_over and last_hand_over is not None
+                                          and last_hand_over <= promised)
 
     def result(self) -> Kpis:
         return Kpis(

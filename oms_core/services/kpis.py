@@ -5,6 +5,7 @@ folded by domain/kpis.py."""
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.orm import aliased
@@ -12,6 +13,7 @@ from sqlmodel import Session
 
 from ..domain.kpis import FulfilmentFacts, Kpis, KpiTally, OrderHistory, Step
 from ..models import Event, Fulfilment, FulfilmentLine, Location, OrderLine, utcnow
+from . import routing_profiles
 
 _BATCH = 500  # orders read per round trip; also under every bind-parameter limit
 
@@ -21,7 +23,7 @@ _events = Event.__table__
 @dataclass(frozen=True)
 class Report:
     total: Kpis
-    days: dict[date, Kpis]  # empty unless a daily series was asked for
+    days: dict[date, Kpis]  # by the network's local day; empty unless a daily series was asked for
 
 
 def report(session: Session, location: str | None, start: datetime, end: datetime, daily: bool) -> Report:
@@ -29,10 +31,12 @@ def report(session: Session, location: str | None, start: datetime, end: datetim
     as_of = utcnow()
     total = KpiTally(location, as_of)
     days: dict[date, KpiTally] = {}
+    # The network's days, as its promises and stores count them (midnight in its time zone, not UTC).
+    zone = ZoneInfo(routing_profiles.router(session).profile.promise.timezone)
     for history in histories(session, location, start, end):
         total.add(history)
         if daily:
-            day = history.created.at.date()
+            day = history.created.at.astimezone(zone).date()
             days.setdefault(day, KpiTally(location, as_of)).add(history)
     return Report(total.result(), {day: tally.result() for day, tally in sorted(days.items())})
 
@@ -63,14 +67,16 @@ def _load(session: Session, order_ids: list[str]) -> Iterator[OrderHistory]:
     facts: dict[str, dict[str, FulfilmentFacts]] = {order_id: {} for order_id in order_ids}
     for row in session.execute(
         select(Fulfilment.id, Fulfilment.order_id, Fulfilment.location, Fulfilment.delivery_method,
-               Location.type, func.coalesce(func.sum(FulfilmentLine.qty), 0))
+               Fulfilment.arrived_from, Location.type, func.coalesce(func.sum(FulfilmentLine.qty), 0))
         .join(Location, Location.code == Fulfilment.location)
         .outerjoin(FulfilmentLine, FulfilmentLine.fulfilment_id == Fulfilment.id)
         .where(Fulfilment.order_id.in_(order_ids))
-        .group_by(Fulfilment.id, Fulfilment.order_id, Fulfilment.location, Fulfilment.delivery_method, Location.type)
+        .group_by(Fulfilment.id, Fulfilment.order_id, Fulfilment.location, Fulfilment.delivery_method,
+                  Fulfilment.arrived_from, Location.type)
     ):
-        fid, order_id, location, method, location_type, fulfilment_units = row
-        facts[order_id][fid] = FulfilmentFacts(location, location_type == "store", method, int(fulfilment_units))
+        fid, order_id, location, method, arrived_from, location_type, fulfilment_units = row
+        facts[order_id][fid] = FulfilmentFacts(location, location_type == "store", method, int(fulfilment_units),
+                                               arrived_from)
     steps: dict[str, list[Step]] = {order_id: [] for order_id in order_ids}
     for e in session.execute(
         select(_events).where(_events.c.order_id.in_(order_ids)).order_by(_events.c.at, _events.c.id)

