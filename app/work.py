@@ -393,7 +393,7 @@ def _explain(exc: DomainError, view: dict, product: Callable[[str], dict | None]
             return exc.message
 
 
-def refusal_message(rejection: dict, view: dict) -> str:
+def refusal_message(rejection: dict, view: dict, name: Callable[[str], str] = lambda sku: sku) -> str:
     """An action the core refused once the device was back online, said with what to do
     now. An order cancelled while it waited on the shelf for its customer is still there
     physically: the associate must take it off that shelf and put the items back."""
@@ -406,7 +406,7 @@ def refusal_message(rejection: dict, view: dict) -> str:
         return (f"The core refused your count of {args.get('sku')} ({args.get('on_hand')} on hand): {reason}. "
                 "The stock shows what the core says")
     ref = _ref(view) if view else "an order"
-    refused = f"'{waiting_words(rejection, view, lambda sku: sku)}' was not recorded: {reason}."
+    refused = f"'{waiting_words(rejection, view, name)}' was not recorded: {reason}."
     where, items = _on_the_shelf(view, (rejection.get("args") or {}).get("shelf"))  # moved there meanwhile?
     if _cancelled_click_collect(view) and rejection["type"] == "collect":
         return (f"{ref} had been cancelled while it waited on {where}, so the core refused the handover. If the "
@@ -415,7 +415,7 @@ def refusal_message(rejection: dict, view: dict) -> str:
     if not takes_off_the_shelf(rejection, view):
         return f"{refused} The order shows what the core says."
     # The core releases a cancelled order's units: they are the store's to sell again, once back in stock.
-    did = waiting_words(rejection, view, lambda sku: sku)
+    did = waiting_words(rejection, view, name)
     return (f"{ref} was cancelled, so '{did}' was not recorded. Take it off {where} and put its "
             f"{counted(items, 'item')} back in stock")
 
@@ -441,8 +441,10 @@ def refused_shelf(view: dict, rejections: Iterable[dict]) -> str | None:
 
 def shelf_words(view: dict, rejections: Iterable[dict] = ()) -> str:
     """The shelf a click & collect order is on, as its screen says it: the one it was last put on, with
-    the core's, when the core refused that move."""
-    shelf, moved = view.get("shelf"), refused_shelf(view, rejections)
+    the core's, when the core refused that move because the order had been cancelled (any other refused
+    move was undone by a later one, or the order shows what the core says)."""
+    shelf = view.get("shelf")
+    moved = refused_shelf(view, rejections) if _cancelled_click_collect(view) else None
     if moved and moved != shelf:
         return f"Shelf: {moved} (the move from {shelf} was not recorded)" if shelf else f"Shelf: {moved} (not recorded)"
     return f"Shelf: {shelf}" if shelf else "Shelf: not on one yet"

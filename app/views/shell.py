@@ -104,7 +104,8 @@ def _banners(shift: Shift) -> list[ft.Control]:
         superseded = (rejection.get("error") or {}).get("code") == SUPERSEDED
         # One that asks to take an order off a shelf is done once it is off, as when nothing was refused.
         done = "Taken off the shelf" if takes_off_the_shelf(rejection, view) else "Got it"
-        banners.append(_alert_banner("refusal-banner", refusal_message(rejection, view), done,
+        said = refusal_message(rejection, view, lambda sku: (cache.product(sku) or {}).get("name") or sku)
+        banners.append(_alert_banner("refusal-banner", said, done,
                                      lambda _, mutation_id=rejection["id"]: cache.acknowledge(mutation_id),
                                      Tone.WARNING if superseded else Tone.ERROR))
     for view in cache.cancelled_on_shelf()[:3]:

@@ -542,9 +542,10 @@ def test_an_order_handed_over_offline_after_it_was_cancelled_says_what_to_do(sho
     assert not takes_off_the_shelf(handed, shop.app.cache.fulfilment(fid))  # its goods may be with the customer
     # Any other refusal says which action, as the associate did it, and what the core says.
     picked = {**handed, "type": "pick", "args": {"items": [{"sku": TEE, "qty": 1}]}}
-    assert refusal_message(picked, {**shop.app.cache.fulfilment(fid), "status": "picked"}) == (
-        f"'Pick 1 × {TEE} for W-000001' was not recorded: cannot collect a fulfilment that is cancelled. The order "
-        "shows what the core says.")
+    name = {TEE: "T-shirt blue M"}.get  # the banner names products as the shelf does
+    assert refusal_message(picked, {**shop.app.cache.fulfilment(fid), "status": "picked"}, name) == (
+        "'Pick 1 × T-shirt blue M for W-000001' was not recorded: cannot collect a fulfilment that is cancelled. "
+        "The order shows what the core says.")
 
 
 def test_an_order_cancelled_on_the_shelf_with_no_action_of_ours_still_says_to_take_it_off(shop, desk, network):
@@ -582,3 +583,13 @@ def test_an_order_not_accepted_yet_cannot_go_on_the_shelf(shop, desk):
     refused = desk.ready(shop.associate, fid, "A1")
     assert (refused.tone, refused.message) == (Tone.ERROR, "Not possible now: W-000001 is not accepted yet")
     assert desk.shelf() == []
+
+
+def test_a_move_refused_for_another_reason_does_not_say_where_the_parcel_is():
+    """Only a cancelled order's refused move says where the parcel really is: any other was undone by a
+    later move (the associate put it elsewhere since) or the order shows what the core says."""
+    refused = {"id": "m1", "fulfilment_id": "f1", "type": "ready", "args": {"shelf": "B2"}}
+    waiting = {"id": "f1", "status": "ready", "delivery_method": "click_collect", "shelf": "C1"}
+    assert shelf_words(waiting, [refused]) == "Shelf: C1"
+    cancelled = {**waiting, "status": "cancelled", "shelf": "A1"}
+    assert shelf_words(cancelled, [refused]) == "Shelf: B2 (the move from A1 was not recorded)"
