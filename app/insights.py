@@ -156,11 +156,14 @@ def moment_of(event: dict, network: dict[str, dict]) -> Moment:
     kind, where = event["kind"], event.get("location")
     words = (EVENT_WORDS.get((kind, event.get("to_status"))) or EVENT_WORDS.get((kind, None))
              or kind.rsplit(".", 1)[-1].replace("_", " ").capitalize() + " by {who}")
-    who = event.get("actor_name") or event.get("actor") or "someone"
-    if where and who.startswith(f"{where}/"):
-        who = who.removeprefix(f"{where}/")  # "LYS-01/S001" at LYS-01 is S001
-    elif who == "system":
-        who = "the system"
+    actor, name = event.get("actor") or "someone", event.get("actor_name")
+    store = actor.partition("/")[0] if "/" in actor else None
+    if store is not None and store != where:  # staff of a store acting for an order as a whole, or elsewhere
+        who = f"{name or actor.partition('/')[2]} ({place_name(store, network)})"
+    elif store is not None:
+        who = name or actor.partition("/")[2]  # "LYS-01/S001" at LYS-01 is Hugo (S001 without a name)
+    else:
+        who = "the system" if actor == "system" else actor
     reasons = RETURN_REASONS if kind.startswith("return.") else CANCEL_REASONS if "cancel" in kind else REJECT_REASONS
     why = event.get("reason") or ""
     return Moment(readable(event["at"]), words.format(who=who), place_name(where, network) if where else "—",

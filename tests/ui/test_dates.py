@@ -53,4 +53,11 @@ def test_the_timeline_says_what_happened_in_the_associate_s_words(in_paris):
     assert placed.what == "Order placed by webshop"
     new_kind = moment_of({"kind": "fulfilment.gift_wrapped", "actor": "PAR-01/S007", "location": "LYS-01",
                           "at": AT}, NETWORK)
-    assert new_kind.what == "Gift wrapped by PAR-01/S007"  # no raw event name, even for one not known here
+    assert new_kind.what == "Gift wrapped by S007 (PAR-01)"  # no raw event name, even for one not known here
+    # By name once the core gives it; staff of a store acting for the order as a whole say which store.
+    named = moment_of({"kind": "fulfilment.pick", "to_status": "picked", "actor": "LYS-01/S001", "actor_name": "Hugo",
+                       "location": "LYS-01", "at": AT}, NETWORK)
+    assert named.what == "Picked by Hugo"
+    at_the_aisle = moment_of({"kind": "order.created", "actor": "LYS-01/S001", "actor_name": "Hugo",
+                              "location": None, "at": AT}, NETWORK)
+    assert at_the_aisle.what == "Order placed by Hugo (Lyon Bellecour)"
