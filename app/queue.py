@@ -7,6 +7,7 @@ from enum import StrEnum
 
 from contract.fulfilment import FulfilmentStatus as S
 from contract.service_levels import PREPARE_WITHIN
+from contract.words import counted
 
 # Amber when less than this is left.
 SOON = timedelta(minutes=15)
@@ -97,6 +98,17 @@ def countdown(due: datetime | None, now: datetime) -> tuple[Urgency, str]:
     if left < timedelta(0):
         return Urgency.LATE, f"{_duration(-left)} late"
     return (Urgency.SOON if left <= SOON else Urgency.CALM), f"{_duration(left)} left"
+
+
+def to_pick_together(views: list[dict], now: datetime) -> list[tuple[dict, str]]:
+    """Orders to choose for one walk through the store, most urgent first (the walk starts with
+    those), each said as "W-1001 · 2 items to pick · 59 min left"."""
+    def said(view: dict) -> str:
+        left = sum(line["qty"] - line["picked"] for line in view["lines"])
+        parts = (view["order"]["external_ref"], f"{counted(left, 'item')} to pick", countdown(due_of(view), now)[1])
+        return " · ".join(part for part in parts if part)
+
+    return [(view, said(view)) for view in sorted(views, key=lambda v: due_of(v) or datetime.max.replace(tzinfo=UTC))]
 
 
 def cards(views: list[dict], products: dict[str, dict], now: datetime) -> dict[Stage, list[Card]]:

@@ -1,8 +1,9 @@
+from datetime import UTC, datetime
+
 import flet as ft
 
-from contract.words import counted
-
-from .common import feedback_bar, screen, screen_title, tagged
+from ..queue import to_pick_together
+from .common import METHOD_WORDS, feedback_bar, screen, screen_title, tagged
 from .context import SpeakerContext, use_feed, use_feedback, use_latest, use_shift
 from .pick import ScanField, say
 
@@ -11,12 +12,12 @@ from .pick import ScanField, say
 def PickList() -> ft.Control:
     """Several accepted orders picked in one walk through the store, product by product."""
     shift = use_shift()
-    use_feed()
+    feed = use_feed()
     feedback, tell = use_feedback()
     speaker = ft.use_context(SpeakerContext)
     chosen, set_chosen = ft.use_state([])
-    ready = shift.store.work_here(["accepted", "picking"])
-    selected = [fid for fid in chosen if any(v["id"] == fid for v in ready)]
+    ready = to_pick_together(shift.store.work_here(["accepted", "picking"]), datetime.fromtimestamp(feed.now, UTC))
+    selected = [fid for fid in chosen if any(v["id"] == fid for v, _ in ready)]
     wanted = shift.work.pick_list(selected)
 
     def toggle(fid: str, on: bool) -> None:
@@ -30,10 +31,9 @@ def PickList() -> ft.Control:
         screen_title("Pick list"),
         ft.Text("Choose the orders to pick together, then scan each item as you take it.", size=15),
         ft.Row([tagged(f"choose-{v['order']['external_ref']}", ft.Checkbox(
-            label=f"{v['order']['external_ref']} · "
-                  f"{counted(sum(l['qty'] - l['picked'] for l in v['lines']), 'item')} to pick",
+            label=f"{said} · {METHOD_WORDS[v['delivery_method']]}",
             value=v["id"] in selected, on_change=lambda e, fid=v["id"]: toggle(fid, e.control.value)))
-            for v in ready], wrap=True) if ready else ft.Text("No accepted orders waiting to be picked."),
+            for v, said in ready], wrap=True) if ready else ft.Text("No accepted orders waiting to be picked."),
         ScanField(scan, refocus=(feedback, tuple(selected))) if selected else ft.Container(),
         feedback_bar(feedback, "picklist-feedback"),
         ft.Column([tagged(f"pick-{entry['sku']}", ft.Container(ft.Row([

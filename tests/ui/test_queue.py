@@ -2,7 +2,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from app.queue import Stage, Urgency, cards, countdown, stage_of
+from app.queue import Stage, Urgency, cards, countdown, stage_of, to_pick_together
 from contract.fulfilment import TRANSITIONS, Action
 from contract.fulfilment import FulfilmentStatus as S
 
@@ -79,3 +79,10 @@ def test_a_picked_click_and_collect_order_is_made_ready_not_packed():
     queue = cards([{**view("1", "picked"), "delivery_method": "click_collect"}, view("2", "picked")], {}, NOW)
     assert [c.order_ref for c in queue[Stage.TO_MAKE_READY]] == ["W-1"]
     assert [c.order_ref for c in queue[Stage.TO_PACK]] == ["W-2"]
+
+
+def test_orders_to_pick_together_come_most_urgent_first_with_what_is_left():
+    later, sooner = view("1", "accepted", created_minutes_ago=30), view("2", "picking", created_minutes_ago=200)
+    sooner["lines"] = [{"sku": "A", "qty": 2, "picked": 1}, {"sku": "B", "qty": 1, "picked": 0}]
+    assert [said for _, said in to_pick_together([later, sooner], NOW)] == [
+        "W-2 · 2 items to pick · 40 min left", "W-1 · 2 items to pick · 3 h 30 left"]
