@@ -65,18 +65,32 @@ def search(session: Session, actor: Actor | None, q: str, limit: int, offset: in
     return [dict(row) for row in session.execute(query).mappings()]
 
 
-def timeline(session: Session, order_id: str, actor: Actor) -> list[dict]:
-    """Every event of the order in the order it happened; a store sees the
-    order-wide events and its own, never another store's."""
+def require_seen(session: Session, order_id: str, actor: Actor) -> None:
+    """Refuse an order the actor may not know of: staff and devices know their store's orders only
+    (another store's is not found, as if it did not exist)."""
     order = select(_orders.c.id).where(_orders.c.id == order_id)
     if actor.is_store_bound:
         order = order.where(seen_by(actor.store))
     if session.execute(order).first() is None:
         raise NotFound("order_not_found", f"no order {order_id}")
+
+
+# What an event's details say of other locations: where a rerouted order went, which gave it back.
+_OTHER_LOCATIONS = ("to", "excluded")
+
+
+def timeline(session: Session, order_id: str, actor: Actor) -> list[dict]:
+    """Every event of the order in the order it happened; a store sees the
+    order-wide events and its own, never another store's, nor where the order went next."""
+    require_seen(session, order_id, actor)
     query = select(_events).where(_events.c.order_id == order_id).order_by(_events.c.at, _events.c.id)
     if actor.is_store_bound:
         query = query.where(or_(_events.c.location.is_(None), _events.c.location == actor.store))
     events = [dict(row) for row in session.execute(query).mappings()]
+    if actor.is_store_bound:
+        for event in events:
+            if event["kind"] == "order.rerouted" and event["details"]:
+                event["details"] = {k: v for k, v in event["details"].items() if k not in _OTHER_LOCATIONS}
     names = auth.staff_names(session, {e["actor"] for e in events if e["actor"]})
     return [{**e, "actor_name": names.get(e["actor"])} for e in events]
 

@@ -22,9 +22,14 @@ def give(session: Session, fulfilment_id: str, numbers: Iterable[str | None], *,
     taken = next(((number, holder) for number, holder in held.items() if holder != fulfilment_id), None)
     if taken is not None:
         number, holder = taken
-        order_id, ref = session.execute(
-            select(Order.id, Order.external_ref).join(Fulfilment, Fulfilment.order_id == Order.id)
-            .where(Fulfilment.id == holder)).one()
+        order_id, ref, where, ship_to = session.execute(
+            select(Order.id, Order.external_ref, Fulfilment.location, Fulfilment.ship_to)
+            .join(Fulfilment, Fulfilment.order_id == Order.id).where(Fulfilment.id == holder)).one()
+        mine = session.execute(select(Fulfilment.location).where(Fulfilment.id == fulfilment_id)).scalar_one()
+        if mine not in (where, ship_to):
+            # Another store's parcel: said taken, not whose (its order would be the next thing to look up).
+            raise Conflict("tracking_number_in_use", f"tracking number {number} is already on another parcel",
+                           tracking_number=number)
         raise Conflict("tracking_number_in_use", f"tracking number {number} is already on a parcel of order {ref}",
                        tracking_number=number, order_id=order_id, fulfilment_id=holder)
     if only:

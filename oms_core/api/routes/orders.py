@@ -99,6 +99,7 @@ def cancel_order(order_id: str, body: CancelIn, session: SessionDep, actor: Orde
     """Cancel until anything has shipped or been collected; cancelling twice is harmless."""
     if body.reason not in CANCEL_REASONS:
         raise InvalidInput("unknown_reason", f"reason must be one of {', '.join(CANCEL_REASONS)}")
+    order_lookup.require_seen(session, order_id, actor)  # a manager cancels their store's orders only
     orders.cancel(session, order_id, actor, body.reason)
     session.commit()
     return _visible(orders.get(session, order_id), actor)
@@ -111,9 +112,11 @@ def reasons(_: AnyActor) -> dict:
 
 
 def _visible(order: dict, actor: Actor) -> dict:
-    """Staff see their own store's part of an order, not other stores' work."""
+    """Staff see their own store's part of an order, not other stores' work: nor how it was
+    routed (the locations weighed, with their stock, backlog and reject rate)."""
     if actor.is_store_bound:
         order["fulfilments"] = [
             f for f in order["fulfilments"] if actor.store in (f["location"], f["ship_to"])
         ]
+        order["routing"] = {"decisions": []}
     return order
