@@ -15,7 +15,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from contract.errors import Forbidden, InvalidInput, NotFound
+from contract.errors import Conflict, Forbidden, InvalidInput, NotFound
 from contract.fulfilment import FulfilmentStatus
 from contract.reasons import RETURN_REASONS
 from printing import Address, ReturnReceipt, Store, return_receipt_pdf
@@ -69,6 +69,9 @@ def _replayed(session: Session, body: ReturnIn, actor: Actor, key: str | None, d
     found = session.execute(query).scalar_one_or_none()
     if found is None:
         return None
+    if actor.is_store_bound and found.store != actor.store:
+        # Another store's return under that id: not its to read, and not this one's to take.
+        raise Conflict("id_taken", "this return id is taken: make a new one")
     if found.request_hash != digest:
         raise InvalidInput("idempotency_key_reused", "this return id or Idempotency-Key was used for another return",
                            return_id=found.id)

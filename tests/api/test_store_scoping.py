@@ -105,3 +105,18 @@ def test_a_stores_timeline_does_not_say_where_the_order_went_next(network):
     assert {e["location"] for e in timeline} <= {None, "PAR-01"}
     told = [(e["kind"], e["details"]) for e in timeline if "LYS-01" in str(e["details"])]
     assert told == [], f"PAR-01 reads where the order went: {told}"
+
+
+def test_a_return_id_another_store_used_is_taken_not_answered(network):
+    """A return sent again under its id is answered with the return recorded: by the store that
+    took it. Another store sending the same body under that id got the first store's return;
+    it is told the id is taken, and learns nothing of it."""
+    from .test_returns import _delivered_home, _return
+
+    order = _delivered_home(network, [(TEE, 2)])
+    return_id = str(uuid.uuid4())
+    paris = _return(network, network.sign_in("PAR-01"), order["id"], [(TEE, 1, "resellable")], id=return_id)
+    assert paris.status_code == 201, paris.text
+    lyon = _return(network, network.sign_in("LYS-01"), order["id"], [(TEE, 1, "resellable")], id=return_id)
+    assert (lyon.status_code, lyon.json()["error"]["code"]) == (409, "id_taken")
+    assert "PAR-01" not in lyon.text
