@@ -32,7 +32,7 @@ from .work import Feedback, Tone
 
 T = TypeVar("T")
 
-OFFLINE = "The core cannot be reached: {what} needs it. Try again when the badge no longer says Offline"
+OFFLINE = "The system cannot be reached: {what} needs it. Try again when the badge no longer says Offline"
 
 
 def _ref(view: dict) -> str:
@@ -459,7 +459,7 @@ class CounterDesk:
                                             title="return receipt"),)
         if earlier:
             return record, Feedback(Tone.WARNING, f"The return of {order['external_ref']} sent a moment ago did reach "
-                                                  f"the core, as it was then: {taken}. The changes made since were "
+                                                  f"the system, as it was then: {taken}. The changes made since were "
                                                   "not recorded", papers)
         return record, Feedback(Tone.DONE, f"Return of {order['external_ref']} recorded: {taken}", papers)
 
@@ -545,7 +545,7 @@ class CounterDesk:
         order, problem = await self._online(
             associate, "An endless-aisle order", lambda token: self.store.client.place_order(token, body, order_ref),
             again=" (placing again is safe)",
-            refusals={"idempotency_key_reused": f"Order {order_ref} already reached the core with the cart as it was "
+            refusals={"idempotency_key_reused": f"Order {order_ref} already reached the system with the cart as it was "
                                                 "before the connection dropped: find it under Find an order, or "
                                                 "start a New cart"})
         if problem:
@@ -577,7 +577,7 @@ class CounterDesk:
         offline (no token), the core cannot be reached (`again`: whether trying again is safe), or
         the core refused (in its words, or those `refusals` give its code)."""
         if not associate.token:
-            return None, Feedback(Tone.WARNING, f"You signed in offline: {what.lower()} needs the core. Try again "
+            return None, Feedback(Tone.WARNING, f"You signed in offline: {what.lower()} needs the system. Try again "
                                                 "once the badge no longer says Offline")
         try:
             return await ask(associate.token), None

@@ -230,7 +230,7 @@ class Insights:
         try:
             return await self.store.client.request(method, path, token, **kwargs)
         except CoreUnavailable:
-            raise DomainError("core_unavailable", "The core cannot be reached: try again in a moment") from None
+            raise DomainError("core_unavailable", "The system cannot be reached: try again in a moment") from None
         except CoreRefused as exc:
             raise _domain(exc) from None
 
@@ -278,7 +278,7 @@ class Insights:
             filename, content = await self.store.client.download(f"/exports/{export}.csv", token,
                                                                   params=_params(period))
         except CoreUnavailable:
-            raise DomainError("core_unavailable", "The core cannot be reached: try again in a moment") from None
+            raise DomainError("core_unavailable", "The system cannot be reached: try again in a moment") from None
         except CoreRefused as exc:
             raise _domain(exc) from None
         return self.store.documents.keep(filename or f"{export}.csv", content, "text/csv", title=EXPORTS[export])

@@ -78,7 +78,7 @@ class Outcome(StrEnum):
     """The core's answer to a count (or the lack of one yet), as the associate reads it."""
 
     WAITING = "waiting to be sent"  # in the outbox: sent at the next sync
-    ACCEPTED = "accepted by the core"
+    ACCEPTED = "accepted by the system"
     SUPERSEDED = "superseded by a later count"  # the shelf was counted again after it: that count stands
     REFUSED = "refused"
 
@@ -165,7 +165,7 @@ class StockCounting:
         said = f"{off} {'differs' if off == 1 else 'differ'} from the system" if off else "all as the system says"
         return CountSheet(recorded=tuple(recorded)), Feedback(
             Tone.DONE, f"Count recorded for {counted(len(recorded), 'product')}, {said}: the stock is set to it, "
-                       "with what has moved since, as soon as the core has it")
+                       "with what has moved since, as soon as the system has it")
 
     def outcomes(self, recorded: tuple[RecordedCount, ...]) -> dict[str, tuple[Outcome, str | None]]:
         """The core's answer to each recorded count (and why, when it refused it)."""

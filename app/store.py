@@ -123,7 +123,7 @@ class StoreApp:
             if known is None:
                 raise Unauthorized(
                     "offline_unknown",
-                    "the core cannot be reached and this PIN was never used on this device: sign in once online",
+                    "the system cannot be reached and this PIN was never used on this device: sign in once online",
                 ) from None
             return Associate(store, code, known["name"], known["role"], token=None, pin=pin)
         except CoreRefused as exc:
@@ -137,7 +137,7 @@ class StoreApp:
             except CoreUnavailable as exc:
                 # Signed in, but a device that is not enrolled cannot sync what is done on it.
                 raise DomainError("not_enrolled", f"The PIN is right, but this device could not enrol with the "
-                                                  f"core ({exc}): sign in again") from None
+                                                  f"system ({exc}): sign in again") from None
             except CoreRefused as exc:
                 raise _domain(exc) from None
             self.cache.set_meta(store=store)
@@ -159,7 +159,7 @@ class StoreApp:
         except Unauthorized:
             raise Unauthorized(
                 "offline_pin_refused",
-                "You are signed out: the core refused the PIN you signed in with offline; it may have been changed "
+                "You are signed out: the system refused the PIN you signed in with offline; it may have been changed "
                 "meanwhile. What you did is kept on this device: sign in again with your current PIN",
             ) from None
         except DomainError:
@@ -227,7 +227,7 @@ class StoreApp:
             body = await self.client.request("PATCH", f"/locations/{associate.store}/operations", associate.token,
                                              json={"paused": paused})
         except CoreUnavailable:
-            return PauseAnswer(not paused, False, f"Could not {doing} {store}: the core cannot be reached. {still}; "
+            return PauseAnswer(not paused, False, f"Could not {doing} {store}: the system cannot be reached. {still}; "
                                                   "try again when the badge no longer says Offline")
         except CoreRefused as exc:
             return PauseAnswer(not paused, False, f"Could not {doing} {store}: {exc.message}. {still}")

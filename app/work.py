@@ -359,7 +359,7 @@ class Work:
         """How many actions wait, over the `listed` ones waiting() gave: the badge's number, even
         after a long outage when the list shows only the oldest."""
         total = max(self.cache.pending_count(), listed)
-        said = (f"{counted(total, 'action')}, kept on this device until the core confirms them; they are sent in "
+        said = (f"{counted(total, 'action')}, kept on this device until the system confirms them; they are sent in "
                 "this order as soon as it answers.")
         return said + (f" The oldest {listed} are listed." if total > listed else "")
 
@@ -403,17 +403,17 @@ def refusal_message(rejection: dict, view: dict, name: Callable[[str], str] = la
         if (rejection.get("error") or {}).get("code") == SUPERSEDED:
             return (f"Your count of {args.get('sku')} ({args.get('on_hand')} on hand) was superseded: the shelf was "
                     "counted again after it, and the stock shows that later count")
-        return (f"The core refused your count of {args.get('sku')} ({args.get('on_hand')} on hand): {reason}. "
-                "The stock shows what the core says")
+        return (f"The system refused your count of {args.get('sku')} ({args.get('on_hand')} on hand): {reason}. "
+                "The stock shows what the system says")
     ref = _ref(view) if view else "an order"
     refused = f"'{waiting_words(rejection, view, name)}' was not recorded: {reason}."
     where, items = _on_the_shelf(view, (rejection.get("args") or {}).get("shelf"))  # moved there meanwhile?
     if _cancelled_click_collect(view) and rejection["type"] == "collect":
-        return (f"{ref} had been cancelled while it waited on {where}, so the core refused the handover. If the "
+        return (f"{ref} had been cancelled while it waited on {where}, so the system refused the handover. If the "
                 f"customer is still here, take the {counted(items, 'item')} back and put them back in stock; if "
                 "not, tell your manager: the store's stock still counts them")
     if not takes_off_the_shelf(rejection, view):
-        return f"{refused} The order shows what the core says."
+        return f"{refused} The order shows what the system says."
     # The core releases a cancelled order's units: they are the store's to sell again, once back in stock.
     did = waiting_words(rejection, view, name)
     return (f"{ref} was cancelled, so '{did}' was not recorded. Take it off {where} and put its "

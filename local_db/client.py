@@ -1,6 +1,5 @@
 """The store app's only way to the core: HTTP, through the contract of DESIGN.md."""
 
-import json
 import re
 from collections.abc import AsyncIterator
 
@@ -18,9 +17,9 @@ class CoreUnavailable(Exception):
 def _broken(exc: httpx.HTTPError) -> str:
     """What went wrong on the line, in words a store can act on (the error's name for IT)."""
     if isinstance(exc, httpx.UnsupportedProtocol):
-        why = "the core's address is not an http(s) URL"
+        why = "the system's address is not an http(s) URL"
     elif isinstance(exc, httpx.ConnectError):  # refused, no route, or no secure connection (a certificate, a clock)
-        why = "the core or the network is down, or the core's address is wrong"
+        why = "the system or the network is down, or the system's address is wrong"
     elif isinstance(exc, httpx.TimeoutException):
         why = "it did not answer in time"
     else:
@@ -54,7 +53,7 @@ class CoreClient:
         try:
             return response.json()
         except ValueError as exc:
-            raise CoreUnavailable("the core answered something that is not JSON") from exc
+            raise CoreUnavailable("the system answered something that is not JSON") from exc
 
     async def _send(self, method: str, path: str, token: str | None = None, **kwargs) -> httpx.Response:  # noqa: ANN003
         headers = {"Authorization": f"Bearer {token}"} if token else {}
@@ -62,15 +61,15 @@ class CoreClient:
         try:
             response = await self._http.request(method, API + path, headers=headers, **kwargs)
         except httpx.HTTPError as exc:
-            raise CoreUnavailable(f"cannot reach the core: {_broken(exc)}") from exc
+            raise CoreUnavailable(f"cannot reach the system: {_broken(exc)}") from exc
         if response.status_code >= 500 or response.status_code == 429 and "Retry-After" not in response.headers:
-            raise CoreUnavailable(f"the core is busy or failing (it answered {response.status_code})")
+            raise CoreUnavailable(f"the system is busy or failing (it answered {response.status_code})")
         if response.status_code >= 400:
             try:
                 error = response.json()["error"]
             except (ValueError, KeyError, TypeError):
-                raise CoreUnavailable(f"the core's address answered {response.status_code} without saying why "
-                                      "(is it the core?)") from None
+                raise CoreUnavailable(f"the system's address answered {response.status_code} without saying why "
+                                      "(is the address right?)") from None
             raise CoreRefused(response.status_code, error.get("code", ""), error.get("message", ""), error.get("details"))
         return response
 
@@ -147,7 +146,7 @@ class CoreClient:
             async with self._http.stream("GET", API + "/sync/events", headers=headers, timeout=timeout) as response:
                 if response.status_code != 200:
                     await response.aread()
-                    raise CoreUnavailable(f"live updates refused (the core answered {response.status_code})")
+                    raise CoreUnavailable(f"live updates refused (the system answered {response.status_code})")
                 name = "message"
                 async for line in response.aiter_lines():
                     if line.startswith("event:"):
@@ -158,10 +157,3 @@ class CoreClient:
                         name = "message"
         except httpx.HTTPError as exc:
             raise CoreUnavailable(f"live updates lost: {_broken(exc)}") from exc
-
-
-def error_text(error: dict | None) -> str:
-    """A refusal as the associate should read it."""
-    if not error:
-        return "refused by the core"
-    return error.get("message") or json.dumps(error)

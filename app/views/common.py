@@ -137,10 +137,11 @@ def sync_badge(status: SyncStatus, sync_now=None) -> ft.Control:  # noqa: ANN001
     if status.last_sync_at:
         parts.append(f"{'synced' if status.online else 'last synced'} {since(status.last_sync_at)}")
     if not status.enrolled:  # never yet, or no longer (the core refused its token: the last error says why)
-        tooltip = ("This device is not enrolled with the core" + (f" ({status.last_error})" if status.last_error else "")
+        tooltip = ("This device is not enrolled with the system"
+                   + (f" ({status.last_error})" if status.last_error else "")
                    + ": an associate signs in online to enrol it")
     else:
-        tooltip = (status.last_error or "Orders and actions are in sync with the core") + " · tap to sync now"
+        tooltip = (status.last_error or "Orders and actions are in sync with the system") + " · tap to sync now"
     return tagged("sync-badge", ft.Container(
         ft.Row([ft.Icon(icon, color=ft.Colors.WHITE, size=18),
                 ft.Text(" · ".join(parts), color=ft.Colors.WHITE, weight=ft.FontWeight.W_600, size=13)],

@@ -87,7 +87,7 @@ def Manager() -> ft.Control:
         screen_title(f"Manager · {place_name(me.store, shift.store.network)}", periods),
         feedback_bar(feedback),
         *(_dashboard(data) if data is not None and data.period == period else
-          [tagged("reading", ft.Row([ft.ProgressRing(width=20, height=20), ft.Text("Reading the core's numbers…")]))]
+          [tagged("reading", ft.Row([ft.ProgressRing(width=20, height=20), ft.Text("Reading the system's numbers…")]))]
           if reading else []),
         _section("Stock alerts"),
         _alerts(alerts),

@@ -50,7 +50,7 @@ def Settings() -> ft.Control:
                              width=320),
                 ft.FilledButton("Save", on_click=save), ft.OutlinedButton("Test", on_click=test)]),
         ft.Text("Sync", size=18, weight=ft.FontWeight.BOLD),
-        ft.Text(f"Core: {store.core_url}"),
+        ft.Text(f"Server: {store.core_url}"),
         ft.Text(f"This device serves {place_name(store.store_code, store.network)} ({store.store_code})"
                 if store.store_code else "This device serves no store yet"),
         ft.Text(f"Last sync: {readable(status.last_sync_at) if status.last_sync_at else 'never'}; "
@@ -65,7 +65,7 @@ def _waiting(work: Work) -> ft.Control:
     """What this device holds for the core: kept safe on the device until the core confirms it."""
     actions = work.waiting()
     if not actions:
-        return ft.Text("Nothing: the core has every action done on this device.")
+        return ft.Text("Nothing: the system has every action done on this device.")
     return ft.Column([
         ft.Text(work.waiting_said(len(actions))),
         *[ft.Row([ft.Text(readable(a["since"]), width=110, color=ft.Colors.BLUE_GREY_600),

@@ -139,7 +139,7 @@ def test_the_pause_switch_says_what_the_core_did_and_every_associate_sees_the_pa
     shop.stop_core()  # switching it off now fails: the switch stays on, and says why next to it
     try:
         screen.tap(switch)
-        screen.says("pause-feedback", "Could not take orders again for Lyon Bellecour: the core cannot be reached. "
+        screen.says("pause-feedback", "Could not take orders again for Lyon Bellecour: the system cannot be reached. "
                                          "Lyon Bellecour is still paused")
         screen.expect(switch).to_be_checked()
         _in_sight(screen, screen.tagged("pause-feedback"))

@@ -78,7 +78,7 @@ def test_the_associate_finishes_offline_and_everything_arrives_once(shop, browse
     shop.start_core()
     screen.tagged("sync-badge").click()  # "sync now", as an associate would once the line is back
     shipped = _wait_for_core(shop, fulfilment_id, "shipped", screen)
-    screen.says("waiting", "the core has every action done on this device")
+    screen.says("waiting", "the system has every action done on this device")
     assert shipped["tracking_number"] == tracking
     assert shipped["lines"] == [{"sku": JNS, "qty": 1, "picked": 1}, {"sku": TEE, "qty": 2, "picked": 2}]
     # Each action reached the core once: each step recorded once (picking started,

@@ -45,7 +45,7 @@ def test_an_offline_sign_in_whose_pin_was_changed_meanwhile_is_signed_out_and_to
         engine.dispose()
     finally:
         shop.start_core()
-    screen.says("sign-in-error", "You are signed out: the core refused the PIN you signed in with offline",
+    screen.says("sign-in-error", "You are signed out: the system refused the PIN you signed in with offline",
                 timeout=30_000)
     screen.snap("sign-in-offline-pin-refused")
     screen.sign_in(staff="S001", pin="5678")

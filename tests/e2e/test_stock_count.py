@@ -39,12 +39,12 @@ def test_a_shelf_counted_by_scanning_sets_the_stock_in_the_core(shop, browser):
     screen.button("Record count").click()
     screen.says("count-feedback", "Count recorded for 2 products, 2 differ from the system")
     screen.says("recorded-TEE-BLU-M", "-17 against the system")
-    screen.says("recorded-JNS-BLK-32", "accepted by the core", timeout=20_000)
+    screen.says("recorded-JNS-BLK-32", "accepted by the system", timeout=20_000)
     screen.eventually(lambda: (_on_hand(shop, TEE), _on_hand(shop, JNS)), lambda levels: levels == (3, 40))
 
     screen.scan(ITEMS[CAP][1])  # the next shelf, with the last count's answers still in sight
     screen.says("count-CAP-RED-U", "System: 20 on hand")
-    screen.says("recorded-TEE-BLU-M", "accepted by the core")
+    screen.says("recorded-TEE-BLU-M", "accepted by the system")
     screen.snap("stock-count")
     assert screen.tagged("screen-error").count() == 0
     screen.close()

@@ -284,12 +284,12 @@ def _said(answer) -> str:  # noqa: ANN001
 
 
 @pytest.mark.parametrize(("failure", "said"), [
-    (httpx.ConnectError("refused"), "cannot reach the core: the core or the network is down, or the core's address "
-                                    "is wrong (ConnectError)"),
-    (httpx.UnsupportedProtocol("ftp"), "cannot reach the core: the core's address is not an http(s) URL "
+    (httpx.ConnectError("refused"), "cannot reach the system: the system or the network is down, or the system's "
+                                    "address is wrong (ConnectError)"),
+    (httpx.UnsupportedProtocol("ftp"), "cannot reach the system: the system's address is not an http(s) URL "
                                        "(UnsupportedProtocol)"),
-    (httpx.ReadTimeout("slow"), "cannot reach the core: it did not answer in time (ReadTimeout)"),
-    (httpx.RemoteProtocolError("cut"), "cannot reach the core: the connection broke (RemoteProtocolError)"),
+    (httpx.ReadTimeout("slow"), "cannot reach the system: it did not answer in time (ReadTimeout)"),
+    (httpx.RemoteProtocolError("cut"), "cannot reach the system: the connection broke (RemoteProtocolError)"),
 ])
 def test_a_broken_line_is_said_in_words_a_store_can_act_on(failure, said):
     """What the badge's tooltip and the settings screen show as the last error."""
@@ -300,6 +300,6 @@ def test_a_broken_line_is_said_in_words_a_store_can_act_on(failure, said):
 
 
 def test_a_failing_core_is_said_as_such():
-    assert _said(lambda _: httpx.Response(503, text="oops")) == "the core is busy or failing (it answered 503)"
-    assert _said(lambda _: httpx.Response(404, text="oops")) == ("the core's address answered 404 without saying why "
-                                                                 "(is it the core?)")
+    assert _said(lambda _: httpx.Response(503, text="oops")) == "the system is busy or failing (it answered 503)"
+    assert _said(lambda _: httpx.Response(404, text="oops")) == ("the system's address answered 404 without saying "
+                                                                 "why (is the address right?)")

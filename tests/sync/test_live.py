@@ -132,7 +132,7 @@ def test_a_tablet_whose_event_stream_drops_syncs_at_once(sqlite_settings, tmp_pa
             server.process.kill()  # the core goes away (a crash, a cable): no goodbye on the stream
             # The stream says offline by itself; the sync's own words show that a sync ran.
             await _until(engine, lambda status: not status.live and not status.online
-                         and status.last_error.startswith("cannot reach the core"), WAIT_S)
+                         and status.last_error.startswith("cannot reach the system"), WAIT_S)
 
     with core_server(sqlite_settings.database_url) as server:
         asyncio.run(scenario(server))

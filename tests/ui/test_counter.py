@@ -192,7 +192,7 @@ def test_a_return_changed_after_its_answer_was_lost_says_the_first_one_went_thro
     # The customer changes their mind: one T-shirt only. The two already went back and were refunded.
     record, said = shop.run(desk.submit_return(shop.associate, return_id, order, {TEE: "1"}, {}, "wrong_size"))
     assert (said.tone, said.message) == (
-        Tone.WARNING, "The return of W-000001 sent a moment ago did reach the core, as it was then: refund €39.80; "
+        Tone.WARNING, "The return of W-000001 sent a moment ago did reach the system, as it was then: refund €39.80; "
                       "2 back in stock, 0 set aside. The changes made since were not recorded")
     assert record["id"] == return_id and [(l["sku"], l["qty"]) for l in record["lines"]] == [(TEE, 2)]
     assert said.documents[0].content.startswith(b"%PDF")  # the receipt of what was recorded
@@ -373,7 +373,7 @@ def test_a_confirmed_sale_leaves_an_empty_cart_with_a_new_reference(shop, desk, 
 
     # Had the first answer been lost and the cart changed since, the core knows that reference already.
     _, said = shop.run(desk.place(me, first, following.cart, {"name": "Zoe"}, following.option, address))
-    assert said.tone is Tone.ERROR and said.message.startswith(f"Order {first} already reached the core")
+    assert said.tone is Tone.ERROR and said.message.startswith(f"Order {first} already reached the system")
 
 
 def test_the_delivery_chosen_is_the_order_placed_and_its_cost_is_in_the_total(shop, desk, network):
@@ -444,11 +444,11 @@ def test_the_pickup_code_is_sent_again_once_in_a_while_and_only_with_the_core(sh
     offline = replace(me, token=None)
     said = shop.run(desk.send_code_again(offline, fid))
     assert (said.tone, said.message) == (Tone.WARNING, "You signed in offline: sending the code again needs the "
-                                                       "core. Try again once the badge no longer says Offline")
+                                                       "system. Try again once the badge no longer says Offline")
     line = shop.app.client._http._transport
     shop.app.client._http._transport = _Down()
     said = shop.run(desk.send_code_again(me, fid))
-    assert (said.tone, said.message) == (Tone.ERROR, "The core cannot be reached: Sending the code again needs it. "
+    assert (said.tone, said.message) == (Tone.ERROR, "The system cannot be reached: Sending the code again needs it. "
                                                      "Try again when the badge no longer says Offline (a tap again "
                                                      "sends one copy at most)")
     shop.app.client._http._transport = line
@@ -536,7 +536,7 @@ def test_an_order_handed_over_offline_after_it_was_cancelled_says_what_to_do(sho
     shop.sync()
     (handed,) = shop.app.cache.rejections()
     assert refusal_message(handed, shop.app.cache.fulfilment(fid)) == (
-        "W-000001 had been cancelled while it waited on shelf A1, so the core refused the handover. If the customer "
+        "W-000001 had been cancelled while it waited on shelf A1, so the system refused the handover. If the customer "
         "is still here, take the 2 items back and put them back in stock; if not, tell your manager: the store's "
         "stock still counts them")
     assert not takes_off_the_shelf(handed, shop.app.cache.fulfilment(fid))  # its goods may be with the customer
@@ -545,7 +545,7 @@ def test_an_order_handed_over_offline_after_it_was_cancelled_says_what_to_do(sho
     name = {TEE: "T-shirt blue M"}.get  # the banner names products as the shelf does
     assert refusal_message(picked, {**shop.app.cache.fulfilment(fid), "status": "picked"}, name) == (
         "'Pick 1 × T-shirt blue M for W-000001' was not recorded: cannot collect a fulfilment that is cancelled. "
-        "The order shows what the core says.")
+        "The order shows what the system says.")
 
 
 def test_an_order_cancelled_on_the_shelf_with_no_action_of_ours_still_says_to_take_it_off(shop, desk, network):

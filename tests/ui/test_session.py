@@ -67,7 +67,7 @@ def test_an_offline_session_whose_pin_changed_on_the_core_is_signed_out_and_told
     shop.run(shift.sign_in_online())
     assert shift.associate is None
     assert shift.notice.message == (
-        "You are signed out: the core refused the PIN you signed in with offline; it may have been changed "
+        "You are signed out: the system refused the PIN you signed in with offline; it may have been changed "
         "meanwhile. What you did is kept on this device: sign in again with your current PIN")
     assert shop.app.cache.server_fulfilment(fulfilment_id)["status"] == "accepted"
 

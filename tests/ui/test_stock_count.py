@@ -142,8 +142,8 @@ def test_a_count_the_core_refuses_is_said_and_changes_nothing(shop, network, cou
     outcome, why = counting.outcomes(sheet.recorded)[count.mutation_id]
     assert outcome is Outcome.REFUSED and why == "S001 is not active staff of LYS-01"
     (refused,) = shop.app.cache.rejections()  # the shell's banner shows it until someone has read it
-    assert refusal_message(refused, {}) == ("The core refused your count of TEE-BLU-M (1 on hand): S001 is not "
-                                            "active staff of LYS-01. The stock shows what the core says")
+    assert refusal_message(refused, {}) == ("The system refused your count of TEE-BLU-M (1 on hand): S001 is not "
+                                            "active staff of LYS-01. The stock shows what the system says")
     assert network.level("LYS-01", TEE)["on_hand"] == 3 and _counts_by_the_associate(network, TEE) == []
 
 

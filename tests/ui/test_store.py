@@ -65,7 +65,7 @@ def test_a_manager_pauses_the_store_and_every_screen_can_say_so(shop, network):
     shop.app.client._http._transport = _Down()
     down = shop.run(shop.app.set_paused(manager, False))  # the switch stays on: nothing changed
     assert (down.paused, down.done) == (True, False)
-    assert "the core cannot be reached. Lyon Bellecour is still paused" in down.message
+    assert "the system cannot be reached. Lyon Bellecour is still paused" in down.message
     offline = shop.run(shop.app.set_paused(replace(manager, token=None), False))
     assert (offline.paused, offline.done) == (True, False) and "signed in offline" in offline.message
 
@@ -135,7 +135,7 @@ def test_a_first_sign_in_whose_enrolment_is_lost_says_so_and_the_next_one_enrols
     network.add_staff("LYS-01", "S001", "1234")
     app = StoreApp("http://core", tmp_path, transport=_EnrolmentLost(network.client.app), live=False)
     try:
-        with pytest.raises(DomainError, match="could not enrol with the core .*: sign in again") as refused:
+        with pytest.raises(DomainError, match="could not enrol with the system .*: sign in again") as refused:
             asyncio.run(app.sign_in("LYS-01", "S001", "1234"))
         assert refused.value.code == "not_enrolled" and app.cache.get_meta("device_token") is None
         app.client._http._transport = httpx.ASGITransport(app=network.client.app)

@@ -291,8 +291,8 @@ def test_after_a_long_outage_the_settings_screen_says_how_many_actions_wait_not_
     listed = shop.work.waiting()
     assert len(listed) == 100 and listed[0]["what"] == f"Count of {TEE}: 0"  # oldest first
     assert shop.work.waiting_said(len(listed)) == (
-        "120 actions, kept on this device until the core confirms them; they are sent in this order as soon as it "
-        "answers. The oldest 100 are listed.")
+        "120 actions, kept on this device until the system confirms them; they are sent in this order as soon as "
+        "it answers. The oldest 100 are listed.")
 
 
 def test_parcels_share_the_order_s_weight_and_keep_their_boxes():
