@@ -161,8 +161,10 @@ def _conditional_update(on_hand_sign: int, reserved_sign: int) -> Update:
             # Removing units (damage, shrink) may not eat into what is
             # promised to orders: reject the fulfilment or count instead.
             where.append(stock.c.on_hand + on_hand >= stock.c.reserved)
-    if reserved_sign > 0:
-        # Reserving: only what is available to promise.
+    if reserved_sign > 0 and on_hand_sign <= 0:
+        # Reserving from the shelf: only what is available to promise. A move that brings the
+        # units it reserves (a customer's parcel arriving at the pickup store) takes nothing
+        # from anyone, whatever the store keeps back.
         where.append(_raw_atp + on_hand >= reserved)
     if reserved_sign < 0:
         where.append(stock.c.reserved + reserved >= 0)
