@@ -396,25 +396,23 @@ class CounterDesk:
         return items
 
     def refund(self, order: dict, typed: dict[str, str]) -> float:
-        """What the customer gets back for the units typed, as the core will work it out: the
-        price paid for each unit, never more than what the order may still refund."""
-        items = {i["sku"]: i for i in self.returnable(order)}
-        try:
-            chosen = units(typed, {sku: i["qty"] for sku, i in items.items()})
-        except ValueError:
-            return 0.0
-        amount = sum((sum(items[sku]["prices"][:qty], Decimal("0")) for sku, qty in chosen.items()), Decimal("0"))
-        return float(round(min(amount, Decimal(str(order["returnable"]["refundable"]))), 2))
+        """What the customer gets back for the units typed (0 while there is none)."""
+        amount, _ = self.refund_said(order, typed)
+        return amount or 0.0
 
     def refund_said(self, order: dict, typed: dict[str, str]) -> tuple[float | None, str | None]:
-        """The refund as the form shows it while the associate fills it in: the amount, or None and
-        why there is none (a quantity the core would refuse; none typed yet needs no reason)."""
+        """The refund as the form shows it while the associate fills it in, as the core will work it
+        out (the price paid for each unit, never more than the order may still refund): the amount,
+        or None and why there is none (a quantity the core would refuse; none typed needs no reason)."""
         items = {i["sku"]: i for i in self.returnable(order)}
         try:
             chosen = units(typed, {sku: i["qty"] for sku, i in items.items()})
         except ValueError as exc:
             return None, _too_many(typed, items) or str(exc)
-        return (self.refund(order, typed), None) if chosen else (None, None)
+        if not chosen:
+            return None, None
+        amount = sum((sum(items[sku]["prices"][:qty], Decimal("0")) for sku, qty in chosen.items()), Decimal("0"))
+        return float(round(min(amount, Decimal(str(order["returnable"]["refundable"]))), 2)), None
 
     async def submit_return(self, associate: Associate, return_id: str, order: dict, typed: dict[str, str],
                             conditions: dict[str, str], reason: str, note: str = "") -> tuple[dict | None, Feedback]:
