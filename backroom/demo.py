@@ -62,7 +62,7 @@ def run(args: argparse.Namespace) -> int:
     generator = OrderGenerator(_by_popularity(p.sku for p in products), prices,
                                pickup_stores=sorted({store for store, *_ in DEMO_STAFF}), cities=DEMO_CITIES, seed=None)
     waiting = OrderGenerator(_by_popularity(on_the_shelves), prices, pickup_stores=[DEMO_STORE],
-                             click_collect_share=1.0, prefix=f"DEMO-{DEMO_STORE.replace('-', '')}", seed=None)
+                             click_collect_share=1.0, prefix=f"DEMO-{DEMO_STORE.replace('-', '')}", seed=1)
     opening = [waiting.order() for _ in range(WAITING_AT_OPENING)]
     stop = threading.Event()
     threading.Thread(target=_order_stream, args=(server, core_url, channel_key, generator, opening, args, stop),

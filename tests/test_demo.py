@@ -35,6 +35,8 @@ def _wait_for(lines: "queue.Queue[str]", said: list[str], pattern: str, seconds:
 
 def test_the_demo_comes_up_with_orders_waiting_streams_more_and_stops_on_ctrl_c(tmp_path):
     core_port, app_port = free_port(), free_port()
+    while app_port == core_port:  # nothing holds the first port yet: it can come back
+        app_port = free_port()
     demo = subprocess.Popen(
         [sys.executable, "-m", "backroom", "demo", "--port", str(core_port), "--app-port", str(app_port),
          "--data-dir", str(tmp_path / "demo"), "--orders-per-minute", "600"],

@@ -47,7 +47,8 @@ def _events(network, order_id, kind):
 def _notifications(network, order_id, kind):
     with session_scope(network.engine) as session:
         return session.execute(select(Notification).where(Notification.order_id == order_id,
-                                                          Notification.kind == kind)).scalars().all()
+                                                          Notification.kind == kind)
+                               .order_by(Notification.id)).scalars().all()
 
 
 def test_ready_records_the_shelf_and_tells_the_customer_their_code(network):
