@@ -4,7 +4,8 @@ who never come (reminded, then cancelled and restocked by the scheduler)."""
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import Engine, insert, or_, select, update
+from sqlalchemy import Engine, exists, insert, or_, select, update
+from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
 from contract import pickup
@@ -99,7 +100,7 @@ def send_code_again(session: Session, fulfilment_id: str, actor: Actor, wait: ti
     recipient = customer.get("email")
     if not recipient:
         raise Conflict("no_email", f"{ref} has no customer e-mail address to send the pickup code to")
-    copies, last = notifications.ready_copies(session, fulfilment.id)
+    copies, last = notifications.ready_copies(session, fulfilment.id, fulfilment.order_id)
     now = utcnow()
     answer = {"fulfilment_id": fulfilment.id, "order_ref": ref, "recipient": recipient}
     if last is not None and now < last + wait:
@@ -242,13 +243,21 @@ def _parcel(session: Session, store: str, tracking_number: str) -> Fulfilment:
 
 def inbound(session: Session, store: str) -> list[dict]:
     """Parcels on their way to this store for its click & collect customers, not yet scanned in."""
-    arrived = select(Fulfilment.arrived_from).where(Fulfilment.arrived_from.is_not(None))
     return orders.fulfilment_views(
         session, Fulfilment.ship_to == store, Fulfilment.delivery_method == "ship_to_store",
-        Fulfilment.status.not_in([s.value for s in (FulfilmentStatus.REJECTED, FulfilmentStatus.EXPIRED,
-                                                     FulfilmentStatus.CANCELLED)]),
-        Fulfilment.id.not_in(arrived),
+        Fulfilment.status.not_in([*_GIVEN_BACK, FulfilmentStatus.CANCELLED.value]), _not_arrived(),
     )
+
+
+# Given back by the store: not the counter's business any more.
+_GIVEN_BACK = [FulfilmentStatus.REJECTED.value, FulfilmentStatus.EXPIRED.value]
+
+
+def _not_arrived():  # noqa: ANN202
+    """Not a parcel already scanned in at the pickup store: its arrival is the order there
+    now (the parcel stays "shipped" and would show beside it as a ghost)."""
+    arrival = aliased(Fulfilment)
+    return ~exists().where(arrival.arrived_from == Fulfilment.id)  # one probe of the unique index per parcel
 
 
 # --- finding orders at the counter ---------------------------------------------------------
@@ -276,7 +285,8 @@ def lookup(session: Session, store: str, q: str) -> list[dict]:
         where = [order_lookup.matching(q)]
     order_ids = select(Order.id).where(Order.pickup_store == store, *where).order_by(Order.created_at.desc())
     views = orders.fulfilment_views(session, mine, Fulfilment.order_id.in_(order_ids.limit(_LOOKUP_LIMIT)),
-                                    Fulfilment.delivery_method.in_(["click_collect", "ship_to_store"]))
+                                    Fulfilment.delivery_method.in_(["click_collect", "ship_to_store"]),
+                                    Fulfilment.status.not_in(_GIVEN_BACK), _not_arrived())
     return _with_orders(session, views)
 
 

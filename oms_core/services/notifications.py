@@ -122,12 +122,15 @@ def ready_for_pickup(session: Session, fulfilment_id: str, order_id: str, store:
             {"store": store, "order_ref": ref, "pickup_code": code, "qr_payload": qr, "fulfilment": fulfilment_id})
 
 
-def ready_copies(session: Session, fulfilment_id: str) -> tuple[int, datetime | None]:
-    """How many copies of a fulfilment's ready message the counter sent, and when the last was queued."""
-    count, last = session.execute(
-        select(func.count(), func.max(Notification.created_at))
-        .where(Notification.key.startswith(f"ready:{fulfilment_id}:again:", autoescape=True))
-    ).one()
+def ready_copies(session: Session, fulfilment_id: str, order_id: str) -> tuple[int, datetime | None]:
+    """How many copies of a fulfilment's ready message the counter sent (they number its next
+    one), and when the last copy for the order was queued: an order waiting in two parts (its
+    own and a parcel scanned in) has one pickup code, and its customer one copy at a time."""
+    count = session.execute(select(func.count()).where(
+        Notification.key.startswith(f"ready:{fulfilment_id}:again:", autoescape=True))).scalar_one()
+    last = session.execute(select(func.max(Notification.created_at)).where(
+        Notification.order_id == order_id, Notification.kind == "ready",
+        Notification.key.contains(":again:", autoescape=True))).scalar_one()
     return count, last
 
 

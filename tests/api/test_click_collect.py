@@ -371,3 +371,52 @@ def test_an_associate_places_an_endless_aisle_order_routed_like_any_other(networ
     assert created.details == {"channel": "store", "associate": "S007", "store": "PAR-02"}
     web = network.client.post(f"{API}/orders", json=network.order_body([(CAP, 1)]), headers=store)
     assert web.status_code == 422 and web.json()["error"]["code"] == "invalid_channel"
+
+
+def _waiting_in_two_parts(network):
+    """7 T-shirts for collection at PAR-01: 5 from its own shelves, 2 shipped to it from another
+    location and scanned in; both parts wait on PAR-01's shelves."""
+    store = network.sign_in("PAR-01")
+    order = network.place([(TEE, 7)], method="click_collect", store="PAR-01")
+    local = next(f for f in order["fulfilments"] if f["location"] == "PAR-01")
+    parcel = next(f for f in order["fulfilments"] if f["location"] != "PAR-01")
+    assert (parcel["delivery_method"], parcel["ship_to"]) == ("ship_to_store", "PAR-01")
+    sender = network.sign_in(parcel["location"], "X001")
+    for action in ("accept", "pick", "pack"):
+        assert network.act(sender, parcel["id"], action).status_code == 200
+    tracking = network.act(sender, parcel["id"], "ship").json()["tracking_number"]
+    for action, body in (("accept", None), ("pick", None), ("ready", {"shelf": "A1"})):
+        assert network.act(store, local["id"], action, body).status_code == 200
+    arrival = network.client.post(f"{API}/counter/arrivals", json={"tracking_number": tracking, "shelf": "A2"},
+                                  headers=store)
+    assert arrival.status_code == 201, arrival.text
+    return store, order, local, parcel, arrival.json()
+
+
+def test_a_parcel_scanned_in_is_found_as_its_arrival_alone(network):
+    # The arrival is the order at the pickup store now; the parcel it came in stays "shipped" and
+    # was listed beside it (9 T-shirts for 7), as the store app's offline counter never did.
+    store, order, local, parcel, arrival = _waiting_in_two_parts(network)
+    found = network.client.get(f"{API}/counter/orders", params={"q": order["external_ref"]}, headers=store).json()
+    assert sorted(item["fulfilment"]["id"] for item in found) == sorted([local["id"], arrival["id"]])
+
+
+def test_what_the_pickup_store_gave_back_is_not_found_at_its_counter(network):
+    # As on the store app's offline counter: the parcel on its way is the order now.
+    pickup_store = network.sign_in("PAR-02")
+    order, parcel, _ = _picked_for_pickup_store(network, pickup_store)
+    found = network.client.get(f"{API}/counter/orders", params={"q": order["external_ref"]},
+                               headers=pickup_store).json()
+    assert [item["fulfilment"]["id"] for item in found] == [parcel["id"]]
+
+
+def test_the_pickup_code_goes_again_once_per_order_whichever_part_is_tapped(network):
+    # One order, one pickup code: two parts on the shelf must not make two e-mails at once.
+    store, order, local, _, arrival = _waiting_in_two_parts(network)
+    first = _resend(network, store, local["id"])
+    second = _resend(network, store, arrival["id"])
+    assert (first.json()["queued"], second.json()["queued"]) == (True, False)
+    with session_scope(network.engine) as session:
+        copies = session.execute(select(Notification.key).where(Notification.order_id == order["id"],
+                                                                Notification.key.contains(":again:"))).all()
+    assert len(copies) == 1
