@@ -58,15 +58,24 @@ def create(engine: Engine, body: ReturnIn, actor: Actor, idempotency_key: str | 
         return existing, False
 
 
+def _units(lines: list[dict], condition: str) -> dict[str, int]:
+    """Units per SKU in that condition (a SKU may come on several lines)."""
+    units: dict[str, int] = {}
+    for line in lines:
+        if line["condition"] == condition:
+            units[line["sku"]] = units.get(line["sku"], 0) + line["qty"]
+    return units
+
+
 def _replayed(session: Session, body: ReturnIn, actor: Actor, key: str | None, digest: str) -> dict | None:
-    query = select(OrderReturn)
+    # The return id first, then the key: a key used before under another return id is another
+    # body for that key (a 422), not a conflict a retry could clear.
+    found = None
     if body.id:
-        query = query.where(OrderReturn.id == body.id)
-    elif key:
-        query = query.where(OrderReturn.idempotency_client == actor.label, OrderReturn.idempotency_key == key)
-    else:
-        return None
-    found = session.execute(query).scalar_one_or_none()
+        found = session.get(OrderReturn, body.id)
+    if found is None and key:
+        found = session.execute(select(OrderReturn).where(
+            OrderReturn.idempotency_client == actor.label, OrderReturn.idempotency_key == key)).scalar_one_or_none()
     if found is None:
         return None
     if actor.is_store_bound and found.store != actor.store:
@@ -118,8 +127,8 @@ def _create(session: Session, order: Order, body: ReturnIn, actor: Actor, key: s
     events.record(session, order.id, "return.received", actor, reason=body.reason, details=details)
     if restock:
         events.record(session, order.id, "return.restocked", actor,
-                      details={"return": record.id, "units": {m.sku: m.on_hand_delta for m in restock}})
-    damaged = {line["sku"]: line["qty"] for line in lines if line["condition"] == "damaged"}
+                      details={"return": record.id, "units": _units(lines, "resellable")})
+    damaged = _units(lines, "damaged")
     if damaged:
         events.record(session, order.id, "return.to_warehouse", actor, details={"return": record.id, "units": damaged})
     events.record(session, order.id, "return.refunded", actor, details={"return": record.id, "amount": float(refund)})

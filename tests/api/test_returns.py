@@ -189,3 +189,28 @@ def test_refunds_are_told_in_the_networks_currency(network):
     device, _ = enrol(network, "PAR-01")
     page = network.client.get(f"{API}/sync/changes", headers=device).json()
     assert page["currency"] == "GBP"
+
+
+def test_a_sku_on_several_lines_is_counted_whole_on_the_timeline(network):
+    # The API takes one SKU on several lines; the restocked and set-aside units the timeline and
+    # returns.csv report kept only each SKU's last line (the warehouse expected 1 damaged unit for 2).
+    order = _delivered_home(network, [(TEE, 3)])
+    paris = network.sign_in("PAR-01")
+    before = network.level("PAR-01", TEE)["on_hand"]
+    r = _return(network, paris, order["id"], [(TEE, 1, "damaged"), (TEE, 1, "resellable"), (TEE, 1, "damaged")])
+    assert r.status_code == 201, r.text
+    assert network.level("PAR-01", TEE)["on_hand"] == before + 1
+    with session_scope(network.engine) as session:
+        units = dict(session.execute(select(Event.kind, Event.details).where(
+            Event.order_id == order["id"], Event.kind.in_(["return.restocked", "return.to_warehouse"]))).all())
+    assert (units["return.restocked"]["units"], units["return.to_warehouse"]["units"]) == ({TEE: 1}, {TEE: 2})
+
+
+def test_a_key_used_before_under_another_return_id_is_another_body(network):
+    # It was a 409 "retry", and every retry the same 409.
+    order = _delivered_home(network, [(TEE, 2)])
+    keyed = {**network.sign_in("PAR-01"), "Idempotency-Key": "ret-1"}
+    first = _return(network, keyed, order["id"], [(TEE, 1, "resellable")], id="0190bbbb-0000-7000-8000-000000000001")
+    assert first.status_code == 201
+    again = _return(network, keyed, order["id"], [(TEE, 1, "resellable")], id="0190bbbb-0000-7000-8000-000000000002")
+    assert again.status_code == 422 and again.json()["error"]["code"] == "idempotency_key_reused"
