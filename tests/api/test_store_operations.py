@@ -40,3 +40,14 @@ def test_bad_values_are_refused_and_change_nothing(network):
         assert response.status_code == 422, (body, response.text)
     location = network.client.get(f"{API}/locations/LYS-01", headers=network.admin).json()
     assert (location["daily_capacity"], location["paused"]) == (100, False)
+
+
+def test_the_pickup_store_serves_its_own_customers_past_its_daily_capacity(network):
+    # The default profile's click & collect rule ignores capacity; a store given more than its
+    # capacity today was dropped, and its customers' goods shipped to it from elsewhere.
+    manager = network.sign_in("PAR-01", role="manager")
+    patched = network.client.patch(f"{API}/locations/PAR-01/operations", json={"daily_capacity": 1}, headers=manager)
+    assert patched.status_code == 200, patched.text
+    for _ in range(3):  # the third is past its capacity
+        order = network.place([(TEE, 1)], method="click_collect", store="PAR-01")
+        assert [(f["location"], f["delivery_method"]) for f in order["fulfilments"]] == [("PAR-01", "click_collect")]

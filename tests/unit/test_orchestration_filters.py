@@ -48,6 +48,11 @@ def test_capacity_left_today():
     assert codes == ["LYS"]
     codes, _ = kept(Filters(min_capacity_left=0), net=network(EVERYWHERE, load=busy))
     assert codes == ["LYS", "ORL", "PAR"]
+    # 0 ignores capacity, also past it: the pickup store serves its own customers on its
+    # busiest day (it was dropped once given more than its capacity).
+    overbooked = {"PAR": LocationLoad(assigned_today=130)}
+    codes, _ = kept(Filters(min_capacity_left=0), net=network(EVERYWHERE, load=overbooked))
+    assert codes == ["LYS", "ORL", "PAR"]
 
 
 def test_pause_switch():

@@ -74,7 +74,8 @@ def screen(filters: Filters, ship_to_store: bool, request: RoutingRequest, netwo
         if reason is None and filters.max_distance_km is not None and km > filters.max_distance_km:
             reason = f"{km:.1f} km away, more than {filters.max_distance_km:g}"
         left = site.daily_capacity - load.assigned_today
-        if reason is None and left < filters.min_capacity_left:
+        # 0 asks for no capacity at all: a location given more than its capacity (left < 0) stays.
+        if reason is None and filters.min_capacity_left > 0 and left < filters.min_capacity_left:
             reason = f"{max(left, 0)} of {site.daily_capacity} fulfilments left today"
         stock = {}
         for sku in request.demand:
