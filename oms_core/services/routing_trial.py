@@ -9,7 +9,7 @@ reserved or written.
 from collections import defaultdict
 from dataclasses import replace
 
-from sqlalchemy import select
+from sqlalchemy import select, tuple_
 from sqlmodel import Session
 
 from contract.fulfilment import OPEN
@@ -20,6 +20,7 @@ from ..domain.orders import demand_by_sku
 from ..domain.routing import NetworkView, RoutingPlan
 from ..models import Fulfilment, FulfilmentLine, Order, OrderLine
 from . import allocation, orders, routing_profiles
+from . import stock as stock_service
 
 
 def dry_run(session: Session, draft_body: dict, count: int) -> dict:
@@ -34,11 +35,12 @@ def dry_run(session: Session, draft_body: dict, count: int) -> dict:
         lines[line["order_id"]].append(line)
     held = _held(session, ids)
     network = allocation.load_network(session, sorted({line["sku"] for group in lines.values() for line in group}))
+    unheld = _unheld(session, {key for units in held.values() for key in units})
     results = []
     for order in recent:
         demand = demand_by_sku((line["sku"], line["qty"]) for line in lines[order["id"]])
         request = orders.routing_request(order, lines[order["id"]], demand)
-        before = _without(network, held.get(order["id"], {}))
+        before = _without(network, held.get(order["id"], {}), unheld)
         now, then = _outcome(active.plan(request, before)), _outcome(draft.plan(request, before))
         placed = (order["routing"].get("decisions") or [{}])[0]
         results.append({
@@ -71,12 +73,27 @@ def _held(session: Session, order_ids: list[str]) -> dict[str, dict[tuple[str, s
     return held
 
 
-def _without(network: NetworkView, held: dict[tuple[str, str], int]) -> NetworkView:
+def _unheld(session: Session, keys: set[tuple[str, str]]) -> dict[tuple[str, str], tuple[int, int]]:
+    """For each (location, sku) some order holds: on hand less safety, and what is reserved."""
+    if not keys:
+        return {}
+    stock = stock_service.stock
+    rows = session.execute(select(stock.c.location, stock.c.sku, stock.c.on_hand - stock.c.safety, stock.c.reserved)
+                           .where(tuple_(stock.c.location, stock.c.sku).in_(sorted(keys))))
+    return {(location, sku): (usable, reserved) for location, sku, usable, reserved in rows}
+
+
+def _without(network: NetworkView, held: dict[tuple[str, str], int],
+             unheld: dict[tuple[str, str], tuple[int, int]]) -> NetworkView:
+    """The network as if this order's reservations were released: its units count again, but
+    only as far as the shelf holds them (a count may have found fewer than are reserved, and
+    the ATP is never below zero, so adding the units back to it would count some twice)."""
     if not held:
         return network
     atp = dict(network.atp)
     for key, qty in held.items():
-        atp[key] = atp.get(key, 0) + qty
+        usable, reserved = unheld.get(key, (0, qty))
+        atp[key] = max(0, usable - (reserved - qty))
     return replace(network, atp=atp)
 
 

@@ -4,7 +4,7 @@ import copy
 
 from oms_core.domain.orchestration.profile import DEFAULT_PROFILE
 
-from .conftest import TEE
+from .conftest import PARIS, TEE
 
 PROFILE = "/api/v1/routing/profile"
 WAREHOUSES_ONLY = {"name": "Warehouses only",
@@ -68,3 +68,18 @@ def test_an_admin_rolls_back_to_an_earlier_version(network):
     assert network.client.post(f"{PROFILE}/versions/0/activate", headers=network.admin).status_code == 422
     manager = network.sign_in("PAR-01", role="manager")
     assert network.client.post(f"{PROFILE}/versions/1/activate", headers=manager).status_code == 403
+
+
+def test_an_order_tried_again_finds_only_what_the_shelf_holds(network):
+    # As if it were not placed: its 5 reserved units count again, but a count since found 3.
+    order = network.place([(TEE, 5)], address=PARIS)
+    assert [(f["location"], f["lines"][0]["qty"]) for f in order["fulfilments"]] == [("PAR-01", 5)]
+    counted = network.client.post("/api/v1/stock/counts", json={"counts": [
+        {"location": "PAR-01", "sku": TEE, "on_hand": 3}]}, headers=network.admin)
+    assert counted.status_code == 201, counted.text
+    response = network.client.post(f"{PROFILE}/dry-run", json={"profile": DEFAULT_PROFILE, "orders": 1},
+                                   headers=network.admin)
+    assert response.status_code == 200, response.text
+    active = response.json()["results"][0]["active"]
+    taken = {p["location"]: p["lines"][TEE] for p in active["parcels"]}
+    assert taken.get("PAR-01", 0) <= 3 and sum(taken.values()) == 5 and not active["unfulfilled"], taken
