@@ -7,7 +7,7 @@ from sqlalchemy import select
 from oms_core.core.db import session_scope
 from oms_core.models import Event, StockMovement
 
-from .conftest import CAP, LYON, PARIS, TEE
+from .conftest import CAP, JNS, LYON, PARIS, TEE
 
 PROFILE = "/api/v1/routing/profile"
 
@@ -109,3 +109,26 @@ def test_the_default_profile_backorders_what_nothing_can_serve(network):
     order = network.place([(CAP, 10)], address=PARIS)
     assert order["status"] == "partially_allocated" and order["routing"]["decisions"][0]["fallback"] == "backorder"
     assert _events(network, order["id"], "order.parked") == []
+
+
+def test_a_set_goes_to_the_next_location_whole_when_one_of_its_lines_is_given_back(network):
+    # A T-shirt and jeans sold as one set leave in one parcel from one location: PAR-01 giving
+    # back the damaged jeans sent them from the warehouse and left the T-shirt in Paris.
+    body = network.order_body([(TEE, 1), (JNS, 1), (CAP, 1)], address=PARIS)
+    for line in body["lines"][:2]:
+        line["ship_together"] = "SET-1"
+    order = network.client.post("/api/v1/orders", json=body, headers=network.channel).json()
+    (fulfilment,) = order["fulfilments"]
+    assert fulfilment["location"] == "PAR-01"
+    store = network.sign_in("PAR-01")
+    given_back = network.act(store, fulfilment["id"], "reject",
+                             {"reason": "damaged", "lines": [{"sku": JNS, "qty": 1}], "stock_missing": True})
+    assert given_back.status_code == 200, given_back.text
+    assert [(line["sku"], line["qty"]) for line in given_back.json()["lines"]] == [(CAP, 1)]  # the rest stays
+    order = network.client.get(f"/api/v1/orders/{order['id']}", headers=network.channel).json()
+    moved = [f for f in order["fulfilments"] if f["id"] != fulfilment["id"]]
+    assert [sorted(line["sku"] for line in f["lines"]) for f in moved] == [sorted([TEE, JNS])]
+    with session_scope(network.engine) as session:
+        (missing,) = session.execute(select(Event.details).where(
+            Event.order_id == order["id"], Event.kind == "stock.missing")).scalars().all()
+    assert missing["reported"] == {JNS: 1}  # only what the store said is not there
