@@ -6,7 +6,7 @@ order's SKUs) and gets back a plan. The orchestration engine
 (`orchestration.engine.ProfileRouter`) implements it with the routing profile.
 """
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -27,6 +27,7 @@ class Site:
     paused: bool = False
     country: str = "FR"
     daily_capacity: int = 100
+    postcode: str | None = None  # of its address: places customers who come without coordinates
     # {"mon": ["09:00", "19:00"], ...}; a missing day is closed.
     opening_hours: Mapping[str, list[str]] = field(default_factory=lambda: DEFAULT_HOURS)
     accept_within_minutes: int = 60
@@ -115,3 +116,49 @@ class RoutingPlan:
 
 class Router(Protocol):
     def plan(self, request: RoutingRequest, network: NetworkView) -> RoutingPlan: ...
+
+
+@dataclass(frozen=True)
+class Approximation:
+    """Where a customer without coordinates is taken to be, and from which locations."""
+
+    lat: float
+    lon: float
+    near: tuple[str, ...]
+    postcode: str
+
+
+def near_postcode(country: str, postcode: str, sites: Iterable[Site]) -> Approximation | None:
+    """A position for an address that came without coordinates (channels need not send them,
+    and the store app's endless aisle does not): the mean position of the network's locations in
+    that country whose postcode shares the most leading characters with the customer's, at least
+    two (in France the same département). None when none does: the distance stays unknown."""
+    wanted = _plain(postcode)
+    best: list[Site] = []
+    longest = 1
+    for site in sites:
+        if site.country != country or not site.postcode:
+            continue
+        shared = _shared_prefix(wanted, _plain(site.postcode))
+        if shared > longest:
+            best, longest = [site], shared
+        elif shared == longest and best:
+            best.append(site)
+    if not best:
+        return None
+    return Approximation(lat=round(sum(s.lat for s in best) / len(best), 4),
+                         lon=round(sum(s.lon for s in best) / len(best), 4),
+                         near=tuple(sorted(s.code for s in best)), postcode=postcode)
+
+
+def _plain(postcode: str) -> str:
+    return "".join(postcode.split()).upper()
+
+
+def _shared_prefix(a: str, b: str) -> int:
+    n = 0
+    for x, y in zip(a, b, strict=False):
+        if x != y:
+            break
+        n += 1
+    return n

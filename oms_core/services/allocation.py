@@ -32,12 +32,13 @@ T = TypeVar("T")
 _ROUTING_ATTEMPTS = 8
 
 
-_SITE_FIELDS = [f.name for f in fields(Site)]  # each is a column of Location
+_SITE_FIELDS = [f.name for f in fields(Site) if f.name != "postcode"]  # each is a column of Location
 
 
 def _load_sites(session: Session) -> dict[str, Site]:
     return {
-        row["code"]: Site(**{name: row[name] for name in _SITE_FIELDS})
+        row["code"]: Site(**{name: row[name] for name in _SITE_FIELDS},
+                          postcode=(row["address"] or {}).get("postcode"))
         for row in session.execute(select(Location.__table__)).mappings()
     }
 

@@ -15,7 +15,7 @@ from ..core.db import session_scope
 from ..domain.actors import Actor
 from ..domain.ids import uuid7
 from ..domain.orders import OrderStatus, counted, demand_by_sku, order_status, unfulfilled_by_sku
-from ..domain.routing import RoutingRequest
+from ..domain.routing import Approximation, RoutingRequest, near_postcode
 from ..models import Fulfilment, FulfilmentLine, Order, OrderLine, utcnow
 from ..schemas import OrderIn
 from . import allocation, events, parcel_labels
@@ -88,6 +88,7 @@ def _place(session: Session, payload: OrderIn, actor: Actor, key: str | None, di
     if actor.is_staff and payload.channel != "store":
         raise InvalidInput("invalid_channel", "orders placed in a store use channel 'store'")
     address = delivery.address.model_dump(mode="json") if delivery.address else None
+    position = _position(session, address)
     now = utcnow()
     order = {
         "id": uuid7(),
@@ -99,8 +100,8 @@ def _place(session: Session, payload: OrderIn, actor: Actor, key: str | None, di
         "pickup_store": delivery.store if delivery.method == "click_collect" else None,
         "address": address,
         "country": address["country"] if address else None,
-        "dest_lat": address.get("lat") if address else None,
-        "dest_lon": address.get("lon") if address else None,
+        "dest_lat": position.lat if position else None,
+        "dest_lon": position.lon if position else None,
         "total_value": sum((line.unit_price * line.qty for line in payload.lines), Decimal("0")),
         "tags": payload.tags,
         "created_by": actor.label,
@@ -131,6 +132,8 @@ def _place(session: Session, payload: OrderIn, actor: Actor, key: str | None, di
     created = {"channel": payload.channel}
     if actor.is_staff:
         created |= {"associate": actor.name, "store": actor.store}
+    if position is not None and position.near:
+        created["position"] = {"approximated_from_postcode": position.postcode, "near": list(position.near)}
     if payload.promised_by is not None:
         created["promised_by"] = payload.promised_by.isoformat()
     # The order's own events go in one insert with those of its fulfilments.
@@ -139,6 +142,16 @@ def _place(session: Session, payload: OrderIn, actor: Actor, key: str | None, di
         timeline.append(_parked(order["id"], actor, plan.unfulfilled, _NO_RULE_SET))
     fulfilments = allocation.assign(session, order["id"], routing, actor, timeline=timeline)
     return order_view(order, lines, fulfilments)
+
+
+def _position(session: Session, address: dict | None) -> Approximation | None:
+    """Where a home delivery goes: the address's coordinates, or where its postcode places it in the
+    network (`near` names the locations that placed it); None when neither is known."""
+    if address is None:
+        return None
+    if address.get("lat") is not None and address.get("lon") is not None:
+        return Approximation(address["lat"], address["lon"], near=(), postcode=address["postcode"])
+    return near_postcode(address["country"], address["postcode"], allocation.sites_cache.get(session).values())
 
 
 def routing_request(order: Mapping, lines: Sequence[Mapping], demand: Mapping[str, int],

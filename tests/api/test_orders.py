@@ -1,6 +1,6 @@
 """Placing orders: routing, reservations, idempotency, cancellation."""
 
-from .conftest import CAP, JNS, PARIS, TEE
+from .conftest import CAP, JNS, LOCATIONS, PARIS, TEE
 
 
 def test_home_order_goes_to_the_nearest_location_that_has_everything(network):
@@ -121,3 +121,19 @@ def test_store_associate_places_store_orders(network):
     assert response.status_code == 422 and response.json()["error"]["code"] == "invalid_channel"
     order = network.place([(TEE, 1)], headers=store, channel="store")
     assert order["created_by"] == "PAR-01/S001"
+
+
+def test_an_address_without_coordinates_is_placed_by_its_postcode(network):
+    # Channels need not send coordinates, and the store app's endless aisle does not: such an
+    # order was routed as if every location were next door (a Paris customer served from Lyon).
+    postcodes = {"WH-LYS": "69720", "PAR-01": "75001", "PAR-02": "75009", "LYS-01": "69002"}
+    addressed = [loc | {"address": {"line1": "1 rue X", "postcode": postcodes[loc["code"]], "city": "X"}}
+                 for loc in LOCATIONS]
+    assert network.client.put("/api/v1/locations", json=addressed, headers=network.admin).status_code == 200
+    unplaced = {k: v for k, v in PARIS.items() if k not in ("lat", "lon")}
+    order = network.client.post("/api/v1/orders", json=network.order_body([(TEE, 1)], address=unplaced),
+                                headers=network.channel).json()
+    assert [f["location"] for f in order["fulfilments"]] == ["PAR-01"]
+    created = next(e for e in network.client.get(f"/api/v1/orders/{order['id']}/timeline",
+                                                 headers=network.admin).json() if e["kind"] == "order.created")
+    assert created["details"]["position"] == {"approximated_from_postcode": "75004", "near": ["PAR-01", "PAR-02"]}
