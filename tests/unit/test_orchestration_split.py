@@ -166,3 +166,60 @@ def test_the_shortlist_keeps_the_locations_that_hold_the_whole_order():
     items = items_of({sku: 1 for sku in "ABCD"}, ())
     found = search(items, [*stores, warehouse], SplitPolicy(max_parcels=4), BY_COST, {})
     assert found.pool == 12 and found.best.codes == ("WH",)
+
+
+def _store(code, cost, stock, km=1.0):
+    return Candidate(code, "store", False, km, cost, 0.1, stock, 0.0, 0.0)
+
+
+def test_a_split_divides_the_items_another_way_to_keep_every_parcel_above_the_minimum():
+    # Each unit is worth 8.00; a parcel must carry 10.00. Taking all it can from
+    # the first store would leave the second with P4 alone (8.00); P1 P2 from the
+    # first and P3 P4 from the second (16.00 each) is a valid split.
+    first = _store("LYS", 5.0, {"P1": 1, "P2": 1, "P3": 1})
+    second = _store("WH", 6.0, {"P2": 1, "P3": 1, "P4": 1})
+    items = items_of({sku: 1 for sku in ("P1", "P2", "P3", "P4")}, ())
+    prices = {sku: 8.0 for sku in ("P1", "P2", "P3", "P4")}
+    plan = evaluate(items, [first, second], prices, SplitPolicy(min_value_per_parcel=10))
+    assert plan is not None and plan.served == 4
+    assert [(c.code, lines) for c, lines in plan.parts] == [("LYS", {"P1": 1, "P2": 1}), ("WH", {"P3": 1, "P4": 1})]
+    found = search(items, [first, second], SplitPolicy(min_value_per_parcel=10), BY_COST, prices)
+    assert found.best.codes == ("LYS", "WH") and found.best.served == 4
+
+
+def test_a_split_is_still_refused_when_no_division_keeps_every_parcel_above_the_minimum():
+    # The second store holds only P3 (8.00): whatever the division, its parcel is too small.
+    first = _store("LYS", 5.0, {"P1": 1, "P2": 1, "P3": 1})
+    second = _store("WH", 6.0, {"P3": 1})
+    items = items_of({"P1": 1, "P2": 1, "P3": 1, "P4": 1}, ())
+    prices = {sku: 8.0 for sku in ("P1", "P2", "P3", "P4")}
+    assert evaluate(items, [first, second], prices, SplitPolicy(min_value_per_parcel=10)) is None
+
+
+def test_many_stores_holding_one_unit_do_not_crowd_out_two_that_hold_the_whole_order():
+    # Thirteen near stores hold one T-shirt each, two distant ones four each: the
+    # order for 8 is served in full by the two distant stores (3 parcels allowed).
+    near = [_store(f"N{i:02d}", 5.0 + i / 100, {"TEE": 1}) for i in range(13)]
+    far = [_store(f"F{i}", 7.0 + i / 100, {"TEE": 4}, km=400.0) for i in range(2)]
+    found = search(items_of({"TEE": 8}, ()), [*near, *far], SplitPolicy(max_parcels=3), BY_COST, {"TEE": 20.0})
+    assert found.best.served == 8 and found.best.codes == ("F0", "F1")
+
+
+def test_the_store_that_holds_the_whole_quantity_is_weighed_past_the_nearest_few():
+    # Twelve near stores hold one T-shirt each, W holds both T-shirts ordered and
+    # C the cap: W + C (10.70) beat two near stores + C (15.20).
+    near = [_store(f"N{i:02d}", 5.0 + i / 1000, {"TEE": 1}) for i in range(12)]
+    caps = _store("C", 5.2, {"CAP": 1}, km=20.0)
+    whole = _store("W", 5.5, {"TEE": 2}, km=40.0)
+    found = search(items_of({"TEE": 2, "CAP": 1}, ()), [*near, caps, whole], SplitPolicy(max_parcels=3), BY_COST,
+                   {"TEE": 20.0, "CAP": 20.0})
+    assert found.best.served == 3 and found.best.codes == ("C", "W")
+
+
+def test_the_shortlist_fills_its_room_with_the_next_best_stores():
+    # The four nearest stores hold one unit each; the next ones two each. Three
+    # units in two parcels (one near, one of the next) beat three near parcels.
+    near = [_store(f"N{i}", 5.0 + i / 100, {"TEE": 1}) for i in range(4)]
+    next_ = [_store(f"M{i:02d}", 5.1 + i / 100, {"TEE": 2}) for i in range(10)]
+    found = search(items_of({"TEE": 3}, ()), [*near, *next_], SplitPolicy(max_parcels=3), BY_COST, {"TEE": 20.0})
+    assert found.pool == 12 and found.best.parcels == 2 and found.best.codes == ("M00", "N0")

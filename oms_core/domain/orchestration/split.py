@@ -12,16 +12,20 @@ warehouse can beat three stores.
   the first ranking criterion, and a branch stops as soon as it is worse than
   the best complete plan plus the tolerance).
 - Bounded when they are many: the search keeps a shortlist (for each item of
-  the order the few best candidates that hold it, and the few best that hold
-  everything), at most `SHORTLIST` locations, and is exact over those.
+  the order the few best candidates that hold it, plus, when these fall short
+  of the quantity ordered, the best that holds all of it or those holding the
+  most of it; the few best that hold everything; the next best holders fill
+  what room is left), at most `SHORTLIST` locations, and is exact over those.
 - Ship-together groups (kits) are served whole by one location or not at all.
-- Within a plan, units are taken from its locations in ranking order; a split
-  plan whose parcel is worth less than the policy's minimum is not allowed.
+- Within a plan, units are taken from its locations in ranking order; when that
+  leaves a parcel of a split worth less than the policy's minimum, other ways
+  of dividing the same items among the same locations are tried (a bounded
+  number), and the plan is refused only when none keeps every parcel above it.
 """
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from itertools import islice
+from itertools import islice, permutations, product
 from math import inf
 
 from .criteria import Criterion, Ranked, rank
@@ -29,6 +33,11 @@ from .reading import Fields
 
 SHORTLIST = 12
 _PER_ITEM = 4  # shortlisted candidates per item of the order, and that hold everything
+# Bounds on the search for another division of a plan's items among its locations
+# (only when a parcel falls under the minimum value): fill orders tried per SKU,
+# and divisions tried per plan.
+_FILL_ORDERS = 24
+_DIVISIONS = 512
 
 
 @dataclass(frozen=True)
@@ -162,10 +171,16 @@ def evaluate(items: Sequence[Item], combo: Sequence[Candidate], prices: Mapping[
             missing.append((item, need))
     if not all(taken):
         return None
-    if len(combo) > 1 and policy.min_value_per_parcel > 0:
-        for c, lines in zip(combo, taken):
-            if not c.collect_here and sum(q * prices.get(s, 0.0) for s, q in lines.items()) < policy.min_value_per_parcel:
-                return None
+    if len(combo) > 1 and policy.min_value_per_parcel > 0 and not _worth_sending(combo, taken, prices, policy):
+        # Filling in ranking order left a parcel too small, but another division of
+        # the same items among the same locations may not: e.g. stores holding
+        # P1 P2 P3 and P2 P3 P4 can send P1 P2 and P3 P4 rather than P1 P2 P3 and P4.
+        # Every division serves the same units at the same cost (the cost is the
+        # locations'), so the first that keeps every parcel above the minimum will do.
+        rebalanced = _rebalanced(items, combo, prices, policy)
+        if rebalanced is None:
+            return None
+        taken = rebalanced
     return Plan(
         parts=list(zip(combo, taken)),
         served=served,
@@ -179,6 +194,54 @@ def evaluate(items: Sequence[Item], combo: Sequence[Candidate], prices: Mapping[
         parcels=len(combo),
         codes=tuple(sorted(c.code for c in combo)),
     )
+
+
+def _worth_sending(combo: Sequence[Candidate], taken: Sequence[Mapping[str, int]], prices: Mapping[str, float],
+                   policy: SplitPolicy) -> bool:
+    """Does every parcel carry the policy's minimum value? (Goods collected at the
+    pickup store are not a parcel.)"""
+    return all(c.collect_here or sum(q * prices.get(s, 0.0) for s, q in lines.items()) >= policy.min_value_per_parcel
+               for c, lines in zip(combo, taken))
+
+
+def _divisions(item: Item, combo: Sequence[Candidate]) -> list[tuple[tuple[int, str, int], ...]]:
+    """The ways this item can be divided among the combination's locations, each
+    serving as many of its units as the ranking-order fill does, that one first.
+    A division is a tuple of (location index, SKU, units)."""
+    if item.together:
+        ways = [tuple((k, sku, q) for sku, q in item.units.items()) for k, c in enumerate(combo) if c.covers(item.units)]
+        return ways or [()]
+    ((sku, qty),) = item.units.items()
+    holders = [k for k, c in enumerate(combo) if c.stock.get(sku, 0)]
+    ways: dict[tuple[tuple[int, str, int], ...], None] = {}
+    # Filling from its holders in each order (the ranking order first) always serves
+    # the most units, each time divided differently; several orders may give the same.
+    for order in islice(permutations(holders), _FILL_ORDERS):
+        need, division = qty, []
+        for k in order:
+            take = min(combo[k].stock[sku], need)
+            division.append((k, sku, take))
+            need -= take
+            if need == 0:
+                break
+        ways.setdefault(tuple(sorted(division)), None)
+    return list(ways) or [()]
+
+
+def _rebalanced(items: Sequence[Item], combo: Sequence[Candidate], prices: Mapping[str, float],
+                policy: SplitPolicy) -> list[dict[str, int]] | None:
+    """The first division of the items among these locations in which each sends
+    something and every parcel carries the minimum value; None when none of the
+    divisions tried does. Parcels are few, so the divisions are few; they are
+    capped all the same."""
+    for choice in islice(product(*(_divisions(item, combo) for item in items)), _DIVISIONS):
+        taken: list[dict[str, int]] = [{} for _ in combo]
+        for division in choice:
+            for k, sku, q in division:
+                taken[k][sku] = q
+        if all(taken) and _worth_sending(combo, taken, prices, policy):
+            return taken
+    return None
 
 
 @dataclass
@@ -202,7 +265,7 @@ def search(items: Sequence[Item], candidates: Sequence[Candidate], policy: Split
     plans evaluated."""
     primary = ranking[0]
     ordered = sorted(candidates, key=lambda c: (primary.value(c), c.code))
-    pool = _shortlist(items, ordered, shortlist) if shortlist and len(ordered) > shortlist else ordered
+    pool = _shortlist(items, ordered, shortlist, policy.limit) if shortlist and len(ordered) > shortlist else ordered
     result = Search(pool=len(pool), candidates=len(candidates))
     if not pool:
         return result
@@ -261,19 +324,58 @@ def _served_by_all(items: Sequence[Item], pool: Sequence[Candidate]) -> int:
     return served
 
 
-def _shortlist(items: Sequence[Item], ordered: Sequence[Candidate], size: int) -> list[Candidate]:
+def _shortlist(items: Sequence[Item], ordered: Sequence[Candidate], size: int, parcels: int) -> list[Candidate]:
     """At most `size` candidates, best first: the best few that hold the whole
     order come first (a single parcel is usually the answer), then the best
-    holders of each item in turn."""
-    def holds(c: Candidate, item: Item) -> bool:
-        return c.covers(item.units) if item.together else c.stock.get(next(iter(item.units)), 0) > 0
-
+    holders of each item in turn, then the next best holders while there is room."""
     whole = islice((c for c in ordered if all(c.covers(item.units) for item in items)), _PER_ITEM)
     picked = dict.fromkeys(c.code for c in whole)
-    per_item = [list(islice((c for c in ordered if holds(c, item)), _PER_ITEM)) for item in items]
-    for place in range(_PER_ITEM):
+    per_item = [_holders(item, ordered, parcels) for item in items]
+    for place in range(max(map(len, per_item), default=0)):
         for holders in per_item:
             if place < len(holders):
                 picked.setdefault(holders[place].code)
+    # Room left (an order of one or two items rarely fills it): the next best
+    # holders, which can only add plans to weigh.
+    for c in ordered:
+        if len(picked) >= size:
+            break
+        if c.code not in picked and any(_holds(c, item) for item in items):
+            picked[c.code] = None
     kept = set(list(picked)[:size])
     return [c for c in ordered if c.code in kept]
+
+
+def _holds(c: Candidate, item: Item) -> bool:
+    return c.covers(item.units) if item.together else c.stock.get(next(iter(item.units)), 0) > 0
+
+
+def _holders(item: Item, ordered: Sequence[Candidate], parcels: int) -> list[Candidate]:
+    """The shortlisted holders of one item, best first: its best few, and, when
+    none of these holds the whole quantity ordered, the best one that does (one
+    parcel is usually cheaper than several); when even so they cannot serve the
+    quantity within the parcels allowed (many near locations holding a unit or
+    two), the locations holding the most of it. These come second in line, so
+    that the holders of the other items do not crowd them out."""
+    best = list(islice((c for c in ordered if _holds(c, item)), _PER_ITEM))
+    if item.together:
+        return best  # a kit is served whole by any one of its holders
+    ((sku, qty),) = item.units.items()
+    extra: list[Candidate] = []
+    if not any(c.stock[sku] >= qty for c in best):
+        extra += islice((c for c in ordered if c.stock.get(sku, 0) >= qty), 1)
+    if _servable([*best, *extra], item, parcels) < qty:
+        biggest = sorted((c for c in ordered if _holds(c, item)), key=lambda c: -min(c.stock[sku], qty))[:parcels]
+        reachable = _servable(biggest, item, parcels)
+        for c in biggest:
+            if _servable([*best, *extra], item, parcels) >= reachable:
+                break
+            if all(c.code != b.code for b in best):
+                extra.append(c)
+    return [*best[:1], *extra, *best[1:]]
+
+
+def _servable(holders: Sequence[Candidate], item: Item, parcels: int) -> int:
+    """The most units of a single-SKU item these holders can send in `parcels` parcels."""
+    ((sku, qty),) = item.units.items()
+    return min(qty, sum(sorted((c.stock.get(sku, 0) for c in holders), reverse=True)[:parcels]))
