@@ -80,7 +80,8 @@ def stage_of(view: dict, today: datetime) -> Stage | None:
     stage = stages.get(view["status"])
     if stage is not None:
         return stage
-    return Stage.DONE_TODAY if _parse(view["updated_at"]).date() == today.date() else None
+    # The store's day (the device's zone), as every date the app shows.
+    return Stage.DONE_TODAY if _parse(view["updated_at"]).astimezone().date() == today.astimezone().date() else None
 
 
 def due_of(view: dict) -> datetime | None:

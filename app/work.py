@@ -6,7 +6,7 @@ import asyncio
 import copy
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import date
 from enum import StrEnum
 
 from contract.counts import SUPERSEDED
@@ -74,7 +74,7 @@ class Work:
         view = self.cache.fulfilment(fulfilment_id)
         if view is None:
             return Feedback(Tone.ERROR, "This order is no longer on this device")
-        if mutation_id is not None and self.cache.outbox_entries([mutation_id]):
+        if mutation_id is not None and self.cache.recorded(mutation_id):
             return Feedback(Tone.OK, done or f"{_ref(view)}: {kind} recorded")  # the same tap again: done once
         elsewhere = prepared_elsewhere(view, self.store.store_code, self.store.network)
         if elsewhere:
@@ -152,10 +152,11 @@ class Work:
     def pick_list(self, fulfilment_ids: list[str]) -> list[dict]:
         """Several orders picked in one walk: what to take, product by product."""
         wanted: dict[str, dict] = {}
-        for fid in fulfilment_ids:
-            view = self.cache.fulfilment(fid)
-            if view is None:
-                continue
+        # Oldest first, whatever order they were chosen in: a scan goes to the first still needing it.
+        views = sorted(filter(None, map(self.cache.fulfilment, fulfilment_ids)),
+                       key=lambda v: (v["created_at"], v["id"]))
+        for view in views:
+            fid = view["id"]
             for line in view["lines"]:
                 left = line["qty"] - line["picked"]
                 if left > 0:
@@ -333,7 +334,7 @@ class Work:
         if missing:
             return Feedback(Tone.ERROR, "Parcels missing from the manifest: " + ", ".join(missing))
         location = self.cache.location()
-        pdf = documents.manifest(manifest_id, manifest["carrier"], datetime.now(UTC).date(), list(views.values()),
+        pdf = documents.manifest(manifest_id, manifest["carrier"], date.today(), list(views.values()),
                                  location or {})
         for fid in views:
             self.cache.enqueue("ship", associate.code, fid, {"carrier": manifest["carrier"], "manifest": manifest_id})
@@ -383,6 +384,8 @@ def _explain(exc: DomainError, view: dict, product: Callable[[str], dict | None]
     match exc.code:
         case "wrong_item":
             return f"Wrong item: {name} is not in {_ref(view)}. Put it back and scan an item from the list."
+        case "too_many":
+            return f"Only {exc.details.get('qty')} × {name} to give back in {_ref(view)}"
         case "over_pick":
             return f"Too many: all {exc.details.get('qty')} × {name} are already picked"
         case "invalid_transition" if view["status"] == "assigned":

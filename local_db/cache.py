@@ -15,6 +15,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
+from itertools import islice
 from pathlib import Path
 
 from alembic import command
@@ -39,6 +40,7 @@ from .schema import (
 )
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+_CONFIRMED_KEPT = 10_000  # confirmed action ids remembered, to know a late second tap
 _SNAPSHOT_TABLES = {"fulfilment": fulfilment, "product": product, "stock": stock, "location": location}
 _KEYS = {"fulfilment": fulfilment.c.id, "product": product.c.sku, "stock": stock.c.sku, "location": location.c.code}
 
@@ -63,6 +65,10 @@ class LocalCache:
 
         self._lock = threading.RLock()
         self._listeners: list[Callable[[set[str]], None]] = []
+        # Actions the core confirmed and the outbox let go of, newest last: a second tap of the
+        # same action that comes after the sync is still the same action (a double tap spans
+        # seconds, so memory is enough, and a bounded one).
+        self._confirmed: dict[str, None] = {}
         self._migrate()
 
     def _migrate(self) -> None:
@@ -156,16 +162,20 @@ class LocalCache:
     def _forget_confirmed(self, conn: Connection) -> None:
         """Applied intents whose effect the cache now holds need not be replayed any more."""
         rows = conn.execute(
-            select(outbox.c.seq, outbox.c.fulfilment_id, outbox.c.result_version).where(outbox.c.state == "applied")
+            select(outbox.c.seq, outbox.c.id, outbox.c.fulfilment_id, outbox.c.result_version)
+            .where(outbox.c.state == "applied")
         ).all()
         versions = dict(
             conn.execute(
                 select(fulfilment.c.id, fulfilment.c.version).where(fulfilment.c.id.in_({r.fulfilment_id for r in rows}))
             ).all()
         ) if rows else {}
-        done = [r.seq for r in rows if r.result_version is None or versions.get(r.fulfilment_id, 0) >= r.result_version]
+        done = [r for r in rows if r.result_version is None or versions.get(r.fulfilment_id, 0) >= r.result_version]
         if done:
-            conn.execute(delete(outbox).where(outbox.c.seq.in_(done)))
+            conn.execute(delete(outbox).where(outbox.c.seq.in_([r.seq for r in done])))
+            self._confirmed.update(dict.fromkeys(r.id for r in done))
+            for old in list(islice(self._confirmed, max(0, len(self._confirmed) - _CONFIRMED_KEPT))):
+                del self._confirmed[old]
 
     # --- outbox ------------------------------------------------------------
 
@@ -175,6 +185,8 @@ class LocalCache:
         caller's `mutation_id` (made when the action began), recording it again records
         nothing more: a second tap is the same action."""
         mutation_id = mutation_id or str(uuid.uuid4())
+        if mutation_id in self._confirmed:
+            return mutation_id
         with self._write("outbox", "fulfilment") as conn:
             conn.execute(
                 sqlite_insert(outbox).values(
@@ -209,6 +221,10 @@ class LocalCache:
                 conn.execute(update(outbox).where(outbox.c.id == result["id"], outbox.c.state == "pending")
                              .values(**values))
             self._forget_confirmed(conn)
+
+    def recorded(self, mutation_id: str) -> bool:
+        """Was this action recorded already (waiting in the outbox, or confirmed since)?"""
+        return mutation_id in self._confirmed or bool(self.outbox_entries([mutation_id]))
 
     def outbox_entries(self, mutation_ids: Iterable[str]) -> dict[str, dict]:
         """These intents as the outbox holds them (state, error). An applied intent leaves

@@ -4,7 +4,7 @@ rules refuse is left out here; the core refuses it too and the app says why."""
 
 import copy
 
-from contract.errors import DomainError
+from contract.errors import DomainError, InvalidInput
 from contract.fulfilment import Action, FulfilmentStatus, next_status
 from contract.picking import add_picks, everything_picked
 from contract.pickup import handover
@@ -45,8 +45,14 @@ def apply(state: dict, kind: str, args: dict) -> None:
         returned = {}
         for item in args["lines"]:
             returned[item["sku"]] = returned.get(item["sku"], 0) + item["qty"]
+        held = {line["sku"]: line["qty"] for line in state["lines"]}
+        for sku, qty in returned.items():  # refused as the core refuses them, not capped
+            if sku not in held:
+                raise InvalidInput("wrong_item", f"{sku} is not in this fulfilment", sku=sku)
+            if qty > held[sku]:
+                raise InvalidInput("too_many", f"only {held[sku]} of {sku} to reject", sku=sku, qty=held[sku])
         for line in state["lines"]:
-            line["qty"] -= min(returned.get(line["sku"], 0), line["qty"])
+            line["qty"] -= returned.get(line["sku"], 0)
             line["picked"] = min(line["picked"], line["qty"])
         state["lines"] = [line for line in state["lines"] if line["qty"] > 0]
         if not state["lines"]:

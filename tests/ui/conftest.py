@@ -1,6 +1,7 @@
 """The store app's logic against the real core in process (no browser)."""
 
 import asyncio
+import time
 from collections.abc import Callable
 from datetime import datetime
 
@@ -41,3 +42,14 @@ def shop(network, tmp_path) -> Shop:
     shop = Shop(network, tmp_path)
     yield shop
     shop.app.cache.close()
+
+
+@pytest.fixture
+def in_paris(monkeypatch):
+    """The store's device is set to Paris time (UTC+1 in winter, +2 in summer): its `today`
+    starts at the local midnight."""
+    monkeypatch.setenv("TZ", "Europe/Paris")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()

@@ -1,24 +1,13 @@
 """Dates as associates read them, from whatever stamp the core or the cache keeps."""
 
-import time
 from datetime import UTC, date, datetime
 
-import pytest
 
 from app.dates import readable
 from app.insights import moment_of
 
 TODAY = date(2026, 12, 7)
 
-
-@pytest.fixture
-def in_paris(monkeypatch):
-    """The store's device is in Paris (UTC+1 in December)."""
-    monkeypatch.setenv("TZ", "Europe/Paris")
-    time.tzset()
-    yield
-    monkeypatch.undo()
-    time.tzset()
 
 
 def test_a_moment_is_said_in_the_store_s_time_a_day_without_one(in_paris):

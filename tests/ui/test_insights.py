@@ -1,7 +1,5 @@
 """Manager and head-office data (app/insights.py) against the real core in process."""
 
-import os
-import time
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -133,19 +131,6 @@ def test_a_dry_run_says_its_routing_costs_in_the_network_s_currency():
 # --- the periods: whole local days ------------------------------------------------------------------
 
 
-@pytest.fixture
-def paris_wall_clock():
-    """The store app runs on a tablet set to Paris time (its `today` starts at the local midnight)."""
-    before = os.environ.get("TZ")
-    os.environ["TZ"] = "Europe/Paris"
-    time.tzset()
-    yield
-    if before is None:
-        del os.environ["TZ"]
-    else:
-        os.environ["TZ"] = before
-    time.tzset()
-
 
 @pytest.mark.parametrize("placed, now, today", [
     # The clocks go forward at 02:00: orders at 23:30 on Saturday 28 March and 09:00 on Sunday.
@@ -153,7 +138,7 @@ def paris_wall_clock():
     # The clocks go back at 03:00: orders at 00:30 and 09:00 on Sunday 25 October.
     ([datetime(2026, 10, 25, 0, 30), datetime(2026, 10, 25, 9, 0)], datetime(2026, 10, 25, 12, 0), 2),
 ], ids=["spring-forward", "fall-back"])
-def test_today_starts_at_the_local_midnight_on_the_days_the_clocks_change(network, monkeypatch, paris_wall_clock,
+def test_today_starts_at_the_local_midnight_on_the_days_the_clocks_change(network, monkeypatch, in_paris,
                                                                           placed, now, today):
     """The manager's "Today", at noon on the Sunday the clocks change (Paris). On 29 March the Orders
     tile reads 2: Saturday's 23:30 order counts as today, "today" starting at 23:00 on Saturday. On
@@ -170,7 +155,7 @@ def test_today_starts_at_the_local_midnight_on_the_days_the_clocks_change(networ
     assert tiles["orders"] == str(today)
 
 
-def test_the_7_day_chart_shows_7_whole_days(network, monkeypatch, paris_wall_clock):
+def test_the_7_day_chart_shows_7_whole_days(network, monkeypatch, in_paris):
     """Two orders a day (09:00 and 16:00, Paris) from Wednesday 4 to Wednesday 11 March, the
     manager looks at "7 days" at noon on the 11th. The chart of orders per day has 8 bars, the first
     one (4 March) showing 1 order for a day that had 2: "7 days" is the last 168 hours, which starts

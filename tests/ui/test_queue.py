@@ -86,3 +86,12 @@ def test_orders_to_pick_together_come_most_urgent_first_with_what_is_left():
     sooner["lines"] = [{"sku": "A", "qty": 2, "picked": 1}, {"sku": "B", "qty": 1, "picked": 0}]
     assert [said for _, said in to_pick_together([later, sooner], NOW)] == [
         "W-2 · 2 items to pick · 40 min left", "W-1 · 2 items to pick · 3 h 30 left"]
+
+
+def test_done_today_is_the_store_s_day(in_paris):
+    # 01:10 in Paris on 24 Nov (00:10 UTC): an order shipped at 00:30 Paris time is today's; one
+    # shipped at 23:50 Paris time the day before is not (it was by the UTC day).
+    now = datetime(2026, 11, 24, 0, 10, tzinfo=UTC)
+    assert stage_of(view("1", "shipped", updated=datetime(2026, 11, 23, 23, 30, tzinfo=UTC)), now) is Stage.DONE_TODAY
+    assert stage_of(view("2", "shipped", updated=datetime(2026, 11, 23, 22, 50, tzinfo=UTC)),
+                    datetime(2026, 11, 23, 23, 20, tzinfo=UTC)) is None

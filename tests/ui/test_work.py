@@ -300,3 +300,42 @@ def test_parcels_share_the_order_s_weight_and_keep_their_boxes():
     assert shared(one, 1.2, 2) == [PlannedParcel("L", 0.6), PlannedParcel("M", 0.6)]  # not 1.2 + 0.6
     assert shared(shared(one, 1.2, 2), 1.2, 1) == [PlannedParcel("L", 1.2)]
     assert len(shared(one, 1.2, 50)) == 20 and shared(one, 1.2, 0) == [PlannedParcel("L", 1.2)]
+
+
+def test_a_pick_list_scan_goes_with_the_oldest_order_whatever_order_they_were_chosen_in(shop):
+    older, newer = shop.order([(TEE, 1)]), shop.order([(TEE, 1)])
+    for fid in (older, newer):
+        shop.work.accept(shop.associate, fid)
+    said = shop.work.scan_for_list(shop.associate, [newer, older], TEE_EAN)  # the newer ticked first
+    assert said.message.endswith("(put it with W-000001)")
+    assert shop.app.cache.fulfilment(older)["status"] == "picked"
+
+
+def test_a_second_tap_on_void_after_the_sync_keeps_the_labels_the_first_tap_made(shop):
+    # Online the engine syncs as soon as the first tap queues the void, and the outbox lets it go:
+    # a second tap of the same dialog made other tracking numbers, which the core then refused.
+    fid = shop.order([(TEE, 1)])
+    shop.work.accept(shop.associate, fid)
+    shop.work.scan(shop.associate, fid, TEE_EAN)
+    shop.work.pack(shop.associate, fid, [PlannedParcel("M", 0.5)])
+    shop.sync()
+    mid = "00000000-0000-4000-8000-0000000000bb"
+    shop.work.void_labels(shop.associate, fid, mid)
+    made = shop.app.cache.fulfilment(fid)["parcels"][0]["tracking_number"]
+    shop.sync()
+    second = shop.work.void_labels(shop.associate, fid, mid)
+    zpl = next(d.content for d in second.documents if d.media_type == "application/zpl")
+    assert made.encode() in zpl  # the labels the first tap printed
+    shop.sync()
+    assert shop.app.cache.rejections() == []
+    assert shop.app.cache.server_fulfilment(fid)["parcels"][0]["tracking_number"] == made
+
+
+def test_giving_back_more_units_than_the_line_holds_is_refused_at_once(shop):
+    # The core refuses it (too_many): the tablet showed the order given back until the next sync.
+    fid = shop.order([(TEE, 3)])
+    shop.work.accept(shop.associate, fid)
+    said = shop.work.reject(shop.associate, fid, "out_of_stock", {TEE: 5})
+    assert said.refused and said.message == "Only 3 × T-shirt blue M to give back in W-000001"
+    assert shop.app.cache.pending_count() == 1  # the accept only
+    assert shop.app.cache.fulfilment(fid)["status"] == "accepted"
