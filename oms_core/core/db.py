@@ -105,6 +105,10 @@ def streaming(engine: Engine) -> Iterator[Connection]:
         yield connection
 
 
+def _lower(value: object) -> object:
+    return value.lower() if isinstance(value, str) else value
+
+
 def _configure_sqlite(engine: Engine, path: Path | None) -> None:
     writers = _WriterLock(path)
 
@@ -116,6 +120,9 @@ def _configure_sqlite(engine: Engine, path: Path | None) -> None:
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute(f"PRAGMA busy_timeout={_WRITE_LOCK_TIMEOUT_S * 1000}")
         cur.close()
+        # SQLite's lower() folds ASCII only: 'ÉCHARPE' would not match 'écharpe' in a search
+        # (ilike), as it does on PostgreSQL.
+        dbapi_conn.create_function("lower", 1, _lower, deterministic=True)
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn) -> None:  # noqa: ANN001

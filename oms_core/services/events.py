@@ -54,8 +54,13 @@ def event(
 
 
 def _when(actor: Actor) -> datetime:
+    return done_time(actor.label)
+
+
+def done_time(label: str | None) -> datetime:
+    """When the action being recorded was done: what `done_at` set for this actor, else now."""
     done = _done.get()
-    return done[1] if done is not None and done[0] == actor.label else utcnow()
+    return done[1] if done is not None and done[0] == label else utcnow()
 
 
 def write(session: Session, events: list[dict]) -> None:

@@ -8,11 +8,11 @@ never wait on each other in a cycle.
 """
 
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import datetime
 from functools import lru_cache
 
-from sqlalchemy import Engine, Update, bindparam, case, func, insert, select, update
+from sqlalchemy import Engine, Update, bindparam, case, func, insert, select, tuple_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
@@ -20,7 +20,7 @@ from contract.counts import FUTURE_TOLERANCE, MAX_AGE, SUPERSEDED, TOO_OLD
 from contract.errors import Conflict, InvalidInput
 from ..core.db import session_scope
 from ..models import MAX_UNITS, Location, Product, Stock, StockMovement, StockMovementKey, utcnow
-from . import changes
+from . import changes, events
 from .db_util import insert_missing, request_hash, require_known
 
 stock = Stock.__table__
@@ -76,12 +76,19 @@ def apply(session: Session, moves: Sequence[Move], actor: str | None) -> None:
     if not moves:
         return
     now = utcnow()
+    done = events.done_time(actor)
+    if done < now:
+        moves = _counted_since(session, moves, done)
+        if not moves:
+            return
     # Only receipts can meet a row that does not exist yet; any other move
     # needs stock that is there (and fails as a shortage when it is not).
+    # In (location, sku) order, as every row is touched: two batches never wait on each other.
     insert_missing(
         session,
         stock,
-        [{"location": m.location, "sku": m.sku, "updated_at": now} for m in moves if m.on_hand_delta > 0],
+        [{"location": location, "sku": sku, "updated_at": now}
+         for location, sku in sorted({(m.location, m.sku) for m in moves if m.on_hand_delta > 0})],
         ["location", "sku"],
     )
     for m in sorted(moves, key=lambda m: (m.location, m.sku)):
@@ -102,7 +109,20 @@ def apply(session: Session, moves: Sequence[Move], actor: str | None) -> None:
                 location=m.location,
                 sku=m.sku,
             )
-    _ledger(session, moves, actor, now)
+    _ledger(session, moves, actor, done)
+
+
+def _counted_since(session: Session, moves: Sequence[Move], done: datetime) -> list[Move]:
+    """Moves of an action done offline, pushed after a count of the same shelf: the count saw
+    the shelf as the action left it, so its on-hand change is in the count already (a parcel
+    gone before the shelf was counted is not taken off again); what it reserves still changes."""
+    keys = sorted({(m.location, m.sku) for m in moves if m.on_hand_delta})
+    if not keys:
+        return list(moves)
+    counted = set(session.execute(select(stock.c.location, stock.c.sku).where(
+        tuple_(stock.c.location, stock.c.sku).in_(keys), stock.c.counted_at > done)).all())
+    kept = [replace(m, on_hand_delta=0) if (m.location, m.sku) in counted else m for m in moves]
+    return [m for m in kept if m.on_hand_delta or m.reserved_delta]
 
 
 def apply_batch(engine: Engine, moves: Sequence[Move], actor: str, key: str | None) -> tuple[dict, bool]:
@@ -193,7 +213,8 @@ def count(session: Session, counts: Sequence[Count], actor: str | None, referenc
     insert_missing(
         session,
         stock,
-        [{"location": c.location, "sku": c.sku, "updated_at": now} for c in counts],
+        [{"location": location, "sku": sku, "updated_at": now}
+         for location, sku in sorted({(c.location, c.sku) for c in counts})],
         ["location", "sku"],
     )
     moves: list[Move] = []

@@ -70,8 +70,6 @@ _BODIES = {
     Action.COLLECT: CollectIn,
 }
 _FULFILMENT_ACTIONS = {action.value for action in _BODIES}
-# An action pushed this soon after the device dates it was sent as it was done: dated now.
-_SENT_AT_ONCE = timedelta(minutes=1)
 
 
 # --- pull -------------------------------------------------------------------
@@ -409,10 +407,7 @@ def _done_at(session: Session, mutation: MutationIn) -> datetime | None:
     fulfilment's timeline already holds (a tablet's clock can be wrong). None: now."""
     if mutation.at is None or mutation.type not in _FULFILMENT_ACTIONS or not mutation.fulfilment:
         return None
-    at = mutation.at if mutation.at.tzinfo else mutation.at.replace(tzinfo=UTC)
-    now = utcnow()
-    if now - at < _SENT_AT_ONCE:
-        return None
+    at = min(mutation.at if mutation.at.tzinfo else mutation.at.replace(tzinfo=UTC), utcnow())
     latest = session.execute(select(func.max(Event.at)).where(Event.fulfilment_id == mutation.fulfilment)).scalar()
     return max(at, latest) if latest is not None else at
 

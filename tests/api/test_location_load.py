@@ -6,13 +6,13 @@ them from the fulfilments the same way."""
 from datetime import timedelta
 
 from alembic import command
-from sqlalchemy import select, text
+from sqlalchemy import select, text, update
 from sqlalchemy.exc import OperationalError
 
 from oms_core.core import migrate
 from oms_core.core.db import session_scope
 from oms_core.domain.routing import LocationLoad
-from oms_core.models import LocationDay, utcnow
+from oms_core.models import Fulfilment, LocationDay, utcnow
 from oms_core.services import location_load
 from oms_core.services.fulfilments import expire_overdue
 
@@ -38,8 +38,13 @@ def _days(network) -> list[tuple]:
 
 def _give_and_take_back(network) -> None:
     """LYS-01 rejects one and lets one expire (both go to WH-LYS), PAR-01 is given two and one is cancelled."""
-    network.place([(TEE, 1)], address=LYON)
-    assert expire_overdue(network.engine, utcnow() + timedelta(minutes=61)) == 1
+    late = network.place([(TEE, 1)], address=LYON)["fulfilments"][0]["id"]
+    # Overdue now (the clock moved on instead would cross midnight late in the UTC day, and the
+    # expiry's reassignment would count on another day than its fulfilment).
+    with session_scope(network.engine) as session:
+        session.execute(update(Fulfilment).where(Fulfilment.id == late)
+                        .values(accept_by=utcnow() - timedelta(minutes=1)))
+    assert expire_overdue(network.engine, utcnow()) == 1
     rejected = network.place([(TEE, 1)], address=LYON)
     network.act(network.sign_in("LYS-01"), rejected["fulfilments"][0]["id"], "reject", {"reason": "damaged"})
     kept = network.place([(TEE, 1)], address=PARIS)

@@ -71,3 +71,22 @@ def test_a_dated_count_sent_again_needs_no_key(network):
     assert _move(network, network.admin, damaged).status_code == 201
     assert network.client.post(f"{API}/stock/counts", json=count, headers=network.admin).status_code == 201
     assert network.level("LYS-01", JNS)["on_hand"] == 11
+
+
+def test_receipts_of_the_same_new_skus_in_opposite_orders_do_not_deadlock(network):
+    # Two feeds receive the same new collection at once, lines in another order: new stock rows
+    # were inserted in the order sent, so on PostgreSQL each could wait on the other's.
+    for round_ in range(4):
+        skus = [f"NEW{round_}-{i:03d}" for i in range(300)]
+        assert network.client.put(f"{API}/products", json=[{"sku": s, "name": f"New {s}", "price": 1} for s in skus],
+                                  headers=network.admin).status_code == 200
+        start = threading.Barrier(2)
+
+        def send(skus, start=start):
+            start.wait()
+            return _move(network, network.admin,
+                         {"movements": [{"location": "WH-LYS", "sku": s, "delta": 1, "kind": "receipt"} for s in skus]})
+
+        with ThreadPoolExecutor(2) as pool:
+            answers = list(pool.map(send, [skus, skus[::-1]]))
+        assert [a.status_code for a in answers] == [201, 201], [a.text for a in answers]

@@ -56,6 +56,52 @@ def test_a_parcel_shipped_before_the_count_reached_the_core_stays_shipped(networ
     assert _count_corrections(network) == [1]  # the unit found, not the one shipped
 
 
+def _packed_one(core: Core) -> str:
+    """A parcel of one TEE packed at LYS-01 (3 on hand, 1 of them reserved for it)."""
+    store = core.sign_in("LYS-01")
+    fid = core.place([(TEE, 1)])["fulfilments"][0]["id"]
+    for action in ("accept", "pick", "pack"):
+        assert core.act(store, fid, action).status_code == 200
+    return fid
+
+
+def _ship(fid: str, at: datetime) -> dict:
+    return {"id": str(uuid.uuid4()), "type": "ship", "staff": "S001", "fulfilment": fid, "args": {},
+            "at": at.isoformat()}
+
+
+def test_a_parcel_shipped_offline_before_the_count_is_not_taken_off_again(network):
+    # Offline, the parcel leaves, then the shelf is counted (2: the parcel is gone); both reach
+    # the core later, in that order. The ship was dated when the core heard of it, after the
+    # count, so the count took it off again (1).
+    device, _ = enrol(network, "LYS-01")
+    fid = _packed_one(network)
+    shipped_at = datetime.now(UTC)
+    results = _push(network, device, _ship(fid, shipped_at), _count(2, shipped_at + timedelta(microseconds=1)))
+    assert [r["status"] for r in results] == ["applied", "applied"]
+    level = network.level("LYS-01", TEE)
+    assert (level["on_hand"], level["reserved"]) == (2, 0)
+
+
+def test_a_parcel_shipped_offline_and_synced_after_a_later_count_is_in_that_count(network):
+    # The same from two devices: the shelf counted on a handheld that syncs at once, after the
+    # parcel left from a tablet that syncs later. The count saw the shelf without the parcel.
+    tablet, _ = enrol(network, "LYS-01")
+    handheld, _ = enrol(network, "LYS-01")
+    fid = _packed_one(network)
+    shipped_at = datetime.now(UTC)
+    (counted,) = _push(network, handheld, _count(2, shipped_at + timedelta(microseconds=1)))
+    assert counted["status"] == "applied"
+    (shipped,) = _push(network, tablet, _ship(fid, shipped_at))
+    assert shipped["status"] == "applied"
+    level = network.level("LYS-01", TEE)
+    assert (level["on_hand"], level["reserved"]) == (2, 0)  # the parcel's reservation goes; its unit went already
+    with session_scope(network.engine) as session:
+        (moved,) = session.execute(select(StockMovement.on_hand_delta, StockMovement.reserved_delta).where(
+            StockMovement.reference == fid, StockMovement.kind == "ship")).all()
+    assert tuple(moved) == (0, -1)  # the ledger still sums to the stock
+
+
 def test_a_later_count_stands_over_an_earlier_one_that_arrives_late(network):
     offline, _ = enrol(network, "LYS-01")
     online, _ = enrol(network, "LYS-01")
