@@ -401,7 +401,7 @@ class Notification(SQLModel, table=True):
     subject: str = Field(max_length=200)
     body: str = Field(max_length=4000)
     data: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
-    status: str = Field(default="pending", max_length=16)  # pending | sent | failed
+    status: str = Field(default="pending", max_length=16)  # pending | sent | failed | withdrawn
     attempts: int = 0
     next_attempt_at: datetime = Field(default_factory=utcnow)
     last_error: str | None = Field(default=None, max_length=500)

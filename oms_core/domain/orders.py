@@ -30,16 +30,25 @@ def demand_by_sku(lines: Iterable[tuple[str, int]]) -> dict[str, int]:
 def counted(fulfilments: Sequence[Mapping]) -> list[tuple[FulfilmentStatus, dict[str, int]]]:
     """Each fulfilment view as (status, units per SKU), the way the order counts it.
 
-    A parcel shipped to the pickup store is counted by its arrival once it has
-    arrived (the arrival is what the customer collects, or what is cancelled
+    A parcel shipped to the pickup store is open until it arrives, then counted by
+    its arrival (the arrival is what the customer collects, or what is cancelled
     when nobody comes), never twice.
     """
     arrived = {f["arrived_from"] for f in fulfilments if f.get("arrived_from")}
     return [
-        (FulfilmentStatus(f["status"]), {line["sku"]: line["qty"] for line in f["lines"]})
+        (_as_counted(f), {line["sku"]: line["qty"] for line in f["lines"]})
         for f in fulfilments
         if f["id"] not in arrived
     ]
+
+
+def _as_counted(fulfilment: Mapping) -> FulfilmentStatus:
+    """A parcel on its way to the pickup store has reached no customer: the order counts it
+    as still in hand (open, like the packed parcel it was) until its arrival is collected."""
+    status = FulfilmentStatus(fulfilment["status"])
+    if status is FulfilmentStatus.SHIPPED and fulfilment["delivery_method"] == "ship_to_store":
+        return FulfilmentStatus.PACKED
+    return status
 
 
 def unfulfilled_by_sku(

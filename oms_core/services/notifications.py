@@ -22,16 +22,19 @@ from typing import Protocol
 from sqlalchemy import Engine, func, select, update
 from sqlmodel import Session
 
+from contract.fulfilment import FulfilmentStatus
 from contract.money import money
 from contract.words import counted
 
 from ..core.config import Settings
 from ..core.db import session_scope
-from ..models import Notification, Order, utcnow
+from ..models import Fulfilment, Notification, Order, utcnow
 from .db_util import insert_missing
 
 log = logging.getLogger("backroom.notify")
 
+# Messages true only while their order waits on the shelf: withdrawn, not sent, once it does not.
+_WHILE_ON_THE_SHELF = frozenset({"ready", "reminder"})
 _LEASE = timedelta(minutes=2)  # a claimed message is tried again after this if its sender died
 _FIRST_RETRY = timedelta(seconds=30)
 _LONGEST_WAIT = timedelta(hours=6)
@@ -153,11 +156,16 @@ def collected(session: Session, fulfilment_id: str, order_id: str, store: str, i
             {"store": store, "order_ref": ref, "items": items, "fulfilment": fulfilment_id})
 
 
-def shipped(session: Session, fulfilment_id: str, order_id: str, carrier: str, tracking_number: str) -> None:
+def shipped(session: Session, fulfilment_id: str, order_id: str, carrier: str, tracking_numbers: list[str]) -> None:
+    """One message for the shipment, with every parcel's tracking number (the first alone
+    under `tracking_number` too, as before several parcels were told)."""
     ref, name = _order_ref(session, order_id)
+    tracking = (f"tracking number {tracking_numbers[0]}" if len(tracking_numbers) == 1 else
+                f"in {len(tracking_numbers)} parcels, tracking numbers {', '.join(tracking_numbers)}")
     enqueue(session, f"shipped:{fulfilment_id}", "shipped", order_id, f"Your order {ref} is on its way",
-            f"Hello {name},\n\nyour order {ref} left with {carrier}, tracking number {tracking_number}.",
-            {"order_ref": ref, "carrier": carrier, "tracking_number": tracking_number, "fulfilment": fulfilment_id})
+            f"Hello {name},\n\nyour order {ref} left with {carrier}, {tracking}.",
+            {"order_ref": ref, "carrier": carrier, "tracking_number": tracking_numbers[0],
+             "tracking_numbers": tracking_numbers, "fulfilment": fulfilment_id})
 
 
 def refunded(session: Session, return_id: str, order_id: str, amount: Decimal, currency: str, store: str) -> None:
@@ -192,6 +200,13 @@ def _deliver(engine: Engine, sender: Sender, notification_id: int, now: datetime
             return 0  # another worker has it
         row = session.get(Notification, notification_id)
         assert row is not None
+        if row.kind in _WHILE_ON_THE_SHELF and session.execute(select(Fulfilment.status).where(
+                Fulfilment.id == row.data.get("fulfilment"))).scalar() != FulfilmentStatus.READY_FOR_PICKUP.value:
+            # Cancelled or collected before it went (a mail server down for an hour, say): "your
+            # order is ready, show this code" would tell the customer something no longer true.
+            row.status = "withdrawn"
+            session.add(row)
+            return 0
         message = Message(row.kind, row.recipient, row.subject, row.body, row.data)
         attempts = row.attempts
     try:

@@ -299,6 +299,13 @@ def _shipped_to_pickup_store(network, pickup_store):
     return order, parcel, sender, shipped["tracking_number"]
 
 
+def test_an_order_whose_parcel_is_on_its_way_to_the_pickup_store_is_not_completed(network):
+    # Nothing has reached the customer yet: it read "completed" until the parcel was scanned in.
+    pickup_store = network.sign_in("PAR-02")
+    order, *_ = _shipped_to_pickup_store(network, pickup_store)
+    assert _order(network, order["id"])["status"] == "allocated"
+
+
 def test_a_parcel_shipped_to_the_pickup_store_is_scanned_in_and_collected(network):
     pickup_store = network.sign_in("PAR-02")
     order, parcel, sender, tracking = _shipped_to_pickup_store(network, pickup_store)

@@ -94,3 +94,38 @@ def test_the_core_runs_the_notifier_and_the_counter_scheduler_unless_turned_off(
         assert client.app.state.notifier is not None and client.app.state.counter is not None
     with TestClient(create_app(settings)) as client:  # the tests' settings turn both off
         assert client.app.state.notifier is None and client.app.state.counter is None
+
+
+def test_a_shipment_in_several_parcels_is_told_with_every_tracking_number(network):
+    # It gave the first parcel's only: the customer could not follow the second box.
+    order = network.place([(TEE, 2)], address=LYON)
+    store = network.sign_in("LYS-01")
+    fid = order["fulfilments"][0]["id"]
+    for action in ("accept", "pick"):
+        network.act(store, fid, action)
+    assert network.act(store, fid, "pack", {"parcels": [{"tracking_number": "BR000000000011"},
+                                                        {"tracking_number": "BR000000000012"}]}).status_code == 200
+    assert network.act(store, fid, "ship", {"carrier": "colissimo"}).status_code == 200
+    (told,) = [n for n in _rows(network) if n.kind == "shipped"]
+    assert "in 2 parcels, tracking numbers BR000000000011, BR000000000012" in told.body
+    assert told.data["tracking_numbers"] == ["BR000000000011", "BR000000000012"]
+
+
+def test_the_pickup_code_is_not_sent_for_an_order_cancelled_before_it_went(network):
+    # The mail server down, the order cancelled meanwhile: "your order is ready, show this code"
+    # went out once the server was back.
+    store = network.sign_in("PAR-01")
+    order = network.place([(TEE, 1)], method="click_collect", store="PAR-01")
+    fid = order["fulfilments"][0]["id"]
+    for action in ("accept", "pick", "ready"):
+        assert network.act(store, fid, action).status_code == 200
+    cancelled = network.client.post(f"{API}/orders/{order['id']}/cancel", json={"reason": "customer_request"},
+                                    headers=network.channel)
+    assert cancelled.status_code == 200
+    server = Flaky(0)
+    deliver_due(network.engine, server, utcnow(), max_attempts=3)
+    assert [m.kind for m in server.sent] == []
+    (ready,) = [n for n in _rows(network) if n.kind == "ready"]
+    assert ready.status == "withdrawn"
+    listed = network.client.get(f"{API}/notifications", params={"status": "withdrawn"}, headers=network.admin)
+    assert [n["key"] for n in listed.json()] == [ready.key]

@@ -14,7 +14,7 @@ def list_notifications(
     session: ReadSessionDep,
     _: Admin,
     order_id: Annotated[str | None, Query(max_length=36)] = None,
-    status: Annotated[str | None, Query(pattern="^(pending|sent|failed)$")] = None,
+    status: Annotated[str | None, Query(pattern="^(pending|sent|failed|withdrawn)$")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> list:
     """What customers were told (or are about to be), newest first."""
