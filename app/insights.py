@@ -6,6 +6,7 @@ No Flet here.
 Every call answers data or raises DomainError with a message for the screen
 (the core's refusal as it said it, or that the core cannot be reached)."""
 
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
 
@@ -20,6 +21,7 @@ from .documents import Document
 from .store import StoreApp, _domain, place_name
 
 PERIODS = {"today": "Today", "7d": "7 days", "30d": "30 days"}
+_WHOLE = re.compile(r"[0-9]+")  # not str.isdigit, which takes "²" and other digits int() refuses
 EXPORTS = {"orders": "Orders", "fulfilments": "Fulfilments", "kpis": "KPIs", "returns": "Returns"}
 
 
@@ -245,22 +247,31 @@ class Insights:
 
     async def set_threshold(self, token: str | None, location: str, sku: str, threshold: str) -> str:
         text = threshold.strip()
-        if text and not text.isdigit():
+        if text and not _WHOLE.fullmatch(text):
             raise InvalidInput("bad_threshold", "The threshold is a whole number of units (empty stops the alert)")
-        sku = sku.strip().upper()
-        if not sku:
+        typed = sku.strip()
+        if not typed:
             raise InvalidInput("no_sku", "Give the SKU to watch")
+        sku = await self._catalog_sku(token, typed)
         value = int(text) if text else None
         await self._call("PUT", "/stock/alerts", token,
                          json={"thresholds": [{"location": location, "sku": sku, "threshold": value}]})
         return f"{sku}: alert at {value} units or fewer" if value is not None else f"{sku}: no alert any more"
+
+    async def _catalog_sku(self, token: str | None, typed: str) -> str:
+        """The SKU as the catalog spells it, typed in any case (or scanned): SKUs are not all in
+        capitals. As typed when the catalog has no such SKU, for the core to say so."""
+        found = await self._call("GET", "/products", token, params={"q": typed, "limit": 50})
+        spelled = [p["sku"] for p in found if p["sku"] == typed] or [
+            p["sku"] for p in found if p["sku"].casefold() == typed.casefold() or typed in p.get("barcodes", [])]
+        return spelled[0] if len(spelled) == 1 else typed
 
     async def set_capacity(self, token: str | None, store: str, capacity: str) -> str:
         """The store's daily capacity, as its manager sets it. Only the capacity is sent:
         the pause is its own switch (StoreApp.set_paused), and a screen's idea of it may
         be older than the core's."""
         text = capacity.strip()
-        if not text.isdigit():
+        if not _WHOLE.fullmatch(text):
             raise InvalidInput("bad_capacity", "The daily capacity is a whole number of orders")
         body = await self._call("PATCH", f"/locations/{store}/operations", token,
                                 json={"daily_capacity": int(text)})

@@ -8,6 +8,7 @@ Text being typed is kept apart (see Typed in the views) under keys
 text as its kind says and puts it at its path."""
 
 import copy
+import math
 import json
 import re
 from collections.abc import Callable
@@ -53,13 +54,21 @@ def field_words(draft: dict, path: str) -> str:
     return " · ".join(words) or "profile"
 
 
+# What the form shows for a list the profile leaves out (the core's default): written in
+# first when something inside it is edited, so that the rest of what was shown stays.
+DEFAULT_RANK = [{"by": "cost"}]
+_SHOWN_DEFAULTS = {"rank": DEFAULT_RANK}
+
+
 def set_at(draft: dict, path: str, value: object) -> dict:
     """A copy with `value` at `path`; None takes the field away (it falls back to its default)."""
     draft = copy.deepcopy(draft)
     parts = _parts(path)
     here = draft
     for part in parts[:-1]:
-        here = here.setdefault(part, {}) if isinstance(part, str) else here[part]
+        if isinstance(part, str) and part not in here:
+            here[part] = copy.deepcopy(_SHOWN_DEFAULTS.get(part, {}))
+        here = here[part]
     if value is None:
         if isinstance(here, dict):
             here.pop(parts[-1], None)
@@ -88,9 +97,11 @@ def read(kind: str, text: str) -> object:
         if re.fullmatch(r"-?\d+", number):
             return int(number)
         try:
-            return float(number)
+            value = float(number)
         except ValueError:
             return text
+        # "nan", "inf", "1e999" are floats but no JSON number: the validator names them as typed.
+        return value if math.isfinite(value) else text
     if kind == "list":
         return [part.strip() for part in text.split(",") if part.strip()]
     if kind == "json":
@@ -126,7 +137,7 @@ def folded(draft: dict, typed: dict[str, str]) -> dict:
 def add_rule_set(draft: dict) -> dict:
     names = {rule.get("name") for rule in draft.get("rule_sets", [])}
     name = next(f"Rule set {n}" for n in range(len(names) + 1, len(names) + 100) if f"Rule set {n}" not in names)
-    return edited(draft, "rule_sets", lambda rules: [*rules, {"name": name, "rank": [{"by": "cost"}]}], [])
+    return edited(draft, "rule_sets", lambda rules: [*rules, {"name": name, "rank": copy.deepcopy(DEFAULT_RANK)}], [])
 
 
 def remove_rule_set(draft: dict, index: int) -> dict:
@@ -217,7 +228,7 @@ def toggled(draft: dict, path: str, option: str, on: bool, options: tuple[str, .
 
 def add_criterion(draft: dict, rule: int) -> dict:
     def change(rank: object) -> list[dict]:
-        rank = rank if isinstance(rank, list) else [{"by": "cost"}]
+        rank = rank if isinstance(rank, list) else copy.deepcopy(DEFAULT_RANK)
         used = {c.get("by") for c in rank}
         unused = [c for c in CRITERIA if c not in used]
         return [*rank, {"by": unused[0]}] if unused else rank

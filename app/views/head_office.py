@@ -13,9 +13,9 @@ from contract.routing import CAPABILITIES, CONDITION_OPERATORS, CRITERIA, FALLBA
 
 from ..dates import readable
 from ..insights import Insights
-from ..profile_draft import (OPERATOR_WORDS, add_check, add_criterion, add_rule_set, at, check_path, checks_of,
-                             condition_text, field_words, folded, move_rule_set, remove_check, remove_criterion,
-                             remove_rule_set, set_at, set_check, shown, toggled)
+from ..profile_draft import (DEFAULT_RANK, OPERATOR_WORDS, add_check, add_criterion, add_rule_set, at, check_path,
+                             checks_of, condition_text, field_words, folded, move_rule_set, remove_check,
+                             remove_criterion, remove_rule_set, set_at, set_check, shown, toggled)
 from ..work import Feedback, Tone
 from .common import Typed, dropdown, feedback_bar, icon_button, screen, screen_title, tagged
 from .context import go, use_feedback, use_shift
@@ -207,7 +207,7 @@ def RoutingProfile() -> ft.Control:
     def rule_card(i: int) -> ft.Control:
         base = f"rule_sets[{i}]"
         count = len(now["rule_sets"])
-        rank = at(now, f"{base}.rank", [{"by": "cost"}])
+        rank = at(now, f"{base}.rank", DEFAULT_RANK)
         return tagged(f"rule-{i}", ft.Container(ft.Column([
             ft.Row([ft.Text(f"{i + 1}.", size=17, weight=ft.FontWeight.BOLD),
                     entry("text", f"{base}.name", f"Name of rule set {i + 1}", width=320),

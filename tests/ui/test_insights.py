@@ -200,3 +200,20 @@ def test_units_missing_twice_of_one_sku_are_one_sku(network):
     assert [(d["sku"], d["units"]) for d in alerts["discrepancies"]] == [(TEE, 1), (TEE, 1)]
     said = [c.value for c in _alerts(alerts).content.controls if isinstance(getattr(c, "value", None), str)]
     assert "1 SKU reported missing at pick in the last 7 days" in said, said
+
+
+def test_a_sku_is_watched_as_the_catalog_spells_it(shop, manager):
+    # It was put in capitals, and a SKU in lower case was then unknown.
+    assert shop.core.client.put("/api/v1/products", json=[{"sku": "gift-card-50", "name": "Gift card", "price": 50}],
+                                headers=shop.core.admin).status_code == 200
+    said = shop.run(Insights(shop.app).set_threshold(manager.token, "LYS-01", " gift-card-50 ", "2"))
+    assert said == "gift-card-50: alert at 2 units or fewer"
+
+
+@pytest.mark.parametrize("typed", ["²", "٣", "1.5", "-1"])
+def test_a_threshold_or_a_capacity_in_anything_but_0_to_9_is_refused_in_words(shop, manager, typed):
+    insights = Insights(shop.app)
+    with pytest.raises(DomainError, match="whole number"):  # "²" passed str.isdigit, then int() failed
+        shop.run(insights.set_threshold(manager.token, "LYS-01", TEE, typed))
+    with pytest.raises(DomainError, match="whole number"):
+        shop.run(insights.set_capacity(manager.token, "LYS-01", typed))

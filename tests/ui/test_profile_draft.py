@@ -111,3 +111,21 @@ def test_a_field_at_fault_is_named_as_the_form_shows_it(draft):
     assert field_words(draft, "rule_sets[1].rank[0].tolerance") == f"Rule set 2 '{name}' · rank 1 · tolerance"
     assert field_words(draft, "rule_sets[9].filters.exclude") == "Rule set 10 · filters · exclude"  # no such rule set
     assert field_words(draft, "") == "profile"
+
+
+def test_a_rule_set_without_rank_is_edited_from_the_ranking_the_form_shows():
+    # The form shows "Criterion 1: cost" (the core's default); choosing another, or typing its
+    # tolerance, failed on the missing list (and the tolerance on every redraw).
+    draft = copy.deepcopy(DEFAULT_PROFILE)
+    del draft["rule_sets"][2]["rank"]
+    parse_profile(draft)
+    assert at(set_at(draft, "rule_sets[2].rank[0].by", "distance"), "rule_sets[2].rank") == [{"by": "distance"}]
+    typed = folded(draft, {"number:rule_sets[2].rank[0].tolerance": "0.5"})
+    assert at(typed, "rule_sets[2].rank") == [{"by": "cost", "tolerance": 0.5}]
+    assert "rank" not in draft["rule_sets"][2]  # the draft itself untouched
+
+
+def test_a_number_json_cannot_carry_is_left_for_the_check_to_name():
+    # float() takes them, but no JSON number is: sending them failed before the core could answer.
+    assert [read("number", text) for text in ("nan", "inf", "-Infinity", "1e999")] == [
+        "nan", "inf", "-Infinity", "1e999"]

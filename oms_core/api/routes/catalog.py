@@ -36,7 +36,9 @@ def search_products(
         term = q.strip()
         every_word = and_(*[Product.name.ilike(f"%{_escape(w)}%", escape="\\") for w in term.split()[:8]])
         query = query.where(
-            or_(Product.sku == term, Product.sku.in_(select(Barcode.sku).where(Barcode.code == term)), every_word)
+            # A SKU typed in any case, as the name's words are (a scanned barcode is exact).
+            or_(Product.sku.ilike(_escape(term), escape="\\"), Product.sku.in_(select(Barcode.sku).where(
+                Barcode.code == term)), every_word)
         )
     products = session.execute(query).scalars().all()
     return _with_barcodes(session, products)
