@@ -185,9 +185,9 @@ class LocalCache:
         caller's `mutation_id` (made when the action began), recording it again records
         nothing more: a second tap is the same action."""
         mutation_id = mutation_id or str(uuid.uuid4())
-        if mutation_id in self._confirmed:
-            return mutation_id
         with self._write("outbox", "fulfilment") as conn:
+            if mutation_id in self._confirmed:  # under the lock the sync's _forget_confirmed takes
+                return mutation_id
             conn.execute(
                 sqlite_insert(outbox).values(
                     id=mutation_id, type=kind, staff=staff_code, fulfilment_id=fulfilment_id, args=args,

@@ -92,8 +92,10 @@ def send_code_again(session: Session, fulfilment_id: str, actor: Actor, wait: ti
     # Another store's fulfilment does not exist as far as this store is concerned.
     if fulfilment is None or fulfilment.location != actor.store:
         raise NotFound("fulfilment_not_found", f"no fulfilment {fulfilment_id} at this store")
+    # The order locked too (after its fulfilment, as a cancel takes them): one copy per order
+    # however many of its parts two tablets tap at once.
     ref, customer = session.execute(
-        select(Order.external_ref, Order.customer).where(Order.id == fulfilment.order_id)).one()
+        select(Order.external_ref, Order.customer).where(Order.id == fulfilment.order_id).with_for_update()).one()
     if fulfilment.status != READY:
         raise Conflict("not_ready_for_pickup", f"{ref} is {fulfilment.status.replace('_', ' ')}, not waiting on "
                        "the shelf: there is no pickup code to send", status=fulfilment.status)

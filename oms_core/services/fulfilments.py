@@ -97,9 +97,10 @@ def act(session: Session, fulfilment_id: str, action: Action, actor: Actor, body
                       details={"carrier": fulfilment.carrier, "tracking_number": fulfilment.tracking_number,
                                "manifest": body.manifest})
                 if fulfilment.delivery_method == "home":  # a parcel to a pickup store is announced on arrival
-                    others = [p["tracking_number"] for p in fulfilment.parcels[1:] if p.get("tracking_number")]
+                    numbers = [tracking_number, *(p["tracking_number"] for p in fulfilment.parcels[1:]
+                                                  if p.get("tracking_number"))]
                     notifications.shipped(session, fulfilment.id, fulfilment.order_id, fulfilment.carrier,
-                                          [tracking_number, *others])
+                                          list(dict.fromkeys(numbers)))  # a number given at ship may be one of them
         case Action.READY:
             assert isinstance(body, ReadyIn)
             next_status(status, action, collect_here=collect_here)  # refuses what is not collected here

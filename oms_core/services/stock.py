@@ -119,8 +119,10 @@ def _counted_since(session: Session, moves: Sequence[Move], done: datetime) -> l
     keys = sorted({(m.location, m.sku) for m in moves if m.on_hand_delta})
     if not keys:
         return list(moves)
-    counted = set(session.execute(select(stock.c.location, stock.c.sku).where(
-        tuple_(stock.c.location, stock.c.sku).in_(keys), stock.c.counted_at > done)).all())
+    # Locked (in key order, as every row is touched), so that a count being applied is waited for.
+    counted = {(row.location, row.sku) for row in session.execute(
+        select(stock.c.location, stock.c.sku, stock.c.counted_at).where(tuple_(stock.c.location, stock.c.sku).in_(keys))
+        .order_by(stock.c.location, stock.c.sku).with_for_update()) if row.counted_at and row.counted_at > done}
     kept = [replace(m, on_hand_delta=0) if (m.location, m.sku) in counted else m for m in moves]
     return [m for m in kept if m.on_hand_delta or m.reserved_delta]
 

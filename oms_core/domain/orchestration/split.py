@@ -35,9 +35,10 @@ SHORTLIST = 12
 _PER_ITEM = 4  # shortlisted candidates per item of the order, and that hold everything
 # Bounds on the search for another division of a plan's items among its locations
 # (only when a parcel falls under the minimum value): fill orders tried per SKU,
-# and divisions tried per plan.
+# divisions tried per plan, and the most items an order may have for it.
 _FILL_ORDERS = 24
-_DIVISIONS = 512
+_DIVISIONS = 64
+_REBALANCED_ITEMS = 8
 
 
 @dataclass(frozen=True)
@@ -177,7 +178,7 @@ def evaluate(items: Sequence[Item], combo: Sequence[Candidate], prices: Mapping[
         # P1 P2 P3 and P2 P3 P4 can send P1 P2 and P3 P4 rather than P1 P2 P3 and P4.
         # Every division serves the same units at the same cost (the cost is the
         # locations'), so the first that keeps every parcel above the minimum will do.
-        rebalanced = _rebalanced(items, combo, prices, policy)
+        rebalanced = _rebalanced(items, combo, taken, prices, policy)
         if rebalanced is None:
             return None
         taken = rebalanced
@@ -209,7 +210,8 @@ def _divisions(item: Item, combo: Sequence[Candidate]) -> list[tuple[tuple[int, 
     serving as many of its units as the ranking-order fill does, that one first.
     A division is a tuple of (location index, SKU, units)."""
     if item.together:
-        ways = [tuple((k, sku, q) for sku, q in item.units.items()) for k, c in enumerate(combo) if c.covers(item.units)]
+        ways = [tuple((k, sku, q) for sku, q in item.units.items())
+                for k, c in enumerate(combo) if c.covers(item.units)]
         return ways or [()]
     ((sku, qty),) = item.units.items()
     holders = [k for k, c in enumerate(combo) if c.stock.get(sku, 0)]
@@ -228,12 +230,16 @@ def _divisions(item: Item, combo: Sequence[Candidate]) -> list[tuple[tuple[int, 
     return list(ways) or [()]
 
 
-def _rebalanced(items: Sequence[Item], combo: Sequence[Candidate], prices: Mapping[str, float],
-                policy: SplitPolicy) -> list[dict[str, int]] | None:
+def _rebalanced(items: Sequence[Item], combo: Sequence[Candidate], taken: Sequence[Mapping[str, int]],
+                prices: Mapping[str, float], policy: SplitPolicy) -> list[dict[str, int]] | None:
     """The first division of the items among these locations in which each sends
     something and every parcel carries the minimum value; None when none of the
-    divisions tried does. Parcels are few, so the divisions are few; they are
-    capped all the same."""
+    divisions tried does. Only for a few items (a big order's divisions are too many
+    to weigh in each plan), and only when the goods are worth enough for every parcel."""
+    parcels = sum(1 for c in combo if not c.collect_here)
+    worth = sum(q * prices.get(s, 0.0) for lines in taken for s, q in lines.items())  # whatever the division
+    if len(items) > _REBALANCED_ITEMS or worth < parcels * policy.min_value_per_parcel:
+        return None
     for choice in islice(product(*(_divisions(item, combo) for item in items)), _DIVISIONS):
         taken: list[dict[str, int]] = [{} for _ in combo]
         for division in choice:
