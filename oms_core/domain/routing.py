@@ -119,8 +119,9 @@ class Router(Protocol):
 
 
 @dataclass(frozen=True)
-class Approximation:
-    """Where a customer without coordinates is taken to be, and from which locations."""
+class Position:
+    """Where a home delivery goes: the address's own coordinates (`near` empty), or where its
+    postcode places it and the locations that placed it there."""
 
     lat: float
     lon: float
@@ -128,7 +129,7 @@ class Approximation:
     postcode: str
 
 
-def near_postcode(country: str, postcode: str, sites: Iterable[Site]) -> Approximation | None:
+def near_postcode(country: str, postcode: str, sites: Iterable[Site]) -> Position | None:
     """A position for an address that came without coordinates (channels need not send them,
     and the store app's endless aisle does not): the mean position of the network's locations in
     that country whose postcode shares the most leading characters with the customer's, at least
@@ -146,7 +147,7 @@ def near_postcode(country: str, postcode: str, sites: Iterable[Site]) -> Approxi
             best.append(site)
     if not best:
         return None
-    return Approximation(lat=round(sum(s.lat for s in best) / len(best), 4),
+    return Position(lat=round(sum(s.lat for s in best) / len(best), 4),
                          lon=round(sum(s.lon for s in best) / len(best), 4),
                          near=tuple(sorted(s.code for s in best)), postcode=postcode)
 

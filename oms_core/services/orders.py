@@ -15,7 +15,7 @@ from ..core.db import session_scope
 from ..domain.actors import Actor
 from ..domain.ids import uuid7
 from ..domain.orders import OrderStatus, counted, demand_by_sku, order_status, unfulfilled_by_sku
-from ..domain.routing import Approximation, RoutingRequest, near_postcode
+from ..domain.routing import Position, RoutingRequest, near_postcode
 from ..models import Fulfilment, FulfilmentLine, Order, OrderLine, utcnow
 from ..schemas import OrderIn
 from . import allocation, events, parcel_labels
@@ -144,13 +144,13 @@ def _place(session: Session, payload: OrderIn, actor: Actor, key: str | None, di
     return order_view(order, lines, fulfilments)
 
 
-def _position(session: Session, address: dict | None) -> Approximation | None:
+def _position(session: Session, address: dict | None) -> Position | None:
     """Where a home delivery goes: the address's coordinates, or where its postcode places it in the
     network (`near` names the locations that placed it); None when neither is known."""
     if address is None:
         return None
     if address.get("lat") is not None and address.get("lon") is not None:
-        return Approximation(address["lat"], address["lon"], near=(), postcode=address["postcode"])
+        return Position(address["lat"], address["lon"], near=(), postcode=address["postcode"])
     return near_postcode(address["country"], address["postcode"], allocation.sites_cache.get(session).values())
 
 
