@@ -96,14 +96,42 @@ class Work:
         Giving back some units twice is a second give-back, unless it is the same `mutation_id`
         (made when the associate began: a double tap on "Give back" gives them back once)."""
         args: dict = {"reason": reason, "stock_missing": stock_missing}
+        named = {sku: qty for sku, qty in (lines or {}).items() if qty > 0}
         if lines:
-            args["lines"] = [{"sku": sku, "qty": qty} for sku, qty in lines.items() if qty > 0]
+            args["lines"] = [{"sku": sku, "qty": qty} for sku, qty in named.items()]
         if note:
             args["note"] = note
         view = self.cache.fulfilment(fulfilment_id) or {}
-        what = "some items of " if lines else ""
-        return self.act(associate, fulfilment_id, "reject", args, mutation_id=mutation_id,
-                        done=f"You gave back {what}{_ref(view)}: the network will serve it elsewhere")
+        with_set = self._rest_of_set(view, named) if view and named else None
+        if with_set:
+            done = (f"You gave back some items of {_ref(view)}, and the rest of their set with them "
+                    f"({with_set}): a set leaves together, so the network will serve the whole set elsewhere")
+        else:
+            what = "some items of " if lines else ""
+            done = f"You gave back {what}{_ref(view)}: the network will serve it elsewhere"
+        return self.act(associate, fulfilment_id, "reject", args, mutation_id=mutation_id, done=done)
+
+    def _rest_of_set(self, view: dict, named: dict[str, int]) -> str | None:
+        """What else goes back with the `named` units (sku -> units), in words: the rest of the
+        ship-together sets they are in ("1 × Jeans black 32 and the other 1 × T-shirt blue M");
+        None when they are in none."""
+        taken = optimistic.given_back(view, named)
+        said = []
+        for line in view["lines"]:
+            sku = line["sku"]
+            more = taken.get(sku, 0) - named.get(sku, 0)
+            if more > 0:
+                said.append(f"{'the other ' if sku in named else ''}{more} × {self._name(sku)}")
+        return _listed(said) if said else None
+
+    def set_note(self, view: dict, sku: str) -> str | None:
+        """Said by the line's quantity when giving back: giving back any of a set gives back all of it."""
+        line = next(line for line in view["lines"] if line["sku"] == sku)
+        others = self._rest_of_set(view, {sku: line["qty"]})
+        return f"Part of a set that leaves together: giving any back gives back {others} too" if others else None
+
+    def _name(self, sku: str) -> str:
+        return (self.cache.product(sku) or {}).get("name", sku)
 
     # --- picking ----------------------------------------------------------------
 
@@ -136,9 +164,14 @@ class Work:
         if line is None or line["qty"] <= line["picked"]:
             return None
         missing = line["qty"] - line["picked"]
-        name = (self.cache.product(sku) or {}).get("name", sku)
-        return (f"{missing} × {name} will be taken off this store's stock, and {_ref(view)} will get "
-                f"{'it' if missing == 1 else 'them'} from another location of the network. Looked everywhere?")
+        written_off = f"{missing} × {self._name(sku)} will be taken off this store's stock"
+        with_set = self._rest_of_set(view, {sku: missing})
+        if with_set:
+            return (f"{written_off}. It is part of a set that leaves together, so the rest of the set goes back "
+                    f"with it: {with_set}. {_ref(view)} will get the whole set from another location of the "
+                    "network. Looked everywhere?")
+        return (f"{written_off}, and {_ref(view)} will get {'it' if missing == 1 else 'them'} from another "
+                "location of the network. Looked everywhere?")
 
     def cannot_find(self, associate: Associate, fulfilment_id: str, sku: str) -> Feedback:
         """A short pick: the units not found go back to the network and leave this store's stock."""
@@ -371,6 +404,11 @@ WAITING_LISTED = 100
 
 def _ref(view: dict) -> str:
     return (view.get("order") or {}).get("external_ref", "this order")
+
+
+def _listed(items: list[str]) -> str:
+    """"a", "a and b", "a, b and c"."""
+    return " and ".join(filter(None, [", ".join(items[:-1]), items[-1]]))
 
 
 def _skus(view: dict) -> list[str]:

@@ -8,6 +8,7 @@ from contract.errors import DomainError, InvalidInput
 from contract.fulfilment import Action, FulfilmentStatus, next_status
 from contract.picking import add_picks, everything_picked
 from contract.pickup import handover
+from contract.ship_together import rest_of_sets
 
 # A parcel scanned in at the counter: the cache shows the arrival as its own
 # view until the core's arrives (LocalCache._arrivals); nothing to apply.
@@ -51,6 +52,7 @@ def apply(state: dict, kind: str, args: dict) -> None:
                 raise InvalidInput("wrong_item", f"{sku} is not in this fulfilment", sku=sku)
             if qty > held[sku]:
                 raise InvalidInput("too_many", f"only {held[sku]} of {sku} to reject", sku=sku, qty=held[sku])
+        returned = given_back(state, returned)
         for line in state["lines"]:
             line["qty"] -= returned.get(line["sku"], 0)
             line["picked"] = min(line["picked"], line["qty"])
@@ -86,6 +88,13 @@ def apply(state: dict, kind: str, args: dict) -> None:
             state["tracking_number"] = args.get("tracking_number") or state.get("tracking_number")
     if target is not None:
         state["status"] = target.value
+
+
+def given_back(view: dict, named: dict[str, int]) -> dict[str, int]:
+    """The units giving back `named` (sku -> units) takes from the fulfilment: those, and every unit of
+    the ship-together sets they belong to, which leave whole from one location (the core does the same)."""
+    lines = {line["sku"]: (line["qty"], line.get("ship_together")) for line in view["lines"]}
+    return named | rest_of_sets(lines, named)
 
 
 def arrival(parcel: dict, arrival_id: str, tracking_number: str, shelf: str | None, at: str) -> dict:

@@ -319,6 +319,9 @@ class FulfilmentLineOut(BaseModel):
     sku: str
     qty: int
     picked: int
+    ship_together: str | None = Field(default=None, description=(
+        "the ship-together set this line leaves with (sets that share an item leave as one, named "
+        "'SET-1 + SET-2'); giving back any of it gives back every line of the set here"))
 
 
 class FulfilmentOut(BaseModel):

@@ -170,7 +170,8 @@ def RejectDialog(view: dict, products: dict, open_: bool, close, tell) -> ft.Con
             ft.Text("Leave the quantities empty to give back the whole order, or say how many of each "
                     "you cannot send:", size=13),
             *[ft.TextField(label=f"{products.get(l['sku'], {}).get('name', l['sku'])} (of {l['qty']})",
-                           **units.field(l["sku"]), keyboard_type=ft.KeyboardType.NUMBER, width=320)
+                           **units.field(l["sku"]), keyboard_type=ft.KeyboardType.NUMBER, width=320,
+                           helper=shift.work.set_note(view, l["sku"]), helper_max_lines=3)
               for l in view["lines"]],
             ft.Checkbox(label="The items are not in the store (take them off our stock)", value=missing,
                         on_change=lambda e: set_missing(e.control.value)),

@@ -14,9 +14,10 @@ from contract.fulfilment import Action, FulfilmentStatus, next_status
 from contract.parcels import new_tracking_number
 from contract.picking import add_picks, everything_picked
 from contract.reasons import REJECT_REASONS
+from contract.ship_together import rest_of_sets, set_names
 
 from ..domain.actors import SYSTEM, Actor
-from ..models import Fulfilment, FulfilmentActionKey, FulfilmentLine, OrderLine
+from ..models import Fulfilment, FulfilmentActionKey, FulfilmentLine
 from ..schemas import CollectIn, PackIn, PickIn, ReadyIn, RejectIn, ShipIn
 from . import allocation, audit, catalog, counter, events, notifications, orders, parcel_labels
 from . import stock as stock_service
@@ -223,7 +224,11 @@ def _reject(session: Session, fulfilment: Fulfilment, lines: list[FulfilmentLine
             if qty > by_sku[sku].qty:
                 raise InvalidInput("too_many", f"only {by_sku[sku].qty} of {sku} to reject", sku=sku)
     named = dict(returned)  # what the store said; `returned` also takes the rest of a set it breaks
-    returned |= _rest_of_sets(session, fulfilment.order_id, by_sku, returned)
+    # A set leaves whole from one location: the rest of each set the store breaks here goes back
+    # too, the sets grouped as routing groups them (a set sharing an item with another is one set).
+    sets = orders.ship_together_sets(session, {fulfilment.order_id}).get(fulfilment.order_id, {})
+    in_set = set_names(sets, by_sku)
+    returned |= rest_of_sets({sku: (line.qty, in_set.get(sku)) for sku, line in by_sku.items()}, returned)
     whole = all(returned.get(line.sku, 0) == line.qty for line in lines)
     # A rejection moves an order to another location: head office reviews them in the audit log.
     audit.record(session, "fulfilment.rejected", actor=actor, store=fulfilment.location,
@@ -257,18 +262,6 @@ def _reject(session: Session, fulfilment: Fulfilment, lines: list[FulfilmentLine
         _record_missing(session, fulfilment, named, actor)
     orders.reroute(session, fulfilment.order_id, returned, actor, given_back_by=fulfilment.location,
                    reason=body.reason)
-
-
-def _rest_of_sets(session: Session, order_id: str, here: dict[str, FulfilmentLine],
-                  given_back: dict[str, int]) -> dict[str, int]:
-    """The whole of every ship-together set (a kit) that lines given back belong to: a set
-    leaves in one parcel from one location, so it goes to the next location whole."""
-    sets: dict[str, set[str]] = {}
-    for sku, name in session.execute(select(OrderLine.sku, OrderLine.ship_together).where(
-            OrderLine.order_id == order_id, OrderLine.ship_together.is_not(None))):
-        sets.setdefault(name, set()).add(sku)
-    broken = [skus for skus in sets.values() if skus & given_back.keys()]
-    return {sku: here[sku].qty for skus in broken for sku in sorted(skus) if sku in here}
 
 
 def _record_missing(session: Session, fulfilment: Fulfilment, units: dict[str, int], actor: Actor) -> None:

@@ -10,6 +10,7 @@ from sqlmodel import Session
 
 from contract.errors import Conflict, InvalidInput, NotFound
 from contract.fulfilment import OPEN, Action, FulfilmentStatus
+from contract.ship_together import set_names, sets_of
 
 from ..core.db import session_scope
 from ..domain.actors import Actor
@@ -141,6 +142,7 @@ def _place(session: Session, payload: OrderIn, actor: Actor, key: str | None, di
     if plan.parked:
         timeline.append(_parked(order["id"], actor, plan.unfulfilled, _NO_RULE_SET))
     fulfilments = allocation.assign(session, order["id"], routing, actor, timeline=timeline)
+    _with_sets(fulfilments, {order["id"]: sets_of((line["sku"], line["ship_together"]) for line in lines)})
     return order_view(order, lines, fulfilments)
 
 
@@ -157,10 +159,7 @@ def _position(session: Session, address: dict | None) -> Position | None:
 def routing_request(order: Mapping, lines: Sequence[Mapping], demand: Mapping[str, int],
                     excluded: frozenset[str] = frozenset()) -> RoutingRequest:
     """What routing needs to know about an order (or a cart) to decide where `demand` goes."""
-    groups: dict[str, set[str]] = {}
-    for line in lines:
-        if line.get("ship_together"):
-            groups.setdefault(line["ship_together"], set()).add(line["sku"])
+    sets = sets_of((line["sku"], line.get("ship_together")) for line in lines)
     return RoutingRequest(
         demand=demand,
         method=order["delivery_method"],
@@ -174,7 +173,7 @@ def routing_request(order: Mapping, lines: Sequence[Mapping], demand: Mapping[st
         tags=frozenset(order["tags"]),
         customer_tier=order["customer_tier"],
         prices={line["sku"]: float(line["unit_price"]) for line in lines},
-        together=tuple(frozenset(group) for group in groups.values()),
+        together=tuple(frozenset(skus) for skus in sets.values()),
     )
 
 
@@ -229,6 +228,8 @@ _FULFILMENT_LINES = (
     .where(_line.fulfilment_id.in_(bindparam("ids", expanding=True)))
     .order_by(_line.fulfilment_id, _line.sku)
 )
+_ORDER_SETS = select(OrderLine.order_id, OrderLine.sku, OrderLine.ship_together).where(
+    OrderLine.order_id.in_(bindparam("ids", expanding=True)), OrderLine.ship_together.is_not(None))
 
 
 def fulfilment_views(session: Session, *where, limit: int | None = None) -> list[dict]:  # noqa: ANN002
@@ -245,6 +246,26 @@ def fulfilment_views(session: Session, *where, limit: int | None = None) -> list
     for start in range(0, len(ids), 500):  # stay under bind-parameter limits
         for line in session.execute(_FULFILMENT_LINES, {"ids": ids[start : start + 500]}).mappings():
             by_id[line["fulfilment_id"]]["lines"].append(dict(line))
+    return _with_sets(views, ship_together_sets(session, {view["order_id"] for view in views}))
+
+
+def ship_together_sets(session: Session, order_ids: set[str]) -> dict[str, dict[str, set[str]]]:
+    """Each order's ship-together sets (set name -> SKUs); orders without one are left out."""
+    ids = sorted(order_ids)
+    rows: dict[str, list[tuple[str, str]]] = {}
+    for start in range(0, len(ids), 500):  # stay under bind-parameter limits
+        for order_id, sku, name in session.execute(_ORDER_SETS, {"ids": ids[start : start + 500]}):
+            rows.setdefault(order_id, []).append((sku, name))
+    return {order_id: sets_of(lines) for order_id, lines in rows.items()}
+
+
+def _with_sets(views: list[dict], sets: Mapping[str, Mapping[str, set[str]]]) -> list[dict]:
+    """Each fulfilment line with the ship-together set it leaves with (None: in no set), named as
+    a give-back takes it (contract/ship_together.py), so the store app can say what goes back with it."""
+    for view in views:
+        names = set_names(sets.get(view["order_id"], {}), {line["sku"] for line in view["lines"]})
+        for line in view["lines"]:
+            line["ship_together"] = names.get(line["sku"])
     return views
 
 

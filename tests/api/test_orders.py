@@ -7,7 +7,7 @@ def test_home_order_goes_to_the_nearest_location_that_has_everything(network):
     order = network.place([(TEE, 2)])  # Lyon customer: LYS-01 (3 TEE) is nearest
     assert order["status"] == "allocated"
     assert [(f["location"], f["status"], f["lines"]) for f in order["fulfilments"]] == [
-        ("LYS-01", "assigned", [{"sku": TEE, "qty": 2, "picked": 0}])
+        ("LYS-01", "assigned", [{"sku": TEE, "qty": 2, "picked": 0, "ship_together": None}])
     ]
     assert order["unfulfilled"] == []
     assert network.level("LYS-01", TEE)["reserved"] == 2
@@ -16,7 +16,7 @@ def test_home_order_goes_to_the_nearest_location_that_has_everything(network):
 
 def test_same_sku_on_several_lines_reserves_the_sum(network):
     order = network.place([(TEE, 2), (TEE, 1)])
-    assert order["fulfilments"][0]["lines"] == [{"sku": TEE, "qty": 3, "picked": 0}]
+    assert order["fulfilments"][0]["lines"] == [{"sku": TEE, "qty": 3, "picked": 0, "ship_together": None}]
     assert network.level(order["fulfilments"][0]["location"], TEE)["reserved"] == 3
 
 

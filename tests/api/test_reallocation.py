@@ -132,3 +132,38 @@ def test_a_set_goes_to_the_next_location_whole_when_one_of_its_lines_is_given_ba
         (missing,) = session.execute(select(Event.details).where(
             Event.order_id == order["id"], Event.kind == "stock.missing")).scalars().all()
     assert missing["reported"] == {JNS: 1}  # only what the store said is not there
+
+
+def test_two_sets_that_share_an_item_go_back_as_the_one_set_routing_made_of_them(network):
+    # A T-shirt is in both sets, so routing sends both sets from one location as one. Giving back
+    # the cap took back its own set only, and left the jeans in Paris without the T-shirt of theirs.
+    body = network.order_body([(TEE, 1), (JNS, 1), (TEE, 1), (CAP, 1)], address=PARIS)
+    for line, name in zip(body["lines"], ["SET-1", "SET-1", "SET-2", "SET-2"], strict=True):
+        line["ship_together"] = name
+    order = network.client.post("/api/v1/orders", json=body, headers=network.channel).json()
+    (fulfilment,) = order["fulfilments"]
+    # The store is told which lines leave together (the app says what goes back with a line).
+    assert [(line["sku"], line["qty"], line["ship_together"]) for line in fulfilment["lines"]] == [
+        (CAP, 1, "SET-1 + SET-2"), (JNS, 1, "SET-1 + SET-2"), (TEE, 2, "SET-1 + SET-2")]
+    assert fulfilment["location"] == "PAR-01"
+    counted = {"counts": [{"location": "WH-LYS", "sku": CAP, "on_hand": 5}]}  # the warehouse can now send all
+    assert network.client.post("/api/v1/stock/counts", json=counted, headers=network.admin).status_code == 201
+    store = network.sign_in("PAR-01")
+    given_back = network.act(store, fulfilment["id"], "reject",
+                             {"reason": "damaged", "lines": [{"sku": CAP, "qty": 1}]})
+    assert given_back.status_code == 200, given_back.text
+    assert given_back.json()["status"] == "rejected"  # nothing of either set stays in Paris
+    moved = [f for f in _order(network, order["id"])["fulfilments"] if f["id"] != fulfilment["id"]]
+    assert [(f["location"], [(line["sku"], line["qty"]) for line in f["lines"]]) for f in moved] == [
+        ("WH-LYS", [(CAP, 1), (JNS, 1), (TEE, 2)])]
+
+
+def test_the_store_s_list_says_which_lines_leave_together(network):
+    body = network.order_body([(TEE, 1), (JNS, 1), (CAP, 1)], address=PARIS)
+    body["lines"][0]["ship_together"] = body["lines"][1]["ship_together"] = "SET-1"
+    order = network.client.post("/api/v1/orders", json=body, headers=network.channel).json()
+    store = network.sign_in("PAR-01")
+    (listed,) = network.client.get("/api/v1/fulfilments", headers=store).json()
+    assert [(line["sku"], line["ship_together"]) for line in listed["lines"]] == [
+        (CAP, None), (JNS, "SET-1"), (TEE, "SET-1")]
+    assert _order(network, order["id"])["fulfilments"][0]["lines"] == listed["lines"]

@@ -47,7 +47,7 @@ def test_ship_from_store(shop, browser, tmp_path):
     hand_over(screen, "W-E2E-1", tracking)
 
     shipped = _wait_for_core(shop, fulfilment_id, "shipped", screen)
-    assert shipped["lines"] == [{"sku": JNS, "qty": 1, "picked": 1}, {"sku": TEE, "qty": 2, "picked": 2}]
+    assert [(line["sku"], line["qty"], line["picked"]) for line in shipped["lines"]] == [(JNS, 1, 1), (TEE, 2, 2)]
     assert shipped["tracking_number"] == tracking
     screen.close()
 
@@ -80,7 +80,7 @@ def test_the_associate_finishes_offline_and_everything_arrives_once(shop, browse
     shipped = _wait_for_core(shop, fulfilment_id, "shipped", screen)
     screen.says("waiting", "the system has every action done on this device")
     assert shipped["tracking_number"] == tracking
-    assert shipped["lines"] == [{"sku": JNS, "qty": 1, "picked": 1}, {"sku": TEE, "qty": 2, "picked": 2}]
+    assert [(line["sku"], line["qty"], line["picked"]) for line in shipped["lines"]] == [(JNS, 1, 1), (TEE, 2, 2)]
     # Each action reached the core once: each step recorded once (picking started,
     # then everything picked), stock left the shelf once.
     engine = sa.create_engine(shop.database_url)
@@ -185,5 +185,5 @@ def test_every_scan_at_a_scanners_pace_counts_once(shop, browser):
     screen.scan(ITEMS[TEE][1])
     screen.says("pick-feedback", "Everything is picked")
     picked = _wait_for_core(shop, order["fulfilments"][0]["id"], "picked", screen)
-    assert picked["lines"] == [{"sku": TEE, "qty": units, "picked": units}]
+    assert [(line["sku"], line["qty"], line["picked"]) for line in picked["lines"]] == [(TEE, units, units)]
     screen.close()

@@ -46,7 +46,7 @@ def test_snapshot_then_changes(network):
     assert ("product", TEE) in kinds
     fulfilment = next(i["data"] for i in items if i["entity"] == "fulfilment")
     assert fulfilment["order"]["external_ref"] == order["external_ref"]
-    assert fulfilment["lines"] == [{"sku": TEE, "qty": 1, "picked": 0}]
+    assert fulfilment["lines"] == [{"sku": TEE, "qty": 1, "picked": 0, "ship_together": None}]
     # Nothing new: an empty page at the same cursor.
     again, same, _ = pull_all(network, device, cursor)
     assert again == [] and same == cursor

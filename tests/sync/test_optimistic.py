@@ -40,6 +40,23 @@ def test_rejection_whole_and_partial():
     assert view["status"] == "picked" and view["lines"] == [{"sku": "A", "qty": 2, "picked": 2}]
 
 
+def test_giving_back_part_of_a_set_gives_back_the_whole_set_as_the_core_does():
+    kit = {**BASE, "status": "picking", "lines": [
+        {"sku": "A", "qty": 2, "picked": 2, "ship_together": "SET-1 + SET-2"},
+        {"sku": "B", "qty": 1, "picked": 0, "ship_together": None},
+        {"sku": "C", "qty": 1, "picked": 0, "ship_together": "SET-1 + SET-2"},
+    ]}
+    view = effective(kit, [intent("reject", reason="out_of_stock", lines=[{"sku": "C", "qty": 1}])])
+    assert view["status"] == "picking" and view["lines"] == [{"sku": "B", "qty": 1, "picked": 0, "ship_together": None}]
+    # A line in no set goes back alone.
+    view = effective(kit, [intent("reject", reason="damaged", lines=[{"sku": "B", "qty": 1}])])
+    assert [(line["sku"], line["qty"]) for line in view["lines"]] == [("A", 2), ("C", 1)]
+    # A set that is all the order: the order is given back.
+    whole = {**kit, "lines": [kit["lines"][0], kit["lines"][2]]}
+    given_back = effective(whole, [intent("reject", reason="damaged", lines=[{"sku": "A", "qty": 1}])])
+    assert given_back["status"] == "rejected"
+
+
 def test_cancelled_by_the_core_wins():
     cancelled = {**BASE, "status": "cancelled"}
     assert effective(cancelled, [intent("accept"), intent("pick")])["status"] == "cancelled"

@@ -4,7 +4,7 @@ import pytest
 
 from app.work import PlannedParcel, Tone, shared
 from contract.errors import InvalidInput, Unauthorized
-from tests.api.conftest import CAP_EAN, JNS, TEE, TEE_EAN
+from tests.api.conftest import CAP, CAP_EAN, JNS, TEE, TEE_EAN
 
 
 def test_sign_in_enrols_the_device_for_its_store(shop):
@@ -54,6 +54,40 @@ def test_cannot_find_gives_back_the_missing_units(shop, network):
     assert shop.work.cannot_find_question(fid, TEE) is None  # nothing left to ask about
     shop.sync()
     assert network.level("LYS-01", TEE)["on_hand"] == 2  # the missing unit left the store's stock
+
+
+def test_giving_back_part_of_a_set_says_the_rest_of_the_set_goes_back_too(shop, network):
+    # The rest of the set stayed on the tablet until the next sync, then vanished without a word.
+    counted = {"counts": [{"location": "LYS-01", "sku": JNS, "on_hand": 2}]}
+    assert network.client.post("/api/v1/stock/counts", json=counted, headers=network.admin).status_code == 201
+    body = network.order_body([(TEE, 2), (JNS, 1), (CAP, 1)])
+    body["lines"][0]["ship_together"] = body["lines"][1]["ship_together"] = "SET-1"
+    order = network.client.post("/api/v1/orders", json=body, headers=network.channel).json()
+    (fid,) = [f["id"] for f in order["fulfilments"] if f["location"] == "LYS-01"]
+    shop.sync()
+    shop.work.accept(shop.associate, fid)
+    shop.work.scan(shop.associate, fid, TEE_EAN)
+    view = shop.app.cache.fulfilment(fid)
+    # Said before: by the quantities to give back, and when "Can't find it" asks.
+    assert shop.work.set_note(view, JNS) == (
+        "Part of a set that leaves together: giving any back gives back 2 × T-shirt blue M too")
+    assert shop.work.set_note(view, CAP) is None
+    assert shop.work.cannot_find_question(fid, TEE) == (
+        "1 × T-shirt blue M will be taken off this store's stock. It is part of a set that leaves together, so "
+        "the rest of the set goes back with it: 1 × Jeans black 32 and the other 1 × T-shirt blue M. W-000001 will "
+        "get the whole set from another location of the network. Looked everywhere?")
+    # And after.
+    feedback = shop.work.cannot_find(shop.associate, fid, TEE)
+    assert (feedback.tone, feedback.message) == (Tone.OK, (
+        "You gave back some items of W-000001, and the rest of their set with them (1 × Jeans black 32 and the "
+        "other 1 × T-shirt blue M): a set leaves together, so the network will serve the whole set elsewhere"))
+    shown = shop.app.cache.fulfilment(fid)
+    assert [(line["sku"], line["qty"]) for line in shown["lines"]] == [(CAP, 1)]
+    shop.sync()
+    assert shop.app.cache.rejections() == []
+    served = shop.app.cache.server_fulfilment(fid)
+    assert (served["status"], served["lines"]) == (shown["status"], shown["lines"])  # what the core did
+    assert network.level("LYS-01", TEE)["on_hand"] == 2  # only the unit not found left the store's stock
 
 
 def test_pack_labels_and_handover_ship_the_order(shop, network):

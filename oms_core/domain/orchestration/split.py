@@ -28,6 +28,8 @@ from dataclasses import dataclass, field
 from itertools import islice, permutations, product
 from math import inf
 
+from contract import ship_together
+
 from .criteria import Criterion, Ranked, rank
 from .reading import Fields
 
@@ -101,15 +103,9 @@ class Item:
 
 
 def items_of(demand: Mapping[str, int], together: Sequence[frozenset[str]]) -> list[Item]:
-    """Groups that share a SKU become one group (the SKU cannot be in two parcels and in one)."""
-    groups: list[set[str]] = []
-    for group in together:
-        merged = {sku for sku in group if demand.get(sku, 0) > 0}
-        for other in [g for g in groups if g & merged]:
-            merged |= other
-            groups.remove(other)
-        if len(merged) > 1:
-            groups.append(merged)
+    """Groups that share a SKU become one group (contract/ship_together.py: a store giving back
+    part of a group gives back the same group)."""
+    groups = ship_together.groups(together, {sku for sku, qty in demand.items() if qty > 0})
     grouped = set().union(*groups) if groups else set()
     items = [Item({sku: demand[sku] for sku in sorted(g)}, True) for g in groups]
     items += [Item({sku: qty}, False) for sku, qty in sorted(demand.items()) if qty > 0 and sku not in grouped]
