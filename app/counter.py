@@ -26,7 +26,7 @@ from contract.words import counted, is_status
 from local_db.client import CoreRefused, CoreUnavailable
 from local_db.counter import Counter
 
-from .dates import readable
+from .dates import readable_day
 from .store import Associate, StoreApp, place_name
 from .work import Feedback, Tone
 
@@ -185,7 +185,7 @@ def when(option: dict, today: date) -> str:
     elif day == today + timedelta(days=1):
         said = "tomorrow"
     else:
-        said = f"{day:%a} {readable(day, today)}"
+        said = f"{day:%a} {readable_day(day, today)}"
     if option.get("ready_by"):
         said += f" by {datetime.fromisoformat(option['ready_by']):%H:%M}"
     return said

@@ -8,7 +8,7 @@ Every call answers data or raises DomainError with a message for the screen
 
 import re
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, datetime, timedelta
 
 from contract.errors import DomainError, InvalidInput, Unauthorized
 from contract.money import money
@@ -16,7 +16,7 @@ from contract.reasons import CANCEL_REASONS, REJECT_REASONS, RETURN_REASONS
 from contract.words import counted
 from local_db.client import CoreRefused, CoreUnavailable
 
-from .dates import readable
+from .dates import StoreTime
 from .documents import Document
 from .store import StoreApp, _domain, place_name
 
@@ -25,21 +25,20 @@ _WHOLE = re.compile(r"[0-9]+")  # not str.isdigit, which takes "²" and other di
 EXPORTS = {"orders": "Orders", "fulfilments": "Fulfilments", "kpis": "KPIs", "returns": "Returns"}
 
 
-def period_bounds(period: str, now: datetime | None = None) -> tuple[datetime, datetime]:
-    """[start, end) of a period ending now, in whole local days with today (so far) the last:
-    "today" starts at the local midnight, "7 days" and "30 days" at the local midnight 6 and
-    29 days before (a day is 23 or 25 hours long when the clocks change)."""
-    now = (now or datetime.now(UTC)).astimezone()
+def period_bounds(period: str, store_time: StoreTime, now: datetime | None = None) -> tuple[datetime, datetime]:
+    """[start, end) of a period ending now, in whole store days with today (so far) the last, the
+    days the core's daily series counts: "today" starts at the store's midnight, "7 days" and
+    "30 days" at its midnight 6 and 29 days before."""
+    now = store_time.local(now) if now else store_time.now()
     days = {"today": 1, "7d": 7, "30d": 30}.get(period)
     if days is None:
         raise InvalidInput("unknown_period", f"period must be one of {', '.join(PERIODS)}")
-    # Midnight on the local calendar, at that midnight's own UTC offset (not now's: the clocks may have changed).
-    start = datetime.combine(now.date() - timedelta(days=days - 1), time(0)).astimezone()
+    start = store_time.midnight(now.date() - timedelta(days=days - 1))
     return start.astimezone(UTC), now.astimezone(UTC)
 
 
-def _params(period: str, now: datetime | None = None) -> dict:
-    start, end = period_bounds(period, now)
+def _params(period: str, store_time: StoreTime, now: datetime | None = None) -> dict:
+    start, end = period_bounds(period, store_time, now)
     return {"from": start.isoformat(), "to": end.isoformat()}
 
 
@@ -117,7 +116,7 @@ def dashboard_of(body: dict, period: str, reasons: dict[str, str] | None = None)
 
 @dataclass(frozen=True)
 class Moment:
-    at: str  # "23 Nov 14:02" (local time)
+    at: str  # "23 Nov 14:02" (the store's time)
     what: str  # "Picked by S001"
     where: str
     why: str
@@ -154,7 +153,7 @@ EVENT_WORDS = {
 }
 
 
-def moment_of(event: dict, network: dict[str, dict]) -> Moment:
+def moment_of(event: dict, network: dict[str, dict], store_time: StoreTime) -> Moment:
     kind, where = event["kind"], event.get("location")
     words = (EVENT_WORDS.get((kind, event.get("to_status"))) or EVENT_WORDS.get((kind, None))
              or kind.rsplit(".", 1)[-1].replace("_", " ").capitalize() + " by {who}")
@@ -168,7 +167,7 @@ def moment_of(event: dict, network: dict[str, dict]) -> Moment:
         who = "the system" if actor == "system" else actor
     reasons = RETURN_REASONS if kind.startswith("return.") else CANCEL_REASONS if "cancel" in kind else REJECT_REASONS
     why = event.get("reason") or ""
-    return Moment(readable(event["at"]), words.format(who=who), place_name(where, network) if where else "—",
+    return Moment(store_time.readable(event["at"]), words.format(who=who), place_name(where, network) if where else "—",
                   reasons.get(why, why))
 
 
@@ -239,11 +238,11 @@ class Insights:
     # --- manager ---
 
     async def dashboard(self, token: str | None, period: str, now: datetime | None = None) -> Dashboard:
-        body = await self._call("GET", "/kpis", token, params=_params(period, now) | {"series": "day"})
+        body = await self._call("GET", "/kpis", token, params=_params(period, self.store.time, now) | {"series": "day"})
         return dashboard_of(body, period)
 
     async def stock_alerts(self, token: str | None, period: str = "7d") -> dict:
-        return await self._call("GET", "/stock/alerts", token, params=_params(period))
+        return await self._call("GET", "/stock/alerts", token, params=_params(period, self.store.time))
 
     async def set_threshold(self, token: str | None, location: str, sku: str, threshold: str) -> str:
         text = threshold.strip()
@@ -287,7 +286,7 @@ class Insights:
                                "You signed in offline: export once the badge no longer says Offline")
         try:
             filename, content = await self.store.client.download(f"/exports/{export}.csv", token,
-                                                                  params=_params(period))
+                                                                  params=_params(period, self.store.time))
         except CoreUnavailable:
             raise DomainError("core_unavailable", "The system cannot be reached: try again in a moment") from None
         except CoreRefused as exc:
@@ -305,7 +304,8 @@ class Insights:
     async def timeline(self, token: str | None, order_id: str) -> list[Moment]:
         # Where, by the names read at sign-in (head office on a device where no one signed in reads codes).
         events = await self._call("GET", f"/orders/{order_id}/timeline", token)
-        return [moment_of(e, self.store.network) for e in events]
+        store_time = self.store.time
+        return [moment_of(e, self.store.network, store_time) for e in events]
 
     # --- head office ---
 
@@ -314,7 +314,7 @@ class Insights:
         key = key.strip()
         if not key:
             raise InvalidInput("no_key", "Paste head office's admin API key")
-        await self._call("GET", "/kpis", key, params=_params("today"))
+        await self._call("GET", "/kpis", key, params=_params("today", self.store.time))
         return HeadOffice(key)
 
     async def profile(self, key: str) -> dict:

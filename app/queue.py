@@ -9,6 +9,8 @@ from contract.fulfilment import FulfilmentStatus as S
 from contract.service_levels import PREPARE_WITHIN
 from contract.words import counted
 
+from .dates import StoreTime
+
 # Amber when less than this is left.
 SOON = timedelta(minutes=15)
 
@@ -74,14 +76,13 @@ class Card:
     countdown: str  # "12 min left", "3 min late"
 
 
-def stage_of(view: dict, today: datetime) -> Stage | None:
-    """None for what is finished and not from today (it leaves the queue)."""
+def stage_of(view: dict, now: datetime, store_time: StoreTime) -> Stage | None:
+    """None for what is finished and not from the store's today (it leaves the queue)."""
     stages = _PICKUP_STAGES if view["delivery_method"] == "click_collect" else _PARCEL_STAGES
     stage = stages.get(view["status"])
     if stage is not None:
         return stage
-    # The store's day (the device's zone), as every date the app shows.
-    return Stage.DONE_TODAY if _parse(view["updated_at"]).astimezone().date() == today.astimezone().date() else None
+    return Stage.DONE_TODAY if store_time.local(view["updated_at"]).date() == store_time.local(now).date() else None
 
 
 def due_of(view: dict) -> datetime | None:
@@ -112,11 +113,12 @@ def to_pick_together(views: list[dict], now: datetime) -> list[tuple[dict, str]]
     return [(view, said(view)) for view in sorted(views, key=lambda v: due_of(v) or datetime.max.replace(tzinfo=UTC))]
 
 
-def cards(views: list[dict], products: dict[str, dict], now: datetime) -> dict[Stage, list[Card]]:
+def cards(views: list[dict], products: dict[str, dict], now: datetime,
+          store_time: StoreTime) -> dict[Stage, list[Card]]:
     """The queue, stage by stage, most urgent first."""
     queue: dict[Stage, list[Card]] = {stage: [] for stage in Stage}
     for view in views:
-        stage = stage_of(view, now)
+        stage = stage_of(view, now, store_time)
         if stage is None:
             continue
         due = due_of(view)

@@ -23,6 +23,7 @@ from local_db.cache import LocalCache
 from local_db.client import CoreClient, CoreRefused, CoreUnavailable
 from local_db.engine import SyncEngine, SyncStatus, device_clock
 
+from .dates import StoreTime
 from .documents import Documents
 
 
@@ -46,6 +47,7 @@ class StoreApp:
     def __init__(self, core_url: str, data_dir: Path, *, transport: httpx.AsyncBaseTransport | None = None,
                  live: bool = True, clock: Callable[[], datetime] = device_clock) -> None:
         self.core_url = core_url
+        self.clock = clock
         self.cache = LocalCache(Path(data_dir) / "store.db")
         self.client = CoreClient(core_url, transport=transport)
         self.engine = SyncEngine(self.cache, self.client, live=live, clock=clock)
@@ -190,6 +192,13 @@ class StoreApp:
     def currency(self) -> str:
         """The network's currency, as the last sync said (prices shown before any sync: the default)."""
         return self.cache.get_meta("currency") or DEFAULT_CURRENCY
+
+    @property
+    def time(self) -> StoreTime:
+        """The store's clock and calendar, in the network's time zone as the last sync said (a
+        change head office makes reaches the device with its next sync); the device's own zone
+        before a first sync. Every store day and every time shown is counted by it."""
+        return StoreTime.named(self.cache.get_meta("timezone"), self.clock)
 
     # --- the network's locations ------------------------------------------------
 

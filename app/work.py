@@ -6,7 +6,6 @@ import asyncio
 import copy
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date
 from enum import StrEnum
 
 from contract.counts import SUPERSEDED
@@ -302,7 +301,7 @@ class Work:
             for parcel in view["parcels"]:
                 if parcel.get("tracking_number") == code:
                     carrier = view.get("carrier") or "colissimo"
-                    manifest = self.manifests.open_for(carrier)
+                    manifest = self.manifests.open_for(carrier, self.store.time.today())
                     if not self.manifests.add(manifest["id"], code, view["id"], associate.code):
                         return Feedback(Tone.WARNING, f"{code} is already on a manifest")
                     count = len(self.manifests.parcels(manifest["id"]))
@@ -367,7 +366,7 @@ class Work:
         if missing:
             return Feedback(Tone.ERROR, "Parcels missing from the manifest: " + ", ".join(missing))
         location = self.cache.location()
-        pdf = documents.manifest(manifest_id, manifest["carrier"], date.today(), list(views.values()),
+        pdf = documents.manifest(manifest_id, manifest["carrier"], self.store.time.today(), list(views.values()),
                                  location or {})
         for fid in views:
             self.cache.enqueue("ship", associate.code, fid, {"carrier": manifest["carrier"], "manifest": manifest_id})

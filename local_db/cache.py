@@ -14,7 +14,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from itertools import islice
 from pathlib import Path
 
@@ -120,8 +120,9 @@ class LocalCache:
     def apply_page(self, page: dict, core_clock_offset: float | None) -> set[str]:
         """Apply one feed page and its cursor in one transaction; returns what changed.
         The cursor, the time of the sync, how far the core's clock is ahead of this device's
-        (seconds, as the engine measured it) and the network's currency are kept: listeners hear
-        only of what the page brought, so an empty page (an idle tablet's poll) disturbs no one."""
+        (seconds, as the engine measured it), the network's currency and its time zone are kept:
+        listeners hear only of what the page brought, so an empty page (an idle tablet's poll)
+        disturbs no one."""
         kinds = {item["entity"] for item in page["items"]}
         if page.get("snapshot") in ("end", "start_end"):
             kinds |= set(_SNAPSHOT_TABLES)
@@ -139,7 +140,8 @@ class LocalCache:
                     conn.execute(delete(table).where(table.c.stale == 1))
             _set_meta(conn, {"cursor": page["cursor"], "last_sync_at": now_iso(),
                              **({} if core_clock_offset is None else {"core_clock_offset": str(core_clock_offset)}),
-                             **({"currency": page["currency"]} if page.get("currency") else {})})
+                             **({"currency": page["currency"]} if page.get("currency") else {}),
+                             **({"timezone": page["timezone"]} if page.get("timezone") else {})})
             self._forget_confirmed(conn)
         return kinds
 
@@ -547,16 +549,15 @@ class Manifests:
     def __init__(self, cache: LocalCache) -> None:
         self.cache = cache
 
-    def open_for(self, carrier: str) -> dict:
-        """The carrier's open manifest, opened now if there is none."""
+    def open_for(self, carrier: str, today: date) -> dict:
+        """The carrier's open manifest, opened now if there is none (numbered by the store's `today`)."""
         with self.cache._write("manifest") as conn:
             row = conn.execute(
                 select(manifest).where(manifest.c.carrier == carrier, manifest.c.closed_at.is_(None))
             ).mappings().first()
             if row is None:
-                stamp = datetime.now(UTC)
-                values = {"id": f"M{stamp:%Y%m%d}-{carrier.upper()[:4]}-{secrets.token_hex(2).upper()}",
-                          "carrier": carrier, "opened_at": stamp.isoformat()}
+                values = {"id": f"M{today:%Y%m%d}-{carrier.upper()[:4]}-{secrets.token_hex(2).upper()}",
+                          "carrier": carrier, "opened_at": now_iso()}
                 conn.execute(insert(manifest).values(**values))
                 row = values | {"closed_at": None, "closed_by": None}
             return dict(row)

@@ -7,7 +7,7 @@ from sqlalchemy import JSON, Column, Float, Index, Integer, MetaData, String, Ta
 metadata = MetaData()
 
 # Key/value: cursor, device id and token, store, last sync time and error, snapshot state,
-# how far the core's clock is ahead of this device's (seconds).
+# how far the core's clock is ahead of this device's (seconds), the network's currency and time zone.
 meta = Table(
     "meta",
     metadata,

@@ -31,6 +31,11 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def as_utc(moment: datetime) -> datetime:
+    """A stored time, which comes back without its zone (always UTC), as the moment it is."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
 # Fulfilments still open (contract.fulfilment.OPEN) as SQL: the predicate of a partial
 # index, which a query uses only when it says the same.
 OPEN_FULFILMENT = text(f"status IN ({', '.join(repr(status.value) for status in sorted(OPEN))})")

@@ -738,6 +738,9 @@ class FeedPage(BaseModel):
     more: bool = Field(description="another page is ready now")
     now: datetime = Field(description="the core's clock when it answered: devices correct their own by it")
     currency: str = Field(description="the network's currency (ISO 4217): prices, totals and refunds are in it")
+    timezone: str = Field(description="the network's time zone (IANA, e.g. Europe/Paris; the routing profile's "
+                          "promise.timezone): the days of KPIs, exports and stock alerts are counted in it, and "
+                          "devices count and show theirs in it")
     snapshot: Literal["start", "continue", "end", "start_end"] | None = Field(
         default=None,
         description="part of a full snapshot: at its start the device marks what it holds as unconfirmed; "

@@ -83,7 +83,7 @@ def EndlessAisle() -> ft.Control:
         tell(Feedback(Tone.OK, "New cart"))
 
     cart = sale.cart
-    today = date.today()  # the device's day: the store's
+    today = shift.store.time.today()  # the network's day, that of its promises
     currency = shift.store.currency
     chosen = sale.option
     # Always in sight below the scrolling sale: on a tablet the cart, the options and the customer's

@@ -9,7 +9,7 @@ import flet as ft
 
 from local_db.engine import SyncStatus
 
-from ..dates import readable
+from ..dates import StoreTime
 from ..queue import Urgency
 from ..work import Feedback, Tone
 
@@ -122,7 +122,7 @@ def tagged(identifier: str, control: ft.Control) -> ft.Semantics:
     return ft.Semantics(identifier=identifier, content=control, key=identifier, expand=control.expand)
 
 
-def sync_badge(status: SyncStatus, sync_now=None) -> ft.Control:  # noqa: ANN001
+def sync_badge(status: SyncStatus, store_time: StoreTime, sync_now=None) -> ft.Control:  # noqa: ANN001
     """Always in sight; a tap syncs now rather than waiting for the next retry."""
     if not status.enrolled:
         colour, icon, text = ft.Colors.GREY_600, ft.Icons.CLOUD_OFF, "Not enrolled"
@@ -135,7 +135,7 @@ def sync_badge(status: SyncStatus, sync_now=None) -> ft.Control:  # noqa: ANN001
     parts = [text]
     parts.append(f"{status.pending} to send" if status.pending else "all sent")
     if status.last_sync_at:
-        parts.append(f"{'synced' if status.online else 'last synced'} {since(status.last_sync_at)}")
+        parts.append(f"{'synced' if status.online else 'last synced'} {since(status.last_sync_at, store_time)}")
     if not status.enrolled:  # never yet, or no longer (the core refused its token: the last error says why)
         tooltip = ("This device is not enrolled with the system"
                    + (f" ({status.last_error})" if status.last_error else "")
@@ -151,13 +151,13 @@ def sync_badge(status: SyncStatus, sync_now=None) -> ft.Control:  # noqa: ANN001
     ))
 
 
-def since(stamp: str) -> str:
+def since(stamp: str, store_time: StoreTime) -> str:
     seconds = (datetime.now(UTC) - datetime.fromisoformat(stamp)).total_seconds()
     if seconds < 60:
         return "just now"
     if seconds < 3600:
         return f"{int(seconds // 60)} min ago"
-    return readable(stamp)
+    return store_time.readable(stamp)
 
 
 def feedback_bar(feedback: Feedback | None, identifier: str = "feedback") -> ft.Control:

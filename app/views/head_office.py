@@ -11,7 +11,6 @@ from contract.errors import DomainError
 from contract.money import money
 from contract.routing import CAPABILITIES, CONDITION_OPERATORS, CRITERIA, FALLBACKS, LIST_OPERATORS, LOCATION_TYPES
 
-from ..dates import readable
 from ..insights import Insights
 from ..profile_draft import (DEFAULT_RANK, OPERATOR_WORDS, add_check, add_criterion, add_rule_set, at, check_path,
                              checks_of, condition_text, field_words, folded, move_rule_set, remove_check,
@@ -268,7 +267,7 @@ def RoutingProfile() -> ft.Control:
                                         words={"backorder": "waits for stock (backorder)",
                                                "park": "parked for customer service"})],
                                 wrap=True), padding=ft.Padding.only(top=8)),
-            ft.Text(f"Saved by {current['created_by']} on {readable(current['created_at'])}",
+            ft.Text(f"Saved by {current['created_by']} on {shift.store.time.readable(current['created_at'])}",
                     size=13, color=ft.Colors.BLUE_GREY_600),
             _trial(trial, shift.store.currency) if trial else ft.Container(),
             *[rule_card(i) for i in range(len(now.get("rule_sets", [])))],
@@ -324,10 +323,11 @@ def Versions() -> ft.Control:
 
         return activate
 
+    store_time = shift.store.time
     rows = [tagged(f"version-{v['version']}", ft.Container(ft.Row([
         ft.Text(f"v{v['version']}", weight=ft.FontWeight.BOLD, width=60),
         ft.Text(v["name"], width=220),
-        ft.Text(readable(v["created_at"]), width=160),
+        ft.Text(store_time.readable(v["created_at"]), width=160),
         ft.Text(v["created_by"], expand=True),
         ft.Container(ft.Text("IN FORCE", color=ft.Colors.GREEN_900, weight=ft.FontWeight.BOLD),
                      bgcolor=ft.Colors.GREEN_100, border_radius=12, padding=ft.Padding.symmetric(horizontal=10, vertical=4))

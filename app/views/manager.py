@@ -7,7 +7,7 @@ import flet_charts as fch
 from contract.errors import DomainError
 from contract.words import counted
 
-from ..dates import readable
+from ..dates import StoreTime
 from ..insights import EXPORTS, PERIODS, Dashboard, Insights
 from ..store import PauseSwitch, place_name
 from ..work import Feedback, Tone
@@ -86,7 +86,7 @@ def Manager() -> ft.Control:
     return ft.Column([
         screen_title(f"Manager · {place_name(me.store, shift.store.network)}", periods),
         feedback_bar(feedback),
-        *(_dashboard(data) if data is not None and data.period == period else
+        *(_dashboard(data, shift.store.time) if data is not None and data.period == period else
           [tagged("reading", ft.Row([ft.ProgressRing(width=20, height=20), ft.Text("Reading the system's numbers…")]))]
           if reading else []),
         _section("Stock alerts"),
@@ -146,7 +146,7 @@ def _section(title: str) -> ft.Control:
     return ft.Text(title, size=18, weight=ft.FontWeight.BOLD)
 
 
-def _dashboard(data: Dashboard) -> list[ft.Control]:
+def _dashboard(data: Dashboard, store_time: StoreTime) -> list[ft.Control]:
     tiles = ft.Row([
         tagged(f"kpi-{t.key}", ft.Container(ft.Column([
             ft.Text(t.label, size=13, color=ft.Colors.BLUE_GREY_700),
@@ -156,7 +156,7 @@ def _dashboard(data: Dashboard) -> list[ft.Control]:
         for t in data.tiles
     ], wrap=True, spacing=10, run_spacing=10)
     charts = ft.Row([
-        _card("Orders per day", _bars([(readable(d.day), d.orders) for d in data.days], ft.Colors.BLUE_400)),
+        _card("Orders per day", _bars([(store_time.readable(d.day), d.orders) for d in data.days], ft.Colors.BLUE_400)),
         _card("Orders per associate", _bars(list(data.team), ft.Colors.TEAL_400)),
         _card("Why orders were given back", tagged("rejections", ft.Column(
             [ft.Row([ft.Text(reason, expand=True), ft.Text(str(count), weight=ft.FontWeight.BOLD)])

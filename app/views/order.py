@@ -6,7 +6,6 @@ import flet as ft
 from contract.parcels import CARRIERS
 from contract.words import counted, status_words
 
-from ..dates import readable
 from ..queue import countdown, due_of
 from ..work import Feedback, Tone, UntilRefused, prepared_elsewhere, shelf_words
 from .common import METHOD_WORDS, Typed, chip, dropdown, feedback_bar, screen, screen_title, tagged
@@ -107,7 +106,7 @@ def OrderDetail() -> ft.Control:
                    [destination.get("name", ""), destination.get("line1", ""),
                     f"{destination.get('postcode', '')} {destination.get('city', '')}".strip()]
                    if destination else ["Collected at this store"]),
-            _block("Order", [f"{order.get('channel', '').title()} · {readable(order['created_at'])}",
+            _block("Order", [f"{order.get('channel', '').title()} · {shift.store.time.readable(order['created_at'])}",
                              counted(sum(l['qty'] for l in view['lines']), 'item'),
                              _shelf_or_carrier(view, rejections)]),
         ], vertical_alignment=ft.CrossAxisAlignment.START, wrap=True),

@@ -38,7 +38,7 @@ def Queue() -> ft.Control:
     store = shift.store
     views = store.work_here()
     products = store.cache.products({line["sku"] for v in views for line in v["lines"]})
-    queue = cards(views, products, datetime.fromtimestamp(feed.now, UTC))
+    queue = cards(views, products, datetime.fromtimestamp(feed.now, UTC), store.time)
     stages = list(Stage)
 
     def open_card(card: Card) -> None:

@@ -7,7 +7,6 @@ from contract.errors import DomainError
 from contract.money import money
 from contract.words import counted, status_words
 
-from ..dates import readable
 from ..insights import Insights
 from ..work import Feedback, Tone
 from .common import METHOD_WORDS, Typed, feedback_bar, screen, screen_title, tagged
@@ -43,14 +42,14 @@ def OrderSearch() -> ft.Control:
 
         return open_
 
-    currency = shift.store.currency
+    currency, store_time = shift.store.currency, shift.store.time
     rows = [tagged(f"result-{o['external_ref']}", ft.Container(ft.Row([
         ft.Text(o["external_ref"], weight=ft.FontWeight.BOLD, width=140),
         ft.Text((o.get("customer") or {}).get("name", ""), width=180),
         ft.Text(status_words(o["status"]), width=140),
         ft.Text(METHOD_WORDS.get(o["delivery_method"], o["delivery_method"]), width=120),
         ft.Text(money(o["total_value"], currency), width=80),
-        ft.Text(readable(o["created_at"]), expand=True),
+        ft.Text(store_time.readable(o["created_at"]), expand=True),
         ft.OutlinedButton("Timeline", icon=ft.Icons.TIMELINE, on_click=opener(o)),
     ]), padding=ft.Padding.symmetric(horizontal=12, vertical=6), border_radius=8, on_click=opener(o),
         bgcolor=ft.Colors.AMBER_50 if chosen and chosen[0]["id"] == o["id"] else ft.Colors.BLUE_GREY_50))

@@ -5,7 +5,7 @@ import flet as ft
 from contract.errors import DomainError
 from printing import Printer, PrinterError, check_printer
 
-from ..dates import readable
+from ..dates import StoreTime
 from ..store import place_name
 from ..work import Feedback, Tone, Work
 from .common import Typed, feedback_bar, screen, screen_title, tagged
@@ -53,22 +53,22 @@ def Settings() -> ft.Control:
         ft.Text(f"Server: {store.core_url}"),
         ft.Text(f"This device serves {place_name(store.store_code, store.network)} ({store.store_code})"
                 if store.store_code else "This device serves no store yet"),
-        ft.Text(f"Last sync: {readable(status.last_sync_at) if status.last_sync_at else 'never'}; "
+        ft.Text(f"Last sync: {store.time.readable(status.last_sync_at) if status.last_sync_at else 'never'}; "
                 f"last error: {status.last_error or 'none'}"),
         ft.OutlinedButton("Sync now", icon=ft.Icons.SYNC, on_click=lambda _: store.engine.request_sync()),
         ft.Text("Waiting to be sent", size=18, weight=ft.FontWeight.BOLD),
-        tagged("waiting", _waiting(shift.work)),
+        tagged("waiting", _waiting(shift.work, store.time)),
     ], spacing=14)
 
 
-def _waiting(work: Work) -> ft.Control:
+def _waiting(work: Work, store_time: StoreTime) -> ft.Control:
     """What this device holds for the core: kept safe on the device until the core confirms it."""
     actions = work.waiting()
     if not actions:
         return ft.Text("Nothing: the system has every action done on this device.")
     return ft.Column([
         ft.Text(work.waiting_said(len(actions))),
-        *[ft.Row([ft.Text(readable(a["since"]), width=110, color=ft.Colors.BLUE_GREY_600),
+        *[ft.Row([ft.Text(store_time.readable(a["since"]), width=110, color=ft.Colors.BLUE_GREY_600),
                   ft.Text(a["staff"], width=120, color=ft.Colors.BLUE_GREY_600),
                   ft.Text(a["what"], expand=True)]) for a in actions],
     ], spacing=6)

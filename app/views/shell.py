@@ -49,7 +49,7 @@ def Shell() -> ft.Control:
                 ft.Icon(ft.Icons.STOREFRONT, color=ft.Colors.WHITE),
                 ft.Text(f"{location.get('name', associate.store)} ({associate.store})", size=18,
                         weight=ft.FontWeight.BOLD, color=ft.Colors.WHITE, expand=True),
-                sync_badge(store.engine.status, sync_now=lambda _: store.engine.request_sync()),
+                sync_badge(store.engine.status, store.time, sync_now=lambda _: store.engine.request_sync()),
                 tagged("associate", ft.Text(f"{associate.name} · {associate.role}"
                                             + ("" if associate.token else " · offline sign-in"),
                                             color=ft.Colors.WHITE)),

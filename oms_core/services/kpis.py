@@ -5,7 +5,6 @@ folded by domain/kpis.py."""
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.orm import aliased
@@ -32,7 +31,7 @@ def report(session: Session, location: str | None, start: datetime, end: datetim
     total = KpiTally(location, as_of)
     days: dict[date, KpiTally] = {}
     # The network's days, as its promises and stores count them (midnight in its time zone, not UTC).
-    zone = ZoneInfo(routing_profiles.router(session).profile.promise.timezone)
+    zone = routing_profiles.network_zone(session)
     for history in histories(session, location, start, end):
         total.add(history)
         if daily:

@@ -24,9 +24,9 @@ from printing import OrderLine as PrintedLine
 from ..core.db import session_scope
 from ..domain.actors import Actor
 from ..domain.ids import uuid7
-from ..models import Fulfilment, Location, Order, OrderLine, OrderReturn, Product
+from ..models import Fulfilment, Location, Order, OrderLine, OrderReturn, Product, as_utc
 from ..schemas import ReturnIn
-from . import audit, events, notifications, orders
+from . import audit, events, notifications, orders, routing_profiles
 from . import stock as stock_service
 from .db_util import request_hash
 
@@ -228,7 +228,9 @@ def receipt_pdf(session: Session, return_id: str, actor: Actor, currency: str) -
         store=Store(location.code, location.name, Address(tuple(filter(None, [address.get("line1")])),
                                                           address.get("postcode", ""), address.get("city", ""),
                                                           location.country)),
-        returned_at=record["created_at"], associate=record["created_by"],
+        # On the customer's receipt, the store's time (stored in UTC).
+        returned_at=as_utc(record["created_at"]).astimezone(routing_profiles.network_zone(session)),
+        associate=record["created_by"],
         items=tuple(PrintedLine(line["sku"], names.get(line["sku"], line["sku"]), line["qty"])
                     for line in record["lines"]),
         reason=RETURN_REASONS.get(record["reason"], record["reason"]),

@@ -6,6 +6,8 @@ and looks at most once a second whether a newer one was saved elsewhere.
 Migration 0002 installs the default profile as version 1.
 """
 
+from zoneinfo import ZoneInfo
+
 from sqlalchemy import func, insert, select
 from sqlmodel import Session
 
@@ -33,6 +35,11 @@ _routers = ProcessCache(_load_router, stamp=select(func.max(RoutingProfile.versi
 def router(session: Session) -> ProfileRouter:
     """The engine of the profile in force."""
     return _routers.get(session)
+
+
+def network_zone(session: Session) -> ZoneInfo:
+    """The network's time zone (the profile's promise.timezone): its days and the times it prints."""
+    return ZoneInfo(router(session).profile.promise.timezone)
 
 
 def current(session: Session) -> dict:

@@ -13,7 +13,7 @@ recorded outcome back and nothing runs twice.
 """
 
 from collections.abc import Iterable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from pydantic import ValidationError
 from sqlalchemy import Engine, bindparam, func, or_, select, true, update
@@ -37,6 +37,7 @@ from ..models import (
     Product,
     Stock,
     SyncMutation,
+    as_utc,
     utcnow,
 )
 from ..schemas import (
@@ -53,7 +54,7 @@ from ..schemas import (
     RejectIn,
     ShipIn,
 )
-from . import auth, counter, events, fulfilments, orders
+from . import auth, counter, events, fulfilments, orders, routing_profiles
 from . import stock as stock_service
 from .db_util import delete_in_batches, request_hash
 
@@ -126,8 +127,11 @@ _STORE_ADDRESSES = select(_location.code, _location.name, _location.address, _lo
 
 def pull(session: Session, store: str, since: str | None, limit: int, currency: str) -> dict:
     # With the core's clock: a tablet dates its counts by it (counted_at), offline too;
-    # and the network's currency, which its prices and refunds are in.
-    return {**_page(session, store, since, limit), "now": utcnow(), "currency": currency}
+    # the network's currency, which its prices and refunds are in; and the network's time
+    # zone (the routing profile's), in which the core counts its days: the tablet's "today"
+    # and periods are the same days, whatever zone the machine running the app is set to.
+    timezone = routing_profiles.network_zone(session).key
+    return {**_page(session, store, since, limit), "now": utcnow(), "currency": currency, "timezone": timezone}
 
 
 def _page(session: Session, store: str, since: str | None, limit: int) -> dict:
@@ -407,7 +411,7 @@ def _done_at(session: Session, mutation: MutationIn) -> datetime | None:
     fulfilment's timeline already holds (a tablet's clock can be wrong). None: now."""
     if mutation.at is None or mutation.type not in _FULFILMENT_ACTIONS or not mutation.fulfilment:
         return None
-    at = min(mutation.at if mutation.at.tzinfo else mutation.at.replace(tzinfo=UTC), utcnow())
+    at = min(as_utc(mutation.at), utcnow())
     latest = session.execute(select(func.max(Event.at)).where(Event.fulfilment_id == mutation.fulfilment)).scalar()
     return max(at, latest) if latest is not None else at
 

@@ -1,14 +1,18 @@
 """Returns at the counter: refunds from what was paid, never over, restock and damage."""
 
+import re
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
 from oms_core.core.db import session_scope
 from oms_core.models import Event, StockMovement
 
+from tests.printing.conftest import page_text, write
 from tests.sync.test_core_feed import enrol
 
 from .conftest import CAP, JNS, LYON, TEE
@@ -214,3 +218,14 @@ def test_a_key_used_before_under_another_return_id_is_another_body(network):
     assert first.status_code == 201
     again = _return(network, keyed, order["id"], [(TEE, 1, "resellable")], id="0190bbbb-0000-7000-8000-000000000002")
     assert again.status_code == 422 and again.json()["error"]["code"] == "idempotency_key_reused"
+
+
+def test_the_return_receipt_says_the_store_s_time(network, tmp_path):
+    # The receipt printed the time as stored, in UTC: an hour early in Paris in winter.
+    order = _delivered_home(network, [(TEE, 1)])
+    paris = network.sign_in("PAR-01")
+    record = _return(network, paris, order["id"], [(TEE, 1, "resellable")]).json()
+    receipt = network.client.get(f"{API}/returns/{record['id']}/receipt", headers=paris)
+    text = page_text(write(tmp_path, receipt.content), 1)
+    returned = datetime.fromisoformat(record["created_at"]).replace(tzinfo=UTC).astimezone(ZoneInfo("Europe/Paris"))
+    assert re.search(r"Date: (\S+ \S+)", text).group(1) == f"{returned:%Y-%m-%d %H:%M}"

@@ -48,7 +48,18 @@ def shop(network, tmp_path) -> Shop:
 def in_paris(monkeypatch):
     """The store's device is set to Paris time (UTC+1 in winter, +2 in summer): its `today`
     starts at the local midnight."""
-    monkeypatch.setenv("TZ", "Europe/Paris")
+    yield from _device_zone(monkeypatch, "Europe/Paris")
+
+
+@pytest.fixture
+def on_a_utc_machine(monkeypatch):
+    """The machine running the store app (the store PC or a server, in web mode) is set to UTC,
+    while the network's routing profile says Europe/Paris."""
+    yield from _device_zone(monkeypatch, "UTC")
+
+
+def _device_zone(monkeypatch, zone: str):  # noqa: ANN001, ANN202
+    monkeypatch.setenv("TZ", zone)
     time.tzset()
     yield
     monkeypatch.undo()

@@ -4,6 +4,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
+from app.dates import StoreTime
 from app.insights import Insights, Trial, _params, dashboard_of
 from app.profile_draft import set_at
 from app.store import StoreApp
@@ -128,8 +129,9 @@ def test_a_dry_run_says_its_routing_costs_in_the_network_s_currency():
     assert Trial(1, 0, 5, 5.25).summary("GBP").endswith("cost £5.00 in force, £5.25 with the draft (+£0.25)")
 
 
-# --- the periods: whole local days ------------------------------------------------------------------
+# --- the periods: whole days of the network (its routing profile's time zone) ---------------------------
 
+PARIS_TIME = StoreTime.named("Europe/Paris")  # as the sync says it
 
 
 @pytest.mark.parametrize("placed, now, today", [
@@ -138,7 +140,7 @@ def test_a_dry_run_says_its_routing_costs_in_the_network_s_currency():
     # The clocks go back at 03:00: orders at 00:30 and 09:00 on Sunday 25 October.
     ([datetime(2026, 10, 25, 0, 30), datetime(2026, 10, 25, 9, 0)], datetime(2026, 10, 25, 12, 0), 2),
 ], ids=["spring-forward", "fall-back"])
-def test_today_starts_at_the_local_midnight_on_the_days_the_clocks_change(network, monkeypatch, in_paris,
+def test_today_starts_at_the_local_midnight_on_the_days_the_clocks_change(network, monkeypatch, on_a_utc_machine,
                                                                           placed, now, today):
     """The manager's "Today", at noon on the Sunday the clocks change (Paris). On 29 March the Orders
     tile reads 2: Saturday's 23:30 order counts as today, "today" starting at 23:00 on Saturday. On
@@ -148,14 +150,14 @@ def test_today_starts_at_the_local_midnight_on_the_days_the_clocks_change(networ
     for at in placed:
         clock.set(at.replace(tzinfo=PARIS_TZ).astimezone(UTC))
         network.place([(TEE, 1)], address=PARIS)
-    params = _params("today", now.replace(tzinfo=PARIS_TZ).astimezone(UTC))
+    params = _params("today", PARIS_TIME, now.replace(tzinfo=PARIS_TZ).astimezone(UTC))
     response = network.client.get("/api/v1/kpis", params={**params, "series": "day"}, headers=network.admin)
     assert response.status_code == 200, response.text
     tiles = {tile.key: tile.value for tile in dashboard_of(response.json(), "today").tiles}
     assert tiles["orders"] == str(today)
 
 
-def test_the_7_day_chart_shows_7_whole_days(network, monkeypatch, in_paris):
+def test_the_7_day_chart_shows_7_whole_days(network, monkeypatch, on_a_utc_machine):
     """Two orders a day (09:00 and 16:00, Paris) from Wednesday 4 to Wednesday 11 March, the
     manager looks at "7 days" at noon on the 11th. The chart of orders per day has 8 bars, the first
     one (4 March) showing 1 order for a day that had 2: "7 days" is the last 168 hours, which starts
@@ -169,11 +171,28 @@ def test_the_7_day_chart_shows_7_whole_days(network, monkeypatch, in_paris):
             if placed < local(date(2026, 3, 11), 12):
                 clock.set(placed.astimezone(UTC))
                 network.place([(TEE, 1)], address=PARIS)
-    params = _params("7d", local(date(2026, 3, 11), 12).astimezone(UTC))
+    params = _params("7d", PARIS_TIME, local(date(2026, 3, 11), 12).astimezone(UTC))
     response = network.client.get("/api/v1/kpis", params={**params, "series": "day"}, headers=network.admin)
     assert response.status_code == 200, response.text
     days = [(d.day, d.orders) for d in dashboard_of(response.json(), "7d").days]
     assert days == [((first + timedelta(days=n)).isoformat(), 2) for n in range(1, 7)] + [("2026-03-11", 1)]
+
+
+def test_the_manager_s_7_days_are_the_network_s_whatever_the_zone_of_the_machine_running_the_app(
+        shop, manager, monkeypatch, on_a_utc_machine):
+    """The store PC serving the tablets runs in UTC; the network's routing profile says Europe/Paris.
+    Orders at LYS-01 at 00:30 and 23:30 (Paris) on Thursday 5 March, and at 09:00 on Wednesday 11th;
+    the manager looks at "7 days" at noon on the 11th. The chart read 5 March with 1 order and the
+    Orders tile 2: "7 days" started at midnight UTC, 01:00 in Paris, leaving out the 00:30 order
+    that the core counts in 5 March. Right: 3 orders, 2 on 5 March, as the core counts Paris days."""
+    clock = Clock(monkeypatch)
+    for placed in (local(date(2026, 3, 5), 0, 30), local(date(2026, 3, 5), 23, 30), local(date(2026, 3, 11), 9)):
+        clock.set(placed.astimezone(UTC))
+        shop.order([(TEE, 1)])  # to Lyon, prepared at LYS-01; and the tablet syncs: the network's zone comes with the feed
+    noon = local(date(2026, 3, 11), 12).astimezone(UTC)
+    dashboard = shop.run(Insights(shop.app).dashboard(manager.token, "7d", now=noon))
+    assert {t.key: t.value for t in dashboard.tiles}["orders"] == "3"
+    assert [(d.day, d.orders) for d in dashboard.days] == [("2026-03-05", 2), ("2026-03-11", 1)]
 
 
 # --- stock alerts ------------------------------------------------------------------------------------
@@ -194,7 +213,7 @@ def test_units_missing_twice_of_one_sku_are_one_sku(network):
         assert fulfilment["location"] == "PAR-01"
         assert network.act(s001, fulfilment["id"], "reject",
                            {"reason": "out_of_stock", "stock_missing": True}).status_code == 200
-    response = network.client.get("/api/v1/stock/alerts", params=_params("7d"), headers=manager)
+    response = network.client.get("/api/v1/stock/alerts", params=_params("7d", PARIS_TIME), headers=manager)
     assert response.status_code == 200, response.text
     alerts = response.json()
     assert [(d["sku"], d["units"]) for d in alerts["discrepancies"]] == [(TEE, 1), (TEE, 1)]

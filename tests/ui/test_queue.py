@@ -2,11 +2,13 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from app.dates import StoreTime
 from app.queue import Stage, Urgency, cards, countdown, stage_of, to_pick_together
 from contract.fulfilment import TRANSITIONS, Action
 from contract.fulfilment import FulfilmentStatus as S
 
 NOW = datetime(2026, 11, 23, 14, 0, tzinfo=UTC)
+PARIS = StoreTime.named("Europe/Paris")  # the network's time zone, as the sync says it
 
 
 def view(fid, status, created_minutes_ago=30, accept_in=None, updated=NOW):
@@ -30,7 +32,7 @@ def test_stages_and_urgency():
         view("6", "shipped"),
         view("7", "shipped", updated=NOW - timedelta(days=1)),
         view("8", "cancelled"),
-    ], {"A": {"name": "Jeans"}}, NOW)
+    ], {"A": {"name": "Jeans"}}, NOW, PARIS)
     assert [c.order_ref for c in queue[Stage.TO_ACCEPT]] == ["W-3", "W-2", "W-1"]  # most urgent first
     assert [(c.urgency, c.countdown) for c in queue[Stage.TO_ACCEPT]] == [
         (Urgency.LATE, "5 min late"), (Urgency.SOON, "10 min left"), (Urgency.CALM, "40 min left")]
@@ -71,12 +73,12 @@ def _reachable(collected_here: bool) -> set[S]:
     ("home", PARCEL_STAGES), ("ship_to_store", PARCEL_STAGES), ("click_collect", PICKUP_STAGES)])
 def test_each_status_of_each_kind_waits_in_its_stage(method, expected):
     assert set(expected) == _reachable(method == "click_collect")  # a new status needs a stage here
-    stages = {status: stage_of({**view("1", status), "delivery_method": method}, NOW) for status in expected}
+    stages = {status: stage_of({**view("1", status), "delivery_method": method}, NOW, PARIS) for status in expected}
     assert stages == expected
 
 
 def test_a_picked_click_and_collect_order_is_made_ready_not_packed():
-    queue = cards([{**view("1", "picked"), "delivery_method": "click_collect"}, view("2", "picked")], {}, NOW)
+    queue = cards([{**view("1", "picked"), "delivery_method": "click_collect"}, view("2", "picked")], {}, NOW, PARIS)
     assert [c.order_ref for c in queue[Stage.TO_MAKE_READY]] == ["W-1"]
     assert [c.order_ref for c in queue[Stage.TO_PACK]] == ["W-2"]
 
@@ -88,10 +90,11 @@ def test_orders_to_pick_together_come_most_urgent_first_with_what_is_left():
         "W-2 · 2 items to pick · 40 min left", "W-1 · 2 items to pick · 3 h 30 left"]
 
 
-def test_done_today_is_the_store_s_day(in_paris):
+def test_done_today_is_the_network_s_day_whatever_the_machine_s_zone(on_a_utc_machine):
     # 01:10 in Paris on 24 Nov (00:10 UTC): an order shipped at 00:30 Paris time is today's; one
-    # shipped at 23:50 Paris time the day before is not (it was by the UTC day).
+    # shipped at 23:50 Paris time the day before is not (it was by the UTC day of the machine).
     now = datetime(2026, 11, 24, 0, 10, tzinfo=UTC)
-    assert stage_of(view("1", "shipped", updated=datetime(2026, 11, 23, 23, 30, tzinfo=UTC)), now) is Stage.DONE_TODAY
+    shipped = datetime(2026, 11, 23, 23, 30, tzinfo=UTC)
+    assert stage_of(view("1", "shipped", updated=shipped), now, PARIS) is Stage.DONE_TODAY
     assert stage_of(view("2", "shipped", updated=datetime(2026, 11, 23, 22, 50, tzinfo=UTC)),
-                    datetime(2026, 11, 23, 23, 20, tzinfo=UTC)) is None
+                    datetime(2026, 11, 23, 23, 20, tzinfo=UTC), PARIS) is None

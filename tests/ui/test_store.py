@@ -2,6 +2,7 @@
 
 import asyncio
 from dataclasses import replace
+from datetime import date
 
 import httpx
 import pytest
@@ -115,6 +116,27 @@ def test_money_is_shown_in_the_network_s_currency_which_each_sync_tells(shop, ne
     restarted = StoreApp("http://core", tmp_path, transport=_Down(), live=False)
     try:
         assert restarted.currency == "GBP"
+    finally:
+        restarted.cache.close()
+
+
+def test_the_store_s_days_are_the_network_s_which_each_sync_tells(shop, network, tmp_path, on_a_utc_machine):
+    """The store PC runs in UTC; the routing profile puts the network in Europe/Paris. The tablet
+    counts its days and says its times in the network's zone once a sync has told it, keeps it
+    offline, and follows head office's change of zone at its next sync."""
+    moment, today = "2026-12-05T23:30:00+00:00", date(2026, 12, 7)
+    assert shop.app.time.readable(moment, today) == "5 Dec 23:30"  # before any sync: the device's own zone
+    shop.sync()
+    assert shop.app.time.readable(moment, today) == "6 Dec 00:30"  # Paris: already Sunday
+    profile = network.client.get("/api/v1/routing/profile", headers=network.admin).json()["profile"]
+    profile["promise"]["timezone"] = "America/Guadeloupe"  # a network in the French West Indies (UTC-4)
+    assert network.client.put("/api/v1/routing/profile", json=profile, headers=network.admin).status_code == 200
+    shop.sync()
+    assert shop.app.time.readable(moment, today) == "5 Dec 19:30"
+    shop.app.cache.close()
+    restarted = StoreApp("http://core", tmp_path, transport=_Down(), live=False)
+    try:
+        assert restarted.time.readable(moment, today) == "5 Dec 19:30"  # offline, as last told
     finally:
         restarted.cache.close()
 

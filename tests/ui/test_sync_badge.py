@@ -2,12 +2,13 @@
 
 from datetime import UTC, datetime, timedelta
 
+from app.dates import StoreTime
 from app.views.common import sync_badge
 from local_db.engine import SyncStatus
 
 
 def _said(status: SyncStatus) -> tuple[str, str]:
-    container = sync_badge(status).content
+    container = sync_badge(status, StoreTime.named("Europe/Paris")).content
     (_, text) = container.content.controls
     return text.value, container.tooltip
 
