@@ -140,9 +140,13 @@ class Sale:
 
     @property
     def items_total(self) -> float:
-        """What the customer pays: the order records its lines and nothing else (the promise's
-        `cost` is what delivering costs the network, not a price)."""
         return round(sum(item["qty"] * float(item["price"]) for item in self.cart.values()), 2)
+
+    @property
+    def to_pay(self) -> float:
+        """The goods and the delivery chosen (its `price`; the promise's `cost` is what delivering
+        costs the network, not the customer)."""
+        return round(self.items_total + (self.option["price"] if self.option else 0.0), 2)
 
 
 OPTION_WORDS = {"home_standard": "Home delivery", "home_express": "Home express",
@@ -150,8 +154,14 @@ OPTION_WORDS = {"home_standard": "Home delivery", "home_express": "Home express"
 
 
 def option_words(option: dict, network: dict[str, dict]) -> str:
-    where = f" at {place_name(option['store'], network)}" if option.get("store") else ""
+    where = (f" at {place_name(option['store'], network)}" if option.get("store")
+             else f" to {option['postcode']}" if option.get("postcode") else "")
     return f"{OPTION_WORDS.get(option['kind'], option['kind'])}{where}"
+
+
+def price_words(price: float, currency: str) -> str:
+    """A delivery's price as the customer hears it."""
+    return money(price, currency) if price else "free"
 
 
 def elsewhere(levels: dict[str, int], network: dict[str, dict], here: dict | None) -> list[tuple[str, int]]:
@@ -490,26 +500,43 @@ class CounterDesk:
                                              network, self.cache.location())
         return products, None
 
-    async def options(self, associate: Associate, cart: dict[str, dict]) -> tuple[list[dict], Feedback | None]:
-        """Delivery options for the cart (POST /promise), from this store's door."""
+    async def options(self, associate: Associate, cart: dict[str, dict],
+                      postcode: str = "") -> tuple[list[dict], Feedback | None]:
+        """Delivery options for the cart (POST /promise): home delivery to the customer's postcode,
+        whose date depends on where they live (none without it: from this store's door it would be
+        this town's date), and pickups at the stores near this one, where the customer is now. A
+        home option keeps the postcode it was promised for."""
         if not cart:
             return [], Feedback(Tone.WARNING, "Add a product to the cart first")
         location = self.cache.location() or {}
         if location.get("lat") is None or location.get("lon") is None:
             return [], Feedback(Tone.ERROR, "This device does not know where its store is yet: sync once online")
-        body = {"channel": "store", "lines": _lines(cart),
-                "destination": {"country": location.get("country") or "FR", "lat": location["lat"],
-                                "lon": location["lon"]}}
-        async def ask(token: str) -> dict:
-            await self.store.know_network(token)  # the options' stores, by name
-            return await self.store.client.promise(token, body)
+        country = location.get("country") or "FR"
+        postcode = " ".join(postcode.split())
 
-        answer, problem = await self._online(associate, "Delivery options", ask)
+        async def ask(token: str) -> list[dict]:
+            await self.store.know_network(token)  # the options' stores, by name
+            def promise(destination: dict) -> Awaitable[dict]:
+                return self.store.client.promise(token, {"channel": "store", "lines": _lines(cart),
+                                                         "destination": {"country": country} | destination})
+            home = (await promise({"postcode": postcode}))["options"] if postcode else []
+            here = (await promise({"lat": location["lat"], "lon": location["lon"]}))["options"]
+            return ([o | {"postcode": postcode} for o in home if _is_home(o)]
+                    + [o for o in here if not _is_home(o)])
+
+        found, problem = await self._online(associate, "Delivery options", ask, refusals={
+            "unknown_postcode": f"No location of the network is near postcode {postcode}: check the postcode"})
         if problem:
             return [], problem
-        if not answer["options"]:
+        if not postcode:
+            if not found:
+                return [], Feedback(Tone.WARNING, "No store near here can prepare this cart: type the customer's "
+                                                  "postcode for home delivery")
+            return found, Feedback(Tone.OK, f"{counted(len(found), 'pickup option')}: choose one, or type the "
+                                            "customer's postcode for home delivery")
+        if not found:
             return [], Feedback(Tone.WARNING, "The network cannot deliver this cart")
-        return answer["options"], None
+        return found, None
 
     async def place(self, associate: Associate, order_ref: str, cart: dict[str, dict], customer: dict[str, str],
                     option: dict | None, address: dict[str, str]) -> tuple[dict | None, Feedback]:
@@ -534,10 +561,14 @@ class CounterDesk:
             missing = [k for k in ("line1", "postcode", "city") if not (address.get(k) or "").strip()]
             if missing:
                 return None, Feedback(Tone.WARNING, "Home delivery needs the customer's street, postcode and city")
+            if _plain(address["postcode"]) != _plain(option.get("postcode") or ""):
+                return None, Feedback(Tone.WARNING, f"The delivery date was promised for postcode "
+                                                    f"{option.get('postcode')}: ask for the delivery options again")
             delivery = {"method": "home", "address": {k: address[k].strip() for k in ("line1", "postcode", "city")}
                         | {"country": (address.get("country") or location.get("country") or "FR").strip().upper()}}
         speed = {"home_express": ["express"], "express_pickup": ["express_pickup"]}.get(option["kind"], [])
         tags = ["endless_aisle", *speed]
+        delivery["price"] = option["price"]  # what the customer pays for it, kept with the order
         body = {"channel": "store", "external_ref": order_ref, "customer": person, "delivery": delivery,
                 "lines": _lines(cart), "tags": tags, **extra}
         order, problem = await self._online(
@@ -613,6 +644,14 @@ def _too_many(typed: dict[str, str], items: dict[str, dict]) -> str | None:
             earlier = f", {item['returned']} already returned" if item["returned"] else ""
             return f"Only {item['qty']} × {sku} can come back: the customer received {item['received']}{earlier}"
     return None
+
+
+def _is_home(option: dict) -> bool:
+    return option["kind"].startswith("home")
+
+
+def _plain(postcode: str) -> str:
+    return "".join(postcode.split()).upper()
 
 
 def _lines(cart: dict[str, dict]) -> list[dict]:

@@ -155,7 +155,10 @@ class Order(SQLModel, table=True):
     country: str | None = Field(default=None, max_length=2)
     dest_lat: float | None = None
     dest_lon: float | None = None
-    total_value: Decimal = Field(sa_column=money_column())
+    total_value: Decimal = Field(sa_column=money_column())  # the goods', as routing rules and returns see it
+    # What the customer paid for delivery (the promise's price of the option chosen), beside the goods.
+    delivery_price: Decimal = Field(default=Decimal("0"), sa_column=Column(Numeric(12, 2), nullable=False,
+                                                                         server_default="0"))
     tags: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     # Who placed it: an integration or an associate (endless aisle).
     created_by: str | None = Field(default=None, max_length=100)

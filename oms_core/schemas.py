@@ -268,6 +268,8 @@ class Delivery(Strict):
     method: Literal["home", "click_collect"]
     store: Code | None = None
     address: Address | None = None
+    price: Money = Field(default=Decimal("0"), description="what the customer paid for delivery (the promise's "
+                                                           "price of the option chosen), beside the goods")
 
     @model_validator(mode="after")
     def _method_needs(self) -> "Delivery":
@@ -305,7 +307,7 @@ class OrderIn(Strict):
     @model_validator(mode="after")
     def _total_fits(self) -> "OrderIn":
         # The total is kept with twelve digits, as every price is.
-        if sum(line.qty * line.unit_price for line in self.lines) >= _MONEY_CEILING:
+        if sum(line.qty * line.unit_price for line in self.lines) + self.delivery.price >= _MONEY_CEILING:
             raise ValueError(f"the order's total must be under {_MONEY_CEILING:,.2f}")
         return self
 
@@ -361,7 +363,8 @@ class OrderSummary(BaseModel):
     customer: dict
     delivery_method: str
     pickup_store: str | None
-    total_value: Money
+    total_value: Money = Field(description="the goods' value (routing rules test it; returns refund from it)")
+    delivery_price: Money = Field(description="what the customer paid for delivery")
     created_at: datetime
 
 
@@ -631,9 +634,18 @@ class DryRunIn(Strict):
 
 class Destination(Strict):
     country: Country
-    lat: float = Field(ge=-90, le=90)
-    lon: float = Field(ge=-180, le=180)
-    postcode: str | None = Field(default=None, max_length=20)
+    lat: float | None = Field(default=None, ge=-90, le=90)
+    lon: float | None = Field(default=None, ge=-180, le=180)
+    postcode: str | None = Field(default=None, max_length=20, description=(
+        "without lat and lon, the destination is placed by its postcode, as an order's address is"))
+
+    @model_validator(mode="after")
+    def _placeable(self) -> "Destination":
+        if (self.lat is None) != (self.lon is None):
+            raise ValueError("give both lat and lon, or neither")
+        if self.lat is None and not (self.postcode or "").strip():
+            raise ValueError("give lat and lon, or the postcode")
+        return self
 
 
 class PromiseIn(Strict):
@@ -650,6 +662,8 @@ class PromiseOption(BaseModel):
     ready_by: datetime | None = Field(description="express pickup: ready at this time")
     store: str | None = Field(description="click & collect and express pickup: the store")
     distance_km: float | None = Field(description="from the destination to the store")
+    price: Money = Field(description="what the customer pays for this delivery, by the routing profile's "
+                                     "promise prices, in the network's currency (BACKROOM_CURRENCY)")
     cost: float = Field(description="what fulfilling it costs the network, by the routing profile's cost model, "
                                     "in the network's currency (BACKROOM_CURRENCY)")
     carbon_kg: float
@@ -657,8 +671,16 @@ class PromiseOption(BaseModel):
     sources: list[str] = Field(description="the locations the goods would come from")
 
 
+class PromisePosition(BaseModel):
+    lat: float
+    lon: float
+    near: list[str] = Field(description="the locations whose postcode placed a destination sent without "
+                                        "coordinates (empty when it came with them)")
+
+
 class PromiseOut(BaseModel):
     profile_version: int
+    position: PromisePosition = Field(description="where the options were planned to")
     options: list[PromiseOption]
 
 

@@ -10,7 +10,7 @@ import flet as ft
 from contract.money import money
 from contract.words import counted, status_words
 
-from ..counter import Sale, option_words, when
+from ..counter import Sale, option_words, price_words, when
 from ..store import place_name
 from ..work import Feedback, Tone
 from .common import Typed, feedback_bar, icon_button, screen, screen_title, tagged
@@ -56,7 +56,7 @@ def EndlessAisle() -> ft.Control:
 
     async def ask_options() -> None:
         asked = sale
-        found, said = await desk.options(me, asked.cart)
+        found, said = await desk.options(me, asked.cart, typed.shown().get("postcode", ""))
         # Offered only if the cart is still the one asked about.
         set_sale(lambda current: current.offer(found) if current.cart == asked.cart else current)
         tell(said or Feedback(Tone.OK, f"{counted(len(found), 'delivery option')}: choose one"))
@@ -89,7 +89,7 @@ def EndlessAisle() -> ft.Control:
     # Always in sight below the scrolling sale: on a tablet the cart, the options and the customer's
     # address push the button below the screen's edge.
     footer = tagged("aisle-footer", ft.Container(ft.Row([
-        ft.Text(f"Total {money(sale.items_total, currency)}", size=18, weight=ft.FontWeight.BOLD),
+        ft.Text(f"Total {money(sale.to_pay, currency)}", size=18, weight=ft.FontWeight.BOLD),
         ft.Text(f"{option_words(chosen, shift.store.network)}, {when(chosen, today)}" if chosen
                 else "Choose a delivery option" if cart else "", size=16, expand=True),
         ft.FilledButton("Place order", icon=ft.Icons.SHOPPING_CART_CHECKOUT, on_click=place,
@@ -110,10 +110,13 @@ def EndlessAisle() -> ft.Control:
             ft.Text(money(item["qty"] * Decimal(str(item["price"])), currency), size=16, width=90),
             icon_button(ft.Icons.DELETE_OUTLINE, f"Remove {item['name']}", lambda _, s=sku: remove(s)),
         ])) for sku, item in cart.items()] or [ft.Text("Empty: add products found above.")]),
-        ft.Row([ft.FilledButton("Delivery options", icon=ft.Icons.LOCAL_SHIPPING, on_click=ask_options,
+        # The home delivery's date depends on where the customer lives: asked for their postcode.
+        ft.Row([TypedFields(typed, [("postcode", "Postcode for home delivery", 280, False)],
+                            generation=customer_round),
+                ft.FilledButton("Delivery options", icon=ft.Icons.LOCAL_SHIPPING, on_click=ask_options,
                                 disabled=not cart)], alignment=ft.MainAxisAlignment.END),
         ft.Column([_option(o, o == sale.option, lambda o: set_sale(lambda current: current.choose(o)), today,
-                           shift.store.network) for o in sale.options], spacing=6),
+                           shift.store.network, currency) for o in sale.options], spacing=6),
         _customer(typed, sale.option or sale.placed_option, customer_round),
     ], expand=True, scroll=ft.ScrollMode.AUTO, spacing=12), footer], expand=True, spacing=0)
 
@@ -136,7 +139,8 @@ def _product(product: dict, add, currency: str) -> ft.Control:  # noqa: ANN001
     ], spacing=12), padding=10, border_radius=8, border=ft.Border.all(1, ft.Colors.BLUE_GREY_100)))
 
 
-def _option(option: dict, chosen: bool, choose, today: date, network: dict[str, dict]) -> ft.Control:  # noqa: ANN001
+def _option(option: dict, chosen: bool, choose, today: date, network: dict[str, dict],  # noqa: ANN001
+            currency: str) -> ft.Control:
     return tagged(f"option-{option['kind']}{'-' + option['store'] if option.get('store') else ''}", ft.Container(ft.Row([
         ft.Icon(ft.Icons.RADIO_BUTTON_CHECKED if chosen else ft.Icons.RADIO_BUTTON_UNCHECKED, color=ft.Colors.BLUE_700),
         ft.Text(option_words(option, network), size=16, weight=ft.FontWeight.W_600, expand=True),
@@ -144,6 +148,8 @@ def _option(option: dict, chosen: bool, choose, today: date, network: dict[str, 
                 f"{when(option, today)}", size=15, width=220),
         ft.Text(f"from {', '.join(place_name(code, network) for code in option['sources'])}", size=14, width=180),
         ft.Text(f"{option['carbon_kg']:.2f} kg CO2", size=13, width=90),
+        ft.Text(price_words(option["price"], currency), size=16, weight=ft.FontWeight.W_600, width=80,
+                text_align=ft.TextAlign.RIGHT),
         ft.Button("Choose", on_click=lambda _: choose(option), disabled=chosen),
     ], spacing=12), padding=8, border_radius=8, bgcolor=ft.Colors.AMBER_50 if chosen else None,
         border=ft.Border.all(1, ft.Colors.BLUE_GREY_100)))
@@ -155,8 +161,8 @@ def _customer(typed: Typed, option: dict | None, generation: object) -> ft.Contr
         ft.Text("Customer", size=18, weight=ft.FontWeight.BOLD),
         TypedFields(typed, [("name", "Customer name", 260, False), ("phone", "Phone", 260, False),
                             ("email", "E-mail", 300, False)], generation=generation),
-        TypedFields(typed, [("line1", "Street", 340, False), ("postcode", "Postcode", 140, False),
-                            ("city", "City", 260, False)], generation=generation) if home else ft.Container(),
+        TypedFields(typed, [("line1", "Street", 340, False), ("city", "City", 260, False)],
+                    generation=generation) if home else ft.Container(),
     ], spacing=8)
 
 
@@ -164,11 +170,13 @@ def _confirmation(order: dict, option: dict | None, today: date, network: dict[s
                   currency: str) -> ft.Control:
     lines = sum(line["qty"] for line in order["lines"])
     how = f"{option_words(option, network)}, {when(option, today)}" if option else ""
+    paid = Decimal(str(order["total_value"])) + Decimal(str(order.get("delivery_price") or 0))
+    delivery = f" (delivery {price_words(order['delivery_price'], currency)})" if "delivery_price" in order else ""
     return tagged("aisle-confirmation", ft.Container(ft.Column([
         ft.Row([ft.Icon(ft.Icons.TASK_ALT, color=ft.Colors.GREEN_800, size=30),
                 ft.Text(f"Order {order['external_ref']} confirmed", size=20, weight=ft.FontWeight.BOLD,
                         color=ft.Colors.GREEN_900)]),
-        ft.Text(f"{counted(lines, 'item')} · {money(order['total_value'], currency)} · {status_words(order['status'])}",
+        ft.Text(f"{counted(lines, 'item')} · {money(paid, currency)}{delivery} · {status_words(order['status'])}",
                 size=16),
         ft.Text(how, size=16) if how else ft.Container(),
         ft.Text(f"Customer: {(order.get('customer') or {}).get('name', '')}", size=16),

@@ -51,7 +51,7 @@ def _orders(location: str | None, start: datetime, end: datetime):  # noqa: ANN2
     query = (
         select(o.id, o.channel, o.external_ref, o.status, o.created_at, o.delivery_method, o.pickup_store,
                o.customer["name"].as_string(), o.customer["email"].as_string(), o.customer["phone"].as_string(),
-               units.c.units, o.total_value)
+               units.c.units, o.total_value, o.delivery_price)
         .join_from(Order.__table__, units, units.c.order_id == o.id)
         .where(o.created_at >= start, o.created_at < end)
         .order_by(o.created_at, o.id)
@@ -59,7 +59,7 @@ def _orders(location: str | None, start: datetime, end: datetime):  # noqa: ANN2
     if location is not None:
         query = query.where(seen_by(location))
     header = ["order_id", "channel", "external_ref", "status", "created_at", "delivery_method", "pickup_store",
-              "customer_name", "customer_email", "customer_phone", "units", "total_value"]
+              "customer_name", "customer_email", "customer_phone", "units", "total_value", "delivery_price"]
     return header, query
 
 

@@ -13,7 +13,7 @@ _orders = Order.__table__
 _fulfilments = Fulfilment.__table__
 _events = Event.__table__
 SEARCH_FIELDS = ("id", "channel", "external_ref", "status", "customer", "delivery_method", "pickup_store",
-                 "total_value", "created_at")
+                 "total_value", "delivery_price", "created_at")
 
 
 def seen_by(store: str):  # noqa: ANN201 - a SQL condition

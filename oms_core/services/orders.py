@@ -89,7 +89,7 @@ def _place(session: Session, payload: OrderIn, actor: Actor, key: str | None, di
     if actor.is_staff and payload.channel != "store":
         raise InvalidInput("invalid_channel", "orders placed in a store use channel 'store'")
     address = delivery.address.model_dump(mode="json") if delivery.address else None
-    position = _position(session, address)
+    position = position_of(session, address)
     now = utcnow()
     order = {
         "id": uuid7(),
@@ -104,6 +104,7 @@ def _place(session: Session, payload: OrderIn, actor: Actor, key: str | None, di
         "dest_lat": position.lat if position else None,
         "dest_lon": position.lon if position else None,
         "total_value": sum((line.unit_price * line.qty for line in payload.lines), Decimal("0")),
+        "delivery_price": delivery.price,
         "tags": payload.tags,
         "created_by": actor.label,
         "idempotency_client": actor.label if key else None,
@@ -146,13 +147,16 @@ def _place(session: Session, payload: OrderIn, actor: Actor, key: str | None, di
     return order_view(order, lines, fulfilments)
 
 
-def _position(session: Session, address: dict | None) -> Position | None:
-    """Where a home delivery goes: the address's coordinates, or where its postcode places it in the
-    network (`near` names the locations that placed it); None when neither is known."""
+def position_of(session: Session, address: dict | None) -> Position | None:
+    """Where a home delivery goes (an order's address, or a promise's destination): its coordinates,
+    or where its postcode places it in the network (`near` names the locations that placed it); None
+    when neither is known."""
     if address is None:
         return None
     if address.get("lat") is not None and address.get("lon") is not None:
-        return Position(address["lat"], address["lon"], near=(), postcode=address["postcode"])
+        return Position(address["lat"], address["lon"], near=(), postcode=address.get("postcode") or "")
+    if not address.get("postcode"):
+        return None
     return near_postcode(address["country"], address["postcode"], allocation.sites_cache.get(session).values())
 
 

@@ -77,6 +77,13 @@ class Core:
         counts = [{"location": loc, "sku": sku, "on_hand": qty} for (loc, sku), qty in (stock or STOCK).items()]
         assert self.client.post("/api/v1/stock/counts", json={"counts": counts}, headers=self.admin).status_code == 201
 
+    def give_postcodes(self) -> None:
+        """Each location's address, whose postcode places a destination sent without coordinates."""
+        postcodes = {"WH-LYS": "69720", "PAR-01": "75001", "PAR-02": "75009", "LYS-01": "69002"}
+        addressed = [loc | {"address": {"line1": "1 rue X", "postcode": postcodes[loc["code"]], "city": "X"}}
+                     for loc in LOCATIONS]
+        assert self.client.put("/api/v1/locations", json=addressed, headers=self.admin).status_code == 200
+
     def order_body(self, lines: list[tuple[str, int]], *, method: str = "home", store: str | None = None,
                    address: dict | None = None, channel: str = "web", ref: str | None = None,
                    promised_by: str | None = None) -> dict:

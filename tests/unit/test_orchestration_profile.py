@@ -79,6 +79,8 @@ def test_the_message_names_the_first_problem():
     ({"rule_sets": [{"name": "a", "ship_to_store": 1}]}, "rule_sets[0].ship_to_store", "must be true or false"),
     ({"rule_sets": [{"name": "a"}], "promise": {"pickup_stores": 99}}, "promise.pickup_stores",
      "must be a whole number from 0 to 20"),
+    ({"rule_sets": [{"name": "a"}], "promise": {"home_express_price": -1}}, "promise.home_express_price",
+     "must be a number from 0 to 10000"),
 ])
 def test_structural_problems(body, field, message):
     assert problems(body)[field] == message

@@ -41,6 +41,20 @@ def test_a_tuesday_morning_cart_near_a_store():
     assert (collect.date, collect.sources, collect.cost) == (date(2026, 11, 25), ("PAR",), 5.02)
 
 
+def test_each_option_says_what_the_customer_pays_apart_from_what_it_costs():
+    found = options({("PAR", "A"): 3, ("CC", "A"): 3}, at(24, "10:00"))  # 20.00 of goods
+    assert {kind: o.price for kind, o in found.items()} == {
+        ("home_standard", None): 4.9, ("home_express", None): 9.9, ("express_pickup", "PAR"): 0.0,
+        ("express_pickup", "CC"): 0.0}
+    # 60.00 of goods: standard home delivery is free from 50.00; express is not.
+    found = options({("PAR", "A"): 3}, at(24, "10:00"), cart=order({"A": 3}, value=60.0))
+    assert (found["home_standard", None].price, found["home_express", None].price) == (0.0, 9.9)
+    never_free = replace(SETTINGS, free_home_over=None, home_standard_price=3.5)
+    found = delivery_options(router(), never_free, order({"A": 3}, value=60.0), network({("PAR", "A"): 3}),
+                             at(24, "10:00"))
+    assert [o.price for o in found if o.kind == "home_standard"] == [3.5]
+
+
 def test_after_the_cut_off_parcels_leave_the_next_day():
     found = options({("PAR", "A"): 1}, at(24, "16:00"))
     assert found["home_standard", None].date == date(2026, 11, 26)

@@ -123,5 +123,10 @@ DEFAULT_PROFILE: dict = {
         "pickup_stores": 3,
         "pickup_max_km": 30,
         "pickup_ready_hours": 2,
+        "home_standard_price": 4.9,
+        "home_express_price": 9.9,
+        "click_collect_price": 0,
+        "express_pickup_price": 0,
+        "free_home_over": 50,
     },
 }

@@ -13,6 +13,10 @@ the order, so the promise is one the network can keep:
   parcel shipped to the store has arrived on a day the store is open.
 - express pickup: where the store holds the whole cart itself, ready within
   `pickup_ready_hours` of the order, inside its opening hours.
+
+Each option also says what the customer pays for it (`price`, the retailer's
+delivery prices; standard home delivery is free from `free_home_over` of goods),
+apart from what it costs the network (`cost`, by the routing cost model).
 """
 
 import re
@@ -43,6 +47,12 @@ class PromiseSettings:
     pickup_stores: int = 3
     pickup_max_km: float = 30.0
     pickup_ready_hours: float = 2.0
+    # What the customer pays for each kind of delivery, in the network's currency.
+    home_standard_price: float = 4.9
+    home_express_price: float = 9.9
+    click_collect_price: float = 0.0
+    express_pickup_price: float = 0.0
+    free_home_over: float | None = 50.0  # goods worth this much ship home free (standard); None: never
 
 
 def parse_promise(fields: Fields) -> PromiseSettings:
@@ -64,6 +74,11 @@ def parse_promise(fields: Fields) -> PromiseSettings:
         pickup_stores=fields.integer("pickup_stores", d.pickup_stores, 0, 20),
         pickup_max_km=fields.number("pickup_max_km", d.pickup_max_km, 0, 40_000),
         pickup_ready_hours=fields.number("pickup_ready_hours", d.pickup_ready_hours, 0, 72),
+        home_standard_price=fields.number("home_standard_price", d.home_standard_price, 0, 10_000),
+        home_express_price=fields.number("home_express_price", d.home_express_price, 0, 10_000),
+        click_collect_price=fields.number("click_collect_price", d.click_collect_price, 0, 10_000),
+        express_pickup_price=fields.number("express_pickup_price", d.express_pickup_price, 0, 10_000),
+        free_home_over=fields.number("free_home_over", d.free_home_over, 0, 1e9, optional=True),
     )
     fields.close()
     return settings
@@ -73,7 +88,8 @@ def parse_promise(fields: Fields) -> PromiseSettings:
 class Option:
     kind: str  # home_standard | home_express | click_collect | express_pickup
     date: date  # delivered, or ready for pickup, on this day (local)
-    cost: float
+    price: float  # what the customer pays for it
+    cost: float  # what it costs the network
     carbon_kg: float
     parcels: int
     sources: tuple[str, ...]
@@ -91,11 +107,13 @@ def delivery_options(router: Router, settings: PromiseSettings, cart: RoutingReq
     if _complete(home):
         standard = _arrival(home, network, local, settings, express=False)
         if standard is not None:
-            options.append(_option("home_standard", standard, home))
+            free = settings.free_home_over is not None and cart.value >= settings.free_home_over
+            options.append(_option("home_standard", standard, home, 0.0 if free else settings.home_standard_price))
         express = _arrival(home, network, local, settings, express=True)
         if express is not None and all(a.distance_km <= settings.express_max_km for a in home.allocations):
             parcels = len(home.allocations)
-            options.append(_option("home_express", express, home, extra_cost=settings.express_surcharge * parcels,
+            options.append(_option("home_express", express, home, settings.home_express_price,
+                                   extra_cost=settings.express_surcharge * parcels,
                                    carbon_factor=settings.express_carbon_factor))
     for store, km in _pickup_stores(cart, network, settings):
         plan = router.plan(replace(cart, method="click_collect", pickup_store=store.code), network)
@@ -104,11 +122,12 @@ def delivery_options(router: Router, settings: PromiseSettings, cart: RoutingReq
         if all(a.delivery_method == "click_collect" for a in plan.allocations):
             ready = _ready_at(store, local, settings.pickup_ready_hours)
             if ready is not None:
-                options.append(_option("express_pickup", ready.date(), plan, ready_by=ready, store=store.code, km=km))
+                options.append(_option("express_pickup", ready.date(), plan, settings.express_pickup_price,
+                                       ready_by=ready, store=store.code, km=km))
             continue
         day = _pickup_day(plan, store, network, local, settings)
         if day is not None:
-            options.append(_option("click_collect", day, plan, store=store.code, km=km))
+            options.append(_option("click_collect", day, plan, settings.click_collect_price, store=store.code, km=km))
     return options
 
 
@@ -116,11 +135,13 @@ def _complete(plan: RoutingPlan) -> bool:
     return bool(plan.allocations) and not plan.unfulfilled
 
 
-def _option(kind: str, day: date, plan: RoutingPlan, *, extra_cost: float = 0.0, carbon_factor: float = 1.0,
-            ready_by: datetime | None = None, store: str | None = None, km: float | None = None) -> Option:
+def _option(kind: str, day: date, plan: RoutingPlan, price: float, *, extra_cost: float = 0.0,
+            carbon_factor: float = 1.0, ready_by: datetime | None = None, store: str | None = None,
+            km: float | None = None) -> Option:
     return Option(
         kind=kind,
         date=day,
+        price=round(price, 2),
         cost=round(sum(a.cost for a in plan.allocations) + extra_cost, 2),
         carbon_kg=round(sum(a.carbon_kg for a in plan.allocations) * carbon_factor, 3),
         parcels=len(plan.allocations),
