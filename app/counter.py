@@ -576,7 +576,10 @@ class CounterDesk:
             again=" (placing again is safe)",
             refusals={"idempotency_key_reused": f"Order {order_ref} already reached the system with the cart as it was "
                                                 "before the connection dropped: find it under Find an order, or "
-                                                "start a New cart"})
+                                                "start a New cart",
+                      # Options asked long ago: the express pickup's hour has passed.
+                      "invalid_promise": "The time promised for this option has passed: ask for the delivery "
+                                         "options again"})
         if problem:
             return None, problem
         # The core shows a store its own part only: what is not prepared here comes from the network.

@@ -49,6 +49,11 @@ def main(argv: list[str] | None = None) -> int:
     create_staff.add_argument("--pin", required=True)
     create_staff.add_argument("--role", choices=["associate", "manager"], default="associate")
     create_staff.add_argument("--name")
+    for command, words in (("deactivate", "someone who leaves: no more sign-ins, their sessions end"),
+                           ("unlock", "lift a lockout after wrong PINs")):
+        staff_command = staff_commands.add_parser(command, help=words)
+        staff_command.add_argument("--store", required=True)
+        staff_command.add_argument("--code", required=True)
 
     seed = commands.add_parser("seed", help="load a generated network")
     seed.add_argument("--stores", type=int, default=300)
@@ -159,10 +164,20 @@ def _staff(args: argparse.Namespace) -> int:
     from oms_core.core.db import session_scope
     from oms_core.services import auth
 
+    who = f"{args.store}/{args.code}"
     try:
         with session_scope(_engine()) as session:
-            staff = auth.create_staff(session, args.store, args.code, args.pin, args.role, args.name)
-            print(f"{staff.store}/{staff.code} ({staff.role}) can sign in")
+            if args.staff_command == "create":
+                staff = auth.create_staff(session, args.store, args.code, args.pin, args.role, args.name)
+                done = f"{who} ({staff.role}) can sign in"
+            elif args.staff_command == "deactivate":
+                ended = auth.deactivate_staff(session, args.store, args.code, by=None, client=None)
+                done = f"{who} can no longer sign in; {ended} session(s) ended"
+            else:
+                auth.unlock_staff(session, args.store, args.code, by=None, client=None)
+                done = f"{who} can sign in again"
+        # Told once committed; a running core's workers follow within auth_cache_seconds.
+        print(done)
     except DomainError as exc:
         print(f"error: {exc.message}", file=sys.stderr)
         return 2

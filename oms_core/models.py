@@ -327,7 +327,7 @@ class StaffToken(SQLModel, table=True):
     token_hash: str = Field(primary_key=True, max_length=64)
     staff_id: int = Field(foreign_key="staff.id", index=True)
     store: str = Field(max_length=32)
-    role: str = Field(max_length=16)
+    role: str = Field(max_length=16)  # as signed in with, for the record: the rights follow Staff.role
     issued_at: datetime = Field(default_factory=utcnow)
     expires_at: datetime
     revoked_at: datetime | None = None

@@ -5,6 +5,7 @@ codes and oversized lists are refused with a message that names the field.
 """
 
 import datetime as dt
+import unicodedata
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Annotated, Literal
@@ -26,9 +27,14 @@ from .domain.opening_hours import DEFAULT_HOURS
 from .models import MAX_UNITS
 
 
+# Control characters (Cc: tabs, CR, LF, U+0085 ...) and Unicode's line and paragraph separators
+# (U+2028, U+2029): every character Python's e-mail headers take for a line break is among them.
+_NOT_ONE_LINE = frozenset({"Cc", "Zl", "Zp"})
+
+
 def _one_line(text: str) -> str:
     # A line break in an order reference or a name ends up in an e-mail's headers, which refuse it.
-    if any(ord(c) < 32 or ord(c) == 127 for c in text):
+    if any(unicodedata.category(c) in _NOT_ONE_LINE for c in text):
         raise ValueError("one line of text: no line breaks, tabs or other control characters")
     return text
 
@@ -717,6 +723,22 @@ class DeviceOut(BaseModel):
 
 
 MutationType = Literal["accept", "reject", "pick", "pack", "ship", "ready", "collect", "count", "receive"]
+# An action's arguments nest three levels at most ({"lines": [{"sku": ..., "qty": ...}]}); one more is
+# spare. (Their size is bounded by the request body's.)
+_ARGS_LEVELS = 4
+
+
+def _shallow(args: dict) -> dict:
+    """Refuse arguments nested deeper than any action's. The action would refuse them, but the push
+    first fingerprints the mutation (serialises it), which deep JSON breaks. Walked level by level,
+    so that no depth can exhaust the stack."""
+    level: list = [args]
+    for _ in range(_ARGS_LEVELS):
+        level = [inner for outer in level for inner in (outer.values() if isinstance(outer, dict) else outer)
+                 if isinstance(inner, dict | list)]
+        if not level:
+            return args
+    raise ValueError(f"an action's arguments nest {_ARGS_LEVELS} levels deep at most")
 
 
 class MutationIn(Strict):
@@ -726,7 +748,7 @@ class MutationIn(Strict):
     type: MutationType
     staff: Code
     fulfilment: str | None = Field(default=None, max_length=36)
-    args: dict = Field(default_factory=dict)
+    args: Annotated[dict, AfterValidator(_shallow)] = Field(default_factory=dict)
     at: datetime | None = None  # when the associate did it (device clock)
 
 

@@ -5,12 +5,14 @@ import socket
 import subprocess
 import sys
 
+from datetime import timedelta
+
 import httpx
-from sqlalchemy import create_engine, func, select
+from sqlalchemy import create_engine, func, select, update
 from sqlmodel import Session
 
 from backroom.process import core_server, free_port
-from oms_core.models import Barcode, Location, Product, Stock, StockMovement
+from oms_core.models import AuditEntry, Barcode, Location, Product, Staff, StaffToken, Stock, StockMovement, utcnow
 from oms_core.seed import ean13
 
 
@@ -63,6 +65,40 @@ def test_seed_keys_staff_and_serve(tmp_path):
         products = httpx.get(f"{server.url}/api/v1/products?q=T-shirt&limit=5",
                              headers={"Authorization": f"Bearer {key.stdout.strip()}"})
         assert products.status_code == 200 and len(products.json()) == 5
+
+
+def test_staff_who_are_locked_out_or_leave(tmp_path):
+    db_url = f"sqlite:///{tmp_path}/staff.db"
+    assert _run(db_url, "seed", "--stores", "1", "--skus", "1").returncode == 0
+    engine = create_engine(db_url)
+    with Session(engine) as session:
+        store = session.execute(select(Location.code).where(Location.type == "store")).scalar_one()
+    assert _run(db_url, "staff", "create", "--store", store, "--code", "S001", "--pin", "1234").returncode == 0
+    with Session(engine) as session:  # wrong PINs locked the account; a session is open elsewhere
+        staff_id = session.execute(select(Staff.id)).scalar_one()
+        session.execute(update(Staff).values(locked_until=utcnow() + timedelta(minutes=5)))
+        session.add(StaffToken(token_hash="0" * 64, staff_id=staff_id, store=store, role="associate",
+                               expires_at=utcnow() + timedelta(hours=1)))
+        session.commit()
+
+    unlocked = _run(db_url, "staff", "unlock", "--store", store, "--code", "S001")
+    assert (unlocked.returncode, unlocked.stdout.strip()) == (0, f"{store}/S001 can sign in again")
+    deactivated = _run(db_url, "staff", "deactivate", "--store", store, "--code", "S001")
+    assert (deactivated.returncode, deactivated.stdout.strip()) == (
+        0, f"{store}/S001 can no longer sign in; 1 session(s) ended")
+    unknown = _run(db_url, "staff", "deactivate", "--store", store, "--code", "S999")
+    assert unknown.returncode == 2 and f"no staff S999 at {store}" in unknown.stderr
+
+    with Session(engine) as session:
+        staff = session.execute(select(Staff)).scalar_one()
+        assert (staff.locked_until, staff.active) == (None, False)
+        assert session.execute(select(StaffToken.revoked_at)).scalar_one() is not None
+        audited = session.execute(select(AuditEntry.action, AuditEntry.target, AuditEntry.client)
+                                  .where(AuditEntry.action.startswith("staff.")).order_by(AuditEntry.id)).all()
+    engine.dispose()
+    assert [tuple(row) for row in audited] == [
+        ("staff.created", f"{store}/S001", "cli"), ("staff.unlocked", f"{store}/S001", "cli"),
+        ("staff.deactivated", f"{store}/S001", "cli")]
 
 
 def test_a_database_that_does_not_answer_is_one_line_and_status_1():

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
-from fastapi import Depends, Header, Path, Query, Request
+from fastapi import Depends, Header, Path, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -127,6 +127,12 @@ def _token(credentials: HTTPAuthorizationCredentials | None) -> str:
 
 async def get_bearer(credentials: Credentials) -> str:
     return _token(credentials)
+
+
+async def no_store(response: Response) -> None:
+    """An answer carrying a secret (a token, a key) is kept by no proxy or browser cache (RFC 6749 5.1)."""
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Pragma"] = "no-cache"
 
 
 def client_address(request: Request) -> str:

@@ -31,8 +31,10 @@ def verify_pin(pin: str, stored: str) -> bool:
     return hmac.compare_digest(candidate, _unb64(digest))
 
 
+# Each kind of bearer has its own prefix, which says where to look it up: a staff token
+# without one could begin like an API key ("bk_") or a device token ("bd_").
 def new_token() -> str:
-    return secrets.token_urlsafe(32)
+    return "bs_" + secrets.token_urlsafe(32)
 
 
 def new_api_key() -> str:

@@ -8,15 +8,18 @@ as SHA-256, so whoever reads the database cannot replay them.
 Two lockouts guard against guessing:
 - per staff account (in the database, shared by every worker): after
   `pin_max_attempts` wrong PINs in a row the account refuses even the right
-  PIN for `pin_lockout_minutes`, doubling on each lockout;
+  PIN for `pin_lockout_minutes`, doubling on each lockout until the next good
+  sign-in; head office can lift a lock (`unlock_staff`);
 - per caller address (`ClientThrottle`, in the database): after
-  `client_max_failures` failed sign-ins or unknown tokens/keys within
-  `client_lockout_seconds`, that address may not sign in, and its unknown
-  tokens are answered 429, for `client_lockout_seconds`. This stops one
-  machine spraying PINs across many accounts or trying keys.
+  `client_max_failures` failed sign-ins (tries at a locked account included)
+  or unknown tokens/keys within `client_lockout_seconds`, that address may
+  not sign in, and its unknown tokens are answered 429, for
+  `client_lockout_seconds`. This stops one machine spraying PINs across many
+  accounts or trying keys. An IPv6 caller is counted by its /64.
 Every sign-in, failure and lockout is written to the audit log.
 """
 
+import ipaddress
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -59,9 +62,7 @@ def sign_in(
             wait = int((staff.locked_until - now).total_seconds()) + 1
             audit.record(session, "sign_in.locked_out", store=store, target=who, client=client)
             session.commit()
-            raise TooManyAttempts(
-                "locked_out", f"too many wrong PINs; try again in {wait} s", retry_after=wait
-            )
+            raise AccountLocked("locked_out", f"too many wrong PINs; try again in {wait} s", retry_after=wait)
         if not verify_pin(pin, staff.pin_hash):
             staff.failed_attempts += 1
             audit.record(session, "sign_in.failed", store=store, target=who, client=client, reason="wrong_pin",
@@ -78,8 +79,8 @@ def sign_in(
             # The count must survive the refusal: commit, then refuse.
             session.commit()
             raise Unauthorized("bad_credentials", _BAD_SIGN_IN)
-        staff.failed_attempts = 0
-        staff.locked_until = None
+        # The owner is back: the next lockout is a first one again.
+        staff.failed_attempts, staff.lockouts, staff.locked_until = 0, 0, None
         session.add(staff)
         token = new_token()
         expires = now + timedelta(hours=settings.token_ttl_hours)
@@ -90,6 +91,12 @@ def sign_in(
         )
         audit.record(session, "sign_in", store=store, target=who, client=client, role=staff.role)
         return token, staff, expires
+
+
+class AccountLocked(TooManyAttempts):
+    """A try at a locked account. It is counted against the caller's address as a
+    wrong PIN is: otherwise one machine could go on trying (and writing the audit
+    log) for as long as the account stays locked."""
 
 
 class ClientThrottle:
@@ -110,7 +117,7 @@ class ClientThrottle:
         """Seconds this address stays locked; 0 when it is not."""
         with session_scope(reader(self.engine)) as session:
             until = session.execute(
-                select(ClientLockout.locked_until).where(ClientLockout.client == client)
+                select(ClientLockout.locked_until).where(ClientLockout.client == counted_as(client))
             ).scalar_one_or_none()
         now = self.clock()
         return _seconds(until - now) if until is not None and until > now else 0
@@ -120,11 +127,12 @@ class ClientThrottle:
         locked). The failure that locks it is audited."""
         now = self.clock()
         window = timedelta(seconds=self.lockout_seconds)
+        counted = counted_as(client)
         with session_scope(self.engine) as session:
             insert_missing(session, ClientLockout.__table__,
-                           [{"client": client, "failures": 0, "window_start": now}], ["client"])
+                           [{"client": counted, "failures": 0, "window_start": now}], ["client"])
             row = session.execute(
-                select(ClientLockout).where(ClientLockout.client == client).with_for_update()
+                select(ClientLockout).where(ClientLockout.client == counted).with_for_update()
             ).scalar_one()
             if row.locked_until is not None and row.locked_until > now:
                 return _seconds(row.locked_until - now)
@@ -134,7 +142,8 @@ class ClientThrottle:
             if row.failures < self.max_failures:
                 return 0
             row.failures, row.window_start, row.locked_until = 0, now, now + window
-            audit.record(session, "client.locked_out", client=client, path=path, seconds=self.lockout_seconds)
+            audit.record(session, "client.locked_out", client=client, path=path, seconds=self.lockout_seconds,
+                         locked=counted)
             # Addresses that failed once, long ago, are forgotten whenever one is locked.
             session.execute(delete(ClientLockout).where(
                 ClientLockout.window_start <= now - window,
@@ -144,6 +153,21 @@ class ClientThrottle:
 
     def refuse_if_locked(self, client: str) -> None:
         refuse_locked_client(self.locked_for(client))
+
+
+def counted_as(client: str) -> str:
+    """What a caller's failures are counted against: its address, or for IPv6 its /64. One
+    line (a home, a shop, a rented server) holds a whole /64, so a guesser counted per
+    address would take a fresh one for every try."""
+    try:
+        address = ipaddress.ip_address(client)
+    except ValueError:  # no address ("unknown", a test client's name)
+        return client
+    if address.version == 4:
+        return client
+    if address.ipv4_mapped is not None:  # an IPv4 caller seen through a dual-stack socket
+        return str(address.ipv4_mapped)
+    return str(ipaddress.ip_network((address, 64), strict=False))
 
 
 def refuse_locked_client(wait: int) -> None:
@@ -172,6 +196,8 @@ class SpentCredentials(Unauthorized):
 
 
 def authenticate(session: Session, bearer: str) -> Recognised:
+    """Who presents this bearer. Staff tokens begin "bs_"; those issued before the prefix
+    have none, and are looked up the same way until they expire."""
     digest = sha256(bearer)
     if bearer.startswith("bk_"):
         key = session.execute(
@@ -191,9 +217,9 @@ def authenticate(session: Session, bearer: str) -> Recognised:
         if device.revoked_at is not None:
             raise SpentCredentials("invalid_token", "this device was revoked: sign in again to enrol it")
         return Recognised(Actor(name=f"device:{device.id}", role=Role.DEVICE, store=device.store), None)
+    # The rights are the staff member's now, not those the token was issued with.
     row = session.execute(
-        select(Staff.code, Staff.active, StaffToken.store, StaffToken.role, StaffToken.expires_at,
-               StaffToken.revoked_at)
+        select(Staff.code, Staff.active, Staff.role, StaffToken.store, StaffToken.expires_at, StaffToken.revoked_at)
         .join(Staff, Staff.id == StaffToken.staff_id)
         .where(StaffToken.token_hash == digest)
     ).first()
@@ -242,8 +268,11 @@ class CredentialCache:
 
 
 def sign_out(session: Session, bearer: str, actor: Actor) -> None:
-    """Revoke the staff token that makes the call (an API key or device token
-    is left alone: those are revoked by an admin)."""
+    """Revoke the staff token that makes the call. An API key or a device token is
+    refused, not silently kept: head office revokes those."""
+    if actor.role not in STAFF_ROLES:
+        raise Forbidden("not_a_session", "this ends a staff session: API keys are revoked through "
+                        "POST /keys/{id}/revoke, store app installs through POST /devices/{id}/revoke")
     revoked = session.execute(
         update(StaffToken)
         .where(StaffToken.token_hash == sha256(bearer), StaffToken.revoked_at.is_(None))
@@ -254,19 +283,60 @@ def sign_out(session: Session, bearer: str, actor: Actor) -> None:
 
 
 def revoke_staff(session: Session, store: str, code: str, by: Actor, client: str | None) -> int:
-    """End every session of a staff member (a lost tablet, someone leaving).
+    """End every session of a staff member (a lost tablet).
     Their PIN still works: to stop new sign-ins, reset it or deactivate them."""
-    staff_id = session.execute(select(Staff.id).where(Staff.store == store, Staff.code == code)).scalar_one_or_none()
-    if staff_id is None:
-        raise NotFound("unknown_staff", f"no staff {code} at {store}")
-    revoked = session.execute(
-        update(StaffToken)
-        .where(StaffToken.staff_id == staff_id, StaffToken.revoked_at.is_(None), StaffToken.expires_at > utcnow())
-        .values(revoked_at=utcnow())
-    ).rowcount
+    staff = _staff(session, store, code)
+    revoked = _end_sessions(session, staff)
     audit.record(session, "staff.revoked", actor=by, store=store, target=f"{store}/{code}", client=client,
                  sessions=revoked)
     return revoked
+
+
+def deactivate_staff(session: Session, store: str, code: str, by: Actor | None, client: str | None) -> int:
+    """Someone leaves: they can no longer sign in, their sessions end, and what a store app
+    pushes in their name afterwards is refused (`staff_actor`). `create_staff` brings them
+    back. Returns the sessions ended."""
+    staff = _staff(session, store, code)
+    if not staff.active:
+        return 0
+    staff.active = False
+    session.add(staff)
+    revoked = _end_sessions(session, staff)
+    # A deactivation made on the server's command line has no signed-in author.
+    audit.record(session, "staff.deactivated", actor=by, store=store, target=f"{store}/{code}",
+                 client=client or "cli", sessions=revoked)
+    return revoked
+
+
+def unlock_staff(session: Session, store: str, code: str, by: Actor | None, client: str | None) -> None:
+    """Head office lifts a PIN lockout (having made sure it is the associate asking), as if
+    the lock had run out: the associate signs in with their PIN at once."""
+    staff = _staff(session, store, code)
+    locked_until = staff.locked_until
+    staff.failed_attempts, staff.locked_until = 0, None
+    session.add(staff)
+    audit.record(session, "staff.unlocked", actor=by, store=store, target=f"{store}/{code}", client=client or "cli",
+                 locked_until=locked_until.isoformat() if locked_until else None)
+
+
+def _staff(session: Session, store: str, code: str) -> Staff:
+    """The staff member, locked against a sign-in in flight (which would otherwise open a
+    session just as theirs are ended)."""
+    staff = session.execute(
+        select(Staff).where(Staff.store == store, Staff.code == code).with_for_update()
+    ).scalar_one_or_none()
+    if staff is None:
+        raise NotFound("unknown_staff", f"no staff {code} at {store}")
+    return staff
+
+
+def _end_sessions(session: Session, staff: Staff) -> int:
+    session.flush()  # the staff row first: its lock orders this against a sign-in
+    return session.execute(
+        update(StaffToken)
+        .where(StaffToken.staff_id == staff.id, StaffToken.revoked_at.is_(None), StaffToken.expires_at > utcnow())
+        .values(revoked_at=utcnow())
+    ).rowcount
 
 
 def revoke_device(session: Session, device_id: str, by: Actor, client: str | None) -> Device:
@@ -316,19 +386,30 @@ def create_staff(session: Session, store: str, code: str, pin: str, role: str, n
     location = session.get(Location, store)
     if location is None or location.type != "store":
         raise InvalidInput("unknown_location", f"{store} is not a store")
-    staff = session.execute(select(Staff).where(Staff.store == store, Staff.code == code)).scalar_one_or_none()
+    staff = session.execute(
+        select(Staff).where(Staff.store == store, Staff.code == code).with_for_update()
+    ).scalar_one_or_none()
+    who = f"{store}/{code}"
     if staff is None:
         staff = Staff(store=store, code=code, name=name or code, role=role, pin_hash=hash_pin(pin))
-    else:  # re-running the command resets the PIN and role
-        staff.pin_hash, staff.role, staff.active = hash_pin(pin), role, True
-        staff.name = name or staff.name
-        staff.failed_attempts, staff.locked_until = 0, None
+        session.add(staff)
+        session.flush()
+        audit.record(session, "staff.created", store=store, target=who, client="cli", role=role)
+        return staff
+    # Re-running the command resets the PIN and role, brings back someone deactivated and
+    # lifts a lockout. A new PIN (the old one leaked, say) or role ends the sessions opened
+    # before; the same PIN and role again leave them be.
+    changed = staff.role != role or not verify_pin(pin, staff.pin_hash)
+    staff.pin_hash, staff.role, staff.active = hash_pin(pin), role, True
+    staff.name = name or staff.name
+    staff.failed_attempts, staff.lockouts, staff.locked_until = 0, 0, None
     session.add(staff)
-    session.flush()
+    ended = _end_sessions(session, staff) if changed else 0
+    audit.record(session, "staff.reset", store=store, target=who, client="cli", role=role, sessions=ended)
     return staff
 
 
-def enrol_device(session: Session, actor: Actor, device_id: str, name: str) -> str:
+def enrol_device(session: Session, actor: Actor, device_id: str, name: str, client: str | None) -> str:
     """Give a store app install its own long-lived token for the signed-in associate's store.
     Enrolling again (a reinstall, a lost token) replaces the token."""
     assert actor.store is not None
@@ -341,6 +422,8 @@ def enrol_device(session: Session, actor: Actor, device_id: str, name: str) -> s
     else:
         device.token_hash, device.name, device.enrolled_by, device.revoked_at = sha256(token), name, actor.name, None
     session.add(device)
+    # A device token never expires: who enrolled which install is kept as its revocation is.
+    audit.record(session, "device.enrolled", actor=actor, target=f"device:{device_id}", client=client, name=name)
     return token
 
 

@@ -52,8 +52,11 @@ def pickup_for(session: Session, store: str, order_id: str) -> dict:
 
 
 def order_pickup(session: Session, order_id: str, actor: Actor) -> dict:
-    """The pickup code and QR of a click & collect order (for the customer's screen or a reprint)."""
-    store = session.execute(select(Order.pickup_store).where(Order.id == order_id)).scalar_one_or_none()
+    """The pickup code and QR of a click & collect order (for the customer's screen or a reprint):
+    for its pickup store's staff and devices, the integration that placed it, and head office."""
+    store = session.execute(
+        select(Order.pickup_store).where(Order.id == order_id, order_lookup.known_to(actor))
+    ).scalar_one_or_none()
     if store is None or (actor.is_store_bound and store != actor.store):
         raise NotFound("order_not_found", f"no click & collect order {order_id} for this store")
     return pickup_for(session, store, order_id)

@@ -1,11 +1,11 @@
 """Finding orders (by reference, customer or SKU) and reading their timeline."""
 
-from sqlalchemy import exists, func, or_, select
+from sqlalchemy import exists, func, or_, select, true
 from sqlmodel import Session
 
 from contract.errors import NotFound
 
-from ..domain.actors import Actor
+from ..domain.actors import Actor, Role
 from ..models import Event, Fulfilment, Order, OrderLine
 from . import auth
 
@@ -23,6 +23,18 @@ def seen_by(store: str):  # noqa: ANN201 - a SQL condition
         exists().where(_fulfilments.c.order_id == _orders.c.id,
                        or_(_fulfilments.c.location == store, _fulfilments.c.ship_to == store)),
     )
+
+
+def known_to(actor: Actor):  # noqa: ANN201 - a SQL condition
+    """The orders a caller may know of: staff and devices their store's, a channel's integration
+    the orders it placed (their pickup codes collect the goods), head office every one."""
+    if actor.is_store_bound:
+        return seen_by(actor.store)
+    if actor.role == Role.CHANNEL:
+        # An order keeps the name of the key that placed it; keys of one name are one
+        # integration (a rotated key goes on seeing the orders the old one placed).
+        return _orders.c.created_by == actor.label
+    return true()
 
 
 def matching(q: str):  # noqa: ANN201 - a SQL condition
@@ -51,8 +63,8 @@ def _customer(key: str):  # noqa: ANN202 - a SQL expression
 
 
 def search(session: Session, actor: Actor | None, q: str, limit: int, offset: int = 0) -> list[dict]:
-    """Newest first. Staff find only their store's orders; `actor=None` searches
-    every channel and store (a return can be taken for any order at any counter)."""
+    """Newest first, of the orders `actor` may know of; `actor=None` searches every channel
+    and store (a return can be taken for any order at any counter)."""
     query = (
         select(*(_orders.c[name] for name in SEARCH_FIELDS))
         .where(matching(q))
@@ -60,19 +72,22 @@ def search(session: Session, actor: Actor | None, q: str, limit: int, offset: in
         .limit(limit)
         .offset(offset)
     )
-    if actor is not None and actor.is_store_bound:
-        query = query.where(seen_by(actor.store))
+    if actor is not None:
+        query = query.where(known_to(actor))
     return [dict(row) for row in session.execute(query).mappings()]
 
 
 def require_seen(session: Session, order_id: str, actor: Actor) -> None:
-    """Refuse an order the actor may not know of: staff and devices know their store's orders only
-    (another store's is not found, as if it did not exist)."""
-    order = select(_orders.c.id).where(_orders.c.id == order_id)
-    if actor.is_store_bound:
-        order = order.where(seen_by(actor.store))
-    if session.execute(order).first() is None:
+    """Refuse an order the actor may not know of (`known_to`): it is not found, as if it did not exist."""
+    if session.execute(select(_orders.c.id).where(_orders.c.id == order_id, known_to(actor))).first() is None:
         raise NotFound("order_not_found", f"no order {order_id}")
+
+
+def require_readable(session: Session, order_id: str, actor: Actor) -> None:
+    """GET /orders/{id}: staff and devices read any order, shown only their store's part of it
+    (a return is taken for any order at any counter); other callers the orders they may know of."""
+    if not actor.is_store_bound:
+        require_seen(session, order_id, actor)
 
 
 # What an event's details say of other locations: where a rerouted order went, which gave it back.

@@ -1,7 +1,7 @@
 """Placing, reading and cancelling orders."""
 
 from collections.abc import Mapping, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from sqlalchemy import Engine, bindparam, insert, select, update
@@ -23,6 +23,7 @@ from . import allocation, events, parcel_labels
 from .db_util import request_hash
 
 
+_PROMISE_WITHIN = timedelta(days=365)
 _NO_RULE_SET = "no rule set can serve these lines; the routing profile parks them for customer service"
 
 
@@ -88,6 +89,7 @@ def _place(session: Session, payload: OrderIn, actor: Actor, key: str | None, di
             )
     if actor.is_staff and payload.channel != "store":
         raise InvalidInput("invalid_channel", "orders placed in a store use channel 'store'")
+    _check_promise(payload.promised_by, events.done_time(actor.label))
     address = delivery.address.model_dump(mode="json") if delivery.address else None
     position = position_of(session, address)
     now = utcnow()
@@ -145,6 +147,15 @@ def _place(session: Session, payload: OrderIn, actor: Actor, key: str | None, di
     fulfilments = allocation.assign(session, order["id"], routing, actor, timeline=timeline)
     _with_sets(fulfilments, {order["id"]: sets_of((line["sku"], line["ship_together"]) for line in lines)})
     return order_view(order, lines, fulfilments)
+
+
+def _check_promise(promised_by: datetime | None, placed_at: datetime) -> None:
+    """A checkout promises a date after the order and within a year of it: a date outside would
+    count as a promise missed or kept, for ever, in the promise-kept KPI (a checkout's bug)."""
+    if promised_by is not None and not placed_at <= promised_by <= placed_at + _PROMISE_WITHIN:
+        raise InvalidInput("invalid_promise", "promised_by: the promise must fall after the order is placed "
+                           f"({placed_at:%Y-%m-%d %H:%M} UTC) and within a year of it",
+                           promised_by=promised_by.isoformat())
 
 
 def position_of(session: Session, address: dict | None) -> Position | None:

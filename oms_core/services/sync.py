@@ -54,7 +54,7 @@ from ..schemas import (
     RejectIn,
     ShipIn,
 )
-from . import auth, counter, events, fulfilments, orders, routing_profiles
+from . import audit, auth, counter, events, fulfilments, orders, routing_profiles
 from . import stock as stock_service
 from .db_util import delete_in_batches, request_hash
 
@@ -391,6 +391,10 @@ def _push_one(engine: Engine, device: Actor, device_id: str, mutation: MutationI
                         result, outcome, error = _apply(session, actor, mutation), "applied", None
             except DomainError as exc:
                 result, outcome, error = {}, "rejected", {"code": exc.code, "message": exc.message, "details": exc.details}
+                if isinstance(exc, Forbidden):  # audited as a refused HTTP call is, once with the outcome kept
+                    audit.record(session, "access.refused", actor=device, target=f"sync {mutation.type}",
+                                 code=exc.code, staff=mutation.staff, mutation=mutation.id,
+                                 fulfilment=mutation.fulfilment)
             session.add(
                 SyncMutation(device_id=device_id, mutation_id=mutation.id, type=mutation.type, status=outcome,
                              result={"result": result, "error": error}, request_hash=digest)

@@ -1,13 +1,16 @@
 """Production access control: lockouts, revocation by head office, the audit
 log, readiness and request ids, with the real core in process."""
 
+import asyncio
 import gc
 import uuid
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine
 
+from contract.events import HEARTBEAT_S
 from oms_core.api.main import create_app
 from oms_core.core import migrate
 from oms_core.core.config import Settings
@@ -15,7 +18,7 @@ from oms_core.core.db import make_engine, session_scope
 from oms_core.services import auth
 
 from ..conftest import PG_ADMIN_URL, need
-from .conftest import PARIS, TEE, Core
+from .conftest import PARIS, TEE, Core, http_scope
 
 
 def _sign_in(core: Core, store: str = "PAR-01", staff: str = "S001", pin: str = "1234"):  # noqa: ANN202
@@ -47,6 +50,35 @@ def test_one_address_guessing_across_accounts_is_locked_out(network):
     assert [e["client"] for e in _audit(network, "client.locked_out")] == ["testclient"]
     now[0] += timedelta(seconds=throttle.lockout_seconds)
     assert _sign_in(network).status_code == 200
+
+
+def test_guesses_from_one_ipv6_network_are_counted_together(network):
+    """One line holds a whole IPv6 /64: a guesser taking a fresh address for each try is
+    locked out all the same, and the addresses of another /64 are not."""
+    network.client.app.state.throttle.max_failures = 3
+
+    def guess(address: str, staff: str) -> int:
+        guesser = TestClient(network.client.app, client=(address, 50000))
+        return guesser.post("/api/v1/auth/token", json={"store": "PAR-01", "staff": staff, "pin": "1234"}).status_code
+
+    assert [guess(f"2001:db8:0:1::{i}", f"S10{i}") for i in range(1, 5)] == [401, 401, 429, 429]
+    assert guess("2001:db8:0:2::1", "S201") == 401
+    [locked] = _audit(network, "client.locked_out")
+    assert (locked["client"], locked["details"]["locked"]) == ("2001:db8:0:1::3", "2001:db8:0:1::/64")
+
+
+def test_hammering_a_locked_account_counts_against_the_callers_address(network):
+    """Tries at a locked account are refused, and counted against the address like wrong PINs:
+    one caller cannot go on trying (and writing the audit log) while the account stays locked."""
+    network.add_staff("PAR-01")
+    throttle = network.client.app.state.throttle
+    throttle.max_failures = network.settings.pin_max_attempts + 5
+    for _ in range(network.settings.pin_max_attempts):
+        assert _sign_in(network, pin="0000").status_code == 401
+    codes = [_sign_in(network, pin="0000").json()["error"]["code"] for _ in range(10)]
+    # The fifth try reaches the account, and its failure locks the address.
+    assert codes == ["locked_out"] * 4 + ["client_locked_out"] * 6
+    assert len(_audit(network, "sign_in.locked_out")) == 5
 
 
 def test_tokens_that_were_good_once_lock_no_address(network):
@@ -102,9 +134,68 @@ def test_head_office_ends_a_staff_members_sessions(network):
     assert (entry["actor"], entry["target"], entry["details"]["sessions"]) == ("head-office", "PAR-01/S001", 1)
 
 
+def test_head_office_deactivates_someone_who_leaves(network):
+    """No more sign-ins, their sessions end, and what a store app pushes in their name (done
+    offline before, or by a colleague with their code) is refused."""
+    token = network.sign_in("PAR-01")
+    device = _device(network)
+    assert _push_count(network, device)["status"] == "applied"
+    response = network.client.post("/api/v1/staff/PAR-01/S001/deactivate", headers=network.admin)
+    assert response.json() == {"store": "PAR-01", "staff": "S001", "sessions_revoked": 2}
+    assert network.client.get("/api/v1/fulfilments", headers=token).status_code == 401
+    assert _sign_in(network).status_code == 401
+    refused = _push_count(network, device)
+    assert (refused["status"], refused["error"]["code"]) == ("rejected", "unknown_staff")
+    assert network.client.post("/api/v1/staff/PAR-01/NOBODY/deactivate", headers=network.admin).status_code == 404
+    [entry] = _audit(network, "staff.deactivated")
+    assert (entry["actor"], entry["target"], entry["details"]["sessions"]) == ("head-office", "PAR-01/S001", 2)
+    network.add_staff("PAR-01", pin="5678")  # back again: `backroom staff create`
+    assert _sign_in(network, pin="5678").status_code == 200
+
+
+def _device(core: Core) -> dict:
+    """PAR-01's store app, enrolled by S001."""
+    staff = core.sign_in("PAR-01")
+    enrolled = core.client.post("/api/v1/auth/device", json={"id": str(uuid.uuid4())}, headers=staff)
+    return {"Authorization": f"Bearer {enrolled.json()['device_token']}"}
+
+
+def _push_count(core: Core, device: dict) -> dict:
+    mutation = {"id": str(uuid.uuid4()), "type": "count", "staff": "S001", "args": {"sku": TEE, "on_hand": 4}}
+    response = core.client.post("/api/v1/sync/mutations", json={"mutations": [mutation]}, headers=device)
+    assert response.status_code == 200, response.text
+    return response.json()["results"][0]
+
+
+def test_head_office_unlocks_a_locked_out_associate(network):
+    network.add_staff("PAR-01")
+    for _ in range(network.settings.pin_max_attempts):
+        assert _sign_in(network, pin="0000").status_code == 401
+    assert _sign_in(network).status_code == 429
+    assert network.client.post("/api/v1/staff/PAR-01/S001/unlock", headers=network.admin).status_code == 204
+    assert _sign_in(network).status_code == 200
+    assert network.client.post("/api/v1/staff/PAR-01/NOBODY/unlock", headers=network.admin).status_code == 404
+    [entry] = _audit(network, "staff.unlocked")
+    assert (entry["actor"], entry["target"], entry["client"]) == ("head-office", "PAR-01/S001", "testclient")
+    assert entry["details"]["locked_until"] is not None
+
+
+def test_enrolling_a_device_is_audited(network):
+    """A device token never expires: who enrolled which install, when and from where, is
+    kept as its revocation is."""
+    staff = network.sign_in("PAR-01")
+    device_id = str(uuid.uuid4())
+    enrolled = network.client.post("/api/v1/auth/device", json={"id": device_id, "name": "till 2"}, headers=staff)
+    assert enrolled.headers["Cache-Control"] == "no-store"
+    [entry] = _audit(network, "device")
+    assert (entry["action"], entry["actor"], entry["target"], entry["client"], entry["details"]["name"]) == (
+        "device.enrolled", "PAR-01/S001", f"device:{device_id}", "testclient", "till 2")
+
+
 def test_head_office_creates_and_revokes_api_keys(network):
     created = network.client.post("/api/v1/keys", json={"name": "marketplace", "role": "channel"}, headers=network.admin)
     assert created.status_code == 201, created.text
+    assert created.headers["Cache-Control"] == "no-store"  # the key is in the answer (RFC 6749 5.1)
     key = {"Authorization": f"Bearer {created.json()['key']}"}
     assert network.client.get("/api/v1/locations", headers=key).status_code == 200
     listed = network.client.get("/api/v1/keys", headers=network.admin).json()
@@ -123,6 +214,51 @@ def test_head_office_revokes_a_lost_tablet(network):
     assert network.client.get("/api/v1/sync/changes?limit=1", headers=device).status_code == 200
     assert network.client.post(f"/api/v1/devices/{device_id}/revoke", headers=network.admin).status_code == 200
     assert network.client.get("/api/v1/sync/changes?limit=1", headers=device).status_code == 401
+
+
+@pytest.mark.parametrize("revoked", ["staff", "device"])
+def test_an_open_event_stream_ends_once_its_session_or_device_is_revoked(network, revoked):
+    """The event stream a lost tablet opened before head office revoked it would go on telling
+    it of the store's changes: at its next wake-up (a change here, else a heartbeat) it ends."""
+    staff = network.sign_in("PAR-01")
+    headers, revoke = staff, "/api/v1/staff/PAR-01/S001/revoke"
+    if revoked == "device":
+        device_id = str(uuid.uuid4())
+        enrolled = network.client.post("/api/v1/auth/device", json={"id": device_id}, headers=staff).json()
+        headers, revoke = {"Authorization": f"Bearer {enrolled['device_token']}"}, f"/api/v1/devices/{device_id}/revoke"
+    said_after: list[bytes] = []
+
+    async def listen() -> None:
+        requested, revoked_now, hang_up = False, False, asyncio.Event()
+
+        async def receive() -> dict:
+            nonlocal requested
+            if not requested:
+                requested = True
+                return {"type": "http.request", "body": b""}
+            await hang_up.wait()  # only if the stream goes on: it should end by itself
+            return {"type": "http.disconnect"}
+
+        async def send(message: dict) -> None:
+            nonlocal revoked_now
+            body = message.get("body", b"")
+            if message["type"] != "http.response.body" or not body:
+                return
+            if b"event: ready" in body:
+                def revoke_then_order() -> None:
+                    assert network.client.post(revoke, headers=network.admin).status_code == 200
+                    network.place([(TEE, 1)], method="click_collect", store="PAR-01")  # news for the store
+                await asyncio.to_thread(revoke_then_order)
+                revoked_now = True
+            elif revoked_now:
+                said_after.append(body)
+                hang_up.set()
+
+        stream = network.client.app(http_scope("GET", "/api/v1/sync/events", headers), receive, send)
+        await asyncio.wait_for(stream, HEARTBEAT_S * 3)  # a bound for a slow machine, not a synchronisation
+
+    network.client.portal.call(listen)
+    assert said_after == []
 
 
 def test_routing_changes_and_store_rejections_are_audited(network):

@@ -1,6 +1,7 @@
 """Bad input on every endpoint gets a clear 4xx in the error shape, never a 500."""
 
 import json
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from fastapi.routing import APIRoute
@@ -174,6 +175,12 @@ def test_catalog_and_locations_are_checked(network):
 @pytest.mark.parametrize(("field", "value", "said"), [
     ("external_ref", "W-1\nX", "external_ref: one line of text"),
     ("name", "Ana\r\nBcc: all@example.com", "customer.name: one line of text"),
+    # Unicode's line breaks too: an e-mail header refuses them as it refuses \n.
+    ("external_ref", "W-1\u2028X", "external_ref: one line of text"),
+    ("external_ref", "W-1\u2029X", "external_ref: one line of text"),
+    ("external_ref", "W-1\x85X", "external_ref: one line of text"),
+    ("phone", "+33 6\x1c00", "customer.phone: one line of text"),
+    ("email", "ana\u2028x@example.com", "customer.email: one line of text"),
     ("email", "ana at example.com", "customer.email: an e-mail address"),
     ("email", "ana@example", "customer.email: an e-mail address"),
 ])
@@ -289,6 +296,26 @@ def test_an_order_total_past_twelve_digits_is_refused_before_reserving(network):
     _assert_error(response, 422)
     assert "total" in response.json()["error"]["message"]
     assert network.atp("LYS-01", TEE) == before
+
+
+@pytest.mark.parametrize("promised_by", ["0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-14:00",
+                                         timedelta(hours=-1), timedelta(days=400)])
+def test_a_promise_before_the_order_or_past_its_first_year_is_refused_before_reserving(network, promised_by):
+    """A checkout's promise falls after the order, within a year: a date outside (year 1, year
+    9999, yesterday) would count as a promise missed or kept in the KPIs for ever."""
+    if isinstance(promised_by, timedelta):
+        promised_by = (datetime.now(UTC) + promised_by).isoformat()
+    before = network.atp("LYS-01", TEE)
+    response = network.client.post("/api/v1/orders", json=network.order_body([(TEE, 1)], promised_by=promised_by),
+                                   headers=network.channel)
+    _assert_error(response, 422)
+    assert response.json()["error"]["code"] == "invalid_promise"
+    assert response.json()["error"]["message"].startswith("promised_by: the promise must fall after the order")
+    assert network.atp("LYS-01", TEE) == before
+    in_three_days = (datetime.now(UTC) + timedelta(days=3)).isoformat()
+    placed = network.client.post("/api/v1/orders", json=network.order_body([(TEE, 1)], promised_by=in_three_days),
+                                 headers=network.channel)
+    assert placed.status_code == 201, placed.text
 
 
 def test_stock_stops_at_ten_million_units(network):

@@ -1,5 +1,8 @@
 """Placing orders: routing, reservations, idempotency, cancellation."""
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
 from .conftest import CAP, JNS, PARIS, TEE
 
 
@@ -74,6 +77,18 @@ def test_idempotency_key_with_a_different_body_is_refused(network):
     assert first.status_code == 201
     assert other.status_code == 422
     assert other.json()["error"]["code"] == "idempotency_key_reused"
+
+
+def test_a_key_rotated_under_the_same_name_answers_the_old_keys_retry(network):
+    """Head office rotates an integration's key by creating one of the same name: keys of
+    one name are one caller, so a checkout retried with the new key gets the order the old
+    key placed, not a second one."""
+    body = network.order_body([(TEE, 1)])
+    first = network.client.post("/api/v1/orders", json=body, headers={**network.channel, "Idempotency-Key": "r-1"})
+    rotated = {**network.api_key("channel", "webshop"), "Idempotency-Key": "r-1"}
+    again = network.client.post("/api/v1/orders", json=body, headers=rotated)
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert again.json()["id"] == first.json()["id"]
 
 
 def test_external_reference_is_unique_per_channel(network):
@@ -153,3 +168,33 @@ def test_the_delivery_price_paid_is_kept_beside_the_goods(network):
     body["delivery"]["price"] = -1
     response = network.client.post("/api/v1/orders", json=body, headers=network.channel)
     assert response.status_code == 422 and "delivery.price" in response.text
+
+
+def test_another_channel_sending_the_same_idempotency_key_places_its_own_order(network):
+    # Keys are per caller: two integrations both counting from 1 never get each other's order.
+    marketplace = network.api_key("channel", "marketplace")
+    first = network.client.post("/api/v1/orders", json=network.order_body([(TEE, 1)], ref="X-1"),
+                                headers={**network.channel, "Idempotency-Key": "1"})
+    assert first.status_code == 201
+    other = network.client.post("/api/v1/orders", json=network.order_body([(TEE, 1)], ref="X-2", channel="marketplace"),
+                                headers={**marketplace, "Idempotency-Key": "1"})
+    assert other.status_code == 201, other.text
+    assert other.json()["id"] != first.json()["id"]
+
+
+def test_concurrent_retries_of_an_order_place_it_once(network):
+    # A checkout that times out retries at once, several times, under one Idempotency-Key.
+    body = network.order_body([(TEE, 1)])
+    keyed = {**network.channel, "Idempotency-Key": "race-1"}
+    before = network.atp("LYS-01", TEE)
+    start = threading.Barrier(6)
+
+    def send(_: int):  # noqa: ANN202
+        start.wait()
+        return network.client.post("/api/v1/orders", json=body, headers=keyed)
+
+    with ThreadPoolExecutor(6) as checkouts:
+        answers = list(checkouts.map(send, range(6)))
+    assert sorted(a.status_code for a in answers) == [200] * 5 + [201], [a.text[:200] for a in answers]
+    assert len({a.json()["id"] for a in answers}) == 1
+    assert network.atp("LYS-01", TEE) == before - 1

@@ -2,14 +2,15 @@
 against one explicit table. A route missing from the table fails the test, so
 nobody adds a route without deciding who may call it.
 
-Callers: nobody (no credentials), a channel key, an admin key, an associate
-and a manager of PAR-01, PAR-01's enrolled store app (device), and an
-associate of another store (LYS-01). "Allowed" means the call got past
+Callers: nobody (no credentials), a channel key (of the integration that
+placed the order walked with), an admin key, an associate and a manager of
+PAR-01, PAR-01's enrolled store app (device), an associate of another store
+(LYS-01), and another integration's channel key. "Allowed" means the call got past
 authentication and authorisation (anything but 401/403: a 422 for the empty
 body, a 404 for an unknown id, a 409 for a state conflict are all fine).
 Otherwise it must be exactly 401 without credentials and 403 for a wrong role,
-unless the table names another answer (another store's fulfilment is a 404:
-its existence is not disclosed).
+unless the table names another answer (another store's fulfilment, another
+integration's order is a 404: its existence is not disclosed).
 """
 
 import uuid
@@ -24,10 +25,12 @@ from oms_core.core.config import Settings
 
 from .conftest import TEE, Core, http_scope
 
-ACTORS = ("none", "channel", "admin", "associate", "manager", "device", "other_store")
-EVERYONE = "none channel admin associate manager device other_store"
-SIGNED_IN = "channel admin associate manager device other_store"
+ACTORS = ("none", "channel", "admin", "associate", "manager", "device", "other_store", "other_channel")
+EVERYONE = "none channel admin associate manager device other_store other_channel"
+SIGNED_IN = "channel admin associate manager device other_store other_channel"
 STAFF = "associate manager other_store"
+# An order's own routes: an integration reaches the orders it placed only.
+ORDER_READERS = "channel admin associate manager device other_store other_channel:404"
 
 # (method, path): who is allowed, then "actor:status" for a refusal other than 401/403.
 ROUTES: dict[tuple[str, str], str] = {
@@ -38,7 +41,7 @@ ROUTES: dict[tuple[str, str], str] = {
     ("GET", "/healthz"): EVERYONE,
     ("GET", "/readyz"): EVERYONE,
     ("POST", "/api/v1/auth/token"): EVERYONE,
-    ("DELETE", "/api/v1/auth/token"): SIGNED_IN,
+    ("DELETE", "/api/v1/auth/token"): "associate manager other_store",  # keys and devices: head office revokes
     ("POST", "/api/v1/auth/device"): STAFF,
     ("PUT", "/api/v1/products"): "admin",
     ("GET", "/api/v1/products"): SIGNED_IN,
@@ -50,10 +53,10 @@ ROUTES: dict[tuple[str, str], str] = {
     ("POST", "/api/v1/stock/movements"): "admin associate manager",
     ("POST", "/api/v1/stock/counts"): "admin associate manager",
     ("GET", "/api/v1/availability"): SIGNED_IN,
-    ("POST", "/api/v1/promise"): "channel admin " + STAFF,
-    ("POST", "/api/v1/orders"): "channel admin " + STAFF,
-    ("GET", "/api/v1/orders/{order_id}"): SIGNED_IN,  # staff see only their store's part
-    ("POST", "/api/v1/orders/{order_id}/cancel"): "channel admin manager",
+    ("POST", "/api/v1/promise"): "channel other_channel admin " + STAFF,
+    ("POST", "/api/v1/orders"): "channel other_channel admin " + STAFF,
+    ("GET", "/api/v1/orders/{order_id}"): ORDER_READERS,  # staff see only their store's part
+    ("POST", "/api/v1/orders/{order_id}/cancel"): "channel admin manager other_channel:404",
     ("GET", "/api/v1/reasons"): SIGNED_IN,
     ("GET", "/api/v1/fulfilments"): "admin " + STAFF,  # staff: their own store's
     ("GET", "/api/v1/fulfilments/{fulfilment_id}"): "admin associate manager other_store:404",
@@ -70,13 +73,15 @@ ROUTES: dict[tuple[str, str], str] = {
     ("GET", "/api/v1/keys"): "admin",
     ("POST", "/api/v1/keys/{key_id}/revoke"): "admin",
     ("POST", "/api/v1/staff/{store}/{code}/revoke"): "admin",
+    ("POST", "/api/v1/staff/{store}/{code}/deactivate"): "admin",
+    ("POST", "/api/v1/staff/{store}/{code}/unlock"): "admin",
     ("POST", "/api/v1/devices/{device_id}/revoke"): "admin",
     ("GET", "/api/v1/audit"): "admin",
     # Manager and head office
     ("GET", "/api/v1/kpis"): "admin manager",
     ("GET", "/api/v1/exports/{export}.csv"): "admin manager",
     ("GET", "/api/v1/orders"): SIGNED_IN,  # staff find their store's orders
-    ("GET", "/api/v1/orders/{order_id}/timeline"): SIGNED_IN,
+    ("GET", "/api/v1/orders/{order_id}/timeline"): ORDER_READERS,
     ("PUT", "/api/v1/stock/alerts"): "admin manager",
     ("GET", "/api/v1/stock/alerts"): "admin " + STAFF,
     ("POST", "/api/v1/routing/profile/check"): "admin",
@@ -90,7 +95,7 @@ ROUTES: dict[tuple[str, str], str] = {
     ("GET", "/api/v1/counter/arrivals"): STAFF,
     ("POST", "/api/v1/counter/arrivals"): STAFF,
     ("GET", "/api/v1/orders/lookup"): "admin " + STAFF,  # any order of any channel, for a return
-    ("GET", "/api/v1/orders/{order_id}/pickup"): SIGNED_IN,
+    ("GET", "/api/v1/orders/{order_id}/pickup"): ORDER_READERS,
     ("GET", "/api/v1/orders/{order_id}/returnable"): STAFF,  # any order, at any counter
     ("POST", "/api/v1/returns"): STAFF,
     ("GET", "/api/v1/returns/{return_id}"): "admin " + STAFF,
@@ -98,8 +103,9 @@ ROUTES: dict[tuple[str, str], str] = {
     ("GET", "/api/v1/notifications"): "admin",
 }
 
-# Bodies valid enough to reach the store boundary (which is checked after the body).
+# Bodies valid enough to reach the store or integration boundary (which is checked after the body).
 BODIES: dict[tuple[str, str], dict] = {
+    ("POST", "/api/v1/orders/{order_id}/cancel"): {},
     ("POST", "/api/v1/stock/movements"): {"movements": [{"location": "PAR-01", "sku": TEE, "delta": 1}]},
     ("POST", "/api/v1/fulfilments/{fulfilment_id}/reject"): {"reason": "out_of_stock"},
     ("POST", "/api/v1/stock/counts"): {"counts": [{"location": "PAR-01", "sku": TEE, "on_hand": 5}]},
@@ -167,12 +173,14 @@ class Callers:
         assert device.status_code == 200, device.text
         return {
             "none": {},
-            "channel": core.api_key("channel", f"shop-{uuid.uuid4().hex[:6]}"),
+            # Named as the key that placed the order: keys of one name are one integration.
+            "channel": core.api_key("channel", "webshop"),
             "admin": core.api_key("admin", f"office-{uuid.uuid4().hex[:6]}"),
             "associate": associate,
             "manager": self._sign_in("PAR-01", "M001"),
             "device": {"Authorization": f"Bearer {device.json()['device_token']}"},
             "other_store": self._sign_in("LYS-01", "S001"),
+            "other_channel": core.api_key("channel", "marketplace"),
         }
 
     def _sign_in(self, store: str, code: str) -> dict:
@@ -181,7 +189,7 @@ class Callers:
         return {"Authorization": f"Bearer {response.json()['access_token']}"}
 
     def path(self, template: str) -> str:
-        # {code} is a location code, except in the staff revocation path where it names staff.
+        # {code} is a location code, except in the staff paths where it names staff.
         if "/staff/{store}/{code}/" in template:
             return template.format(store="PAR-01", code="NOBODY")
         return template.format(**self.ids)

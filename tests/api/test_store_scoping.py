@@ -1,6 +1,7 @@
-"""Store scoping beyond roles (tests/api/test_route_roles.py): staff and devices of one
-store neither change nor read another store's part of an order, through the real API
-in process. Another store's order is not found (404), as if it did not exist."""
+"""Scoping beyond roles (tests/api/test_route_roles.py), through the real API in process:
+staff and devices of one store neither change nor read another store's part of an order,
+and a channel's integration reaches only the orders it placed. Another store's or
+another integration's order is not found (404), as if it did not exist."""
 
 import uuid
 
@@ -120,3 +121,61 @@ def test_a_return_id_another_store_used_is_taken_not_answered(network):
     lyon = _return(network, network.sign_in("LYS-01"), order["id"], [(TEE, 1, "resellable")], id=return_id)
     assert (lyon.status_code, lyon.json()["error"]["code"]) == (409, "id_taken")
     assert "PAR-01" not in lyon.text
+
+
+def test_a_channel_key_gets_no_pickup_code_of_another_channels_order(network):
+    """The pickup code and QR are for the channel's own e-mails: with them anybody collects
+    the goods at the counter. A marketplace's key gets none of the web shop's orders'."""
+    order = network.place([(TEE, 1)], method="click_collect", store="PAR-01")  # the web shop's
+    marketplace = network.api_key("channel", "marketplace")
+    refused = network.client.get(f"{API}/orders/{order['id']}/pickup", headers=marketplace)
+    assert (refused.status_code, refused.json()["error"]["code"]) == (404, "order_not_found"), refused.text
+    # The web shop's key rotated (a new key of the same name) and head office still get it.
+    for headers in (network.api_key("channel", "webshop"), network.admin):
+        pickup = network.client.get(f"{API}/orders/{order['id']}/pickup", headers=headers)
+        assert pickup.status_code == 200 and pickup.json()["store"] == "PAR-01", pickup.text
+
+
+def test_a_channel_key_cannot_cancel_another_channels_order(network):
+    order = network.place([(TEE, 1)], method="click_collect", store="PAR-01")  # the web shop's
+    reserved = network.level("PAR-01", TEE)["reserved"]
+    marketplace = network.api_key("channel", "marketplace")
+    cancel = network.client.post(f"{API}/orders/{order['id']}/cancel", json={}, headers=marketplace)
+    assert (cancel.status_code, cancel.json()["error"]["code"]) == (404, "order_not_found"), cancel.text
+    assert network.level("PAR-01", TEE)["reserved"] == reserved
+    cancel = network.client.post(f"{API}/orders/{order['id']}/cancel", json={}, headers=network.channel)
+    assert cancel.status_code == 200 and cancel.json()["status"] == "cancelled", cancel.text
+
+
+def test_a_channel_key_reads_only_the_orders_it_placed(network):
+    """An order's customer, address and timeline are the integration's that placed it (and head
+    office's): another integration neither reads nor finds it."""
+    order = network.place([(TEE, 1)], ref="W-SCOPE-1")  # the web shop's
+    marketplace = network.api_key("channel", "marketplace")
+    for path in (f"/orders/{order['id']}", f"/orders/{order['id']}/timeline"):
+        refused = network.client.get(f"{API}{path}", headers=marketplace)
+        assert (refused.status_code, refused.json()["error"]["code"]) == (404, "order_not_found"), path
+        assert network.client.get(f"{API}{path}", headers=network.channel).status_code == 200, path
+    found = network.client.get(f"{API}/orders", params={"q": "W-SCOPE-1"}, headers=marketplace)
+    assert found.status_code == 200 and found.json()["items"] == []
+    for headers in (network.channel, network.admin):
+        found = network.client.get(f"{API}/orders", params={"q": "W-SCOPE-1"}, headers=headers)
+        assert [o["id"] for o in found.json()["items"]] == [order["id"]]
+
+
+def test_another_stores_staff_and_tablets_get_no_pickup_code(network):
+    order = network.place([(TEE, 1)], method="click_collect", store="PAR-01")
+    for headers in (network.sign_in("LYS-01"), _device(network, "LYS-01")):
+        response = network.client.get(f"{API}/orders/{order['id']}/pickup", headers=headers)
+        assert response.status_code == 404 and response.json()["error"]["code"]
+
+
+def test_another_stores_return_and_its_receipt_are_not_found(network):
+    from .test_returns import _delivered_home, _return
+
+    order = _delivered_home(network, [(TEE, 1)])
+    taken = _return(network, network.sign_in("PAR-01"), order["id"], [(TEE, 1, "resellable")])
+    assert taken.status_code == 201, taken.text
+    lyon = network.sign_in("LYS-01", code="L002")
+    for path in (f"{API}/returns/{taken.json()['id']}", f"{API}/returns/{taken.json()['id']}/receipt"):
+        assert network.client.get(path, headers=lyon).status_code == 404

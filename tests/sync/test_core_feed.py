@@ -3,6 +3,8 @@
 import uuid
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from sqlalchemy import update
 
 from oms_core.core.db import session_scope
@@ -111,17 +113,37 @@ def test_mutations_name_active_staff_of_the_devices_store(network):
 
 
 def test_a_device_counts_its_own_store_only(network):
-    device, _ = enrol(network, "LYS-01")
+    device, device_id = enrol(network, "LYS-01")
     before = network.level("PAR-01", TEE)["on_hand"]
-    result = network.client.post("/api/v1/sync/mutations", headers=device, json={"mutations": [
-        {"id": str(uuid.uuid4()), "type": "count", "staff": "S001",
-         "args": {"location": "PAR-01", "sku": TEE, "on_hand": 0}}]}).json()["results"][0]
+    other_store = {"mutations": [{"id": str(uuid.uuid4()), "type": "count", "staff": "S001",
+                                  "args": {"location": "PAR-01", "sku": TEE, "on_hand": 0}}]}
+    result = network.client.post("/api/v1/sync/mutations", headers=device, json=other_store).json()["results"][0]
     assert result["status"] == "rejected" and result["error"]["code"] == "other_store"
     assert network.level("PAR-01", TEE)["on_hand"] == before
+    # Audited as the same refusal over HTTP is, once: a retry is answered, not refused again.
+    assert network.client.post("/api/v1/sync/mutations", headers=device, json=other_store).status_code == 200
+    refused = network.client.get("/api/v1/audit", params={"action": "access.refused"}, headers=network.admin).json()
+    assert [(e["actor"], e["store"], e["target"], e["details"]["code"]) for e in refused] == [
+        (f"LYS-01/device:{device_id}", "LYS-01", "sync count", "other_store")]
     result = network.client.post("/api/v1/sync/mutations", headers=device, json={"mutations": [
         {"id": str(uuid.uuid4()), "type": "count", "staff": "S001", "args": {"sku": TEE, "on_hand": 7}}]}).json()
     assert result["results"][0]["status"] == "applied"
     assert network.level("LYS-01", TEE)["on_hand"] == 7
+
+
+@pytest.mark.parametrize("depth", [5, 300, 950])
+def test_arguments_nested_deeper_than_any_actions_are_refused_in_words(network, depth):
+    """An action's arguments are shallow JSON. Deep ones broke the fingerprint that tells a retry
+    from another action (a 500, and a tablet answered 500 sends its batch again for ever): the
+    batch is a 422 naming the action, which the store app then pushes alone to have it refused."""
+    device, _ = enrol(network, "LYS-01")
+    args = "[" * depth + "]" * depth
+    accept = f'{{"id": "{uuid.uuid4()}", "type": "accept", "staff": "S001", "fulfilment": "x"}}'
+    deep = f'{{"id": "{uuid.uuid4()}", "type": "count", "staff": "S001", "args": {{"sku": {args}}}}}'
+    response = network.client.post("/api/v1/sync/mutations", content=f'{{"mutations": [{accept}, {deep}]}}'.encode(),
+                                   headers={**device, "Content-Type": "application/json"})
+    assert response.status_code == 422, response.text
+    assert response.json()["error"]["message"] == "mutations.1.args: an action's arguments nest 4 levels deep at most"
 
 
 def test_a_mutation_id_sent_again_with_another_action_is_refused(network):

@@ -1,10 +1,11 @@
-"""Who may call the core: API keys, ending sessions and device enrolments, and
-the audit log of it all. Head office (admin keys) only."""
+"""Who may call the core: API keys, staff who leave or are locked out, ending
+sessions and device enrolments, and the audit log of it all. Head office (admin
+keys) only."""
 
 from datetime import UTC
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Request, status
+from fastapi import APIRouter, Depends, Path, Query, Request, status
 from pydantic import AwareDatetime
 from sqlalchemy import select
 
@@ -14,14 +15,14 @@ from ...core.security import sha256
 from ...models import ApiKey
 from ...schemas import ApiKeyIn, ApiKeyOut, AuditEntryOut, DeviceRevokedOut, StaffRevokedOut
 from ...services import audit, auth
-from ..deps import Admin, IntegerId, ReadSessionDep, SessionDep, SessionRoute, client_address
+from ..deps import Admin, IntegerId, ReadSessionDep, SessionDep, SessionRoute, client_address, no_store
 
 router = APIRouter(tags=["access"], route_class=SessionRoute)
 
 Code = Annotated[str, Path(min_length=1, max_length=32)]
 
 
-@router.post("/keys", response_model=ApiKeyOut, status_code=status.HTTP_201_CREATED)
+@router.post("/keys", response_model=ApiKeyOut, status_code=status.HTTP_201_CREATED, dependencies=[Depends(no_store)])
 def create_key(body: ApiKeyIn, request: Request, session: SessionDep, actor: Admin) -> dict:
     """A new API key for a channel integration or head-office tool; the key is shown once."""
     key = auth.create_api_key(session, body.name, body.role, by=actor, client=client_address(request))
@@ -47,11 +48,28 @@ def revoke_key(key_id: IntegerId, request: Request, session: SessionDep,
 
 @router.post("/staff/{store}/{code}/revoke", response_model=StaffRevokedOut)
 def revoke_staff(store: Code, code: Code, request: Request, session: SessionDep, actor: Admin) -> dict:
-    """Sign a staff member out everywhere (a lost tablet, someone leaving)."""
+    """Sign a staff member out everywhere (a lost tablet); their PIN still signs in."""
     revoked = auth.revoke_staff(session, store, code, actor, client_address(request))
     session.commit()
     request.app.state.credentials.forget_all()
     return {"store": store, "staff": code, "sessions_revoked": revoked}
+
+
+@router.post("/staff/{store}/{code}/deactivate", response_model=StaffRevokedOut)
+def deactivate_staff(store: Code, code: Code, request: Request, session: SessionDep, actor: Admin) -> dict:
+    """Someone leaves: they can no longer sign in, their sessions end, and store apps' actions in
+    their name are refused. `backroom staff create` brings them back."""
+    revoked = auth.deactivate_staff(session, store, code, actor, client_address(request))
+    session.commit()
+    request.app.state.credentials.forget_all()
+    return {"store": store, "staff": code, "sessions_revoked": revoked}
+
+
+@router.post("/staff/{store}/{code}/unlock", status_code=status.HTTP_204_NO_CONTENT)
+def unlock_staff(store: Code, code: Code, request: Request, session: SessionDep, actor: Admin) -> None:
+    """Lift a lockout after wrong PINs: the associate signs in at once with their PIN."""
+    auth.unlock_staff(session, store, code, actor, client_address(request))
+    session.commit()
 
 
 @router.post("/devices/{device_id}/revoke", response_model=DeviceRevokedOut)

@@ -66,7 +66,8 @@ def returnable(order_id: str, session: ReadSessionDep, _: Staff) -> dict:
 
 @router.get("/orders/{order_id}/pickup", response_model=PickupOut)
 def pickup_code(order_id: str, session: ReadSessionDep, actor: AnyActor) -> dict:
-    """The pickup code and QR payload of a click & collect order (the pickup store's staff, or an integration)."""
+    """The pickup code and QR payload of a click & collect order: for the pickup store's staff (a reprint),
+    the integration that placed it (its own e-mails) and head office."""
     return counter.order_pickup(session, order_id, actor)
 
 
@@ -78,7 +79,7 @@ def search_orders(
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     offset: Annotated[int, Query(ge=0, le=100_000)] = 0,
 ) -> dict:
-    """Find orders, newest first; staff find their own store's."""
+    """Find orders, newest first; staff find their own store's, a channel those it placed."""
     found = order_lookup.search(session, actor, q.strip(), limit + 1, offset)
     return {"items": found[:limit], "next_offset": offset + limit if len(found) > limit else None}
 
@@ -91,6 +92,7 @@ def order_timeline(order_id: str, session: ReadSessionDep, actor: AnyActor) -> l
 
 @router.get("/orders/{order_id}", response_model=OrderOut)
 def get_order(order_id: str, session: ReadSessionDep, actor: AnyActor) -> dict:
+    order_lookup.require_readable(session, order_id, actor)  # a channel reads the orders it placed
     return _visible(orders.get(session, order_id), actor)
 
 
@@ -99,7 +101,7 @@ def cancel_order(order_id: str, body: CancelIn, session: SessionDep, actor: Orde
     """Cancel until anything has shipped or been collected; cancelling twice is harmless."""
     if body.reason not in CANCEL_REASONS:
         raise InvalidInput("unknown_reason", f"reason must be one of {', '.join(CANCEL_REASONS)}")
-    order_lookup.require_seen(session, order_id, actor)  # a manager cancels their store's orders only
+    order_lookup.require_seen(session, order_id, actor)  # a manager their store's, a channel those it placed
     orders.cancel(session, order_id, actor, body.reason)
     session.commit()
     return _visible(orders.get(session, order_id), actor)
