@@ -87,7 +87,7 @@ def tablets(url: str, count: int) -> tuple[dict[str, str], str]:
         stores = session.execute(select(Location.code).where(Location.type == "store").order_by(Location.code)
                                  .limit(count)).scalars().all()
         tokens = {store: auth.enrol_device(session, Actor(name="bench", role=Role.ASSOCIATE, store=store),
-                                           f"bench-{store}", "bench tablet") for store in stores}
+                                           f"bench-{store}", "bench tablet", "127.0.0.1") for store in stores}
     engine.dispose()
     return tokens, f"seq:{head}"
 
