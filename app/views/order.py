@@ -91,7 +91,9 @@ def OrderDetail() -> ft.Control:
     destination = view.get("destination") or {}
     customer = order.get("customer") or {}
     rows = [
-        ft.DataRow([ft.DataCell(ft.Text(products.get(l["sku"], {}).get("name", l["sku"]))),
+        # A ship-together set's items say so: they are picked, and given back, together.
+        ft.DataRow([ft.DataCell(ft.Text(products.get(l["sku"], {}).get("name", l["sku"])
+                                        + (f" · set {l['ship_together']}" if l.get("ship_together") else ""))),
                     ft.DataCell(ft.Text(l["sku"])), ft.DataCell(ft.Text(str(l["qty"]))),
                     ft.DataCell(ft.Text(str(l["picked"])))])
         for l in view["lines"]

@@ -57,11 +57,14 @@ class Shop:
     def start_core(self) -> None:
         self.core.enter_context(core_server(self.database_url, port=self.core_port))
 
-    def place(self, lines: list[tuple[str, int]], ref: str, email: str | None = None, **delivery) -> dict:  # noqa: ANN003
+    def place(self, lines: list[tuple[str, int]], ref: str, email: str | None = None, kit: tuple[str, ...] = (),
+              **delivery) -> dict:  # noqa: ANN003
+        """A web order; the SKUs in `kit` are one ship-together set."""
         customer = {"name": "Ana Lopes", "phone": "+33600000000"} | ({"email": email} if email else {})
         body = {"channel": "web", "external_ref": ref, "customer": customer,
                 "delivery": delivery or {"method": "home", "address": LYON},
-                "lines": [{"sku": sku, "qty": qty, "unit_price": float(ITEMS[sku][2])} for sku, qty in lines]}
+                "lines": [{"sku": sku, "qty": qty, "unit_price": float(ITEMS[sku][2])}
+                          | ({"ship_together": "KIT"} if sku in kit else {}) for sku, qty in lines]}
         response = httpx.post(f"{self.core_url}/api/v1/orders", json=body, headers={"Authorization": f"Bearer {self.key}"})
         assert response.status_code == 201, response.text
         return response.json()

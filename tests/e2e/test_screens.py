@@ -12,7 +12,7 @@ TEE, JNS, CAP = "TEE-BLU-M", "JNS-BLK-32", "CAP-RED-U"
 def test_every_screen_draws(shop, browser):
     shop.place([(TEE, 1), (JNS, 1)], ref="W-1001")
     shop.place([(CAP, 2)], ref="W-1002")
-    shop.place([(TEE, 1), (CAP, 1)], ref="W-1003", method="click_collect", store="LYS-01")
+    shop.place([(TEE, 1), (CAP, 1)], ref="W-1003", kit=(TEE, CAP), method="click_collect", store="LYS-01")
     screen = Screen(browser, shop.app_url)
     screen.expect(screen.textbox("Staff code")).to_be_visible()  # drawn: a blank page also holds still
     screen.snap("sign-in")
@@ -25,9 +25,12 @@ def test_every_screen_draws(shop, browser):
     screen.expect(screen.page.get_by_text("Order W-1003")).to_be_visible()
     screen.says("order-status", "TO ACCEPT")  # in the associate's words, not the core's "assigned"
     screen.expect(screen.page.get_by_text("Shelf: not on one yet")).to_be_visible()  # click & collect: no carrier
+    screen.expect(screen.page.get_by_text("Cap red · set KIT")).to_be_visible()  # a ship-together set says so
     screen.snap("order")
     screen.button("Give back…").click()
     screen.expect(screen.page.get_by_text("Give back W-1003")).to_be_visible()
+    # A set leaves together: the dialog says what else goes back with each of its items.
+    screen.expect(screen.page.get_by_text("giving any back gives back 1 × Cap red too")).to_be_visible()
     screen.snap("reject")
     screen.button("Cancel").click()
     screen.button("Accept").click()
