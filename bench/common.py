@@ -17,7 +17,9 @@ from oms_core.core import migrate
 from oms_core.core.config import Settings
 from oms_core.core.db import make_engine
 
-PG_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+# The server the fresh databases are made on: the tests' own (tests/conftest.py), so that
+# tests/test_bench.py runs the benches where it found PostgreSQL.
+PG_ADMIN_URL = os.environ.get("BACKROOM_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 KEPT_DATABASE_HELP = ("run on this database and keep it (seeded first if empty): two versions of the code "
                       "compare better on one network, one after the other, than each on a fresh one")
 

@@ -131,7 +131,8 @@ async def run(url: str, key: str, generator, tokens: dict[str, str], cursor: str
         while time.perf_counter() < deadline:
             want_pull(stores[turn % len(stores)])
             turn += 1
-            await asyncio.sleep(LIVE_POLL_S / len(stores))  # spreading the polls over the period
+            # spreading the polls over the period, but not past the deadline (a few stores: a long turn)
+            await asyncio.sleep(min(LIVE_POLL_S / len(stores), max(0.0, deadline - time.perf_counter())))
 
     async def puller() -> None:
         client = LeanClient(url, {})

@@ -30,6 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from playwright.sync_api import sync_playwright  # noqa: E402
 
+from app.dates import StoreTime  # noqa: E402
 from app.queue import cards  # noqa: E402
 from backroom.process import core_server, store_app_server  # noqa: E402
 from bench.common import machine, summary  # noqa: E402
@@ -132,7 +133,7 @@ def _queue(screen: Screen, orders: int, cache_file: Path) -> None:
         started = time.perf_counter()
         views = cache.fulfilments()
         products = cache.products({line["sku"] for v in views for line in v["lines"]})
-        cards(views, products, datetime.now(UTC))
+        cards(views, products, datetime.now(UTC), StoreTime.named(cache.get_meta("timezone")))  # as Store.time
         built.append((time.perf_counter() - started) * 1000)
     cache.close()
     print(f"queue built in the app's process ({len(views)} fulfilments): {summary(built)}")
