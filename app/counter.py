@@ -19,7 +19,7 @@ from typing import TypeVar
 
 from contract import pickup
 from contract.errors import DomainError
-from contract.geo import distance_km
+from contract.geo import distance_km, plain_postcode
 from contract.money import money
 from contract.reasons import CANCEL_REASONS, RETURN_REASONS
 from contract.words import counted, is_status
@@ -556,12 +556,16 @@ class CounterDesk:
         if option["kind"] in ("click_collect", "express_pickup"):
             delivery: dict = {"method": "click_collect", "store": option["store"]}
             if option["kind"] == "express_pickup" and option.get("ready_by"):
+                if datetime.fromisoformat(option["ready_by"]) <= self.store.time.now():
+                    # Options asked long ago: the customer would be promised an hour already gone.
+                    return None, Feedback(Tone.WARNING, "The time promised for this option has passed: ask for "
+                                                        "the delivery options again")
                 extra["promised_by"] = option["ready_by"]
         else:
             missing = [k for k in ("line1", "postcode", "city") if not (address.get(k) or "").strip()]
             if missing:
                 return None, Feedback(Tone.WARNING, "Home delivery needs the customer's street, postcode and city")
-            if _plain(address["postcode"]) != _plain(option.get("postcode") or ""):
+            if plain_postcode(address["postcode"]) != plain_postcode(option.get("postcode") or ""):
                 return None, Feedback(Tone.WARNING, f"The delivery date was promised for postcode "
                                                     f"{option.get('postcode')}: ask for the delivery options again")
             delivery = {"method": "home", "address": {k: address[k].strip() for k in ("line1", "postcode", "city")}
@@ -576,10 +580,7 @@ class CounterDesk:
             again=" (placing again is safe)",
             refusals={"idempotency_key_reused": f"Order {order_ref} already reached the system with the cart as it was "
                                                 "before the connection dropped: find it under Find an order, or "
-                                                "start a New cart",
-                      # Options asked long ago: the express pickup's hour has passed.
-                      "invalid_promise": "The time promised for this option has passed: ask for the delivery "
-                                         "options again"})
+                                                "start a New cart"})
         if problem:
             return None, problem
         # The core shows a store its own part only: what is not prepared here comes from the network.
@@ -651,10 +652,6 @@ def _too_many(typed: dict[str, str], items: dict[str, dict]) -> str | None:
 
 def _is_home(option: dict) -> bool:
     return option["kind"].startswith("home")
-
-
-def _plain(postcode: str) -> str:
-    return "".join(postcode.split()).upper()
 
 
 def _lines(cart: dict[str, dict]) -> list[dict]:

@@ -10,6 +10,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from contract.geo import plain_postcode
+
 from .opening_hours import DEFAULT_HOURS
 
 
@@ -134,13 +136,13 @@ def near_postcode(country: str, postcode: str, sites: Iterable[Site]) -> Positio
     and the store app's endless aisle does not): the mean position of the network's locations in
     that country whose postcode shares the most leading characters with the customer's, at least
     two (in France the same département). None when none does: the distance stays unknown."""
-    wanted = _plain(postcode)
+    wanted = plain_postcode(postcode)
     best: list[Site] = []
     longest = 1
     for site in sites:
         if site.country != country or not site.postcode:
             continue
-        shared = _shared_prefix(wanted, _plain(site.postcode))
+        shared = _shared_prefix(wanted, plain_postcode(site.postcode))
         if shared > longest:
             best, longest = [site], shared
         elif shared == longest and best:
@@ -150,10 +152,6 @@ def near_postcode(country: str, postcode: str, sites: Iterable[Site]) -> Positio
     return Position(lat=round(sum(s.lat for s in best) / len(best), 4),
                          lon=round(sum(s.lon for s in best) / len(best), 4),
                          near=tuple(sorted(s.code for s in best)), postcode=postcode)
-
-
-def _plain(postcode: str) -> str:
-    return "".join(postcode.split()).upper()
 
 
 def _shared_prefix(a: str, b: str) -> int:

@@ -12,6 +12,7 @@ from sqlalchemy import create_engine
 
 from contract.events import HEARTBEAT_S
 from oms_core.api.main import create_app
+from oms_core.api.routes import sync as sync_routes
 from oms_core.core import migrate
 from oms_core.core.config import Settings
 from oms_core.core.db import make_engine, session_scope
@@ -216,10 +217,12 @@ def test_head_office_revokes_a_lost_tablet(network):
     assert network.client.get("/api/v1/sync/changes?limit=1", headers=device).status_code == 401
 
 
-@pytest.mark.parametrize("revoked", ["staff", "device"])
-def test_an_open_event_stream_ends_once_its_session_or_device_is_revoked(network, revoked):
+@pytest.mark.parametrize(("revoked", "wake"), [("staff", "change"), ("device", "change"), ("staff", "heartbeat")])
+def test_an_open_event_stream_ends_once_its_session_or_device_is_revoked(network, monkeypatch, revoked, wake):
     """The event stream a lost tablet opened before head office revoked it would go on telling
-    it of the store's changes: at its next wake-up (a change here, else a heartbeat) it ends."""
+    it of the store's changes: at the next change it tells of, or a heartbeat once RECHECK_S
+    have passed since the last check (0 here), it ends."""
+    monkeypatch.setattr(sync_routes, "RECHECK_S", 0.0)
     staff = network.sign_in("PAR-01")
     headers, revoke = staff, "/api/v1/staff/PAR-01/S001/revoke"
     if revoked == "device":
@@ -247,7 +250,8 @@ def test_an_open_event_stream_ends_once_its_session_or_device_is_revoked(network
             if b"event: ready" in body:
                 def revoke_then_order() -> None:
                     assert network.client.post(revoke, headers=network.admin).status_code == 200
-                    network.place([(TEE, 1)], method="click_collect", store="PAR-01")  # news for the store
+                    if wake == "change":
+                        network.place([(TEE, 1)], method="click_collect", store="PAR-01")  # news for the store
                 await asyncio.to_thread(revoke_then_order)
                 revoked_now = True
             elif revoked_now:

@@ -299,10 +299,10 @@ def test_an_order_total_past_twelve_digits_is_refused_before_reserving(network):
 
 
 @pytest.mark.parametrize("promised_by", ["0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-14:00",
-                                         timedelta(hours=-1), timedelta(days=400)])
-def test_a_promise_before_the_order_or_past_its_first_year_is_refused_before_reserving(network, promised_by):
-    """A checkout's promise falls after the order, within a year: a date outside (year 1, year
-    9999, yesterday) would count as a promise missed or kept in the KPIs for ever."""
+                                         timedelta(days=-400), timedelta(days=400)])
+def test_a_promise_more_than_a_year_from_the_order_is_refused_before_reserving(network, promised_by):
+    """A checkout's promise falls within a year of the order: a date outside (year 1, year 9999)
+    would count as a promise missed or kept in the KPIs for ever."""
     if isinstance(promised_by, timedelta):
         promised_by = (datetime.now(UTC) + promised_by).isoformat()
     before = network.atp("LYS-01", TEE)
@@ -310,12 +310,13 @@ def test_a_promise_before_the_order_or_past_its_first_year_is_refused_before_res
                                    headers=network.channel)
     _assert_error(response, 422)
     assert response.json()["error"]["code"] == "invalid_promise"
-    assert response.json()["error"]["message"].startswith("promised_by: the promise must fall after the order")
+    assert response.json()["error"]["message"].startswith("promised_by: the promise must fall within a year")
     assert network.atp("LYS-01", TEE) == before
-    in_three_days = (datetime.now(UTC) + timedelta(days=3)).isoformat()
-    placed = network.client.post("/api/v1/orders", json=network.order_body([(TEE, 1)], promised_by=in_three_days),
-                                 headers=network.channel)
-    assert placed.status_code == 201, placed.text
+    # In three days, or an hour ago (retried after an outage, imported late: paid for, and missed).
+    for promise in (timedelta(days=3), timedelta(hours=-1)):
+        body = network.order_body([(TEE, 1)], promised_by=(datetime.now(UTC) + promise).isoformat())
+        placed = network.client.post("/api/v1/orders", json=body, headers=network.channel)
+        assert placed.status_code == 201, placed.text
 
 
 def test_stock_stops_at_ten_million_units(network):

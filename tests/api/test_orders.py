@@ -96,6 +96,11 @@ def test_external_reference_is_unique_per_channel(network):
     response = network.client.post("/api/v1/orders", json=network.order_body([(TEE, 1)], ref="W-1"), headers=network.channel)
     assert response.status_code == 409
     assert response.json()["error"]["code"] == "duplicate_external_ref"
+    assert "order_id" in response.json()["error"]["details"]  # the caller's own order
+    # Another integration of that channel is not told which order holds the reference.
+    other = network.client.post("/api/v1/orders", json=network.order_body([(TEE, 1)], ref="W-1"),
+                                headers=network.api_key("channel", "another-webshop"))
+    assert other.status_code == 409 and "order_id" not in other.json()["error"].get("details", {})
     # The same reference on another channel is another order.
     network.place([(TEE, 1)], ref="W-1", channel="marketplace")
 

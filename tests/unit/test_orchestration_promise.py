@@ -6,6 +6,7 @@ a warehouse in Barcelona, 837 km from the customer."""
 from dataclasses import replace
 from datetime import date, datetime, timezone
 
+from oms_core.domain.orchestration.profile import parse_profile
 from oms_core.domain.orchestration.promise import PromiseSettings, delivery_options
 from oms_core.domain.routing import Site
 
@@ -49,6 +50,8 @@ def test_each_option_says_what_the_customer_pays_apart_from_what_it_costs():
     # 60.00 of goods: standard home delivery is free from 50.00; express is not.
     found = options({("PAR", "A"): 3}, at(24, "10:00"), cart=order({"A": 3}, value=60.0))
     assert (found["home_standard", None].price, found["home_express", None].price) == (0.0, 9.9)
+    assert parse_profile({"rule_sets": [{"name": "a"}], "promise": {"free_home_over": None}}).promise \
+        .free_home_over is None  # head office turns free delivery off (null was read as the default)
     never_free = replace(SETTINGS, free_home_over=None, home_standard_price=3.5)
     found = delivery_options(router(), never_free, order({"A": 3}, value=60.0), network({("PAR", "A"): 3}),
                              at(24, "10:00"))

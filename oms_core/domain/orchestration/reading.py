@@ -45,8 +45,10 @@ class Fields:
     def number(self, name: str, default: float | None, low: float = 0, high: float = 1e9,
                optional: bool = False) -> float | None:
         value, path = self._get(name)
-        if value is _MISSING or (optional and value is None):
+        if value is _MISSING:
             return default
+        if optional and value is None:
+            return None  # said to be off (no limit), whatever the default
         if isinstance(value, bool) or not isinstance(value, int | float) or not low <= value <= high:
             return self._bad(path, f"must be a number from {low:g} to {high:g}", default)
         return float(value)
