@@ -484,7 +484,12 @@ def _apply_items(conn: Connection, items: list[dict]) -> None:
     for item in items:  # the last word on an entity in a page wins
         latest[(item["entity"], item["id"])] = item
     by_kind: dict[str, tuple[list[str], list[tuple]]] = {entity: ([], []) for entity in _SNAPSHOT_TABLES}
+    forgotten_staff = [key for (entity, key), item in latest.items() if entity == "staff"]
+    if forgotten_staff:  # deactivated, or a new PIN: no offline sign-in here until an online one
+        conn.execute(delete(staff).where(staff.c.code.in_(forgotten_staff)))
     for (entity, key), item in latest.items():
+        if entity not in by_kind:
+            continue  # staff, above; or a kind a newer core sends, which this app does not keep
         gone, rows = by_kind[entity]
         if item["op"] == "delete":
             gone.append(key)

@@ -278,7 +278,7 @@ class Change(SQLModel, table=True):
     id: int | None = Field(default=None, sa_column=Column(BigId, primary_key=True, autoincrement=True))
     seq: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
     scope: str = Field(max_length=32)  # a location code, or "*" for the whole network
-    entity: str = Field(max_length=24)  # fulfilment, order, stock, product, location
+    entity: str = Field(max_length=24)  # fulfilment, order, stock, product, location, staff
     entity_id: str = Field(max_length=120)
     op: str = Field(default="upsert", max_length=8)  # upsert | delete
     at: datetime = Field(default_factory=utcnow, index=True)  # housekeeping forgets by age
@@ -307,6 +307,8 @@ class Staff(SQLModel, table=True):
     lockouts: int = 0
     locked_until: datetime | None = None
     active: bool = True
+    # When they were deactivated: what a tablet did in their name before still reaches the core.
+    deactivated_at: datetime | None = None
     created_at: datetime = Field(default_factory=utcnow)
 
 

@@ -770,7 +770,9 @@ class MutationsOut(BaseModel):
 
 
 class FeedItem(BaseModel):
-    entity: Literal["fulfilment", "stock", "product", "location"]
+    entity: Literal["fulfilment", "stock", "product", "location", "staff"] = Field(
+        description="staff: always a delete, of a staff code whose offline sign-in the store app forgets "
+                    "(deactivated, or a new PIN); a store app skips a kind it does not know")
     id: str
     op: Literal["upsert", "delete"]
     data: dict | None = None

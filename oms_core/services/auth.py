@@ -34,8 +34,8 @@ from ..core.config import Settings
 from ..core.db import reader, session_scope
 from ..core.security import hash_pin, new_api_key, new_device_token, new_token, sha256, verify_pin
 from ..domain.actors import KEY_ROLES, STAFF_ROLES, Actor, Role
-from ..models import ApiKey, ClientLockout, Device, Location, Staff, StaffToken, utcnow
-from . import audit
+from ..models import ApiKey, ClientLockout, Device, Location, Staff, StaffToken, as_utc, utcnow
+from . import audit, changes
 from .db_util import insert_missing
 
 _BAD_SIGN_IN = "wrong store, staff code or PIN"
@@ -299,9 +299,10 @@ def deactivate_staff(session: Session, store: str, code: str, by: Actor | None, 
     staff = _staff(session, store, code)
     if not staff.active:
         return 0
-    staff.active = False
+    staff.active, staff.deactivated_at = False, utcnow()
     session.add(staff)
     revoked = _end_sessions(session, staff)
+    _forgotten_by_store_apps(session, staff)
     # A deactivation made on the server's command line has no signed-in author.
     audit.record(session, "staff.deactivated", actor=by, store=store, target=f"{store}/{code}",
                  client=client or "cli", sessions=revoked)
@@ -378,6 +379,13 @@ def create_api_key(
     return key
 
 
+def _forgotten_by_store_apps(session: Session, staff: Staff) -> None:
+    """The store's apps drop what lets this person sign in offline there (their PIN's verifier):
+    someone who left, or whose PIN leaked, would otherwise still open a tablet cut off from the
+    core. They sign in online once to be known offline again."""
+    changes.record(session, staff.store, "staff", staff.code, op="delete")
+
+
 def create_staff(session: Session, store: str, code: str, pin: str, role: str, name: str | None = None) -> Staff:
     if role not in STAFF_ROLES:
         raise InvalidInput("invalid_role", f"staff are {' or '.join(sorted(STAFF_ROLES))}")
@@ -400,11 +408,14 @@ def create_staff(session: Session, store: str, code: str, pin: str, role: str, n
     # lifts a lockout. A new PIN (the old one leaked, say) or role ends the sessions opened
     # before; the same PIN and role again leave them be.
     changed = staff.role != role or not verify_pin(pin, staff.pin_hash)
-    staff.pin_hash, staff.role, staff.active = hash_pin(pin), role, True
+    staff.pin_hash, staff.role, staff.active, staff.deactivated_at = hash_pin(pin), role, True, None
     staff.name = name or staff.name
     staff.failed_attempts, staff.lockouts, staff.locked_until = 0, 0, None
     session.add(staff)
-    ended = _end_sessions(session, staff) if changed else 0
+    ended = 0
+    if changed:
+        ended = _end_sessions(session, staff)
+        _forgotten_by_store_apps(session, staff)
     audit.record(session, "staff.reset", store=store, target=who, client="cli", role=role, sessions=ended)
     return staff
 
@@ -438,11 +449,15 @@ def staff_names(session: Session, labels: Iterable[str]) -> dict[str, str]:
     return {f"{store}/{code}": name for store, code, name in rows}
 
 
-def staff_actor(session: Session, store: str, staff_code: str) -> Actor:
-    """The associate a device acts for: must be active staff of that store."""
+def staff_actor(session: Session, store: str, staff_code: str, done_at: datetime | None = None) -> Actor:
+    """The associate a device acts for: active staff of that store, or someone deactivated since
+    the action was done (`done_at`, offline on their last shift: it still counts)."""
     row = session.execute(
-        select(Staff.code, Staff.role).where(Staff.store == store, Staff.code == staff_code, Staff.active.is_(True))
+        select(Staff.code, Staff.role, Staff.active, Staff.deactivated_at)
+        .where(Staff.store == store, Staff.code == staff_code)
     ).first()
-    if row is None:
+    before_leaving = (row is not None and not row.active and done_at is not None
+                      and row.deactivated_at is not None and done_at < as_utc(row.deactivated_at))
+    if row is None or not (row.active or before_leaving):
         raise Forbidden("unknown_staff", f"{staff_code} is not active staff of {store}")
     return Actor(name=row.code, role=Role(row.role), store=store)

@@ -283,6 +283,8 @@ def _entities(session: Session, store: str, entity: str, ids: list[str]) -> tupl
         named = set(found)
     elif entity == "product":
         found = _products(session, ids)
+    elif entity == "staff":
+        pass  # always a tombstone (auth._forgotten_by_store_apps): the tablet forgets their offline sign-in
     elif entity == "location":
         location = session.get(Location, store)
         if location is not None and store in ids:
@@ -386,7 +388,9 @@ def _push_one(engine: Engine, device: Actor, device_id: str, mutation: MutationI
                 return seen
             try:
                 with session.begin_nested():  # the action alone rolls back if refused
-                    actor = auth.staff_actor(session, device.store or "", mutation.staff)
+                    # Dated as done (on the core's clock at the latest): a leaver's last shift counts.
+                    done = min(as_utc(mutation.at), utcnow()) if mutation.at is not None else None
+                    actor = auth.staff_actor(session, device.store or "", mutation.staff, done)
                     with events.done_at(actor, _done_at(session, mutation)):
                         result, outcome, error = _apply(session, actor, mutation), "applied", None
             except DomainError as exc:

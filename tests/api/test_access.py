@@ -147,6 +147,9 @@ def test_head_office_deactivates_someone_who_leaves(network):
     assert _sign_in(network).status_code == 401
     refused = _push_count(network, device)
     assert (refused["status"], refused["error"]["code"]) == ("rejected", "unknown_staff")
+    # Done offline on their last shift, before head office deactivated them: it counts.
+    last_shift = _push_count(network, device, at=datetime.now(UTC) - timedelta(minutes=5))
+    assert last_shift["status"] == "applied", last_shift
     assert network.client.post("/api/v1/staff/PAR-01/NOBODY/deactivate", headers=network.admin).status_code == 404
     [entry] = _audit(network, "staff.deactivated")
     assert (entry["actor"], entry["target"], entry["details"]["sessions"]) == ("head-office", "PAR-01/S001", 2)
@@ -161,8 +164,10 @@ def _device(core: Core) -> dict:
     return {"Authorization": f"Bearer {enrolled.json()['device_token']}"}
 
 
-def _push_count(core: Core, device: dict) -> dict:
+def _push_count(core: Core, device: dict, at: datetime | None = None) -> dict:
     mutation = {"id": str(uuid.uuid4()), "type": "count", "staff": "S001", "args": {"sku": TEE, "on_hand": 4}}
+    if at is not None:
+        mutation["at"] = at.isoformat()
     response = core.client.post("/api/v1/sync/mutations", json={"mutations": [mutation]}, headers=device)
     assert response.status_code == 200, response.text
     return response.json()["results"][0]

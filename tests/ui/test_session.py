@@ -88,3 +88,20 @@ def test_an_offline_session_stays_while_the_core_refuses_for_another_reason(shop
     shop.sync()
     shop.run(shift.sign_in_online())
     assert shift.associate is not None and shift.associate.token is None and shift.notice is None
+
+
+@pytest.mark.parametrize("change", ["deactivated", "new PIN"])
+def test_a_leaver_or_a_leaked_pin_no_longer_opens_an_offline_session_once_the_device_synced(shop, network, change):
+    """The device kept what let them sign in offline: cut off from the core, a tablet still
+    opened for someone head office had deactivated, or with a PIN that had leaked."""
+    network.add_staff("LYS-01", "S777", PIN)
+    shop.run(shop.app.sign_in("LYS-01", "S777", PIN))  # once online: this device knows them
+    shop.sync()  # a device following its store's feed
+    if change == "deactivated":
+        assert network.client.post("/api/v1/staff/LYS-01/S777/deactivate", headers=network.admin).status_code == 200
+    else:
+        network.add_staff("LYS-01", "S777", "99887766")
+    shop.sync()
+    _line_down(shop)
+    with pytest.raises(Unauthorized, match="never used on this device"):
+        shop.run(shop.app.sign_in("LYS-01", "S777", PIN))
