@@ -516,13 +516,15 @@ class CounterDesk:
 
         async def ask(token: str) -> list[dict]:
             await self.store.know_network(token)  # the options' stores, by name
-            def promise(destination: dict) -> Awaitable[dict]:
-                return self.store.client.promise(token, {"channel": "store", "lines": _lines(cart),
-                                                         "destination": {"country": country} | destination})
-            home = (await promise({"postcode": postcode}))["options"] if postcode else []
-            here = (await promise({"lat": location["lat"], "lon": location["lon"]}))["options"]
-            return ([o | {"postcode": postcode} for o in home if _is_home(o)]
-                    + [o for o in here if not _is_home(o)])
+            async def promise(delivery: str, destination: dict) -> list[dict]:
+                answer = await self.store.client.promise(token, {
+                    "channel": "store", "lines": _lines(cart), "delivery": delivery,
+                    "destination": {"country": country} | destination})
+                return answer["options"]
+
+            home = await promise("home", {"postcode": postcode}) if postcode else []
+            pickups = await promise("pickup", {"lat": location["lat"], "lon": location["lon"]})
+            return [o | {"postcode": postcode} for o in home] + pickups
 
         found, problem = await self._online(associate, "Delivery options", ask, refusals={
             "unknown_postcode": f"No location of the network is near postcode {postcode}: check the postcode"})
@@ -648,10 +650,6 @@ def _too_many(typed: dict[str, str], items: dict[str, dict]) -> str | None:
             earlier = f", {item['returned']} already returned" if item["returned"] else ""
             return f"Only {item['qty']} × {sku} can come back: the customer received {item['received']}{earlier}"
     return None
-
-
-def _is_home(option: dict) -> bool:
-    return option["kind"].startswith("home")
 
 
 def _lines(cart: dict[str, dict]) -> list[dict]:

@@ -656,6 +656,9 @@ class Destination(Strict):
 
 class PromiseIn(Strict):
     channel: Literal["web", "app", "marketplace", "store"] = "web"
+    delivery: Literal["home", "pickup"] | None = Field(
+        default=None, description="only home delivery options, or only pickups (click & collect, express pickup); "
+                                  "both when absent")
     lines: list[OrderLineIn] = Field(min_length=1, max_length=200)
     destination: Destination
     customer_tier: str | None = Field(default=None, max_length=32)

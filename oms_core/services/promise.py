@@ -30,7 +30,8 @@ def promise(session: Session, cart: PromiseIn, now: datetime) -> dict:
         demand,
     )
     network = allocation.load_network(session, sorted(demand))
-    options = delivery_options(router, router.profile.promise, request, network, now)
+    options = delivery_options(router, router.profile.promise, request, network, now,
+                               home_delivery=cart.delivery != "pickup", pickup=cart.delivery != "home")
     return {"profile_version": router.version,
             "position": {"lat": position.lat, "lon": position.lon, "near": list(position.near)},
             "options": [asdict(option) for option in options]}

@@ -78,6 +78,19 @@ def test_a_destination_without_coordinates_is_placed_by_its_postcode(network):
     assert with_coordinates["position"] == {"lat": PARIS["lat"], "lon": PARIS["lon"], "near": []}
 
 
+def test_a_caller_wanting_home_delivery_or_pickups_only_gets_them_only(network):
+    # The endless aisle asks home delivery for the customer's postcode and pickups near the store:
+    # each answer planned every option, half of it thrown away.
+    for delivery, kinds in (("home", {"home_standard", "home_express"}), ("pickup", {"express_pickup"})):
+        body = {**cart([(TEE, 2)]), "delivery": delivery}
+        answer = network.client.post(PROMISE, json=body, headers=network.channel)
+        assert answer.status_code == 200, answer.text
+        assert {o["kind"] for o in answer.json()["options"]} == kinds
+    everything = {o["kind"] for o in network.client.post(PROMISE, json=cart([(TEE, 2)]), headers=network.channel)
+                  .json()["options"]}
+    assert everything == {"home_standard", "home_express", "express_pickup"}
+
+
 def test_a_postcode_the_network_cannot_place_is_refused_in_words(network):
     network.give_postcodes()
     nowhere = {"lines": cart([(TEE, 1)])["lines"], "destination": {"country": "FR", "postcode": "13001"}}

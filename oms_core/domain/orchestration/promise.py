@@ -99,12 +99,13 @@ class Option:
 
 
 def delivery_options(router: Router, settings: PromiseSettings, cart: RoutingRequest, network: NetworkView,
-            now: datetime) -> list[Option]:
-    """The options for `cart` (a home request to the destination), soonest first within each kind."""
+            now: datetime, *, home_delivery: bool = True, pickup: bool = True) -> list[Option]:
+    """The options for `cart` (a home request to the destination), soonest first within each kind:
+    home delivery, pickup, or both (each is planned apart: a caller wanting one plans only it)."""
     local = now.astimezone(ZoneInfo(settings.timezone))
     options: list[Option] = []
-    home = router.plan(replace(cart, method="home", pickup_store=None), network)
-    if _complete(home):
+    home = router.plan(replace(cart, method="home", pickup_store=None), network) if home_delivery else None
+    if home is not None and _complete(home):
         standard = _arrival(home, network, local, settings, express=False)
         if standard is not None:
             free = settings.free_home_over is not None and cart.value >= settings.free_home_over
@@ -115,7 +116,7 @@ def delivery_options(router: Router, settings: PromiseSettings, cart: RoutingReq
             options.append(_option("home_express", express, home, settings.home_express_price,
                                    extra_cost=settings.express_surcharge * parcels,
                                    carbon_factor=settings.express_carbon_factor))
-    for store, km in _pickup_stores(cart, network, settings):
+    for store, km in _pickup_stores(cart, network, settings) if pickup else []:
         plan = router.plan(replace(cart, method="click_collect", pickup_store=store.code), network)
         if not _complete(plan):
             continue
